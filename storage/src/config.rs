@@ -1,0 +1,186 @@
+//! The configuration files Ozone reads and how the `apache/ozone` image builds them from
+//! environment variables.
+//!
+//! The image's entrypoint runs `envtoconf.py`, which turns every variable named
+//! `<FILE>.<EXT>_<key>` into a line of `/etc/hadoop/<file>.<ext>` (reference §2). Two facts
+//! shape the encoding here:
+//! - the script writes values into XML files without escaping them, so a value with `&` or `<`
+//!   would corrupt `ozone-site.xml`; [`ConfigFile::env_value`] escapes them for XML files;
+//! - the files are rewritten from the environment on every start, so the environment is the
+//!   whole configuration and a change to it reaches a pod only when the pod restarts.
+
+use crate::catalog::{Port, PortKeyForm};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// A configuration file the Ozone services read from `OZONE_CONF_DIR` (`/etc/hadoop`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub enum ConfigFile {
+    /// `ozone-site.xml`: the Ozone services' own settings.
+    #[serde(rename = "ozone-site.xml")]
+    OzoneSite,
+    /// `core-site.xml`: Hadoop-compatible client settings (`fs.defaultFS`, proxy users).
+    #[serde(rename = "core-site.xml")]
+    CoreSite,
+    /// `httpfs-site.xml`: HttpFS settings.
+    #[serde(rename = "httpfs-site.xml")]
+    HttpfsSite,
+    /// `log4j.properties`: logging.
+    #[serde(rename = "log4j.properties")]
+    Log4jProperties,
+}
+
+impl ConfigFile {
+    /// Every file, in the order they are listed in rendered configuration.
+    pub const ALL: [ConfigFile; 4] = [
+        ConfigFile::OzoneSite,
+        ConfigFile::CoreSite,
+        ConfigFile::HttpfsSite,
+        ConfigFile::Log4jProperties,
+    ];
+
+    /// The file name, as users write it in the spec.
+    pub const fn file_name(self) -> &'static str {
+        match self {
+            ConfigFile::OzoneSite => "ozone-site.xml",
+            ConfigFile::CoreSite => "core-site.xml",
+            ConfigFile::HttpfsSite => "httpfs-site.xml",
+            ConfigFile::Log4jProperties => "log4j.properties",
+        }
+    }
+
+    /// Parses a file name as written in the spec.
+    pub fn from_file_name(name: &str) -> Option<ConfigFile> {
+        ConfigFile::ALL.into_iter().find(|f| f.file_name() == name)
+    }
+
+    fn is_xml(self) -> bool {
+        self.file_name().ends_with(".xml")
+    }
+
+    /// The environment variable that sets `key` in this file (`OZONE-SITE.XML_<key>`).
+    pub fn env_name(self, key: &str) -> String {
+        format!("{}_{key}", self.file_name().to_ascii_uppercase())
+    }
+
+    /// The environment value that makes `value` appear in the file as written: XML files get
+    /// XML escaping because `envtoconf.py` copies values into them verbatim.
+    pub fn env_value(self, value: &str) -> String {
+        if self.is_xml() { xml_escape(value) } else { value.to_owned() }
+    }
+
+    /// Splits an environment variable name produced by [`ConfigFile::env_name`] back into the
+    /// file and key, for tools that read rendered manifests.
+    pub fn parse_env_name(name: &str) -> Option<(ConfigFile, &str)> {
+        ConfigFile::ALL.into_iter().find_map(|f| {
+            let prefix = f.file_name().to_ascii_uppercase();
+            name.strip_prefix(prefix.as_str())
+                .and_then(|rest| rest.strip_prefix('_'))
+                .map(|key| (f, key))
+        })
+    }
+}
+
+/// Escapes the five XML special characters.
+pub fn xml_escape(value: &str) -> String {
+    let mut out = String::with_capacity(value.len());
+    for ch in value.chars() {
+        match ch {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&apos;"),
+            other => out.push(other),
+        }
+    }
+    out
+}
+
+/// Settings per file, key → value, sorted.
+pub type Settings = BTreeMap<ConfigFile, BTreeMap<String, String>>;
+
+/// Why a configured port value is unusable.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("{file}: {key}: {value:?} is not a port number (1-65535){hint}")]
+pub struct BadPort {
+    /// The file name.
+    pub file: &'static str,
+    /// The key.
+    pub key: &'static str,
+    /// The configured value.
+    pub value: String,
+    /// Extra help for the `host:port` form.
+    pub hint: &'static str,
+}
+
+/// The port number a service listens on under `settings`: the configured value of the port's
+/// key when the user set one, else the default.
+pub fn effective_port(port: &Port, settings: &Settings) -> Result<u16, BadPort> {
+    let Some(value) = settings.get(&port.key.file).and_then(|m| m.get(port.key.name)) else {
+        return Ok(port.number);
+    };
+    let bad = |hint| BadPort {
+        file: port.key.file.file_name(),
+        key: port.key.name,
+        value: value.clone(),
+        hint,
+    };
+    let number = match port.key.form {
+        PortKeyForm::Port => value.trim(),
+        PortKeyForm::HostPort => match value.rsplit_once(':') {
+            Some((_, number)) => number.trim(),
+            None => return Ok(port.number),
+        },
+    };
+    match number.parse::<u16>() {
+        Ok(n) if n > 0 => Ok(n),
+        _ => Err(bad(match port.key.form {
+            PortKeyForm::HostPort => " (expected host:port)",
+            PortKeyForm::Port => "",
+        })),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::component::Component;
+
+    #[test]
+    fn env_names_follow_envtoconf() {
+        assert_eq!(
+            ConfigFile::OzoneSite.env_name("ozone.om.address"),
+            "OZONE-SITE.XML_ozone.om.address"
+        );
+        assert_eq!(
+            ConfigFile::Log4jProperties.env_name("log4j.rootLogger"),
+            "LOG4J.PROPERTIES_log4j.rootLogger"
+        );
+        assert_eq!(
+            ConfigFile::parse_env_name("CORE-SITE.XML_fs.defaultFS"),
+            Some((ConfigFile::CoreSite, "fs.defaultFS"))
+        );
+        assert_eq!(ConfigFile::parse_env_name("JAVA_TOOL_OPTIONS"), None);
+    }
+
+    #[test]
+    fn xml_values_are_escaped_and_properties_are_not() {
+        assert_eq!(ConfigFile::OzoneSite.env_value("a<b&c"), "a&lt;b&amp;c");
+        assert_eq!(ConfigFile::Log4jProperties.env_value("a<b&c"), "a<b&c");
+    }
+
+    #[test]
+    fn effective_port_reads_overrides() {
+        let http = Component::Om.service().known_port("http");
+        let ratis = Component::Om.service().known_port("ratis");
+        let mut settings = Settings::new();
+        assert_eq!(effective_port(http, &settings), Ok(9874));
+        let site = settings.entry(ConfigFile::OzoneSite).or_default();
+        site.insert("ozone.om.http-address".into(), "0.0.0.0:19999".into());
+        site.insert("ozone.om.ratis.port".into(), "x".into());
+        assert_eq!(effective_port(http, &settings), Ok(19999));
+        let err = effective_port(ratis, &settings).unwrap_err();
+        assert_eq!(err.to_string(), "ozone-site.xml: ozone.om.ratis.port: \"x\" is not a port number (1-65535)");
+    }
+}
