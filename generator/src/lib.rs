@@ -1,1 +1,20 @@
-//! generator
+//! From an `OzoneCluster` spec to Kubernetes manifests, and the manifest lint engine.
+//!
+//! - [`spec`]: the spec document, layering (defaults ← profile ← file ← `--set`) and
+//!   validation into a [`spec::Cluster`].
+//! - [`build`]: one module per concern producing typed `k8s-openapi` objects.
+//! - [`output`]: fixed ordering and serialization to YAML, JSON or a directory of files.
+//!
+//! Pure: no network, no cluster, no async. The only I/O is reading text handed in by callers.
+
+pub mod build;
+pub mod names;
+pub mod notes;
+pub mod output;
+pub mod profile;
+pub mod quantity;
+pub mod spec;
+pub mod yaml;
+
+pub use profile::Profile;
+pub use spec::{Cluster, Inputs, SpecError};

@@ -1,0 +1,146 @@
+//! The resolved cluster: every layer merged, every default filled, every rule checked. Code
+//! after [`super::resolve`] trusts these values.
+
+use super::doc::{AntiAffinity, ClusterDoc, PatchDoc, PodSecurityLevel, PullPolicy, Replication, ServiceType, Spread, TolerationDoc};
+use crate::names::Names;
+use crate::profile::Profile;
+use crate::quantity::Amount;
+use ozone_storage::Component;
+use ozone_storage::config::Settings;
+use std::collections::BTreeMap;
+
+/// A cluster ready to render.
+#[derive(Clone, Debug)]
+pub struct Cluster {
+    /// Cluster name.
+    pub name: String,
+    /// Namespace.
+    pub namespace: String,
+    /// The profile it started from.
+    pub profile: Profile,
+    /// Ozone version.
+    pub version: String,
+    /// Container image.
+    pub image: Image,
+    /// DNS domain of the Kubernetes cluster.
+    pub cluster_domain: String,
+    /// Default replication of new keys.
+    pub replication: Replication,
+    /// The enabled components and their settings.
+    pub components: BTreeMap<Component, ComponentSettings>,
+    /// User configuration, per file; wins over derived keys.
+    pub config: Settings,
+    /// Pod Security Standard level enforced on the namespace.
+    pub pod_security: PodSecurityLevel,
+    /// Where pods run.
+    pub placement: Placement,
+    /// Patches applied after rendering.
+    pub patches: Vec<PatchDoc>,
+    /// The merged document this was resolved from (profile ← file ← flags).
+    pub document: ClusterDoc,
+}
+
+impl Cluster {
+    /// Names of this cluster's objects.
+    pub fn names(&self) -> Names {
+        Names::new(&self.name, &self.namespace, &self.cluster_domain)
+    }
+
+    /// Settings of an enabled component.
+    pub fn component(&self, component: Component) -> Option<&ComponentSettings> {
+        self.components.get(&component)
+    }
+
+    /// Replicas of an enabled component, 0 when disabled.
+    pub fn replicas(&self, component: Component) -> i32 {
+        self.component(component).map_or(0, |c| c.replicas)
+    }
+
+    /// Whether a component runs as a Raft ring.
+    pub fn is_ha(&self, component: Component) -> bool {
+        self.replicas(component) > 1 && component.service().raft_port.is_some()
+    }
+}
+
+/// The container image.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Image {
+    /// Repository (`apache/ozone`).
+    pub repository: String,
+    /// Tag (`2.2.0`).
+    pub tag: String,
+    /// Pull policy.
+    pub pull_policy: PullPolicy,
+    /// Pull secrets.
+    pub pull_secrets: Vec<String>,
+}
+
+impl Image {
+    /// `repository:tag`.
+    pub fn reference(&self) -> String {
+        format!("{}:{}", self.repository, self.tag)
+    }
+}
+
+/// Settings of one enabled component.
+#[derive(Clone, Debug)]
+pub struct ComponentSettings {
+    /// Pods.
+    pub replicas: i32,
+    /// CPU and memory requests.
+    pub requests: CpuMemory,
+    /// CPU and memory limits.
+    pub limits: CpuMemory,
+    /// Persistent volume, for components that keep state.
+    pub storage: Option<Storage>,
+    /// Maximum heap as a percentage of the memory limit.
+    pub heap_percent: u8,
+    /// PodDisruptionBudget `maxUnavailable`.
+    pub max_unavailable: i32,
+    /// Client Service settings (S3 Gateway, HttpFS).
+    pub service: ServiceSettings,
+    /// Raft service id (OM, SCM).
+    pub service_id: String,
+}
+
+/// CPU and memory.
+#[derive(Clone, Debug)]
+pub struct CpuMemory {
+    /// CPU.
+    pub cpu: Amount,
+    /// Memory.
+    pub memory: Amount,
+}
+
+/// A persistent volume per pod.
+#[derive(Clone, Debug)]
+pub struct Storage {
+    /// Size.
+    pub size: Amount,
+    /// StorageClass; `None` uses the cluster default.
+    pub storage_class: Option<String>,
+}
+
+/// A client Service.
+#[derive(Clone, Debug, Default)]
+pub struct ServiceSettings {
+    /// Type.
+    pub type_: Option<ServiceType>,
+    /// Fixed node port.
+    pub node_port: Option<i32>,
+    /// Annotations.
+    pub annotations: BTreeMap<String, String>,
+}
+
+/// Where pods run.
+#[derive(Clone, Debug)]
+pub struct Placement {
+    /// Required node labels.
+    pub node_selector: BTreeMap<String, String>,
+    /// Tolerated taints.
+    pub tolerations: Vec<TolerationDoc>,
+    /// Failure domain to spread over.
+    pub spread: Spread,
+    /// How strictly replicas avoid sharing a node.
+    pub anti_affinity: AntiAffinity,
+}

@@ -1,0 +1,451 @@
+//! The `OzoneCluster` document as users write it: every field optional, unknown fields
+//! rejected.
+//!
+//! Profiles and spec files are both documents of this shape; [`super::resolve`] layers them
+//! (defaults ← profile ← spec file ← `--set`) and fills what is left from built-in defaults.
+//! Field docs here are user documentation: `kubectl ozone init` writes them as comments.
+
+use ozone_storage::ConfigFile;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// The apiVersion of the document.
+pub const API_VERSION: &str = "ozone.apache.org/v1alpha1";
+/// The kind of the document.
+pub const KIND: &str = "OzoneCluster";
+
+/// A whole `OzoneCluster` document.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterDoc {
+    /// Must be `ozone.apache.org/v1alpha1`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub api_version: Option<String>,
+    /// Must be `OzoneCluster`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Name and namespace of the cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub metadata: Option<MetadataDoc>,
+    /// What to deploy.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spec: Option<SpecDoc>,
+}
+
+/// `metadata`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MetadataDoc {
+    /// Cluster name: the prefix of every object (`<name>-om`). Default `ozone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Namespace the cluster runs in. Default `ozone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+}
+
+/// `spec`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SpecDoc {
+    /// `small` | `medium` | `large`: fills every default below.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub profile: Option<String>,
+    /// Ozone release; the image tag unless `image.tag` is given.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<String>,
+    /// Container image.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub image: Option<ImageDoc>,
+    /// The cluster's DNS domain, used in the addresses of HA members. Default `cluster.local`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_domain: Option<String>,
+    /// Default replication of new keys: `THREE` (needs 3 datanodes) or `ONE`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replication: Option<Replication>,
+    /// Storage Container Manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scm: Option<ComponentDoc>,
+    /// Ozone Manager.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub om: Option<ComponentDoc>,
+    /// Datanodes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub datanodes: Option<ComponentDoc>,
+    /// S3 Gateway.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3g: Option<ComponentDoc>,
+    /// Recon.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recon: Option<ComponentDoc>,
+    /// HttpFS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub httpfs: Option<ComponentDoc>,
+    /// Extra Ozone configuration, per file: `ozone-site.xml`, `core-site.xml`,
+    /// `httpfs-site.xml`, `log4j.properties`. Wins over what kubectl-ozone derives.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub config: Option<BTreeMap<ConfigFile, BTreeMap<String, ConfigValue>>>,
+    /// Pod security.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub security: Option<SecurityDoc>,
+    /// Where pods run.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<PlacementDoc>,
+    /// Last-mile JSON patches (RFC 6902) applied to rendered objects.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub patches: Option<Vec<PatchDoc>>,
+}
+
+/// Default replication of new keys.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Replication {
+    /// One copy: for single-datanode test clusters only.
+    #[serde(rename = "ONE")]
+    One,
+    /// Three copies through a Ratis pipeline (Ozone's default).
+    #[serde(rename = "THREE")]
+    Three,
+}
+
+impl Replication {
+    /// Copies kept of each block.
+    pub fn copies(self) -> i32 {
+        match self {
+            Replication::One => 1,
+            Replication::Three => 3,
+        }
+    }
+
+    /// The name Ozone uses (`ozone.replication`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Replication::One => "ONE",
+            Replication::Three => "THREE",
+        }
+    }
+}
+
+/// A config value: written as a string, number or boolean.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum ConfigValue {
+    /// A string.
+    String(String),
+    /// An integer.
+    Integer(i64),
+    /// A decimal number.
+    Float(f64),
+    /// A boolean.
+    Bool(bool),
+}
+
+impl ConfigValue {
+    /// The value as Ozone reads it.
+    pub fn to_config_string(&self) -> String {
+        match self {
+            ConfigValue::String(s) => s.clone(),
+            ConfigValue::Integer(i) => i.to_string(),
+            ConfigValue::Float(f) => f.to_string(),
+            ConfigValue::Bool(b) => b.to_string(),
+        }
+    }
+}
+
+/// `spec.image`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ImageDoc {
+    /// Image repository. Default `apache/ozone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub repository: Option<String>,
+    /// Image tag. Default: `spec.version`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tag: Option<String>,
+    /// `Always` | `IfNotPresent` | `Never`. Default `IfNotPresent`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_policy: Option<PullPolicy>,
+    /// Names of Secrets for pulling from a private registry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pull_secrets: Option<Vec<String>>,
+}
+
+/// Image pull policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PullPolicy {
+    /// Always pull.
+    Always,
+    /// Pull when missing on the node.
+    IfNotPresent,
+    /// Never pull.
+    Never,
+}
+
+impl PullPolicy {
+    /// The Kubernetes value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PullPolicy::Always => "Always",
+            PullPolicy::IfNotPresent => "IfNotPresent",
+            PullPolicy::Never => "Never",
+        }
+    }
+}
+
+/// One component's settings. Not every field applies to every component; validation says
+/// which.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ComponentDoc {
+    /// Whether to deploy it (S3 Gateway, Recon and HttpFS only; the others always run).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Number of pods. OM and SCM: 1, or an odd number ≥ 3 for HA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub replicas: Option<i32>,
+    /// CPU and memory per pod.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub resources: Option<ResourcesDoc>,
+    /// Persistent volume per pod (SCM, OM, datanodes, Recon).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageDoc>,
+    /// JVM settings.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub jvm: Option<JvmDoc>,
+    /// PodDisruptionBudget.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disruption: Option<DisruptionDoc>,
+    /// Client Service (S3 Gateway and HttpFS).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service: Option<ServiceDoc>,
+    /// Raft service id (OM and SCM). Default: the cluster name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_id: Option<String>,
+}
+
+/// `resources`: Kubernetes quantities.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ResourcesDoc {
+    /// What the scheduler reserves.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub requests: Option<CpuMemoryDoc>,
+    /// The most the pod may use; the JVM heap is a fraction of the memory limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub limits: Option<CpuMemoryDoc>,
+}
+
+/// CPU and memory quantities.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct CpuMemoryDoc {
+    /// CPU (`500m`, `2`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cpu: Option<QuantityDoc>,
+    /// Memory (`2Gi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub memory: Option<QuantityDoc>,
+}
+
+/// A quantity as written: `2`, `0.5`, `500m` or `2Gi`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum QuantityDoc {
+    /// Written as a string.
+    String(String),
+    /// Written as an integer.
+    Integer(i64),
+    /// Written as a decimal number.
+    Float(f64),
+}
+
+impl QuantityDoc {
+    /// The quantity as Kubernetes writes it.
+    pub fn as_text(&self) -> String {
+        match self {
+            QuantityDoc::String(s) => s.clone(),
+            QuantityDoc::Integer(i) => i.to_string(),
+            QuantityDoc::Float(f) => f.to_string(),
+        }
+    }
+}
+
+/// `storage`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct StorageDoc {
+    /// Volume size (`100Gi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<QuantityDoc>,
+    /// StorageClass; empty uses the cluster's default class.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+}
+
+/// `jvm`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct JvmDoc {
+    /// Maximum heap as a percentage of the memory limit (10–90). The rest is for
+    /// off-heap buffers, RocksDB and the page cache.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub heap_percent: Option<u8>,
+}
+
+/// `disruption`: the PodDisruptionBudget.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct DisruptionDoc {
+    /// Pods a voluntary disruption (a node drain) may take down at once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max_unavailable: Option<i32>,
+}
+
+/// `service`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ServiceDoc {
+    /// `ClusterIP` | `NodePort` | `LoadBalancer`.
+    #[serde(default, rename = "type", skip_serializing_if = "Option::is_none")]
+    pub type_: Option<ServiceType>,
+    /// Fixed node port for `NodePort` and `LoadBalancer` (30000–32767).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_port: Option<i32>,
+    /// Annotations for the Service (load-balancer settings).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub annotations: Option<BTreeMap<String, String>>,
+}
+
+/// Kubernetes Service type.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ServiceType {
+    /// Reachable inside the cluster.
+    ClusterIP,
+    /// Also on a port of every node.
+    NodePort,
+    /// Also through a cloud load balancer.
+    LoadBalancer,
+}
+
+impl ServiceType {
+    /// The Kubernetes value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ServiceType::ClusterIP => "ClusterIP",
+            ServiceType::NodePort => "NodePort",
+            ServiceType::LoadBalancer => "LoadBalancer",
+        }
+    }
+}
+
+/// `spec.security`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SecurityDoc {
+    /// Pod Security Standard enforced on the namespace: `restricted` | `baseline` |
+    /// `privileged`. The pods meet `restricted` either way.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_security: Option<PodSecurityLevel>,
+}
+
+/// Pod Security Standard level.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum PodSecurityLevel {
+    /// Unrestricted.
+    Privileged,
+    /// Prevents known privilege escalations.
+    Baseline,
+    /// Hardened; what the rendered pods meet.
+    Restricted,
+}
+
+impl PodSecurityLevel {
+    /// The label value.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PodSecurityLevel::Privileged => "privileged",
+            PodSecurityLevel::Baseline => "baseline",
+            PodSecurityLevel::Restricted => "restricted",
+        }
+    }
+}
+
+/// `spec.placement`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PlacementDoc {
+    /// Node labels every pod requires.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_selector: Option<BTreeMap<String, String>>,
+    /// Taints every pod tolerates.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerations: Option<Vec<TolerationDoc>>,
+    /// Failure domain to spread replicas over: `host` or `zone`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub spread: Option<Spread>,
+    /// `required`: never put two SCMs, two OMs or two datanodes on one node (pods stay
+    /// Pending instead); `preferred`: avoid it when possible (for small test clusters).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anti_affinity: Option<AntiAffinity>,
+}
+
+/// Failure domain to spread over.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Spread {
+    /// Nodes (`kubernetes.io/hostname`).
+    Host,
+    /// Zones (`topology.kubernetes.io/zone`), and nodes within them.
+    Zone,
+}
+
+/// How strictly replicas avoid sharing a node.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AntiAffinity {
+    /// Never share a node.
+    Required,
+    /// Avoid sharing a node when possible.
+    Preferred,
+}
+
+/// A toleration, as in a pod spec.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TolerationDoc {
+    /// Taint key; empty with `Exists` matches every taint.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+    /// `Exists` | `Equal`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<String>,
+    /// Taint value for `Equal`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub value: Option<String>,
+    /// `NoSchedule` | `PreferNoSchedule` | `NoExecute`; empty matches all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effect: Option<String>,
+    /// For `NoExecute`: how long the pod stays after the taint appears.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub toleration_seconds: Option<i64>,
+}
+
+/// One entry of `spec.patches`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PatchDoc {
+    /// Which rendered object to patch.
+    pub target: PatchTarget,
+    /// RFC 6902 operations.
+    pub patch: json_patch::Patch,
+}
+
+/// The object a patch applies to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct PatchTarget {
+    /// Object kind (`StatefulSet`).
+    pub kind: String,
+    /// Object name (`ozone-datanode`).
+    pub name: String,
+}

@@ -1,0 +1,14 @@
+//! The `OzoneCluster` spec: the document users write ([`doc`]), strict parsing ([`parse`]),
+//! `--set` flags ([`set`]), layering and validation ([`resolve`]) into a [`Cluster`] that the
+//! builders trust.
+
+pub mod cluster;
+pub mod doc;
+pub mod error;
+pub mod parse;
+pub mod resolve;
+pub mod set;
+
+pub use cluster::Cluster;
+pub use error::{Origin, Problem, SpecError};
+pub use resolve::{Inputs, resolve};

@@ -1,0 +1,616 @@
+//! Layering and validation: built-in defaults ← profile ← spec file ← `--set`, then every rule
+//! checked once, all problems reported together.
+
+use super::cluster::{Cluster, ComponentSettings, CpuMemory, Image, Placement, ServiceSettings, Storage};
+use super::doc::{
+    AntiAffinity, ClusterDoc, ComponentDoc, PodSecurityLevel, PullPolicy, Replication, ServiceType, Spread,
+};
+use super::error::{Origin, Problem, Result, SpecError};
+use super::parse;
+use super::set::Assignment;
+use crate::names::{self, Names};
+use crate::profile::Profile;
+use crate::quantity::Amount;
+use ozone_storage::catalog::State;
+use ozone_storage::config::{Settings, effective_port};
+use ozone_storage::{Component, DEFAULT_IMAGE_REPOSITORY, DEFAULT_OZONE_VERSION};
+use serde_json::Value;
+use std::collections::BTreeMap;
+
+/// Cluster name when the spec gives none.
+pub const DEFAULT_NAME: &str = "ozone";
+/// Namespace when the spec gives none.
+pub const DEFAULT_NAMESPACE: &str = "ozone";
+/// DNS domain when the spec gives none.
+pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
+
+/// What the user handed render: every layer above the built-in defaults.
+#[derive(Clone, Debug, Default)]
+pub struct Inputs {
+    /// `--profile`.
+    pub profile: Option<String>,
+    /// `-f`: the file's name (for messages) and text.
+    pub spec_file: Option<(String, String)>,
+    /// `--set` flags, in order.
+    pub sets: Vec<String>,
+}
+
+impl Inputs {
+    /// Inputs with only a profile.
+    pub fn profile(name: &str) -> Inputs {
+        Inputs {
+            profile: Some(name.to_owned()),
+            ..Inputs::default()
+        }
+    }
+}
+
+/// Merges the layers and validates the result.
+pub fn resolve(inputs: &Inputs) -> Result<Cluster> {
+    let file_doc = match &inputs.spec_file {
+        Some((name, text)) => Some(parse::parse_file(name, text)?),
+        None => None,
+    };
+    let mut assignments = Vec::with_capacity(inputs.sets.len());
+    for raw in &inputs.sets {
+        let a = Assignment::parse(raw).map_err(|message| {
+            SpecError::one(Problem {
+                origin: Origin::Flag(raw.clone()),
+                path: String::new(),
+                message,
+            })
+        })?;
+        assignments.push(a);
+    }
+
+    let profile = choose_profile(inputs, file_doc.as_ref(), &assignments)?;
+    let profile_doc = parse::parse_file(&format!("profiles/{}.yaml", profile.name()), profile.source())?;
+
+    let mut merged = to_value(&profile_doc);
+    if let Some(doc) = &file_doc {
+        merge(&mut merged, to_value(doc));
+    }
+    for a in &assignments {
+        a.apply(&mut merged).map_err(|message| {
+            SpecError::one(Problem {
+                origin: Origin::Flag(a.raw.clone()),
+                path: String::new(),
+                message,
+            })
+        })?;
+        // Check after each flag, so a type error names the flag that caused it.
+        parse::from_value(merged.clone(), &Origin::Flag(a.raw.clone()))?;
+    }
+    Assignment::parse(&format!("spec.profile={}", profile.name()))
+        .and_then(|a| a.apply(&mut merged))
+        .map_err(|m| SpecError::one(Problem::field("spec.profile", m)))?;
+    let doc = parse::from_value(merged, &Origin::Resolved)?;
+    validate(doc, profile)
+}
+
+fn choose_profile(inputs: &Inputs, file: Option<&ClusterDoc>, sets: &[Assignment]) -> Result<Profile> {
+    let from_set = sets.iter().rev().find(|a| a.dotted() == "spec.profile").map(|a| match &a.value {
+        Value::String(s) => s.clone(),
+        other => other.to_string(),
+    });
+    let from_file = file.and_then(|d| d.spec.as_ref()).and_then(|s| s.profile.clone());
+    let Some(name) = from_set.or_else(|| inputs.profile.clone()).or(from_file) else {
+        return Err(SpecError::one(Problem::field(
+            "spec.profile",
+            format!("no profile chosen: pass --profile or set spec.profile (known profiles: {})", Profile::known_names()),
+        )));
+    };
+    Profile::from_name(&name).ok_or_else(|| {
+        SpecError::one(Problem::field(
+            "spec.profile",
+            format!("unknown profile {name:?}; known profiles: {}", Profile::known_names()),
+        ))
+    })
+}
+
+fn to_value(doc: &ClusterDoc) -> Value {
+    // A ClusterDoc holds only strings, numbers, booleans, maps and lists: it always converts.
+    serde_json::to_value(doc).unwrap_or(Value::Null)
+}
+
+/// Deep-merges `overlay` into `base`: maps merge key by key, everything else is replaced.
+pub fn merge(base: &mut Value, overlay: Value) {
+    match (base, overlay) {
+        (Value::Object(b), Value::Object(o)) => {
+            for (k, v) in o {
+                match b.get_mut(&k) {
+                    Some(existing) => merge(existing, v),
+                    None => {
+                        b.insert(k, v);
+                    }
+                }
+            }
+        }
+        (b, o) => *b = o,
+    }
+}
+
+/// Collects problems while building the resolved cluster.
+struct Checker {
+    problems: Vec<Problem>,
+}
+
+impl Checker {
+    fn problem(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.problems.push(Problem::field(path, message));
+    }
+
+    fn amount(&mut self, path: &str, text: Option<String>) -> Option<Amount> {
+        let Some(text) = text else {
+            self.problem(path, "not set");
+            return None;
+        };
+        match Amount::parse(&text) {
+            Ok(a) => Some(a),
+            Err(e) => {
+                self.problem(path, e.to_string());
+                None
+            }
+        }
+    }
+
+    fn positive(&mut self, path: &str, text: Option<String>) -> Option<Amount> {
+        let a = self.amount(path, text)?;
+        if a.is_positive() {
+            Some(a)
+        } else {
+            self.problem(path, format!("must be greater than zero, got {:?}", a.as_str()));
+            None
+        }
+    }
+}
+
+fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
+    let mut ck = Checker { problems: Vec::new() };
+    let metadata = document.metadata.clone().unwrap_or_default();
+    let spec = document.spec.clone().unwrap_or_default();
+
+    let name = metadata.name.unwrap_or_else(|| DEFAULT_NAME.to_owned());
+    if !names::is_dns1035_label(&name) {
+        ck.problem(
+            "metadata.name",
+            format!("{name:?} is not a valid name: use lowercase letters, digits and '-', starting with a letter"),
+        );
+    }
+    let namespace = metadata.namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+    if !names::is_dns_label(&namespace) {
+        ck.problem(
+            "metadata.namespace",
+            format!("{namespace:?} is not a valid namespace: use at most 63 lowercase letters, digits and '-'"),
+        );
+    }
+    let cluster_domain = spec.cluster_domain.unwrap_or_else(|| DEFAULT_CLUSTER_DOMAIN.to_owned());
+    if !names::is_dns_subdomain(&cluster_domain) {
+        ck.problem("spec.clusterDomain", format!("{cluster_domain:?} is not a DNS domain"));
+    }
+
+    let version = spec.version.unwrap_or_else(|| DEFAULT_OZONE_VERSION.to_owned());
+    check_tag(&mut ck, "spec.version", &version);
+    let image_doc = spec.image.unwrap_or_default();
+    let tag = image_doc.tag.unwrap_or_else(|| version.clone());
+    check_tag(&mut ck, "spec.image.tag", &tag);
+    let repository = image_doc.repository.unwrap_or_else(|| DEFAULT_IMAGE_REPOSITORY.to_owned());
+    if repository.is_empty() || repository.contains(char::is_whitespace) || repository.contains('@') || repository.rsplit('/').next().is_some_and(|last| last.contains(':')) {
+        ck.problem("spec.image.repository", format!("{repository:?} is not an image repository (give the tag in spec.image.tag)"));
+    }
+    let pull_secrets = image_doc.pull_secrets.unwrap_or_default();
+    for (i, s) in pull_secrets.iter().enumerate() {
+        if !names::is_dns_subdomain(s) {
+            ck.problem(format!("spec.image.pullSecrets[{i}]"), format!("{s:?} is not a Secret name"));
+        }
+    }
+    let image = Image {
+        repository,
+        tag,
+        pull_policy: image_doc.pull_policy.unwrap_or(PullPolicy::IfNotPresent),
+        pull_secrets,
+    };
+
+    let replication = spec.replication.unwrap_or(Replication::Three);
+    let mut components = BTreeMap::new();
+    for component in Component::ALL {
+        let doc = match component {
+            Component::Scm => spec.scm.clone(),
+            Component::Om => spec.om.clone(),
+            Component::Datanode => spec.datanodes.clone(),
+            Component::S3g => spec.s3g.clone(),
+            Component::Recon => spec.recon.clone(),
+            Component::Httpfs => spec.httpfs.clone(),
+        }
+        .unwrap_or_default();
+        if let Some(settings) = component_settings(&mut ck, component, doc, &name) {
+            components.insert(component, settings);
+        }
+    }
+    check_replica_rules(&mut ck, &components, replication);
+
+    let mut config = Settings::new();
+    for (file, entries) in spec.config.unwrap_or_default() {
+        let out = config.entry(file).or_default();
+        for (key, value) in entries {
+            let path = format!("spec.config.{}.{key}", file.file_name());
+            let value = value.to_config_string();
+            if key.is_empty() || key.contains(|c: char| c.is_whitespace() || c == '=' || c.is_control()) {
+                ck.problem(&path, "a config key cannot be empty or contain spaces, '=' or control characters");
+            }
+            if value.contains(|c: char| c.is_control()) {
+                ck.problem(&path, "a config value cannot contain newlines or control characters");
+            }
+            out.insert(key, value);
+        }
+    }
+    for c in components.keys() {
+        for port in c.service().ports {
+            if let Err(e) = effective_port(port, &config) {
+                ck.problem(format!("spec.config.{}.{}", e.file, e.key), e.to_string().split(": ").skip(2).collect::<Vec<_>>().join(": "));
+            }
+        }
+    }
+
+    let security = spec.security.unwrap_or_default();
+    let placement_doc = spec.placement.unwrap_or_default();
+    let node_selector = placement_doc.node_selector.unwrap_or_default();
+    for key in node_selector.keys() {
+        if !is_label_key(key) {
+            ck.problem(format!("spec.placement.nodeSelector.{key}"), "is not a valid label key");
+        }
+    }
+    let tolerations = placement_doc.tolerations.unwrap_or_default();
+    for (i, t) in tolerations.iter().enumerate() {
+        let path = format!("spec.placement.tolerations[{i}]");
+        match t.operator.as_deref() {
+            None | Some("Equal") | Some("Exists") => {}
+            Some(other) => ck.problem(format!("{path}.operator"), format!("{other:?} must be Equal or Exists")),
+        }
+        if t.operator.as_deref() == Some("Exists") && t.value.is_some() {
+            ck.problem(format!("{path}.value"), "must be empty when operator is Exists");
+        }
+        match t.effect.as_deref() {
+            None | Some("NoSchedule") | Some("PreferNoSchedule") | Some("NoExecute") => {}
+            Some(other) => ck.problem(format!("{path}.effect"), format!("{other:?} must be NoSchedule, PreferNoSchedule or NoExecute")),
+        }
+        if t.key.is_none() && t.operator.as_deref() != Some("Exists") {
+            ck.problem(format!("{path}.operator"), "must be Exists when key is empty");
+        }
+    }
+    let placement = Placement {
+        node_selector,
+        tolerations,
+        spread: placement_doc.spread.unwrap_or(Spread::Host),
+        anti_affinity: placement_doc.anti_affinity.unwrap_or(AntiAffinity::Required),
+    };
+
+    let patches = spec.patches.unwrap_or_default();
+    for (i, p) in patches.iter().enumerate() {
+        if p.target.kind.is_empty() || p.target.name.is_empty() {
+            ck.problem(format!("spec.patches[{i}].target"), "needs both kind and name");
+        }
+    }
+
+    if ck.problems.is_empty() {
+        let names = Names::new(&name, &namespace, &cluster_domain);
+        let most = components.values().map(|c| c.replicas).max().unwrap_or(1);
+        for (object, limit) in names.all_with_limits(most.max(1) - 1) {
+            if object.len() > limit {
+                ck.problem(
+                    "metadata.name",
+                    format!("{name:?} is too long: the object name {object:?} would exceed {limit} characters"),
+                );
+                break;
+            }
+        }
+    }
+
+    if !ck.problems.is_empty() {
+        return Err(SpecError { problems: ck.problems });
+    }
+    Ok(Cluster {
+        name,
+        namespace,
+        profile,
+        version,
+        image,
+        cluster_domain,
+        replication,
+        components,
+        config,
+        pod_security: security.pod_security.unwrap_or(PodSecurityLevel::Restricted),
+        placement,
+        patches,
+        document,
+    })
+}
+
+fn check_tag(ck: &mut Checker, path: &str, tag: &str) {
+    let valid = !tag.is_empty()
+        && tag.len() <= 128
+        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+        && !tag.starts_with(['.', '-']);
+    if !valid {
+        ck.problem(path, format!("{tag:?} is not a valid image tag"));
+    } else if tag == "latest" {
+        ck.problem(path, "\"latest\" is not allowed: pin a release such as \"2.2.0\" so every pod runs the same code");
+    }
+}
+
+fn component_settings(ck: &mut Checker, component: Component, doc: ComponentDoc, cluster: &str) -> Option<ComponentSettings> {
+    let base = format!("spec.{}", component.spec_field());
+    let optional = matches!(component, Component::S3g | Component::Recon | Component::Httpfs);
+    let enabled = match doc.enabled {
+        Some(false) if !optional => {
+            ck.problem(format!("{base}.enabled"), format!("the {} always runs; only s3g, recon and httpfs can be disabled", component.title()));
+            true
+        }
+        Some(e) => e,
+        None => true,
+    };
+    if !enabled {
+        return None;
+    }
+    let stateful = component.service().state == State::Persistent;
+    let replicas = doc.replicas.unwrap_or(1);
+    if replicas < 1 {
+        ck.problem(format!("{base}.replicas"), format!("must be at least 1, got {replicas}"));
+    }
+    if component == Component::Recon && replicas != 1 {
+        ck.problem(format!("{base}.replicas"), format!("Recon runs as a single instance, got {replicas}"));
+    }
+    let resources = doc.resources.unwrap_or_default();
+    let requests = resources.requests.unwrap_or_default();
+    let limits = resources.limits.unwrap_or_default();
+    let req_cpu = ck.positive(&format!("{base}.resources.requests.cpu"), requests.cpu.map(|q| q.as_text()));
+    let req_mem = ck.positive(&format!("{base}.resources.requests.memory"), requests.memory.map(|q| q.as_text()));
+    let lim_cpu = ck.positive(&format!("{base}.resources.limits.cpu"), limits.cpu.map(|q| q.as_text()));
+    let lim_mem = ck.positive(&format!("{base}.resources.limits.memory"), limits.memory.map(|q| q.as_text()));
+    for (what, req, lim) in [("cpu", &req_cpu, &lim_cpu), ("memory", &req_mem, &lim_mem)] {
+        if let (Some(r), Some(l)) = (req, lim)
+            && r.cmp_value(l).is_gt()
+        {
+            ck.problem(
+                format!("{base}.resources.requests.{what}"),
+                format!("{} is more than the limit {}", r.as_str(), l.as_str()),
+            );
+        }
+    }
+    let storage = match (doc.storage, stateful) {
+        (Some(s), true) => {
+            let size = ck.positive(&format!("{base}.storage.size"), s.size.map(|q| q.as_text()));
+            if let Some(class) = &s.storage_class
+                && !names::is_dns_subdomain(class)
+            {
+                ck.problem(format!("{base}.storage.storageClass"), format!("{class:?} is not a StorageClass name"));
+            }
+            size.map(|size| Storage {
+                size,
+                storage_class: s.storage_class.filter(|c| !c.is_empty()),
+            })
+        }
+        (None, true) => {
+            ck.problem(format!("{base}.storage.size"), "not set");
+            None
+        }
+        (Some(_), false) => {
+            ck.problem(format!("{base}.storage"), format!("the {} keeps no data; remove this field", component.title()));
+            None
+        }
+        (None, false) => None,
+    };
+    let heap_percent = doc.jvm.and_then(|j| j.heap_percent).unwrap_or(70);
+    if !(10..=90).contains(&heap_percent) {
+        ck.problem(format!("{base}.jvm.heapPercent"), format!("must be between 10 and 90, got {heap_percent}"));
+    }
+    let max_unavailable = doc.disruption.and_then(|d| d.max_unavailable).unwrap_or(1);
+    if max_unavailable < 1 {
+        ck.problem(
+            format!("{base}.disruption.maxUnavailable"),
+            format!("must be at least 1 (0 blocks every node drain), got {max_unavailable}"),
+        );
+    }
+    let has_client_service = matches!(component, Component::S3g | Component::Httpfs);
+    let service = match (doc.service, has_client_service) {
+        (Some(s), true) => {
+            if let Some(port) = s.node_port {
+                if !(30000..=32767).contains(&port) {
+                    ck.problem(format!("{base}.service.nodePort"), format!("must be in 30000-32767, got {port}"));
+                }
+                if matches!(s.type_, None | Some(ServiceType::ClusterIP)) {
+                    ck.problem(format!("{base}.service.nodePort"), "needs service.type NodePort or LoadBalancer");
+                }
+            }
+            ServiceSettings {
+                type_: s.type_,
+                node_port: s.node_port,
+                annotations: s.annotations.unwrap_or_default(),
+            }
+        }
+        (Some(_), false) => {
+            ck.problem(format!("{base}.service"), format!("only s3g and httpfs have a configurable Service, not {}", component.id()));
+            ServiceSettings::default()
+        }
+        (None, _) => ServiceSettings::default(),
+    };
+    let is_ring = component.service().raft_port.is_some();
+    let service_id = match (doc.service_id, is_ring) {
+        (Some(id), true) => {
+            if !names::is_dns_label(&id) {
+                ck.problem(format!("{base}.serviceId"), format!("{id:?} is not valid: use lowercase letters, digits and '-'"));
+            }
+            id
+        }
+        (Some(_), false) => {
+            ck.problem(format!("{base}.serviceId"), "only om and scm have a service id");
+            String::new()
+        }
+        (None, true) => cluster.to_owned(),
+        (None, false) => String::new(),
+    };
+    Some(ComponentSettings {
+        replicas,
+        requests: CpuMemory {
+            cpu: req_cpu?,
+            memory: req_mem?,
+        },
+        limits: CpuMemory {
+            cpu: lim_cpu?,
+            memory: lim_mem?,
+        },
+        storage: if stateful { Some(storage?) } else { None },
+        heap_percent,
+        max_unavailable,
+        service,
+        service_id,
+    })
+}
+
+fn check_replica_rules(ck: &mut Checker, components: &BTreeMap<Component, ComponentSettings>, replication: Replication) {
+    for c in [Component::Om, Component::Scm] {
+        if let Some(s) = components.get(&c)
+            && s.replicas > 1
+            && s.replicas % 2 == 0
+        {
+            ck.problem(
+                format!("spec.{}.replicas", c.spec_field()),
+                format!(
+                    "must be 1 or an odd number of at least 3, got {}: a Raft ring of {} loses its majority as soon as {} member{} fail",
+                    s.replicas,
+                    s.replicas,
+                    s.replicas / 2,
+                    if s.replicas / 2 == 1 { "" } else { "s" }
+                ),
+            );
+        }
+    }
+    if let Some(dn) = components.get(&Component::Datanode)
+        && dn.replicas >= 1
+        && dn.replicas < replication.copies()
+    {
+        ck.problem(
+            "spec.datanodes.replicas",
+            format!(
+                "must be at least {} when replication is {}, got {} (set spec.replication: ONE for a test cluster)",
+                replication.copies(),
+                replication.as_str(),
+                dn.replicas
+            ),
+        );
+    }
+}
+
+/// Whether `key` is a valid label key (`[prefix/]name`).
+pub fn is_label_key(key: &str) -> bool {
+    let (prefix, name) = match key.rsplit_once('/') {
+        Some((p, n)) => (Some(p), n),
+        None => (None, key),
+    };
+    let name_ok = !name.is_empty()
+        && name.len() <= 63
+        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    name_ok && prefix.is_none_or(names::is_dns_subdomain)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn with_sets(profile: &str, sets: &[&str]) -> Result<Cluster> {
+        resolve(&Inputs {
+            profile: Some(profile.into()),
+            spec_file: None,
+            sets: sets.iter().map(|s| s.to_string()).collect(),
+        })
+    }
+
+    fn message(r: Result<Cluster>) -> String {
+        r.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn profiles_resolve() {
+        for p in Profile::ALL {
+            let c = resolve(&Inputs::profile(p.name())).unwrap();
+            assert_eq!(c.profile, p);
+            assert_eq!(c.name, "ozone");
+        }
+        let medium = resolve(&Inputs::profile("medium")).unwrap();
+        assert!(medium.is_ha(Component::Om) && medium.is_ha(Component::Scm));
+        assert_eq!(medium.component(Component::Om).unwrap().requests.memory.as_str(), "8Gi");
+        let small = resolve(&Inputs::profile("small")).unwrap();
+        assert!(!small.is_ha(Component::Om));
+        assert_eq!(small.component(Component::Scm).unwrap().requests.cpu.as_str(), "500m");
+    }
+
+    #[test]
+    fn layers_in_order() {
+        let file = "apiVersion: ozone.apache.org/v1alpha1\nkind: OzoneCluster\nmetadata: {name: lake}\nspec:\n  profile: medium\n  datanodes: {replicas: 7}\n";
+        let c = resolve(&Inputs {
+            profile: None,
+            spec_file: Some(("lake.yaml".into(), file.into())),
+            sets: vec!["datanodes.replicas=11".into()],
+        })
+        .unwrap();
+        assert_eq!(c.name, "lake");
+        assert_eq!(c.profile, Profile::Medium);
+        assert_eq!(c.replicas(Component::Datanode), 11);
+        // Profile values the file did not touch survive.
+        assert_eq!(c.component(Component::Datanode).unwrap().storage.as_ref().unwrap().size.as_str(), "1Ti");
+        // --profile beats the file's profile.
+        let c = resolve(&Inputs {
+            profile: Some("large".into()),
+            spec_file: Some(("lake.yaml".into(), file.into())),
+            sets: vec![],
+        })
+        .unwrap();
+        assert_eq!(c.profile, Profile::Large);
+        assert_eq!(c.replicas(Component::Datanode), 7);
+    }
+
+    #[test]
+    fn issue_rules() {
+        assert!(message(with_sets("medium", &["om.replicas=2"])).contains("spec.om.replicas: must be 1 or an odd number of at least 3, got 2"));
+        assert!(message(with_sets("small", &["scm.replicas=4"])).contains("spec.scm.replicas"));
+        assert!(with_sets("small", &["om.replicas=5"]).is_ok());
+        assert!(message(with_sets("small", &["datanodes.replicas=1"])).contains("spec.datanodes.replicas: must be at least 3 when replication is THREE, got 1"));
+        assert!(with_sets("small", &["datanodes.replicas=1", "replication=ONE"]).is_ok());
+        assert!(message(with_sets("small", &["scm.storage.size=10Gb"])).contains("spec.scm.storage.size: \"10Gb\" is not a Kubernetes quantity"));
+        assert!(message(with_sets("small", &["datanodes.storage.size=0"])).contains("spec.datanodes.storage.size: must be greater than zero"));
+        assert!(message(with_sets("small", &["metadata.name=Ozone"])).contains("metadata.name: \"Ozone\" is not a valid name"));
+        assert!(message(with_sets("small", &["metadata.namespace=a_b"])).contains("metadata.namespace"));
+        let huge = message(with_sets("huge", &[]));
+        assert!(huge.contains("unknown profile \"huge\"; known profiles: small, medium, large"), "{huge}");
+        assert!(message(resolve(&Inputs::default())).contains("no profile chosen"));
+    }
+
+    #[test]
+    fn more_rules() {
+        assert!(message(with_sets("small", &["version=latest"])).contains("\"latest\" is not allowed"));
+        assert!(message(with_sets("small", &["s3g.storage.size=1Gi"])).contains("spec.s3g.storage: the S3 Gateway keeps no data"));
+        assert!(message(with_sets("small", &["om.enabled=false"])).contains("spec.om.enabled"));
+        assert!(message(with_sets("small", &["datanodes.resources.requests.memory=4Gi"])).contains("is more than the limit 2Gi"));
+        assert!(message(with_sets("small", &[r"config.ozone-site\.xml.ozone\.om\.ratis\.port=abc"])).contains("spec.config.ozone-site.xml.ozone.om.ratis.port"));
+        assert!(message(with_sets("small", &[&format!("metadata.name=a{}", "b".repeat(50))])).contains("is too long"));
+        assert!(message(with_sets("small", &["s3g.service.nodePort=80"])).contains("spec.s3g.service.nodePort"));
+    }
+
+    #[test]
+    fn set_type_errors_name_the_flag() {
+        let msg = message(with_sets("small", &["om.replicas=three"]));
+        assert!(msg.contains("--set om.replicas=three: spec.om.replicas: invalid type"), "{msg}");
+        let msg = message(with_sets("small", &["datanodes.replica=3"]));
+        assert!(msg.contains("unknown field `replica`"), "{msg}");
+        let msg = message(with_sets("small", &["replicas"]));
+        assert!(msg.contains("--set replicas: expected path=value"), "{msg}");
+    }
+
+    #[test]
+    fn all_problems_are_reported_together() {
+        let err = with_sets("medium", &["om.replicas=2", "scm.replicas=4", "datanodes.replicas=2"]).unwrap_err();
+        assert_eq!(err.problems.len(), 3, "{err}");
+    }
+}
