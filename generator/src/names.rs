@@ -91,7 +91,12 @@ impl Names {
 
     /// The fully qualified name of a component's client Service.
     pub fn service_host(&self, component: Component) -> String {
-        format!("{}.{}.svc.{}", self.component(component), self.namespace, self.domain)
+        format!(
+            "{}.{}.svc.{}",
+            self.component(component),
+            self.namespace,
+            self.domain
+        )
     }
 
     /// Labels that select a component's pods.
@@ -144,7 +149,8 @@ impl Names {
 pub fn is_dns_label(s: &str) -> bool {
     !s.is_empty()
         && s.len() <= DNS_LABEL_MAX
-        && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !s.starts_with('-')
         && !s.ends_with('-')
 }
@@ -169,7 +175,10 @@ mod tests {
         let n = Names::new("ozone", "prod", "cluster.local");
         assert_eq!(n.component(Component::Om), "ozone-om");
         assert_eq!(n.pod(Component::Om, 2), "ozone-om-2");
-        assert_eq!(n.pod_host(Component::Scm, 0), "ozone-scm-0.ozone-scm-headless.prod.svc.cluster.local");
+        assert_eq!(
+            n.pod_host(Component::Scm, 0),
+            "ozone-scm-0.ozone-scm-headless.prod.svc.cluster.local"
+        );
         assert_eq!(n.selector(Component::Datanode)[LABEL_COMPONENT], "datanode");
     }
 

@@ -45,7 +45,9 @@ impl Amount {
     /// Parses `text` with the API server's grammar:
     /// `[+-]digits[.digits](binarySI | decimalSI | e[+-]digits)`.
     pub fn parse(text: &str) -> Result<Amount, NotAQuantity> {
-        let value = value_of(text).ok_or_else(|| NotAQuantity { text: text.to_owned() })?;
+        let value = value_of(text).ok_or_else(|| NotAQuantity {
+            text: text.to_owned(),
+        })?;
         Ok(Amount {
             text: text.to_owned(),
             value,
@@ -104,7 +106,11 @@ fn value_of(text: &str) -> Option<f64> {
         },
     };
     let number_ok = match number.split_once('.') {
-        Some((int, frac)) => (int.is_empty() || all_digits(int)) && (frac.is_empty() || all_digits(frac)) && !(int.is_empty() && frac.is_empty()),
+        Some((int, frac)) => {
+            (int.is_empty() || all_digits(int))
+                && (frac.is_empty() || all_digits(frac))
+                && !(int.is_empty() && frac.is_empty())
+        }
         None => all_digits(number),
     };
     if !number_ok {
@@ -141,25 +147,38 @@ mod tests {
 
     #[test]
     fn accepts_what_the_api_server_accepts() {
-        for ok in ["500m", "2", "0.5", "10Gi", "1Ti", "1e3", "1.5E-2", "+1", ".5", "5.", "100Mi", "3k", "0Ei", "1E"] {
+        for ok in [
+            "500m", "2", "0.5", "10Gi", "1Ti", "1e3", "1.5E-2", "+1", ".5", "5.", "100Mi", "3k",
+            "0Ei", "1E",
+        ] {
             assert!(Amount::parse(ok).is_ok(), "{ok}");
         }
     }
 
     #[test]
     fn rejects_what_the_api_server_rejects() {
-        for bad in ["10Gb", "", "Gi", "inf", "nan", "1 Gi", "ten", "1.2.3", "--1", "1e", "0x10", "."] {
+        for bad in [
+            "10Gb", "", "Gi", "inf", "nan", "1 Gi", "ten", "1.2.3", "--1", "1e", "0x10", ".",
+        ] {
             assert!(Amount::parse(bad).is_err(), "{bad}");
         }
     }
 
     #[test]
     fn values_and_sign() {
-        assert_eq!(Amount::parse("2Gi").unwrap().value(), 2.0 * 1024.0 * 1024.0 * 1024.0);
+        assert_eq!(
+            Amount::parse("2Gi").unwrap().value(),
+            2.0 * 1024.0 * 1024.0 * 1024.0
+        );
         assert_eq!(Amount::parse("500m").unwrap().value(), 0.5);
         assert!(!Amount::parse("0").unwrap().is_positive());
         assert!(!Amount::parse("-1Gi").unwrap().is_positive());
-        assert_eq!(Amount::parse("1Gi").unwrap().cmp_value(&Amount::parse("1024Mi").unwrap()), Ordering::Equal);
+        assert_eq!(
+            Amount::parse("1Gi")
+                .unwrap()
+                .cmp_value(&Amount::parse("1024Mi").unwrap()),
+            Ordering::Equal
+        );
     }
 
     #[test]

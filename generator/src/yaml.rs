@@ -33,7 +33,9 @@ pub fn from_str_with_path<T: DeserializeOwned>(text: &str) -> Result<T, YamlErro
 /// Text that is not a valid YAML scalar stays a string.
 pub fn scalar(text: &str) -> serde_json::Value {
     match serde_yaml::from_str::<serde_json::Value>(text) {
-        Ok(serde_json::Value::Null) if !text.trim().is_empty() && text.trim() != "null" && text.trim() != "~" => {
+        Ok(serde_json::Value::Null)
+            if !text.trim().is_empty() && text.trim() != "null" && text.trim() != "~" =>
+        {
             serde_json::Value::String(text.to_owned())
         }
         Ok(value) => value,
@@ -57,7 +59,14 @@ fn strip_location(message: &str) -> String {
         _ => message,
     };
     match message.split_once(": ") {
-        Some((path, rest)) if !path.is_empty() && path.bytes().all(|b| b.is_ascii_alphanumeric() || b"._-[]".contains(&b)) => rest.to_owned(),
+        Some((path, rest))
+            if !path.is_empty()
+                && path
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"._-[]".contains(&b)) =>
+        {
+            rest.to_owned()
+        }
         _ => message.to_owned(),
     }
 }

@@ -1,1 +1,26 @@
-fn main() {}
+//! `kubectl-ozone`: parse the command line, run the command, print the error chain once and
+//! map it to an exit code (0 ok, 1 findings or failed operation, 2 usage or bad input).
+
+mod cli;
+mod cmd;
+mod exit;
+mod files;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    let cli = cli::parse();
+    match cmd::run(cli) {
+        Ok(code) => code,
+        Err(err) => {
+            if exit::is_broken_pipe(&err) {
+                return ExitCode::SUCCESS;
+            }
+            let mut stderr = std::io::stderr().lock();
+            // Nothing more useful can be done if stderr itself is gone.
+            let _ = writeln!(stderr, "error: {err:#}");
+            ExitCode::from(exit::code_for(&err))
+        }
+    }
+}

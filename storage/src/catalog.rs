@@ -192,9 +192,8 @@ impl Service {
     /// # Panics
     /// When the catalog refers to a port it does not define — a defect caught by the tests.
     pub fn known_port(&self, name: &str) -> &'static Port {
-        self.port(name).unwrap_or_else(|| {
-            panic!("catalog: {} has no port named {name:?}", self.component)
-        })
+        self.port(name)
+            .unwrap_or_else(|| panic!("catalog: {} has no port named {name:?}", self.component))
     }
 
     /// The metrics port, if any.
@@ -225,7 +224,9 @@ const fn ozone_port(name: &'static str, form: PortKeyForm) -> PortKey {
     }
 }
 
-use Component::{Datanode as DN, Httpfs as HTTPFS_C, Om as OM_C, Recon as RECON_C, S3g as S3G_C, Scm as SCM_C};
+use Component::{
+    Datanode as DN, Httpfs as HTTPFS_C, Om as OM_C, Recon as RECON_C, S3g as S3G_C, Scm as SCM_C,
+};
 use PortKeyForm::{HostPort, Port as PortOnly};
 
 /// Storage Container Manager. Ports: reference §3 (`ScmConfigKeys`).
@@ -238,7 +239,11 @@ pub static SCM: Service = Service {
             number: 9860,
             key: ozone_port("ozone.scm.client.port", PortOnly),
             // The admin CLI runs in SCM pods and fails over across all SCMs.
-            clients: &[Peer::Component(SCM_C), Peer::Component(OM_C), Peer::Component(RECON_C)],
+            clients: &[
+                Peer::Component(SCM_C),
+                Peer::Component(OM_C),
+                Peer::Component(RECON_C),
+            ],
             https: None,
             purpose: "container location and admin RPC",
         },
@@ -263,7 +268,11 @@ pub static SCM: Service = Service {
             number: 9876,
             key: ozone_port("ozone.scm.http-address", HostPort),
             // OM and Recon wait for this port before they start (WAITFOR, reference §1.3).
-            clients: &[Peer::Component(OM_C), Peer::Component(RECON_C), Peer::Monitoring],
+            clients: &[
+                Peer::Component(OM_C),
+                Peer::Component(RECON_C),
+                Peer::Monitoring,
+            ],
             https: Some(HttpsPort {
                 number: 9877,
                 key: "ozone.scm.https-address",
@@ -309,8 +318,13 @@ pub static SCM: Service = Service {
     health: HealthChecks {
         startup: HealthCheck::Tcp { port: "client-rpc" },
         // The k8s definitions probe the datanode RPC port (reference §1.3).
-        readiness: HealthCheck::Tcp { port: "datanode-rpc" },
-        liveness: HealthCheck::Http { port: "http", path: "/" },
+        readiness: HealthCheck::Tcp {
+            port: "datanode-rpc",
+        },
+        liveness: HealthCheck::Http {
+            port: "http",
+            path: "/",
+        },
         startup_seconds: 600,
     },
     state: State::Persistent,
@@ -342,7 +356,11 @@ pub static OM: Service = Service {
             number: 9874,
             key: ozone_port("ozone.om.http-address", HostPort),
             // Followers and Recon download OM DB checkpoints from /dbCheckpoint (reference §6).
-            clients: &[Peer::Component(OM_C), Peer::Component(RECON_C), Peer::Monitoring],
+            clients: &[
+                Peer::Component(OM_C),
+                Peer::Component(RECON_C),
+                Peer::Monitoring,
+            ],
             https: Some(HttpsPort {
                 number: 9875,
                 key: "ozone.om.https-address",
@@ -373,7 +391,10 @@ pub static OM: Service = Service {
     health: HealthChecks {
         startup: HealthCheck::Tcp { port: "rpc" },
         readiness: HealthCheck::Tcp { port: "rpc" },
-        liveness: HealthCheck::Http { port: "http", path: "/" },
+        liveness: HealthCheck::Http {
+            port: "http",
+            path: "/",
+        },
         startup_seconds: 600,
     },
     state: State::Persistent,
@@ -518,7 +539,10 @@ pub static S3G: Service = Service {
         startup: HealthCheck::Tcp { port: "s3" },
         readiness: HealthCheck::Tcp { port: "s3" },
         // The k8s definitions probe `/` on the web-admin port (reference §1.3).
-        liveness: HealthCheck::Http { port: "webadmin", path: "/" },
+        liveness: HealthCheck::Http {
+            port: "webadmin",
+            path: "/",
+        },
         startup_seconds: 300,
     },
     state: State::Stateless,
@@ -558,7 +582,10 @@ pub static RECON: Service = Service {
         startup: HealthCheck::Tcp { port: "rpc" },
         // The k8s definitions probe the RPC port (reference §1.3).
         readiness: HealthCheck::Tcp { port: "rpc" },
-        liveness: HealthCheck::Http { port: "http", path: "/" },
+        liveness: HealthCheck::Http {
+            port: "http",
+            path: "/",
+        },
         startup_seconds: 600,
     },
     state: State::Persistent,
@@ -611,7 +638,11 @@ mod tests {
             let s = c.service();
             assert_eq!(s.component, c);
             for check in [s.health.startup, s.health.readiness, s.health.liveness] {
-                assert!(s.port(check.port()).is_some(), "{c}: probe port {}", check.port());
+                assert!(
+                    s.port(check.port()).is_some(),
+                    "{c}: probe port {}",
+                    check.port()
+                );
             }
             if let Some(m) = s.metrics_port {
                 assert!(s.port(m).is_some(), "{c}: metrics port {m}");
@@ -620,7 +651,10 @@ mod tests {
                 assert!(s.port(r).is_some(), "{c}: raft port {r}");
             }
             if let Some((other, port)) = s.waits_for {
-                assert!(other.service().port(port).is_some(), "{c}: waits for {other}:{port}");
+                assert!(
+                    other.service().port(port).is_some(),
+                    "{c}: waits for {other}:{port}"
+                );
             }
         }
     }
@@ -632,10 +666,18 @@ mod tests {
             let mut numbers = BTreeSet::new();
             for p in c.service().ports {
                 assert!(p.name.len() <= 15, "{c}: {} too long", p.name);
-                assert!(p.name.chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-'));
+                assert!(
+                    p.name
+                        .chars()
+                        .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit() || ch == '-')
+                );
                 assert!(p.name.chars().any(|ch| ch.is_ascii_lowercase()));
                 assert!(names.insert(p.name), "{c}: duplicate name {}", p.name);
-                assert!(numbers.insert(p.number), "{c}: duplicate number {}", p.number);
+                assert!(
+                    numbers.insert(p.number),
+                    "{c}: duplicate number {}",
+                    p.number
+                );
             }
         }
     }
@@ -659,7 +701,10 @@ mod tests {
         for c in Component::ALL {
             for step in c.service().init_steps {
                 for arg in step.args {
-                    assert!(!(arg.starts_with('-') && !arg.starts_with("--")), "{c}: {arg}");
+                    assert!(
+                        !arg.starts_with('-') || arg.starts_with("--"),
+                        "{c}: {arg}"
+                    );
                 }
             }
         }

@@ -86,7 +86,11 @@ mod tests {
     fn ids_round_trip_and_are_dns_labels() {
         for c in Component::ALL {
             assert_eq!(Component::from_id(c.id()), Some(c));
-            assert!(c.id().chars().all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit()));
+            assert!(
+                c.id()
+                    .chars()
+                    .all(|ch| ch.is_ascii_lowercase() || ch.is_ascii_digit())
+            );
         }
         assert_eq!(Component::from_id("namenode"), None);
     }

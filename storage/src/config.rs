@@ -66,7 +66,11 @@ impl ConfigFile {
     /// The environment value that makes `value` appear in the file as written: XML files get
     /// XML escaping because `envtoconf.py` copies values into them verbatim.
     pub fn env_value(self, value: &str) -> String {
-        if self.is_xml() { xml_escape(value) } else { value.to_owned() }
+        if self.is_xml() {
+            xml_escape(value)
+        } else {
+            value.to_owned()
+        }
     }
 
     /// Splits an environment variable name produced by [`ConfigFile::env_name`] back into the
@@ -117,7 +121,10 @@ pub struct BadPort {
 /// The port number a service listens on under `settings`: the configured value of the port's
 /// key when the user set one, else the default.
 pub fn effective_port(port: &Port, settings: &Settings) -> Result<u16, BadPort> {
-    let Some(value) = settings.get(&port.key.file).and_then(|m| m.get(port.key.name)) else {
+    let Some(value) = settings
+        .get(&port.key.file)
+        .and_then(|m| m.get(port.key.name))
+    else {
         return Ok(port.number);
     };
     let bad = |hint| BadPort {
@@ -181,6 +188,9 @@ mod tests {
         site.insert("ozone.om.ratis.port".into(), "x".into());
         assert_eq!(effective_port(http, &settings), Ok(19999));
         let err = effective_port(ratis, &settings).unwrap_err();
-        assert_eq!(err.to_string(), "ozone-site.xml: ozone.om.ratis.port: \"x\" is not a port number (1-65535)");
+        assert_eq!(
+            err.to_string(),
+            "ozone-site.xml: ozone.om.ratis.port: \"x\" is not a port number (1-65535)"
+        );
     }
 }

@@ -17,7 +17,12 @@ pub struct Member {
 
 /// `ozone-site.xml` keys for an OM ring. `port` is appended to addresses only when it is not
 /// the default, so rendered config stays as short as Ozone's own examples.
-pub fn om_ring(service_id: &str, members: &[Member], rpc_port: u16, default_rpc_port: u16) -> BTreeMap<String, String> {
+pub fn om_ring(
+    service_id: &str,
+    members: &[Member],
+    rpc_port: u16,
+    default_rpc_port: u16,
+) -> BTreeMap<String, String> {
     let mut keys = BTreeMap::new();
     keys.insert("ozone.om.service.ids".to_owned(), service_id.to_owned());
     keys.insert(format!("ozone.om.nodes.{service_id}"), node_list(members));
@@ -37,29 +42,46 @@ pub fn scm_ring(service_id: &str, members: &[Member]) -> BTreeMap<String, String
     keys.insert("ozone.scm.service.ids".to_owned(), service_id.to_owned());
     keys.insert(format!("ozone.scm.nodes.{service_id}"), node_list(members));
     for m in members {
-        keys.insert(format!("ozone.scm.address.{service_id}.{}", m.node_id), m.host.clone());
+        keys.insert(
+            format!("ozone.scm.address.{service_id}.{}", m.node_id),
+            m.host.clone(),
+        );
     }
     if let Some(first) = members.first() {
-        keys.insert("ozone.scm.primordial.node.id".to_owned(), first.node_id.clone());
+        keys.insert(
+            "ozone.scm.primordial.node.id".to_owned(),
+            first.node_id.clone(),
+        );
     }
     keys
 }
 
 /// `ozone-site.xml` keys that point every service at a single SCM (the non-HA form).
 pub fn single_scm(host: &str) -> BTreeMap<String, String> {
-    ["ozone.scm.names", "ozone.scm.client.address", "ozone.scm.block.client.address"]
-        .into_iter()
-        .map(|k| (k.to_owned(), host.to_owned()))
-        .collect()
+    [
+        "ozone.scm.names",
+        "ozone.scm.client.address",
+        "ozone.scm.block.client.address",
+    ]
+    .into_iter()
+    .map(|k| (k.to_owned(), host.to_owned()))
+    .collect()
 }
 
 /// The keys in [`single_scm`], which an SCM ring must not set (the scm-ha transformation
 /// removes them, reference §1.4).
-pub const SINGLE_SCM_KEYS: [&str; 3] = ["ozone.scm.names", "ozone.scm.client.address", "ozone.scm.block.client.address"];
+pub const SINGLE_SCM_KEYS: [&str; 3] = [
+    "ozone.scm.names",
+    "ozone.scm.client.address",
+    "ozone.scm.block.client.address",
+];
 
 /// `ozone-site.xml` key for a single OM.
 pub fn single_om(host: &str, rpc_port: u16, default_rpc_port: u16) -> BTreeMap<String, String> {
-    BTreeMap::from([("ozone.om.address".to_owned(), address(host, rpc_port, default_rpc_port))])
+    BTreeMap::from([(
+        "ozone.om.address".to_owned(),
+        address(host, rpc_port, default_rpc_port),
+    )])
 }
 
 /// `core-site.xml` `fs.defaultFS` for clients of this cluster: `ofs://<om service id or host>/`.
@@ -68,11 +90,19 @@ pub fn default_fs(om_authority: &str) -> String {
 }
 
 fn node_list(members: &[Member]) -> String {
-    members.iter().map(|m| m.node_id.as_str()).collect::<Vec<_>>().join(",")
+    members
+        .iter()
+        .map(|m| m.node_id.as_str())
+        .collect::<Vec<_>>()
+        .join(",")
 }
 
 fn address(host: &str, port: u16, default_port: u16) -> String {
-    if port == default_port { host.to_owned() } else { format!("{host}:{port}") }
+    if port == default_port {
+        host.to_owned()
+    } else {
+        format!("{host}:{port}")
+    }
 }
 
 #[cfg(test)]
@@ -92,7 +122,10 @@ mod tests {
     fn om_ring_keys() {
         let keys = om_ring("ozone", &members("ozone-om"), 9862, 9862);
         assert_eq!(keys["ozone.om.service.ids"], "ozone");
-        assert_eq!(keys["ozone.om.nodes.ozone"], "ozone-om-0,ozone-om-1,ozone-om-2");
+        assert_eq!(
+            keys["ozone.om.nodes.ozone"],
+            "ozone-om-0,ozone-om-1,ozone-om-2"
+        );
         assert_eq!(
             keys["ozone.om.address.ozone.ozone-om-2"],
             "ozone-om-2.ozone-om-headless.prod.svc.cluster.local"

@@ -1,7 +1,10 @@
 //! The resolved cluster: every layer merged, every default filled, every rule checked. Code
 //! after [`super::resolve`] trusts these values.
 
-use super::doc::{AntiAffinity, ClusterDoc, PatchDoc, PodSecurityLevel, PullPolicy, Replication, ServiceType, Spread, TolerationDoc};
+use super::doc::{
+    AntiAffinity, ClusterDoc, PatchDoc, PodSecurityLevel, PullPolicy, Replication, ServiceType,
+    Spread, TolerationDoc,
+};
 use crate::names::Names;
 use crate::profile::Profile;
 use crate::quantity::Amount;

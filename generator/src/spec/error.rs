@@ -76,7 +76,9 @@ pub struct SpecError {
 impl SpecError {
     /// An error with one problem.
     pub fn one(problem: Problem) -> SpecError {
-        SpecError { problems: vec![problem] }
+        SpecError {
+            problems: vec![problem],
+        }
     }
 }
 

@@ -50,12 +50,23 @@ fn check_header(doc: &ClusterDoc, problem: impl Fn(&str, String) -> Problem) -> 
                 format!("{other:?} is not supported; expected {API_VERSION:?}"),
             )));
         }
-        None => return Err(SpecError::one(problem("apiVersion", format!("missing; expected {API_VERSION:?}")))),
+        None => {
+            return Err(SpecError::one(problem(
+                "apiVersion",
+                format!("missing; expected {API_VERSION:?}"),
+            )));
+        }
     }
     match doc.kind.as_deref() {
         Some(KIND) => Ok(()),
-        Some(other) => Err(SpecError::one(problem("kind", format!("{other:?} is not supported; expected {KIND:?}")))),
-        None => Err(SpecError::one(problem("kind", format!("missing; expected {KIND:?}")))),
+        Some(other) => Err(SpecError::one(problem(
+            "kind",
+            format!("{other:?} is not supported; expected {KIND:?}"),
+        ))),
+        None => Err(SpecError::one(problem(
+            "kind",
+            format!("missing; expected {KIND:?}"),
+        ))),
     }
 }
 
@@ -78,14 +89,22 @@ mod tests {
         let text = format!("{HEADER}spec:\n  datanodes:\n    replica: 3\n");
         let err = parse_file("c.yaml", &text).unwrap_err();
         let msg = err.to_string();
-        assert!(msg.starts_with("invalid spec: c.yaml:5:5: spec.datanodes.replica: unknown field `replica`"), "{msg}");
+        assert!(
+            msg.starts_with(
+                "invalid spec: c.yaml:5:5: spec.datanodes.replica: unknown field `replica`"
+            ),
+            "{msg}"
+        );
     }
 
     #[test]
     fn wrong_type_names_path_and_line() {
         let text = format!("{HEADER}spec:\n  om:\n    replicas: three\n");
         let msg = parse_file("c.yaml", &text).unwrap_err().to_string();
-        assert!(msg.contains("c.yaml:5:15: spec.om.replicas: invalid type: string \"three\""), "{msg}");
+        assert!(
+            msg.contains("c.yaml:5:15: spec.om.replicas: invalid type: string \"three\""),
+            "{msg}"
+        );
     }
 
     #[test]
@@ -97,7 +116,9 @@ mod tests {
 
     #[test]
     fn header_is_checked() {
-        let msg = parse_file("c.yaml", "apiVersion: v1\nkind: OzoneCluster\n").unwrap_err().to_string();
+        let msg = parse_file("c.yaml", "apiVersion: v1\nkind: OzoneCluster\n")
+            .unwrap_err()
+            .to_string();
         assert!(msg.contains("apiVersion: \"v1\" is not supported"), "{msg}");
         let msg = parse_file("c.yaml", "  \n").unwrap_err().to_string();
         assert!(msg.contains("the file is empty"), "{msg}");

@@ -1,9 +1,12 @@
 //! Layering and validation: built-in defaults ← profile ← spec file ← `--set`, then every rule
 //! checked once, all problems reported together.
 
-use super::cluster::{Cluster, ComponentSettings, CpuMemory, Image, Placement, ServiceSettings, Storage};
+use super::cluster::{
+    Cluster, ComponentSettings, CpuMemory, Image, Placement, ServiceSettings, Storage,
+};
 use super::doc::{
-    AntiAffinity, ClusterDoc, ComponentDoc, PodSecurityLevel, PullPolicy, Replication, ServiceType, Spread,
+    AntiAffinity, ClusterDoc, ComponentDoc, PodSecurityLevel, PullPolicy, Replication, ServiceType,
+    Spread,
 };
 use super::error::{Origin, Problem, Result, SpecError};
 use super::parse;
@@ -64,7 +67,10 @@ pub fn resolve(inputs: &Inputs) -> Result<Cluster> {
     }
 
     let profile = choose_profile(inputs, file_doc.as_ref(), &assignments)?;
-    let profile_doc = parse::parse_file(&format!("profiles/{}.yaml", profile.name()), profile.source())?;
+    let profile_doc = parse::parse_file(
+        &format!("profiles/{}.yaml", profile.name()),
+        profile.source(),
+    )?;
 
     let mut merged = to_value(&profile_doc);
     if let Some(doc) = &file_doc {
@@ -88,22 +94,38 @@ pub fn resolve(inputs: &Inputs) -> Result<Cluster> {
     validate(doc, profile)
 }
 
-fn choose_profile(inputs: &Inputs, file: Option<&ClusterDoc>, sets: &[Assignment]) -> Result<Profile> {
-    let from_set = sets.iter().rev().find(|a| a.dotted() == "spec.profile").map(|a| match &a.value {
-        Value::String(s) => s.clone(),
-        other => other.to_string(),
-    });
-    let from_file = file.and_then(|d| d.spec.as_ref()).and_then(|s| s.profile.clone());
+fn choose_profile(
+    inputs: &Inputs,
+    file: Option<&ClusterDoc>,
+    sets: &[Assignment],
+) -> Result<Profile> {
+    let from_set = sets
+        .iter()
+        .rev()
+        .find(|a| a.dotted() == "spec.profile")
+        .map(|a| match &a.value {
+            Value::String(s) => s.clone(),
+            other => other.to_string(),
+        });
+    let from_file = file
+        .and_then(|d| d.spec.as_ref())
+        .and_then(|s| s.profile.clone());
     let Some(name) = from_set.or_else(|| inputs.profile.clone()).or(from_file) else {
         return Err(SpecError::one(Problem::field(
             "spec.profile",
-            format!("no profile chosen: pass --profile or set spec.profile (known profiles: {})", Profile::known_names()),
+            format!(
+                "no profile chosen: pass --profile or set spec.profile (known profiles: {})",
+                Profile::known_names()
+            ),
         )));
     };
     Profile::from_name(&name).ok_or_else(|| {
         SpecError::one(Problem::field(
             "spec.profile",
-            format!("unknown profile {name:?}; known profiles: {}", Profile::known_names()),
+            format!(
+                "unknown profile {name:?}; known profiles: {}",
+                Profile::known_names()
+            ),
         ))
     })
 }
@@ -159,14 +181,19 @@ impl Checker {
         if a.is_positive() {
             Some(a)
         } else {
-            self.problem(path, format!("must be greater than zero, got {:?}", a.as_str()));
+            self.problem(
+                path,
+                format!("must be greater than zero, got {:?}", a.as_str()),
+            );
             None
         }
     }
 }
 
 fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
-    let mut ck = Checker { problems: Vec::new() };
+    let mut ck = Checker {
+        problems: Vec::new(),
+    };
     let metadata = document.metadata.clone().unwrap_or_default();
     let spec = document.spec.clone().unwrap_or_default();
 
@@ -177,31 +204,55 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
             format!("{name:?} is not a valid name: use lowercase letters, digits and '-', starting with a letter"),
         );
     }
-    let namespace = metadata.namespace.unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
+    let namespace = metadata
+        .namespace
+        .unwrap_or_else(|| DEFAULT_NAMESPACE.to_owned());
     if !names::is_dns_label(&namespace) {
         ck.problem(
             "metadata.namespace",
             format!("{namespace:?} is not a valid namespace: use at most 63 lowercase letters, digits and '-'"),
         );
     }
-    let cluster_domain = spec.cluster_domain.unwrap_or_else(|| DEFAULT_CLUSTER_DOMAIN.to_owned());
+    let cluster_domain = spec
+        .cluster_domain
+        .unwrap_or_else(|| DEFAULT_CLUSTER_DOMAIN.to_owned());
     if !names::is_dns_subdomain(&cluster_domain) {
-        ck.problem("spec.clusterDomain", format!("{cluster_domain:?} is not a DNS domain"));
+        ck.problem(
+            "spec.clusterDomain",
+            format!("{cluster_domain:?} is not a DNS domain"),
+        );
     }
 
-    let version = spec.version.unwrap_or_else(|| DEFAULT_OZONE_VERSION.to_owned());
+    let version = spec
+        .version
+        .unwrap_or_else(|| DEFAULT_OZONE_VERSION.to_owned());
     check_tag(&mut ck, "spec.version", &version);
     let image_doc = spec.image.unwrap_or_default();
     let tag = image_doc.tag.unwrap_or_else(|| version.clone());
     check_tag(&mut ck, "spec.image.tag", &tag);
-    let repository = image_doc.repository.unwrap_or_else(|| DEFAULT_IMAGE_REPOSITORY.to_owned());
-    if repository.is_empty() || repository.contains(char::is_whitespace) || repository.contains('@') || repository.rsplit('/').next().is_some_and(|last| last.contains(':')) {
-        ck.problem("spec.image.repository", format!("{repository:?} is not an image repository (give the tag in spec.image.tag)"));
+    let repository = image_doc
+        .repository
+        .unwrap_or_else(|| DEFAULT_IMAGE_REPOSITORY.to_owned());
+    if repository.is_empty()
+        || repository.contains(char::is_whitespace)
+        || repository.contains('@')
+        || repository
+            .rsplit('/')
+            .next()
+            .is_some_and(|last| last.contains(':'))
+    {
+        ck.problem(
+            "spec.image.repository",
+            format!("{repository:?} is not an image repository (give the tag in spec.image.tag)"),
+        );
     }
     let pull_secrets = image_doc.pull_secrets.unwrap_or_default();
     for (i, s) in pull_secrets.iter().enumerate() {
         if !names::is_dns_subdomain(s) {
-            ck.problem(format!("spec.image.pullSecrets[{i}]"), format!("{s:?} is not a Secret name"));
+            ck.problem(
+                format!("spec.image.pullSecrets[{i}]"),
+                format!("{s:?} is not a Secret name"),
+            );
         }
     }
     let image = Image {
@@ -235,11 +286,19 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
         for (key, value) in entries {
             let path = format!("spec.config.{}.{key}", file.file_name());
             let value = value.to_config_string();
-            if key.is_empty() || key.contains(|c: char| c.is_whitespace() || c == '=' || c.is_control()) {
-                ck.problem(&path, "a config key cannot be empty or contain spaces, '=' or control characters");
+            if key.is_empty()
+                || key.contains(|c: char| c.is_whitespace() || c == '=' || c.is_control())
+            {
+                ck.problem(
+                    &path,
+                    "a config key cannot be empty or contain spaces, '=' or control characters",
+                );
             }
             if value.contains(|c: char| c.is_control()) {
-                ck.problem(&path, "a config value cannot contain newlines or control characters");
+                ck.problem(
+                    &path,
+                    "a config value cannot contain newlines or control characters",
+                );
             }
             out.insert(key, value);
         }
@@ -247,7 +306,14 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
     for c in components.keys() {
         for port in c.service().ports {
             if let Err(e) = effective_port(port, &config) {
-                ck.problem(format!("spec.config.{}.{}", e.file, e.key), e.to_string().split(": ").skip(2).collect::<Vec<_>>().join(": "));
+                ck.problem(
+                    format!("spec.config.{}.{}", e.file, e.key),
+                    e.to_string()
+                        .split(": ")
+                        .skip(2)
+                        .collect::<Vec<_>>()
+                        .join(": "),
+                );
             }
         }
     }
@@ -257,7 +323,10 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
     let node_selector = placement_doc.node_selector.unwrap_or_default();
     for key in node_selector.keys() {
         if !is_label_key(key) {
-            ck.problem(format!("spec.placement.nodeSelector.{key}"), "is not a valid label key");
+            ck.problem(
+                format!("spec.placement.nodeSelector.{key}"),
+                "is not a valid label key",
+            );
         }
     }
     let tolerations = placement_doc.tolerations.unwrap_or_default();
@@ -265,30 +334,47 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
         let path = format!("spec.placement.tolerations[{i}]");
         match t.operator.as_deref() {
             None | Some("Equal") | Some("Exists") => {}
-            Some(other) => ck.problem(format!("{path}.operator"), format!("{other:?} must be Equal or Exists")),
+            Some(other) => ck.problem(
+                format!("{path}.operator"),
+                format!("{other:?} must be Equal or Exists"),
+            ),
         }
         if t.operator.as_deref() == Some("Exists") && t.value.is_some() {
-            ck.problem(format!("{path}.value"), "must be empty when operator is Exists");
+            ck.problem(
+                format!("{path}.value"),
+                "must be empty when operator is Exists",
+            );
         }
         match t.effect.as_deref() {
             None | Some("NoSchedule") | Some("PreferNoSchedule") | Some("NoExecute") => {}
-            Some(other) => ck.problem(format!("{path}.effect"), format!("{other:?} must be NoSchedule, PreferNoSchedule or NoExecute")),
+            Some(other) => ck.problem(
+                format!("{path}.effect"),
+                format!("{other:?} must be NoSchedule, PreferNoSchedule or NoExecute"),
+            ),
         }
         if t.key.is_none() && t.operator.as_deref() != Some("Exists") {
-            ck.problem(format!("{path}.operator"), "must be Exists when key is empty");
+            ck.problem(
+                format!("{path}.operator"),
+                "must be Exists when key is empty",
+            );
         }
     }
     let placement = Placement {
         node_selector,
         tolerations,
         spread: placement_doc.spread.unwrap_or(Spread::Host),
-        anti_affinity: placement_doc.anti_affinity.unwrap_or(AntiAffinity::Required),
+        anti_affinity: placement_doc
+            .anti_affinity
+            .unwrap_or(AntiAffinity::Required),
     };
 
     let patches = spec.patches.unwrap_or_default();
     for (i, p) in patches.iter().enumerate() {
         if p.target.kind.is_empty() || p.target.name.is_empty() {
-            ck.problem(format!("spec.patches[{i}].target"), "needs both kind and name");
+            ck.problem(
+                format!("spec.patches[{i}].target"),
+                "needs both kind and name",
+            );
         }
     }
 
@@ -307,7 +393,9 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
     }
 
     if !ck.problems.is_empty() {
-        return Err(SpecError { problems: ck.problems });
+        return Err(SpecError {
+            problems: ck.problems,
+        });
     }
     Ok(Cluster {
         name,
@@ -319,7 +407,9 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
         replication,
         components,
         config,
-        pod_security: security.pod_security.unwrap_or(PodSecurityLevel::Restricted),
+        pod_security: security
+            .pod_security
+            .unwrap_or(PodSecurityLevel::Restricted),
         placement,
         patches,
         document,
@@ -329,7 +419,9 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
 fn check_tag(ck: &mut Checker, path: &str, tag: &str) {
     let valid = !tag.is_empty()
         && tag.len() <= 128
-        && tag.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
+        && tag
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'.' || b == b'-' || b == b'_')
         && !tag.starts_with(['.', '-']);
     if !valid {
         ck.problem(path, format!("{tag:?} is not a valid image tag"));
@@ -338,12 +430,26 @@ fn check_tag(ck: &mut Checker, path: &str, tag: &str) {
     }
 }
 
-fn component_settings(ck: &mut Checker, component: Component, doc: ComponentDoc, cluster: &str) -> Option<ComponentSettings> {
+fn component_settings(
+    ck: &mut Checker,
+    component: Component,
+    doc: ComponentDoc,
+    cluster: &str,
+) -> Option<ComponentSettings> {
     let base = format!("spec.{}", component.spec_field());
-    let optional = matches!(component, Component::S3g | Component::Recon | Component::Httpfs);
+    let optional = matches!(
+        component,
+        Component::S3g | Component::Recon | Component::Httpfs
+    );
     let enabled = match doc.enabled {
         Some(false) if !optional => {
-            ck.problem(format!("{base}.enabled"), format!("the {} always runs; only s3g, recon and httpfs can be disabled", component.title()));
+            ck.problem(
+                format!("{base}.enabled"),
+                format!(
+                    "the {} always runs; only s3g, recon and httpfs can be disabled",
+                    component.title()
+                ),
+            );
             true
         }
         Some(e) => e,
@@ -355,18 +461,36 @@ fn component_settings(ck: &mut Checker, component: Component, doc: ComponentDoc,
     let stateful = component.service().state == State::Persistent;
     let replicas = doc.replicas.unwrap_or(1);
     if replicas < 1 {
-        ck.problem(format!("{base}.replicas"), format!("must be at least 1, got {replicas}"));
+        ck.problem(
+            format!("{base}.replicas"),
+            format!("must be at least 1, got {replicas}"),
+        );
     }
     if component == Component::Recon && replicas != 1 {
-        ck.problem(format!("{base}.replicas"), format!("Recon runs as a single instance, got {replicas}"));
+        ck.problem(
+            format!("{base}.replicas"),
+            format!("Recon runs as a single instance, got {replicas}"),
+        );
     }
     let resources = doc.resources.unwrap_or_default();
     let requests = resources.requests.unwrap_or_default();
     let limits = resources.limits.unwrap_or_default();
-    let req_cpu = ck.positive(&format!("{base}.resources.requests.cpu"), requests.cpu.map(|q| q.as_text()));
-    let req_mem = ck.positive(&format!("{base}.resources.requests.memory"), requests.memory.map(|q| q.as_text()));
-    let lim_cpu = ck.positive(&format!("{base}.resources.limits.cpu"), limits.cpu.map(|q| q.as_text()));
-    let lim_mem = ck.positive(&format!("{base}.resources.limits.memory"), limits.memory.map(|q| q.as_text()));
+    let req_cpu = ck.positive(
+        &format!("{base}.resources.requests.cpu"),
+        requests.cpu.map(|q| q.as_text()),
+    );
+    let req_mem = ck.positive(
+        &format!("{base}.resources.requests.memory"),
+        requests.memory.map(|q| q.as_text()),
+    );
+    let lim_cpu = ck.positive(
+        &format!("{base}.resources.limits.cpu"),
+        limits.cpu.map(|q| q.as_text()),
+    );
+    let lim_mem = ck.positive(
+        &format!("{base}.resources.limits.memory"),
+        limits.memory.map(|q| q.as_text()),
+    );
     for (what, req, lim) in [("cpu", &req_cpu, &lim_cpu), ("memory", &req_mem, &lim_mem)] {
         if let (Some(r), Some(l)) = (req, lim)
             && r.cmp_value(l).is_gt()
@@ -383,7 +507,10 @@ fn component_settings(ck: &mut Checker, component: Component, doc: ComponentDoc,
             if let Some(class) = &s.storage_class
                 && !names::is_dns_subdomain(class)
             {
-                ck.problem(format!("{base}.storage.storageClass"), format!("{class:?} is not a StorageClass name"));
+                ck.problem(
+                    format!("{base}.storage.storageClass"),
+                    format!("{class:?} is not a StorageClass name"),
+                );
             }
             size.map(|size| Storage {
                 size,
@@ -395,14 +522,20 @@ fn component_settings(ck: &mut Checker, component: Component, doc: ComponentDoc,
             None
         }
         (Some(_), false) => {
-            ck.problem(format!("{base}.storage"), format!("the {} keeps no data; remove this field", component.title()));
+            ck.problem(
+                format!("{base}.storage"),
+                format!("the {} keeps no data; remove this field", component.title()),
+            );
             None
         }
         (None, false) => None,
     };
     let heap_percent = doc.jvm.and_then(|j| j.heap_percent).unwrap_or(70);
     if !(10..=90).contains(&heap_percent) {
-        ck.problem(format!("{base}.jvm.heapPercent"), format!("must be between 10 and 90, got {heap_percent}"));
+        ck.problem(
+            format!("{base}.jvm.heapPercent"),
+            format!("must be between 10 and 90, got {heap_percent}"),
+        );
     }
     let max_unavailable = doc.disruption.and_then(|d| d.max_unavailable).unwrap_or(1);
     if max_unavailable < 1 {
@@ -416,10 +549,16 @@ fn component_settings(ck: &mut Checker, component: Component, doc: ComponentDoc,
         (Some(s), true) => {
             if let Some(port) = s.node_port {
                 if !(30000..=32767).contains(&port) {
-                    ck.problem(format!("{base}.service.nodePort"), format!("must be in 30000-32767, got {port}"));
+                    ck.problem(
+                        format!("{base}.service.nodePort"),
+                        format!("must be in 30000-32767, got {port}"),
+                    );
                 }
                 if matches!(s.type_, None | Some(ServiceType::ClusterIP)) {
-                    ck.problem(format!("{base}.service.nodePort"), "needs service.type NodePort or LoadBalancer");
+                    ck.problem(
+                        format!("{base}.service.nodePort"),
+                        "needs service.type NodePort or LoadBalancer",
+                    );
                 }
             }
             ServiceSettings {
@@ -429,7 +568,13 @@ fn component_settings(ck: &mut Checker, component: Component, doc: ComponentDoc,
             }
         }
         (Some(_), false) => {
-            ck.problem(format!("{base}.service"), format!("only s3g and httpfs have a configurable Service, not {}", component.id()));
+            ck.problem(
+                format!("{base}.service"),
+                format!(
+                    "only s3g and httpfs have a configurable Service, not {}",
+                    component.id()
+                ),
+            );
             ServiceSettings::default()
         }
         (None, _) => ServiceSettings::default(),
@@ -438,12 +583,18 @@ fn component_settings(ck: &mut Checker, component: Component, doc: ComponentDoc,
     let service_id = match (doc.service_id, is_ring) {
         (Some(id), true) => {
             if !names::is_dns_label(&id) {
-                ck.problem(format!("{base}.serviceId"), format!("{id:?} is not valid: use lowercase letters, digits and '-'"));
+                ck.problem(
+                    format!("{base}.serviceId"),
+                    format!("{id:?} is not valid: use lowercase letters, digits and '-'"),
+                );
             }
             id
         }
         (Some(_), false) => {
-            ck.problem(format!("{base}.serviceId"), "only om and scm have a service id");
+            ck.problem(
+                format!("{base}.serviceId"),
+                "only om and scm have a service id",
+            );
             String::new()
         }
         (None, true) => cluster.to_owned(),
@@ -467,7 +618,11 @@ fn component_settings(ck: &mut Checker, component: Component, doc: ComponentDoc,
     })
 }
 
-fn check_replica_rules(ck: &mut Checker, components: &BTreeMap<Component, ComponentSettings>, replication: Replication) {
+fn check_replica_rules(
+    ck: &mut Checker,
+    components: &BTreeMap<Component, ComponentSettings>,
+    replication: Replication,
+) {
     for c in [Component::Om, Component::Scm] {
         if let Some(s) = components.get(&c)
             && s.replicas > 1
@@ -509,7 +664,9 @@ pub fn is_label_key(key: &str) -> bool {
     };
     let name_ok = !name.is_empty()
         && name.len() <= 63
-        && name.bytes().all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         && name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name.ends_with(|c: char| c.is_ascii_alphanumeric());
     name_ok && prefix.is_none_or(names::is_dns_subdomain)
@@ -540,10 +697,26 @@ mod tests {
         }
         let medium = resolve(&Inputs::profile("medium")).unwrap();
         assert!(medium.is_ha(Component::Om) && medium.is_ha(Component::Scm));
-        assert_eq!(medium.component(Component::Om).unwrap().requests.memory.as_str(), "8Gi");
+        assert_eq!(
+            medium
+                .component(Component::Om)
+                .unwrap()
+                .requests
+                .memory
+                .as_str(),
+            "8Gi"
+        );
         let small = resolve(&Inputs::profile("small")).unwrap();
         assert!(!small.is_ha(Component::Om));
-        assert_eq!(small.component(Component::Scm).unwrap().requests.cpu.as_str(), "500m");
+        assert_eq!(
+            small
+                .component(Component::Scm)
+                .unwrap()
+                .requests
+                .cpu
+                .as_str(),
+            "500m"
+        );
     }
 
     #[test]
@@ -559,7 +732,16 @@ mod tests {
         assert_eq!(c.profile, Profile::Medium);
         assert_eq!(c.replicas(Component::Datanode), 11);
         // Profile values the file did not touch survive.
-        assert_eq!(c.component(Component::Datanode).unwrap().storage.as_ref().unwrap().size.as_str(), "1Ti");
+        assert_eq!(
+            c.component(Component::Datanode)
+                .unwrap()
+                .storage
+                .as_ref()
+                .unwrap()
+                .size
+                .as_str(),
+            "1Ti"
+        );
         // --profile beats the file's profile.
         let c = resolve(&Inputs {
             profile: Some("large".into()),
@@ -573,35 +755,85 @@ mod tests {
 
     #[test]
     fn issue_rules() {
-        assert!(message(with_sets("medium", &["om.replicas=2"])).contains("spec.om.replicas: must be 1 or an odd number of at least 3, got 2"));
+        assert!(
+            message(with_sets("medium", &["om.replicas=2"]))
+                .contains("spec.om.replicas: must be 1 or an odd number of at least 3, got 2")
+        );
         assert!(message(with_sets("small", &["scm.replicas=4"])).contains("spec.scm.replicas"));
         assert!(with_sets("small", &["om.replicas=5"]).is_ok());
-        assert!(message(with_sets("small", &["datanodes.replicas=1"])).contains("spec.datanodes.replicas: must be at least 3 when replication is THREE, got 1"));
+        assert!(
+            message(with_sets("small", &["datanodes.replicas=1"])).contains(
+                "spec.datanodes.replicas: must be at least 3 when replication is THREE, got 1"
+            )
+        );
         assert!(with_sets("small", &["datanodes.replicas=1", "replication=ONE"]).is_ok());
-        assert!(message(with_sets("small", &["scm.storage.size=10Gb"])).contains("spec.scm.storage.size: \"10Gb\" is not a Kubernetes quantity"));
-        assert!(message(with_sets("small", &["datanodes.storage.size=0"])).contains("spec.datanodes.storage.size: must be greater than zero"));
-        assert!(message(with_sets("small", &["metadata.name=Ozone"])).contains("metadata.name: \"Ozone\" is not a valid name"));
-        assert!(message(with_sets("small", &["metadata.namespace=a_b"])).contains("metadata.namespace"));
+        assert!(
+            message(with_sets("small", &["scm.storage.size=10Gb"]))
+                .contains("spec.scm.storage.size: \"10Gb\" is not a Kubernetes quantity")
+        );
+        assert!(
+            message(with_sets("small", &["datanodes.storage.size=0"]))
+                .contains("spec.datanodes.storage.size: must be greater than zero")
+        );
+        assert!(
+            message(with_sets("small", &["metadata.name=Ozone"]))
+                .contains("metadata.name: \"Ozone\" is not a valid name")
+        );
+        assert!(
+            message(with_sets("small", &["metadata.namespace=a_b"])).contains("metadata.namespace")
+        );
         let huge = message(with_sets("huge", &[]));
-        assert!(huge.contains("unknown profile \"huge\"; known profiles: small, medium, large"), "{huge}");
+        assert!(
+            huge.contains("unknown profile \"huge\"; known profiles: small, medium, large"),
+            "{huge}"
+        );
         assert!(message(resolve(&Inputs::default())).contains("no profile chosen"));
     }
 
     #[test]
     fn more_rules() {
-        assert!(message(with_sets("small", &["version=latest"])).contains("\"latest\" is not allowed"));
-        assert!(message(with_sets("small", &["s3g.storage.size=1Gi"])).contains("spec.s3g.storage: the S3 Gateway keeps no data"));
+        assert!(
+            message(with_sets("small", &["version=latest"])).contains("\"latest\" is not allowed")
+        );
+        assert!(
+            message(with_sets("small", &["s3g.storage.size=1Gi"]))
+                .contains("spec.s3g.storage: the S3 Gateway keeps no data")
+        );
         assert!(message(with_sets("small", &["om.enabled=false"])).contains("spec.om.enabled"));
-        assert!(message(with_sets("small", &["datanodes.resources.requests.memory=4Gi"])).contains("is more than the limit 2Gi"));
-        assert!(message(with_sets("small", &[r"config.ozone-site\.xml.ozone\.om\.ratis\.port=abc"])).contains("spec.config.ozone-site.xml.ozone.om.ratis.port"));
-        assert!(message(with_sets("small", &[&format!("metadata.name=a{}", "b".repeat(50))])).contains("is too long"));
-        assert!(message(with_sets("small", &["s3g.service.nodePort=80"])).contains("spec.s3g.service.nodePort"));
+        assert!(
+            message(with_sets(
+                "small",
+                &["datanodes.resources.requests.memory=4Gi"]
+            ))
+            .contains("is more than the limit 2Gi")
+        );
+        assert!(
+            message(with_sets(
+                "small",
+                &[r"config.ozone-site\.xml.ozone\.om\.ratis\.port=abc"]
+            ))
+            .contains("spec.config.ozone-site.xml.ozone.om.ratis.port")
+        );
+        assert!(
+            message(with_sets(
+                "small",
+                &[&format!("metadata.name=a{}", "b".repeat(50))]
+            ))
+            .contains("is too long")
+        );
+        assert!(
+            message(with_sets("small", &["s3g.service.nodePort=80"]))
+                .contains("spec.s3g.service.nodePort")
+        );
     }
 
     #[test]
     fn set_type_errors_name_the_flag() {
         let msg = message(with_sets("small", &["om.replicas=three"]));
-        assert!(msg.contains("--set om.replicas=three: spec.om.replicas: invalid type"), "{msg}");
+        assert!(
+            msg.contains("--set om.replicas=three: spec.om.replicas: invalid type"),
+            "{msg}"
+        );
         let msg = message(with_sets("small", &["datanodes.replica=3"]));
         assert!(msg.contains("unknown field `replica`"), "{msg}");
         let msg = message(with_sets("small", &["replicas"]));
@@ -610,7 +842,11 @@ mod tests {
 
     #[test]
     fn all_problems_are_reported_together() {
-        let err = with_sets("medium", &["om.replicas=2", "scm.replicas=4", "datanodes.replicas=2"]).unwrap_err();
+        let err = with_sets(
+            "medium",
+            &["om.replicas=2", "scm.replicas=4", "datanodes.replicas=2"],
+        )
+        .unwrap_err();
         assert_eq!(err.problems.len(), 3, "{err}");
     }
 }

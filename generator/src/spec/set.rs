@@ -74,7 +74,10 @@ impl Assignment {
                         *here = Value::Object(Default::default());
                     }
                     let Value::Object(map) = here else {
-                        return Err(format!("{}: cannot set a field inside a value that is not a map", self.prefix(i)));
+                        return Err(format!(
+                            "{}: cannot set a field inside a value that is not a map",
+                            self.prefix(i)
+                        ));
                     };
                     if last {
                         map.insert(k.clone(), self.value.clone());
@@ -90,7 +93,11 @@ impl Assignment {
                         return Err(format!("{}: is not a list", self.prefix(i)));
                     };
                     if *idx > items.len() {
-                        return Err(format!("{}: index {idx} is past the end of a list of {}", self.prefix(i), items.len()));
+                        return Err(format!(
+                            "{}: index {idx} is past the end of a list of {}",
+                            self.prefix(i),
+                            items.len()
+                        ));
                     }
                     if *idx == items.len() {
                         items.push(Value::Null);
@@ -148,10 +155,16 @@ fn parse_path(path: &str) -> Result<Vec<Segment>, String> {
                     match chars.next() {
                         Some(']') => break,
                         Some(d) if d.is_ascii_digit() => digits.push(d),
-                        _ => return Err(format!("bad list index in path {path:?}; expected name[0]")),
+                        _ => {
+                            return Err(format!(
+                                "bad list index in path {path:?}; expected name[0]"
+                            ));
+                        }
                     }
                 }
-                let index = digits.parse().map_err(|_| format!("bad list index in path {path:?}; expected name[0]"))?;
+                let index = digits
+                    .parse()
+                    .map_err(|_| format!("bad list index in path {path:?}; expected name[0]"))?;
                 segments.push(Segment::Index(index));
                 after_index = true;
             }
@@ -182,7 +195,10 @@ mod tests {
         let a = Assignment::parse("datanodes.replicas=5").unwrap();
         assert_eq!(a.dotted(), "spec.datanodes.replicas");
         assert_eq!(a.value, json!(5));
-        assert_eq!(Assignment::parse("metadata.name=x").unwrap().dotted(), "metadata.name");
+        assert_eq!(
+            Assignment::parse("metadata.name=x").unwrap().dotted(),
+            "metadata.name"
+        );
     }
 
     #[test]
@@ -198,17 +214,28 @@ mod tests {
             ]
         );
         let mut doc = json!({});
-        Assignment::parse("placement.tolerations[0].key=dedicated").unwrap().apply(&mut doc).unwrap();
-        assert_eq!(doc, json!({"spec": {"placement": {"tolerations": [{"key": "dedicated"}]}}}));
+        Assignment::parse("placement.tolerations[0].key=dedicated")
+            .unwrap()
+            .apply(&mut doc)
+            .unwrap();
+        assert_eq!(
+            doc,
+            json!({"spec": {"placement": {"tolerations": [{"key": "dedicated"}]}}})
+        );
     }
 
     #[test]
     fn malformed_flags_are_rejected() {
-        for bad in ["replicas", "=3", "a..b=1", "a[x]=1", "a[0]b=1", "a\\=1", "a.=1"] {
+        for bad in [
+            "replicas", "=3", "a..b=1", "a[x]=1", "a[0]b=1", "a\\=1", "a.=1",
+        ] {
             assert!(Assignment::parse(bad).is_err(), "{bad}");
         }
         let mut doc = json!({"spec": {"version": "2.2.0"}});
-        let err = Assignment::parse("version.major=2").unwrap().apply(&mut doc).unwrap_err();
+        let err = Assignment::parse("version.major=2")
+            .unwrap()
+            .apply(&mut doc)
+            .unwrap_err();
         assert!(err.contains("spec.version"), "{err}");
     }
 

@@ -1,0 +1,263 @@
+//! The Ozone configuration: derived from the resolved cluster and the catalog, overlaid with
+//! the user's `spec.config`, delivered as a ConfigMap of `<FILE>_<key>` variables that the
+//! image's entrypoint turns into files (reference §2).
+
+use super::meta;
+use crate::spec::Cluster;
+use k8s_openapi::api::core::v1::ConfigMap;
+use ozone_storage::Component;
+use ozone_storage::catalog::DATA_DIR;
+use ozone_storage::config::{ConfigFile, Settings, effective_port};
+use ozone_storage::ha::{self, Member};
+use sha2::{Digest, Sha256};
+use std::collections::BTreeMap;
+
+/// Metadata (RocksDB, Ratis logs, ids) lives below the data volume.
+const METADATA_DIR: &str = "/data/metadata";
+/// Datanode container data lives below the data volume.
+const DATANODE_DATA_DIR: &str = "/data/storage";
+/// Where the entrypoint writes config files (`OZONE_CONF_DIR`, reference §2).
+pub const CONF_DIR: &str = "/etc/hadoop";
+/// Where the services write logs (`OZONE_LOG_DIR`, reference §2).
+pub const LOG_DIR: &str = "/var/log/hadoop";
+
+/// The full configuration: what kubectl-ozone derives, overlaid with `spec.config`.
+pub fn settings(cluster: &Cluster) -> Settings {
+    let names = cluster.names();
+    let mut site = BTreeMap::new();
+    let mut set = |k: &str, v: String| {
+        site.insert(k.to_owned(), v);
+    };
+    debug_assert!(METADATA_DIR.starts_with(DATA_DIR) && DATANODE_DATA_DIR.starts_with(DATA_DIR));
+    set("ozone.metadata.dirs", METADATA_DIR.into());
+    set("ozone.scm.datanode.id.dir", METADATA_DIR.into());
+    set("hdds.datanode.dir", DATANODE_DATA_DIR.into());
+    // Pod IPs change on restart; host names of StatefulSet pods do not (reference §2.2).
+    set("hdds.datanode.use.datanode.hostname", "true".into());
+    let datanodes = cluster.replicas(Component::Datanode);
+    set(
+        "hdds.scm.safemode.min.datanode",
+        datanodes.min(3).to_string(),
+    );
+    set("ozone.replication", cluster.replication.as_str().into());
+    set(
+        "ozone.server.default.replication",
+        cluster.replication.copies().to_string(),
+    );
+
+    let mut site_keys: Vec<(String, String)> = Vec::new();
+    if let Some(scm) = cluster.component(Component::Scm) {
+        if cluster.is_ha(Component::Scm) {
+            site_keys.extend(ha::scm_ring(
+                &scm.service_id,
+                &members(cluster, Component::Scm),
+            ));
+        } else {
+            site_keys.extend(ha::single_scm(&names.pod_host(Component::Scm, 0)));
+        }
+    }
+    let om_authority = match cluster.component(Component::Om) {
+        Some(om) => {
+            let rpc = Component::Om.service().known_port("rpc");
+            let rpc_port = effective_port(rpc, &cluster.config).unwrap_or(rpc.number);
+            if cluster.is_ha(Component::Om) {
+                site_keys.extend(ha::om_ring(
+                    &om.service_id,
+                    &members(cluster, Component::Om),
+                    rpc_port,
+                    rpc.number,
+                ));
+                om.service_id.clone()
+            } else {
+                let host = names.pod_host(Component::Om, 0);
+                site_keys.extend(ha::single_om(&host, rpc_port, rpc.number));
+                host
+            }
+        }
+        None => String::new(),
+    };
+    if cluster.component(Component::Recon).is_some() {
+        let rpc = Component::Recon.service().known_port("rpc");
+        let port = effective_port(rpc, &cluster.config).unwrap_or(rpc.number);
+        site_keys.push((
+            rpc.key.name.to_owned(),
+            format!("{}:{port}", names.pod_host(Component::Recon, 0)),
+        ));
+    }
+    site.extend(site_keys);
+
+    let mut core = BTreeMap::from([("fs.defaultFS".to_owned(), ha::default_fs(&om_authority))]);
+    let mut httpfs = BTreeMap::new();
+    if cluster.component(Component::Httpfs).is_some() {
+        // HttpFS runs as `hadoop` and impersonates the calling user (reference §2.1).
+        core.insert("hadoop.proxyuser.hadoop.hosts".into(), "*".into());
+        core.insert("hadoop.proxyuser.hadoop.groups".into(), "*".into());
+        httpfs.insert("httpfs.hadoop.config.dir".into(), CONF_DIR.into());
+        httpfs.insert("httpfs.proxyuser.hadoop.hosts".into(), "*".into());
+        httpfs.insert("httpfs.proxyuser.hadoop.groups".into(), "*".into());
+    }
+    // Logs go to the console so `kubectl logs` shows them (reference §2.1).
+    let log4j = BTreeMap::from(
+        [
+            ("hadoop.root.logger", "INFO,console"),
+            ("log4j.rootLogger", "${hadoop.root.logger}"),
+            ("log4j.appender.console", "org.apache.log4j.ConsoleAppender"),
+            (
+                "log4j.appender.console.layout",
+                "org.apache.log4j.PatternLayout",
+            ),
+            (
+                "log4j.appender.console.layout.ConversionPattern",
+                "%d{yyyy-MM-dd HH:mm:ss} %-5p %c{1}:%L - %m%n",
+            ),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+
+    let mut all = Settings::from([
+        (ConfigFile::OzoneSite, site),
+        (ConfigFile::CoreSite, core),
+        (ConfigFile::Log4jProperties, log4j),
+    ]);
+    if !httpfs.is_empty() {
+        all.insert(ConfigFile::HttpfsSite, httpfs);
+    }
+    for (file, entries) in &cluster.config {
+        all.entry(*file)
+            .or_default()
+            .extend(entries.iter().map(|(k, v)| (k.clone(), v.clone())));
+    }
+    all
+}
+
+fn members(cluster: &Cluster, component: Component) -> Vec<Member> {
+    let names = cluster.names();
+    (0..cluster.replicas(component))
+        .map(|i| Member {
+            node_id: names.pod(component, i),
+            host: names.pod_host(component, i),
+        })
+        .collect()
+}
+
+/// The ConfigMap's data: one variable per setting.
+pub fn env_data(settings: &Settings) -> BTreeMap<String, String> {
+    settings
+        .iter()
+        .flat_map(|(file, entries)| {
+            entries
+                .iter()
+                .map(move |(k, v)| (file.env_name(k), file.env_value(v)))
+        })
+        .collect()
+}
+
+/// A stable hash of the configuration, put on every pod template so a change rolls the pods.
+pub fn hash(data: &BTreeMap<String, String>) -> String {
+    let mut h = Sha256::new();
+    for (k, v) in data {
+        h.update(k.as_bytes());
+        h.update([0]);
+        h.update(v.as_bytes());
+        h.update([0]);
+    }
+    h.finalize()
+        .iter()
+        .take(16)
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// The ConfigMap.
+pub fn config_map(cluster: &Cluster, data: BTreeMap<String, String>) -> ConfigMap {
+    let names = cluster.names();
+    ConfigMap {
+        metadata: meta(
+            &names.config_map(),
+            &cluster.namespace,
+            names.cluster_labels(&cluster.version),
+        ),
+        data: Some(data),
+        ..ConfigMap::default()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Inputs, resolve};
+
+    fn site(profile: &str, sets: &[&str]) -> BTreeMap<String, String> {
+        let c = resolve(&Inputs {
+            profile: Some(profile.into()),
+            spec_file: None,
+            sets: sets.iter().map(|s| s.to_string()).collect(),
+        })
+        .unwrap();
+        settings(&c).remove(&ConfigFile::OzoneSite).unwrap()
+    }
+
+    #[test]
+    fn ha_addresses_include_the_namespace() {
+        let s = site("medium", &["metadata.namespace=lake", "metadata.name=blue"]);
+        assert_eq!(
+            s["ozone.om.address.blue.blue-om-1"],
+            "blue-om-1.blue-om-headless.lake.svc.cluster.local"
+        );
+        assert_eq!(
+            s["ozone.scm.address.blue.blue-scm-2"],
+            "blue-scm-2.blue-scm-headless.lake.svc.cluster.local"
+        );
+        assert_eq!(s["ozone.scm.primordial.node.id"], "blue-scm-0");
+        assert!(!s.contains_key("ozone.scm.names"));
+        assert!(s.values().all(|v| !v.contains(".default.")));
+    }
+
+    #[test]
+    fn single_instances_use_plain_addresses() {
+        let s = site("small", &[]);
+        assert_eq!(
+            s["ozone.scm.names"],
+            "ozone-scm-0.ozone-scm-headless.ozone.svc.cluster.local"
+        );
+        assert_eq!(
+            s["ozone.om.address"],
+            "ozone-om-0.ozone-om-headless.ozone.svc.cluster.local"
+        );
+        assert_eq!(
+            s["ozone.recon.address"],
+            "ozone-recon-0.ozone-recon-headless.ozone.svc.cluster.local:9891"
+        );
+        assert_eq!(s["hdds.datanode.use.datanode.hostname"], "true");
+        assert!(!s.contains_key("ozone.scm.service.ids"));
+    }
+
+    #[test]
+    fn user_config_wins_and_is_escaped_for_xml() {
+        let c = resolve(&Inputs {
+            profile: Some("small".into()),
+            spec_file: None,
+            sets: vec![
+                r"config.ozone-site\.xml.hdds\.scm\.safemode\.min\.datanode=1".into(),
+                r"config.ozone-site\.xml.x\.y=a&b".into(),
+            ],
+        })
+        .unwrap();
+        let data = env_data(&settings(&c));
+        assert_eq!(data["OZONE-SITE.XML_hdds.scm.safemode.min.datanode"], "1");
+        assert_eq!(data["OZONE-SITE.XML_x.y"], "a&amp;b");
+        assert_eq!(
+            data["CORE-SITE.XML_fs.defaultFS"],
+            "ofs://ozone-om-0.ozone-om-headless.ozone.svc.cluster.local/"
+        );
+    }
+
+    #[test]
+    fn hash_changes_with_config() {
+        let a = BTreeMap::from([("k".to_owned(), "v".to_owned())]);
+        let b = BTreeMap::from([("k".to_owned(), "w".to_owned())]);
+        assert_ne!(hash(&a), hash(&b));
+        assert_eq!(hash(&a), hash(&a.clone()));
+        assert_eq!(hash(&a).len(), 32);
+    }
+}

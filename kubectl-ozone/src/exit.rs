@@ -1,0 +1,50 @@
+//! Exit codes and how errors map to them.
+//!
+//! | code | meaning |
+//! |---|---|
+//! | 0 | success |
+//! | 1 | findings at or above `--fail-on`, or an operation failed |
+//! | 2 | usage error or unusable input (bad spec, flag, file) |
+
+use std::fmt;
+
+/// Findings, or an operation that failed.
+pub const FAILURE: u8 = 1;
+/// Usage error or unusable input.
+pub const BAD_INPUT: u8 = 2;
+
+/// Marks an error as the user's input being unusable (exit code 2).
+#[derive(Debug)]
+pub struct BadInput(pub String);
+
+impl fmt::Display for BadInput {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for BadInput {}
+
+/// The exit code for an error: 2 when any cause is bad input, else 1.
+pub fn code_for(err: &anyhow::Error) -> u8 {
+    let bad = err.chain().any(|cause| {
+        cause.is::<BadInput>()
+            || cause.is::<ozone_generator::SpecError>()
+            || matches!(
+                cause.downcast_ref::<ozone_generator::build::BuildError>(),
+                Some(
+                    ozone_generator::build::BuildError::PatchTarget { .. }
+                        | ozone_generator::build::BuildError::Patch { .. }
+                )
+            )
+    });
+    if bad { BAD_INPUT } else { FAILURE }
+}
+
+/// Whether the error is stdout closing early (`… | head`), which is not a failure.
+pub fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|c| {
+        c.downcast_ref::<std::io::Error>()
+            .is_some_and(|e| e.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
