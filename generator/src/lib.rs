@@ -11,6 +11,7 @@ pub mod build;
 pub mod names;
 pub mod notes;
 pub mod output;
+pub mod permissions;
 pub mod profile;
 pub mod quantity;
 pub mod spec;

@@ -701,10 +701,7 @@ mod tests {
         for c in Component::ALL {
             for step in c.service().init_steps {
                 for arg in step.args {
-                    assert!(
-                        !arg.starts_with('-') || arg.starts_with("--"),
-                        "{c}: {arg}"
-                    );
+                    assert!(!arg.starts_with('-') || arg.starts_with("--"), "{c}: {arg}");
                 }
             }
         }

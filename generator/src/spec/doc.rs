@@ -85,9 +85,15 @@ pub struct SpecDoc {
     /// `httpfs-site.xml`, `log4j.properties`. Wins over what kubectl-ozone derives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub config: Option<BTreeMap<ConfigFile, BTreeMap<String, ConfigValue>>>,
-    /// Pod security.
+    /// Pod security, NetworkPolicies and who may reach the cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub security: Option<SecurityDoc>,
+    /// ServiceMonitors, alerts and dashboards for the Prometheus Operator and Grafana.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub monitoring: Option<MonitoringDoc>,
+    /// Roles for people and the day-2 commands, and who gets them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rbac: Option<RbacDoc>,
     /// Where pods run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<PlacementDoc>,
@@ -345,6 +351,108 @@ pub struct SecurityDoc {
     /// `privileged`. The pods meet `restricted` either way.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pod_security: Option<PodSecurityLevel>,
+    /// Render NetworkPolicies: deny all ingress, then allow each traffic path Ozone uses.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub network_policies: Option<bool>,
+    /// Who may reach the client endpoints (S3 Gateway, OM RPC, HttpFS, datanode data ports)
+    /// when NetworkPolicies are on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub clients: Option<ClientsDoc>,
+    /// `open` (default) or `restricted`: restricted egress allows only DNS and the cluster's
+    /// own traffic.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub egress: Option<Egress>,
+}
+
+/// `spec.security.clients`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClientsDoc {
+    /// Namespaces whose pods may connect, as a label selector over namespace labels
+    /// (`team=data`, `kubernetes.io/metadata.name in (apps,etl)`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace_selector: Option<String>,
+    /// Allow clients from anywhere, inside or outside the Kubernetes cluster.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anywhere: Option<bool>,
+}
+
+/// Egress policy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Egress {
+    /// Pods may connect anywhere.
+    Open,
+    /// Pods may connect only to DNS and to the cluster's own pods.
+    Restricted,
+}
+
+/// `spec.monitoring`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct MonitoringDoc {
+    /// A ServiceMonitor per component (Prometheus Operator).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub service_monitors: Option<bool>,
+    /// A PrometheusRule with alerts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub prometheus_rules: Option<bool>,
+    /// Grafana dashboards as ConfigMaps labelled `grafana_dashboard: "1"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dashboards: Option<bool>,
+    /// Extra labels on monitoring objects so a Prometheus selects them
+    /// (`release: kube-prometheus-stack`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub labels: Option<BTreeMap<String, String>>,
+    /// The namespace Prometheus runs in: metrics ports are open to it. Default `monitoring`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// Scrape interval. Default `30s`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interval: Option<String>,
+}
+
+/// `spec.rbac`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RbacDoc {
+    /// Render the Roles `<cluster>-admin`, `<cluster>-developer`, `<cluster>-viewer` and
+    /// `<cluster>-operator` (what the day-2 commands need).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub roles: Option<bool>,
+    /// Who gets each role.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bindings: Option<RoleBindingsDoc>,
+}
+
+/// Subjects per role.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RoleBindingsDoc {
+    /// Full control, including the day-2 commands.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub admin: Option<Vec<SubjectDoc>>,
+    /// Read, logs and port-forward.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub developer: Option<Vec<SubjectDoc>>,
+    /// Read-only, no Secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub viewer: Option<Vec<SubjectDoc>>,
+}
+
+/// A user, group or ServiceAccount.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SubjectDoc {
+    /// `User` | `Group` | `ServiceAccount`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// Namespace, for ServiceAccounts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
 }
 
 /// Pod Security Standard level.
