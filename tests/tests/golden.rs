@@ -1,0 +1,136 @@
+//! Golden files: `manifests/<profile>/` must equal a fresh render byte for byte, and every file
+//! must parse back into its typed Kubernetes object without losing a field.
+//!
+//! Regenerate after an intended change with:
+//! `UPDATE_MANIFESTS=1 cargo test -p ozone-tests --test golden`
+
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::policy::v1::PodDisruptionBudget;
+use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
+use ozone_generator::output::{self, OutputFile};
+use ozone_generator::spec::{Inputs, resolve};
+use ozone_generator::{Profile, build, yaml};
+use serde::Serialize;
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+fn manifests_dir(profile: Profile) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../manifests")
+        .join(profile.name())
+}
+
+fn fresh(profile: Profile) -> Vec<OutputFile> {
+    let cluster = resolve(&Inputs::profile(profile.name())).expect("profile resolves");
+    let manifest = build::render(&cluster).expect("profile renders");
+    manifest
+        .to_files(&output::header(&cluster))
+        .expect("serializes")
+}
+
+fn on_disk(dir: &Path) -> BTreeMap<String, String> {
+    let mut files = BTreeMap::new();
+    for entry in std::fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+        let path = entry.unwrap().path();
+        let name = path.file_name().unwrap().to_str().unwrap().to_owned();
+        files.insert(name, std::fs::read_to_string(&path).unwrap());
+    }
+    files
+}
+
+#[test]
+fn committed_manifests_equal_a_fresh_render() {
+    let update = std::env::var_os("UPDATE_MANIFESTS").is_some();
+    let mut stale = Vec::new();
+    for profile in Profile::ALL {
+        let dir = manifests_dir(profile);
+        let files = fresh(profile);
+        if update {
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).unwrap();
+            for f in &files {
+                std::fs::write(dir.join(&f.name), &f.contents).unwrap();
+            }
+            continue;
+        }
+        let expected: BTreeMap<String, String> =
+            files.into_iter().map(|f| (f.name, f.contents)).collect();
+        let actual = on_disk(&dir);
+        for (name, contents) in &expected {
+            match actual.get(name) {
+                Some(a) if a == contents => {}
+                Some(_) => stale.push(format!("{}/{name} differs", profile.name())),
+                None => stale.push(format!("{}/{name} is missing", profile.name())),
+            }
+        }
+        for name in actual.keys().filter(|n| !expected.contains_key(*n)) {
+            stale.push(format!(
+                "{}/{name} is not rendered any more",
+                profile.name()
+            ));
+        }
+    }
+    assert!(
+        stale.is_empty(),
+        "manifests/ is out of date ({}); regenerate with `UPDATE_MANIFESTS=1 cargo test -p ozone-tests --test golden`",
+        stale.join(", ")
+    );
+}
+
+/// Decodes `value` as `T` and checks that re-encoding gives back every field: a field the
+/// typed object does not know would be silently dropped by the API server's lenient decoding.
+fn round_trips<T: DeserializeOwned + Serialize>(value: &Value) -> Result<(), String> {
+    let typed: T = serde_json::from_value(value.clone()).map_err(|e| e.to_string())?;
+    let back = serde_json::to_value(&typed).map_err(|e| e.to_string())?;
+    if &back == value {
+        Ok(())
+    } else {
+        Err("fields were lost or changed in a typed round trip".into())
+    }
+}
+
+#[test]
+fn every_committed_file_parses_back_into_typed_objects() {
+    for profile in Profile::ALL {
+        for (name, text) in on_disk(&manifests_dir(profile)) {
+            let value: Value =
+                yaml::from_str_with_path(&text).unwrap_or_else(|e| panic!("{name}: {e:?}"));
+            let kind = value["kind"].as_str().unwrap_or_default().to_owned();
+            let result = match kind.as_str() {
+                "Namespace" => round_trips::<Namespace>(&value),
+                "ServiceAccount" => round_trips::<ServiceAccount>(&value),
+                "ConfigMap" => round_trips::<ConfigMap>(&value),
+                "Service" => round_trips::<Service>(&value),
+                "PodDisruptionBudget" => round_trips::<PodDisruptionBudget>(&value),
+                "StatefulSet" => round_trips::<StatefulSet>(&value),
+                "Deployment" => round_trips::<Deployment>(&value),
+                "NetworkPolicy" => round_trips::<NetworkPolicy>(&value),
+                "Role" => round_trips::<Role>(&value),
+                "RoleBinding" => round_trips::<RoleBinding>(&value),
+                "Kustomization" => {
+                    let resources = value["resources"].as_array().expect("resources list");
+                    assert_eq!(
+                        resources.len() + 1,
+                        on_disk(&manifests_dir(profile)).len(),
+                        "{name}"
+                    );
+                    Ok(())
+                }
+                // Custom resources are validated against their CRDs in the monitoring tests.
+                "ServiceMonitor" | "PrometheusRule" => Ok(()),
+                other => Err(format!("no typed check for kind {other:?}")),
+            };
+            if let Err(e) = result {
+                panic!("{}/{name}: {e}", profile.name());
+            }
+            assert!(
+                text.starts_with(output::HEADER_MARKER),
+                "{name} lacks the generated header"
+            );
+        }
+    }
+}
