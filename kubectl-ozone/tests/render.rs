@@ -1,6 +1,8 @@
 //! `kubectl ozone render` as a user runs it: output on success, and for every documented bad
 //! input the message, exit code 2, and nothing written.
 
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
+
 use assert_cmd::Command;
 use predicates::prelude::*;
 use std::path::Path;

@@ -4,6 +4,8 @@
 //! Regenerate after an intended change with:
 //! `UPDATE_MANIFESTS=1 cargo test -p ozone-tests --test golden`
 
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
+
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, Namespace, Service, ServiceAccount};
 use k8s_openapi::api::networking::v1::NetworkPolicy;

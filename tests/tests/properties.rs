@@ -1,5 +1,7 @@
 //! Invariants of render over generated specs: what snapshots of three profiles cannot show.
 
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
+
 use ozone_generator::build;
 use ozone_generator::names::is_dns_label;
 use ozone_generator::spec::{Inputs, resolve};
