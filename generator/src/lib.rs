@@ -14,6 +14,7 @@ pub mod output;
 pub mod permissions;
 pub mod profile;
 pub mod quantity;
+pub mod selector;
 pub mod spec;
 pub mod yaml;
 

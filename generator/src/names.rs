@@ -21,6 +21,9 @@ pub const LABEL_MANAGED_BY: &str = "app.kubernetes.io/managed-by";
 pub const APP_NAME: &str = "ozone";
 /// The value of [`LABEL_MANAGED_BY`], and the server-side apply field manager.
 pub const MANAGER: &str = "kubectl-ozone";
+/// Service label telling the headless Service (`headless`) from the client one (`client`), so
+/// a ServiceMonitor selects exactly one of them.
+pub const LABEL_SERVICE_ROLE: &str = "ozone.apache.org/service";
 /// Pod annotation with the hash of the configuration the pod started with.
 pub const CONFIG_HASH_ANNOTATION: &str = "ozone.apache.org/config-hash";
 

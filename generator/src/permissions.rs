@@ -66,7 +66,7 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
-        command: "datanode decommission | recommission | maintenance",
+        command: "datanode decommission, recommission, maintenance",
         rules: &[core("pods", READ), apps("statefulsets", READ), EXEC],
     },
     CommandPermissions {

@@ -336,3 +336,88 @@ fn version_names_the_default_ozone_version() {
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(v["defaultOzoneVersion"], "2.2.0");
 }
+
+#[test]
+fn bad_monitoring_label_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = spec_file(
+        dir.path(),
+        "spec:\n  profile: medium\n  monitoring:\n    labels: {\"-release\": kube-prometheus-stack}\n",
+    );
+    rejects(
+        &["render", "-f", file.to_str().unwrap()],
+        "spec.monitoring.labels.-release: \"-release\" is not a valid label key",
+    );
+}
+
+#[test]
+fn bad_client_namespace_selector() {
+    rejects(
+        &[
+            "render",
+            "--profile",
+            "medium",
+            "--set",
+            "security.clients.namespaceSelector=team in (data",
+        ],
+        "spec.security.clients.namespaceSelector: \"team in (data\" is not a label selector: unbalanced '('",
+    );
+}
+
+#[test]
+fn role_binding_to_an_empty_subject() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = spec_file(
+        dir.path(),
+        "spec:\n  profile: medium\n  rbac:\n    bindings:\n      admin: [{kind: Group, name: \"\"}]\n",
+    );
+    rejects(
+        &["render", "-f", file.to_str().unwrap()],
+        "spec.rbac.bindings.admin[0].name: a role binding needs a subject name; it is empty",
+    );
+}
+
+#[test]
+fn switches_turn_objects_on_and_off() {
+    let kinds = |sets: &[&str]| {
+        let out = ozone()
+            .args(["render", "--profile", "medium", "-o", "json"])
+            .args(sets.iter().flat_map(|s| ["--set", s]))
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let list: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        list["items"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|o| o["kind"].as_str().unwrap().to_owned())
+            .collect::<Vec<_>>()
+    };
+    let all = kinds(&[]);
+    for kind in ["NetworkPolicy", "Role", "ServiceMonitor", "PrometheusRule"] {
+        assert!(all.iter().any(|k| k == kind), "medium renders no {kind}");
+    }
+    let off = kinds(&[
+        "security.networkPolicies=false",
+        "rbac.roles=false",
+        "monitoring.serviceMonitors=false",
+        "monitoring.prometheusRules=false",
+        "monitoring.dashboards=false",
+    ]);
+    for kind in ["NetworkPolicy", "Role", "ServiceMonitor", "PrometheusRule"] {
+        assert!(
+            !off.iter().any(|k| k == kind),
+            "{kind} rendered although switched off"
+        );
+    }
+    assert_eq!(
+        off.iter().filter(|k| *k == "ConfigMap").count(),
+        1,
+        "dashboards rendered although switched off"
+    );
+}

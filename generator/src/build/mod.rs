@@ -2,10 +2,14 @@
 //! port, key and address comes from the storage catalog; every name from [`crate::names`].
 
 pub mod config;
+pub mod dashboards;
 pub mod disruption;
 pub mod identity;
+pub mod monitoring;
 pub mod namespace;
+pub mod network;
 pub mod patch;
+pub mod rbac;
 pub mod service;
 pub mod workload;
 
@@ -78,6 +82,35 @@ pub fn render(cluster: &Cluster) -> Result<Manifest, BuildError> {
             Some(Workload::Deployment(deploy)) => objects.push(Object::typed(deploy.as_ref())?),
             None => {}
         }
+    }
+    for policy in network::network_policies(cluster) {
+        objects.push(Object::typed(&policy)?);
+    }
+    for role in rbac::roles(cluster) {
+        objects.push(Object::typed(&role)?);
+    }
+    for binding in rbac::role_bindings(cluster) {
+        objects.push(Object::typed(&binding)?);
+    }
+    for monitor in monitoring::service_monitors(cluster) {
+        let name = monitor.metadata.name.clone().unwrap_or_default();
+        objects.push(Object::custom(
+            "ServiceMonitor",
+            &cluster.namespace,
+            &name,
+            &monitor,
+        )?);
+    }
+    if let Some(rule) = monitoring::prometheus_rule(cluster) {
+        objects.push(Object::custom(
+            "PrometheusRule",
+            &cluster.namespace,
+            &cluster.name,
+            &rule,
+        )?);
+    }
+    for dashboard in dashboards::config_maps(cluster) {
+        objects.push(Object::typed(&dashboard)?);
     }
     patch::apply(&mut objects, &cluster.patches)?;
     Ok(Manifest::new(objects))

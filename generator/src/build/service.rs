@@ -3,6 +3,7 @@
 //! components clients address as one endpoint.
 
 use super::meta;
+use crate::names::LABEL_SERVICE_ROLE;
 use crate::spec::Cluster;
 use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
@@ -10,13 +11,32 @@ use ozone_storage::Component;
 use ozone_storage::catalog::State;
 use ozone_storage::config::{Settings, effective_port};
 
+/// [`LABEL_SERVICE_ROLE`] of headless Services.
+pub const HEADLESS: &str = "headless";
+/// [`LABEL_SERVICE_ROLE`] of client Services.
+pub const CLIENT: &str = "client";
+
+/// The Service Prometheus scrapes a component through: the client Service, or the headless
+/// one for datanodes, which have no client Service.
+pub fn scraped_service_role(component: Component) -> &'static str {
+    if component == Component::Datanode {
+        HEADLESS
+    } else {
+        CLIENT
+    }
+}
+
 /// The headless and client Services of an enabled component.
 pub fn services(cluster: &Cluster, component: Component, settings: &Settings) -> Vec<Service> {
     let Some(c) = cluster.component(component) else {
         return Vec::new();
     };
     let names = cluster.names();
-    let labels = names.labels(component, &cluster.version);
+    let labels = |role: &str| {
+        let mut labels = names.labels(component, &cluster.version);
+        labels.insert(LABEL_SERVICE_ROLE.to_owned(), role.to_owned());
+        labels
+    };
     let ports = |node_port: Option<i32>| {
         component
             .service()
@@ -42,7 +62,7 @@ pub fn services(cluster: &Cluster, component: Component, settings: &Settings) ->
             metadata: meta(
                 &names.headless(component),
                 &cluster.namespace,
-                labels.clone(),
+                labels(HEADLESS),
             ),
             spec: Some(ServiceSpec {
                 cluster_ip: Some("None".into()),
@@ -58,7 +78,11 @@ pub fn services(cluster: &Cluster, component: Component, settings: &Settings) ->
     // Clients reach datanodes one by one through their host names; a load-balanced Service in
     // front of them would have no user.
     if component != Component::Datanode {
-        let mut metadata = meta(&names.component(component), &cluster.namespace, labels);
+        let mut metadata = meta(
+            &names.component(component),
+            &cluster.namespace,
+            labels(CLIENT),
+        );
         if !c.service.annotations.is_empty() {
             metadata.annotations = Some(c.service.annotations.clone());
         }

@@ -2,8 +2,8 @@
 //! after [`super::resolve`] trusts these values.
 
 use super::doc::{
-    AntiAffinity, ClusterDoc, PatchDoc, PodSecurityLevel, PullPolicy, Replication, ServiceType,
-    Spread, TolerationDoc,
+    AntiAffinity, ClusterDoc, Egress, PatchDoc, PodSecurityLevel, PullPolicy, Replication,
+    ServiceType, Spread, TolerationDoc,
 };
 use crate::names::Names;
 use crate::profile::Profile;
@@ -37,6 +37,12 @@ pub struct Cluster {
     pub pod_security: PodSecurityLevel,
     /// Where pods run.
     pub placement: Placement,
+    /// NetworkPolicies, when on.
+    pub network: Option<Network>,
+    /// Monitoring objects.
+    pub monitoring: Monitoring,
+    /// Roles and bindings.
+    pub rbac: Rbac,
     /// Patches applied after rendering.
     pub patches: Vec<PatchDoc>,
     /// The merged document this was resolved from (profile ← file ← flags).
@@ -146,4 +152,77 @@ pub struct Placement {
     pub spread: Spread,
     /// How strictly replicas avoid sharing a node.
     pub anti_affinity: AntiAffinity,
+}
+
+/// NetworkPolicy settings.
+#[derive(Clone, Debug)]
+pub struct Network {
+    /// Namespaces whose pods may use the client endpoints, besides the cluster's own.
+    pub client_namespaces: Option<k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector>,
+    /// Whether clients may connect from anywhere.
+    pub clients_from_anywhere: bool,
+    /// Egress policy.
+    pub egress: Egress,
+}
+
+/// Monitoring settings.
+#[derive(Clone, Debug)]
+pub struct Monitoring {
+    /// Render ServiceMonitors.
+    pub service_monitors: bool,
+    /// Render a PrometheusRule.
+    pub prometheus_rules: bool,
+    /// Render Grafana dashboards.
+    pub dashboards: bool,
+    /// Extra labels on monitoring objects.
+    pub labels: BTreeMap<String, String>,
+    /// The namespace Prometheus scrapes from.
+    pub namespace: String,
+    /// Scrape interval.
+    pub interval: String,
+}
+
+/// A role for people.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum PersonRole {
+    /// Everything, including the day-2 commands.
+    Admin,
+    /// Read, logs, port-forward.
+    Developer,
+    /// Read-only, no Secrets.
+    Viewer,
+}
+
+impl PersonRole {
+    /// Every role.
+    pub const ALL: [PersonRole; 3] = [PersonRole::Admin, PersonRole::Developer, PersonRole::Viewer];
+
+    /// The suffix of the Role name (`<cluster>-admin`).
+    pub fn id(self) -> &'static str {
+        match self {
+            PersonRole::Admin => "admin",
+            PersonRole::Developer => "developer",
+            PersonRole::Viewer => "viewer",
+        }
+    }
+}
+
+/// RBAC settings.
+#[derive(Clone, Debug)]
+pub struct Rbac {
+    /// Render the Roles.
+    pub roles: bool,
+    /// Subjects per role.
+    pub bindings: BTreeMap<PersonRole, Vec<Subject>>,
+}
+
+/// A checked RBAC subject.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Subject {
+    /// `User`, `Group` or `ServiceAccount`.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// Namespace (ServiceAccounts only).
+    pub namespace: Option<String>,
 }

@@ -2,11 +2,12 @@
 //! checked once, all problems reported together.
 
 use super::cluster::{
-    Cluster, ComponentSettings, CpuMemory, Image, Placement, ServiceSettings, Storage,
+    Cluster, ComponentSettings, CpuMemory, Image, Monitoring, Network, PersonRole, Placement, Rbac,
+    ServiceSettings, Storage, Subject,
 };
 use super::doc::{
-    AntiAffinity, ClusterDoc, ComponentDoc, PodSecurityLevel, PullPolicy, Replication, ServiceType,
-    Spread,
+    AntiAffinity, ClusterDoc, ComponentDoc, Egress, MonitoringDoc, PodSecurityLevel, PullPolicy,
+    RbacDoc, Replication, SecurityDoc, ServiceType, Spread, SubjectDoc,
 };
 use super::error::{Origin, Problem, Result, SpecError};
 use super::parse;
@@ -24,6 +25,8 @@ use std::collections::BTreeMap;
 pub const DEFAULT_NAME: &str = "ozone";
 /// Namespace when the spec gives none.
 pub const DEFAULT_NAMESPACE: &str = "ozone";
+/// The namespace Prometheus runs in when the spec names none (kube-prometheus' default).
+pub const DEFAULT_MONITORING_NAMESPACE: &str = "monitoring";
 /// DNS domain when the spec gives none.
 pub const DEFAULT_CLUSTER_DOMAIN: &str = "cluster.local";
 
@@ -319,6 +322,9 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
     }
 
     let security = spec.security.unwrap_or_default();
+    let monitoring = monitoring_settings(&mut ck, spec.monitoring.unwrap_or_default());
+    let network = network_settings(&mut ck, &security);
+    let rbac = rbac_settings(&mut ck, spec.rbac.unwrap_or_default(), &namespace);
     let placement_doc = spec.placement.unwrap_or_default();
     let node_selector = placement_doc.node_selector.unwrap_or_default();
     for key in node_selector.keys() {
@@ -411,9 +417,149 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
             .pod_security
             .unwrap_or(PodSecurityLevel::Restricted),
         placement,
+        network,
+        monitoring,
+        rbac,
         patches,
         document,
     })
+}
+
+fn network_settings(ck: &mut Checker, security: &SecurityDoc) -> Option<Network> {
+    let clients = security.clients.clone().unwrap_or_default();
+    let client_namespaces = match clients.namespace_selector.as_deref() {
+        Some(text) => match crate::selector::parse(text) {
+            Ok(s) => Some(s),
+            Err(e) => {
+                ck.problem("spec.security.clients.namespaceSelector", e.to_string());
+                None
+            }
+        },
+        None => None,
+    };
+    security.network_policies.unwrap_or(false).then(|| Network {
+        client_namespaces,
+        clients_from_anywhere: clients.anywhere.unwrap_or(false),
+        egress: security.egress.unwrap_or(Egress::Open),
+    })
+}
+
+fn monitoring_settings(ck: &mut Checker, doc: MonitoringDoc) -> Monitoring {
+    let labels = doc.labels.unwrap_or_default();
+    for (key, value) in &labels {
+        let path = format!("spec.monitoring.labels.{key}");
+        if !is_label_key(key) {
+            ck.problem(&path, format!("{key:?} is not a valid label key (an optional DNS prefix and '/', then at most 63 letters, digits, '-', '_' or '.')"));
+        } else if !crate::selector::is_label_value(value) {
+            ck.problem(&path, format!("{value:?} is not a valid label value"));
+        }
+    }
+    let namespace = doc
+        .namespace
+        .unwrap_or_else(|| DEFAULT_MONITORING_NAMESPACE.to_owned());
+    if !names::is_dns_label(&namespace) {
+        ck.problem(
+            "spec.monitoring.namespace",
+            format!("{namespace:?} is not a valid namespace"),
+        );
+    }
+    let interval = doc.interval.unwrap_or_else(|| "30s".to_owned());
+    let unit_at = interval
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(interval.len());
+    let (digits, unit) = interval.split_at(unit_at);
+    if digits.is_empty() || digits.starts_with('0') || !["ms", "s", "m", "h"].contains(&unit) {
+        ck.problem(
+            "spec.monitoring.interval",
+            format!("{interval:?} is not a scrape interval (examples: 15s, 1m)"),
+        );
+    }
+    Monitoring {
+        service_monitors: doc.service_monitors.unwrap_or(false),
+        prometheus_rules: doc.prometheus_rules.unwrap_or(false),
+        dashboards: doc.dashboards.unwrap_or(false),
+        labels,
+        namespace,
+        interval,
+    }
+}
+
+fn rbac_settings(ck: &mut Checker, doc: RbacDoc, namespace: &str) -> Rbac {
+    let bindings_doc = doc.bindings.unwrap_or_default();
+    let mut bindings = BTreeMap::new();
+    for (role, subjects) in [
+        (PersonRole::Admin, bindings_doc.admin),
+        (PersonRole::Developer, bindings_doc.developer),
+        (PersonRole::Viewer, bindings_doc.viewer),
+    ] {
+        let mut checked = Vec::new();
+        for (i, s) in subjects.unwrap_or_default().into_iter().enumerate() {
+            let path = format!("spec.rbac.bindings.{}[{i}]", role.id());
+            if let Some(subject) = subject(ck, &path, s, namespace) {
+                checked.push(subject);
+            }
+        }
+        if !checked.is_empty() {
+            bindings.insert(role, checked);
+        }
+    }
+    let roles = doc.roles.unwrap_or(false);
+    if !roles && !bindings.is_empty() {
+        ck.problem(
+            "spec.rbac.bindings",
+            "binds roles that are not rendered; set spec.rbac.roles: true",
+        );
+    }
+    Rbac { roles, bindings }
+}
+
+fn subject(ck: &mut Checker, path: &str, s: SubjectDoc, namespace: &str) -> Option<Subject> {
+    let kind = s.kind.unwrap_or_else(|| "User".to_owned());
+    let name = s.name.unwrap_or_default();
+    if name.trim().is_empty() {
+        ck.problem(
+            format!("{path}.name"),
+            "a role binding needs a subject name; it is empty",
+        );
+        return None;
+    }
+    match kind.as_str() {
+        "User" | "Group" => {
+            if s.namespace.is_some() {
+                ck.problem(
+                    format!("{path}.namespace"),
+                    format!("only ServiceAccount subjects have a namespace, not {kind}"),
+                );
+            }
+            Some(Subject {
+                kind,
+                name,
+                namespace: None,
+            })
+        }
+        "ServiceAccount" => {
+            let ns = s.namespace.unwrap_or_else(|| namespace.to_owned());
+            if !names::is_dns_subdomain(&name) || !names::is_dns_label(&ns) {
+                ck.problem(
+                    path.to_owned(),
+                    format!("ServiceAccount {ns}/{name} is not a valid name"),
+                );
+                return None;
+            }
+            Some(Subject {
+                kind,
+                name,
+                namespace: Some(ns),
+            })
+        }
+        other => {
+            ck.problem(
+                format!("{path}.kind"),
+                format!("{other:?} must be User, Group or ServiceAccount"),
+            );
+            None
+        }
+    }
 }
 
 fn check_tag(ck: &mut Checker, path: &str, tag: &str) {
@@ -838,6 +984,52 @@ mod tests {
         assert!(msg.contains("unknown field `replica`"), "{msg}");
         let msg = message(with_sets("small", &["replicas"]));
         assert!(msg.contains("--set replicas: expected path=value"), "{msg}");
+    }
+
+    #[test]
+    fn security_monitoring_and_rbac_rules() {
+        let msg = message(with_sets(
+            "small",
+            &[
+                "security.networkPolicies=true",
+                "security.clients.namespaceSelector=env in (prod",
+            ],
+        ));
+        assert!(
+            msg.contains(
+                "spec.security.clients.namespaceSelector: \"env in (prod\" is not a label selector"
+            ),
+            "{msg}"
+        );
+        let msg = message(with_sets("small", &[r"monitoring.labels.bad\ key=x"]));
+        assert!(
+            msg.contains("spec.monitoring.labels.bad key: \"bad key\" is not a valid label key"),
+            "{msg}"
+        );
+        let msg = message(with_sets(
+            "small",
+            &["rbac.roles=true", "rbac.bindings.admin[0].kind=User"],
+        ));
+        assert!(
+            msg.contains("spec.rbac.bindings.admin[0].name: a role binding needs a subject name"),
+            "{msg}"
+        );
+        assert!(
+            message(with_sets("small", &["monitoring.interval=soon"]))
+                .contains("spec.monitoring.interval")
+        );
+        let c = with_sets(
+            "medium",
+            &[
+                "rbac.bindings.viewer[0].kind=Group",
+                "rbac.bindings.viewer[0].name=auditors",
+            ],
+        )
+        .unwrap();
+        assert_eq!(c.rbac.bindings[&PersonRole::Viewer][0].name, "auditors");
+        assert!(c.network.is_some() && c.monitoring.service_monitors);
+        let small = with_sets("small", &[]).unwrap();
+        assert!(small.network.is_none() && !small.monitoring.service_monitors && small.rbac.roles);
     }
 
     #[test]
