@@ -135,7 +135,7 @@ fn pod_template(
 ) -> PodTemplateSpec {
     let names = cluster.names();
     let service = component.service();
-    let mut volumes = vec![empty_dir("config"), empty_dir("logs"), empty_dir("tmp")];
+    let mut volumes = writable_volumes();
     volumes.sort_by(|a, b| a.name.cmp(&b.name));
     let init_containers: Vec<Container> = service
         .init_steps
@@ -228,18 +228,7 @@ fn pod_template(
             service_account_name: Some(names.component(component)),
             automount_service_account_token: Some(false),
             enable_service_links: Some(false),
-            security_context: Some(PodSecurityContext {
-                run_as_non_root: Some(true),
-                run_as_user: Some(IMAGE_USER_ID),
-                run_as_group: Some(IMAGE_USER_ID),
-                fs_group: Some(IMAGE_USER_ID),
-                fs_group_change_policy: Some("OnRootMismatch".into()),
-                seccomp_profile: Some(SeccompProfile {
-                    type_: "RuntimeDefault".into(),
-                    ..SeccompProfile::default()
-                }),
-                ..PodSecurityContext::default()
-            }),
+            security_context: Some(pod_security_context()),
             image_pull_secrets: (!cluster.image.pull_secrets.is_empty()).then(|| {
                 cluster
                     .image
@@ -286,11 +275,7 @@ fn base_container(
     c: &ComponentSettings,
     config_map: String,
 ) -> Container {
-    let mut mounts = vec![
-        mount("config", CONF_DIR),
-        mount("logs", LOG_DIR),
-        mount("tmp", "/tmp"),
-    ];
+    let mut mounts = writable_mounts();
     if component.service().state == State::Persistent {
         mounts.push(mount(DATA_VOLUME, DATA_DIR));
     }
@@ -316,17 +301,7 @@ fn base_container(
             ])),
             ..ResourceRequirements::default()
         }),
-        security_context: Some(SecurityContext {
-            allow_privilege_escalation: Some(false),
-            capabilities: Some(Capabilities {
-                drop: Some(vec!["ALL".into()]),
-                ..Capabilities::default()
-            }),
-            privileged: Some(false),
-            read_only_root_filesystem: Some(true),
-            run_as_non_root: Some(true),
-            ..SecurityContext::default()
-        }),
+        security_context: Some(container_security_context()),
         volume_mounts: Some(mounts),
         ..Container::default()
     }
@@ -413,7 +388,7 @@ fn placement(
     (affinity, spread)
 }
 
-fn empty_dir(name: &str) -> Volume {
+pub(crate) fn empty_dir(name: &str) -> Volume {
     Volume {
         name: name.into(),
         empty_dir: Some(EmptyDirVolumeSource::default()),
@@ -421,10 +396,52 @@ fn empty_dir(name: &str) -> Volume {
     }
 }
 
-fn mount(name: &str, path: &str) -> VolumeMount {
+pub(crate) fn mount(name: &str, path: &str) -> VolumeMount {
     VolumeMount {
         name: name.into(),
         mount_path: path.into(),
         ..VolumeMount::default()
     }
+}
+
+/// Pod-level settings of the `restricted` Pod Security Standard, as the image's user.
+pub(crate) fn pod_security_context() -> PodSecurityContext {
+    PodSecurityContext {
+        run_as_non_root: Some(true),
+        run_as_user: Some(IMAGE_USER_ID),
+        run_as_group: Some(IMAGE_USER_ID),
+        fs_group: Some(IMAGE_USER_ID),
+        fs_group_change_policy: Some("OnRootMismatch".into()),
+        seccomp_profile: Some(SeccompProfile {
+            type_: "RuntimeDefault".into(),
+            ..SeccompProfile::default()
+        }),
+        ..PodSecurityContext::default()
+    }
+}
+
+/// Container-level settings of the `restricted` Pod Security Standard, with a read-only root
+/// filesystem (the image writes only to the `emptyDir`s mounted by [`writable_mounts`]).
+pub(crate) fn container_security_context() -> SecurityContext {
+    SecurityContext {
+        allow_privilege_escalation: Some(false),
+        capabilities: Some(Capabilities {
+            drop: Some(vec!["ALL".into()]),
+            ..Capabilities::default()
+        }),
+        privileged: Some(false),
+        read_only_root_filesystem: Some(true),
+        run_as_non_root: Some(true),
+        ..SecurityContext::default()
+    }
+}
+
+/// The `emptyDir` volumes for everything the image writes: config files, logs, temp files.
+pub(crate) fn writable_volumes() -> Vec<Volume> {
+    vec![empty_dir("config"), empty_dir("logs"), empty_dir("tmp")]
+}
+
+/// Mounts of [`writable_volumes`].
+pub(crate) fn writable_mounts() -> Vec<VolumeMount> {
+    vec![mount("config", CONF_DIR), mount("logs", LOG_DIR), mount("tmp", "/tmp")]
 }
