@@ -8,6 +8,7 @@
 //! Pure: no network, no cluster, no async. The only I/O is reading text handed in by callers.
 
 pub mod build;
+pub mod init;
 pub mod names;
 pub mod notes;
 pub mod output;
