@@ -21,6 +21,9 @@ pub struct Cli {
 /// Top-level commands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Write a cluster spec file by answering a few questions (or flags, for CI).
+    #[command(after_help = INIT_EXAMPLES)]
+    Init(InitArgs),
     /// Render Kubernetes manifests for an Ozone cluster (offline, deterministic).
     #[command(after_help = RENDER_EXAMPLES)]
     Render(RenderArgs),
@@ -34,6 +37,47 @@ const RENDER_EXAMPLES: &str = "Examples:
 
   # From a spec file, with an override, into a kustomize directory
   kubectl ozone render -f ozone-cluster.yaml --set datanodes.replicas=7 --output-dir deploy/ozone";
+
+const INIT_EXAMPLES: &str = "Examples:
+  # Answer questions on the terminal; writes ozone-cluster.yaml
+  kubectl ozone init
+
+  # The same in CI: flags answer the questions, nothing is asked
+  kubectl ozone init --non-interactive --profile medium --namespace data --datanodes 7 --force
+
+  # Also write the rendered manifests
+  kubectl ozone init --profile small -n dev --render deploy/ozone";
+
+/// `init` arguments.
+#[derive(Debug, Args)]
+pub struct InitArgs {
+    /// Answers given as flags.
+    #[command(flatten)]
+    pub answers: crate::cmd::init::flags::AnswerFlags,
+    /// Never prompt (also the case when standard input is not a terminal); a required answer
+    /// missing from the flags is an error.
+    #[arg(long)]
+    pub non_interactive: bool,
+    /// The spec file to write ("-" writes it to standard output).
+    #[arg(
+        short = 'f',
+        long = "output",
+        visible_alias = "filename",
+        value_name = "FILE",
+        default_value = "ozone-cluster.yaml"
+    )]
+    pub output: PathBuf,
+    /// Overwrite the spec file if it exists (otherwise: ask on a terminal, refuse without one).
+    #[arg(long)]
+    pub force: bool,
+    /// Also render the manifests into DIR (one file per object and a kustomization.yaml).
+    #[arg(long, value_name = "DIR")]
+    pub render: Option<PathBuf>,
+    /// Set a field no question covers, relative to spec (datanodes.jvm.heapPercent=60);
+    /// repeatable. Answers are applied on top.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+}
 
 /// Where the cluster spec comes from. Layers: built-in defaults ← profile ← spec file ←
 /// `--set`.

@@ -57,6 +57,8 @@ pub struct Question {
     pub short: Option<char>,
     /// The flag's value name in help.
     pub value_name: &'static str,
+    /// A short name for the summary.
+    pub label: &'static str,
     /// The question.
     pub prompt: &'static str,
     /// One line on why it matters (shown before the prompt and as the flag's help).
@@ -157,6 +159,7 @@ fn monitoring_on(c: &Cluster) -> bool {
 pub const QUESTIONS: &[Question] = &[
     Question {
         id: "profile",
+        label: "Profile",
         flag: "profile",
         short: None,
         value_name: "NAME",
@@ -170,6 +173,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "name",
+        label: "Cluster name",
         flag: "name",
         short: None,
         value_name: "NAME",
@@ -183,6 +187,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "namespace",
+        label: "Namespace",
         flag: "namespace",
         short: Some('n'),
         value_name: "NAMESPACE",
@@ -196,6 +201,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "ozone-version",
+        label: "Ozone version",
         flag: "ozone-version",
         short: None,
         value_name: "VERSION",
@@ -209,6 +215,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "scm-replicas",
+        label: "SCM replicas",
         flag: "scm-replicas",
         short: None,
         value_name: "N",
@@ -222,6 +229,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "om-replicas",
+        label: "OM replicas",
         flag: "om-replicas",
         short: None,
         value_name: "N",
@@ -235,6 +243,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "replication",
+        label: "Replication",
         flag: "replication",
         short: None,
         value_name: "THREE|ONE",
@@ -257,6 +266,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "datanodes",
+        label: "Datanodes",
         flag: "datanodes",
         short: None,
         value_name: "N",
@@ -270,6 +280,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "s3g",
+        label: "S3 Gateway",
         flag: "s3g",
         short: None,
         value_name: "yes|no",
@@ -283,6 +294,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "s3g-service",
+        label: "S3 Gateway Service type",
         flag: "s3g-service",
         short: None,
         value_name: "TYPE",
@@ -305,6 +317,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "recon",
+        label: "Recon",
         flag: "recon",
         short: None,
         value_name: "yes|no",
@@ -318,6 +331,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "httpfs",
+        label: "HttpFS",
         flag: "httpfs",
         short: None,
         value_name: "yes|no",
@@ -331,6 +345,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "storage-class",
+        label: "StorageClass",
         flag: "storage-class",
         short: None,
         value_name: "CLASS",
@@ -349,6 +364,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "scm-storage",
+        label: "SCM volume",
         flag: "scm-storage",
         short: None,
         value_name: "SIZE",
@@ -362,6 +378,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "om-storage",
+        label: "OM volume",
         flag: "om-storage",
         short: None,
         value_name: "SIZE",
@@ -375,6 +392,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "datanode-storage-class",
+        label: "Datanode StorageClass",
         flag: "datanode-storage-class",
         short: None,
         value_name: "CLASS",
@@ -388,6 +406,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "datanode-storage",
+        label: "Datanode volume",
         flag: "datanode-storage",
         short: None,
         value_name: "SIZE",
@@ -401,6 +420,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "recon-storage",
+        label: "Recon volume",
         flag: "recon-storage",
         short: None,
         value_name: "SIZE",
@@ -414,6 +434,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "service-monitors",
+        label: "ServiceMonitors",
         flag: "service-monitors",
         short: None,
         value_name: "yes|no",
@@ -427,6 +448,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "alerts",
+        label: "Alerts (PrometheusRule)",
         flag: "alerts",
         short: None,
         value_name: "yes|no",
@@ -440,6 +462,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "dashboards",
+        label: "Grafana dashboards",
         flag: "dashboards",
         short: None,
         value_name: "yes|no",
@@ -453,6 +476,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "monitoring-labels",
+        label: "Monitoring labels",
         flag: "monitoring-labels",
         short: None,
         value_name: "KEY=VALUE,…",
@@ -466,6 +490,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "network-policies",
+        label: "NetworkPolicies",
         flag: "network-policies",
         short: None,
         value_name: "yes|no",
@@ -479,6 +504,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "client-namespaces",
+        label: "Client namespaces",
         flag: "client-namespaces",
         short: None,
         value_name: "SELECTOR",
@@ -500,6 +526,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "clients-anywhere",
+        label: "Clients from anywhere",
         flag: "clients-anywhere",
         short: None,
         value_name: "yes|no",
@@ -513,6 +540,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "egress",
+        label: "Egress",
         flag: "egress",
         short: None,
         value_name: "open|restricted",
@@ -538,6 +566,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "monitoring-namespace",
+        label: "Prometheus namespace",
         flag: "monitoring-namespace",
         short: None,
         value_name: "NAMESPACE",
@@ -551,6 +580,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "pod-security",
+        label: "Pod Security level",
         flag: "pod-security",
         short: None,
         value_name: "LEVEL",
@@ -568,6 +598,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "node-selector",
+        label: "Node selector",
         flag: "node-selector",
         short: None,
         value_name: "KEY=VALUE,…",
@@ -581,6 +612,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "tolerations",
+        label: "Tolerations",
         flag: "tolerations",
         short: None,
         value_name: "KEY[=VALUE][:EFFECT],…",
@@ -594,6 +626,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "spread",
+        label: "Spread over",
         flag: "spread",
         short: None,
         value_name: "host|zone",
@@ -619,6 +652,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "anti-affinity",
+        label: "Anti-affinity",
         flag: "anti-affinity",
         short: None,
         value_name: "required|preferred",
@@ -641,6 +675,7 @@ pub const QUESTIONS: &[Question] = &[
     },
     Question {
         id: "rbac-roles",
+        label: "RBAC Roles",
         flag: "rbac-roles",
         short: None,
         value_name: "yes|no",
