@@ -275,6 +275,7 @@ fn the_wizard_on_a_terminal() {
     answer!("s3g-service", "nodeport");
     key!("recon", "n");
     key!("httpfs", "\n");
+    answer!("resources", "datanodes=1/3Gi");
     answer!("storage-class", "");
     answer!("scm-storage", "");
     answer!("om-storage", "");
@@ -312,6 +313,7 @@ fn the_wizard_on_a_terminal() {
         "      size: 30Gi\n",
         "      namespaceSelector: team=data\n",
         "    enabled: false\n",
+        "        memory: 3Gi\n",
     ] {
         assert!(
             text.contains(expected),

@@ -44,6 +44,9 @@ pub enum Mapping {
     Labels(&'static str),
     /// `key[=value][:Effect],…` into a toleration list (kubectl taint syntax); empty clears it.
     Tolerations(&'static str),
+    /// `component=cpu/memory,…`: requests and limits of the components named; the others keep
+    /// theirs.
+    Resources,
 }
 
 /// One question.
@@ -142,6 +145,22 @@ pub fn tolerations_text(list: &[TolerationDoc]) -> String {
                 s.push_str(e);
             }
             s
+        })
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
+/// `scm=500m/2Gi,om=…` for the enabled components (their requests).
+fn resources_text(c: &Cluster) -> String {
+    c.components
+        .iter()
+        .map(|(component, s)| {
+            format!(
+                "{}={}/{}",
+                component.spec_field(),
+                s.requests.cpu.as_str(),
+                s.requests.memory.as_str()
+            )
         })
         .collect::<Vec<_>>()
         .join(",")
@@ -342,6 +361,20 @@ pub const QUESTIONS: &[Question] = &[
         applies: always,
         current: |c| yes_no(enabled(c, Component::Httpfs)),
         mapping: Mapping::Bool("httpfs.enabled"),
+    },
+    Question {
+        id: "resources",
+        label: "CPU/memory per pod",
+        flag: "resources",
+        short: None,
+        value_name: "COMPONENT=CPU/MEMORY,...",
+        prompt: "CPU/memory per pod (component=cpu/memory,...; only the ones to change)",
+        why: "Requests equal limits, so pods get what they ask for; the JVM heap is a fixed share of the memory.",
+        kind: TEXT,
+        required: false,
+        applies: always,
+        current: resources_text,
+        mapping: Mapping::Resources,
     },
     Question {
         id: "storage-class",
@@ -746,6 +779,34 @@ impl Mapping {
                     map.insert(k.trim().to_owned(), Value::String(v.trim().to_owned()));
                 }
                 Ok(vec![format!("{path}={}", Value::Object(map))])
+            }
+            Mapping::Resources => {
+                let mut sets = Vec::new();
+                for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    let parsed = item
+                        .split_once('=')
+                        .and_then(|(c, v)| v.split_once('/').map(|(cpu, mem)| (c, cpu, mem)));
+                    let Some((component, cpu, memory)) = parsed else {
+                        return Err(format!(
+                            "{item:?}: expected component=cpu/memory (datanodes=4/16Gi)"
+                        ));
+                    };
+                    let component = component.trim();
+                    if component.is_empty() || component.contains(['.', '[', '\\']) {
+                        return Err(format!("{item:?}: {component:?} is not a component"));
+                    }
+                    for kind in ["requests", "limits"] {
+                        sets.push(format!(
+                            "{component}.resources.{kind}.cpu={}",
+                            quoted(cpu.trim())
+                        ));
+                        sets.push(format!(
+                            "{component}.resources.{kind}.memory={}",
+                            quoted(memory.trim())
+                        ));
+                    }
+                }
+                Ok(sets)
             }
             Mapping::Tolerations(path) => {
                 let mut list = Vec::new();

@@ -119,6 +119,7 @@ fn mapped_and_documented_paths_are_document_fields() {
             | Mapping::Choice(p)
             | Mapping::Labels(p)
             | Mapping::Tolerations(p) => vec![p],
+            Mapping::Resources => vec!["om.resources.requests.cpu", "om.resources.limits.memory"],
         };
         for p in mapped {
             let full = if p.starts_with("metadata") || p.starts_with("spec.") {
@@ -463,6 +464,54 @@ fn lists_and_maps() {
             .contains("spec.placement.tolerations[0].effect: \"Sometimes\" must be"),
         "{err}"
     );
+}
+
+#[test]
+fn resources_change_only_the_components_named() {
+    let w = batch(
+        &[
+            ("profile", "small"),
+            ("namespace", "dev"),
+            ("resources", "datanodes=2/8Gi, om=1/4Gi"),
+        ],
+        &[],
+    )
+    .unwrap();
+    let c = w.cluster().unwrap();
+    let dn = c.component(Component::Datanode).unwrap();
+    assert_eq!(
+        (dn.requests.cpu.as_str(), dn.limits.memory.as_str()),
+        ("2", "8Gi")
+    );
+    assert_eq!(c.component(Component::Om).unwrap().limits.cpu.as_str(), "1");
+    assert_eq!(
+        c.component(Component::Scm).unwrap().requests.cpu.as_str(),
+        "500m"
+    );
+    assert_eq!(
+        (find("resources").unwrap().current)(c),
+        "scm=500m/2Gi,om=1/4Gi,datanodes=2/8Gi,s3g=250m/1Gi,recon=250m/1Gi"
+    );
+    for (answer, reason) in [
+        ("datanodes=2", "expected component=cpu/memory"),
+        (
+            "datanodes=0/8Gi",
+            "spec.datanodes.resources.requests.cpu: must be greater than zero",
+        ),
+        ("disks=1/1Gi", "unknown field `disks`"),
+    ] {
+        let err = batch(
+            &[
+                ("profile", "small"),
+                ("namespace", "dev"),
+                ("resources", answer),
+            ],
+            &[],
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(err.contains(reason), "{answer}: {err}");
+    }
 }
 
 #[test]

@@ -82,6 +82,10 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
         && !*overwrite
         && path.exists()
     {
+        // It appeared while the questions were answered.
+        if !interactive {
+            return Err(exists(path).into());
+        }
         let question = format!("{} exists. Overwrite it?", path.display());
         if !terminal.confirm(&question)? {
             return Err(anyhow!("{} exists; nothing was written", path.display()));
