@@ -222,12 +222,15 @@ fn the_spec_can_go_to_stdout_and_manifests_to_a_directory() {
 }
 
 /// One run through a pseudo-terminal: prompts with defaults, bad answers rejected with the
-/// spec's reason and asked again, a flag that skips its question, and a file that renders.
+/// spec's reason and asked again, a flag that skips its question, a confirmation before
+/// replacing an existing file, and a file that renders.
 #[test]
 fn the_wizard_on_a_terminal() {
     use rexpect::session::spawn_command;
 
     let dir = tempfile::tempdir().unwrap();
+    // An earlier spec is in the way: the wizard asks before replacing it.
+    std::fs::write(dir.path().join("ozone-cluster.yaml"), "old\n").unwrap();
     let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-ozone"));
     cmd.args(["init", "--name", "lake"])
         .current_dir(dir.path())
@@ -298,9 +301,16 @@ fn the_wizard_on_a_terminal() {
     answer!("spread", "");
     answer!("anti-affinity", "");
     key!("rbac-roles", "\n");
+    answer!("admins", "Group:ozone-admins");
+    answer!("developers", "");
+    answer!("viewers", "");
     p.exp_string("Will render").unwrap();
     p.exp_string("--non-interactive --profile small --name lake --namespace dev --datanodes 4")
         .unwrap();
+    p.exp_string("ozone-cluster.yaml exists. Overwrite it?")
+        .unwrap();
+    p.send("y").unwrap();
+    p.flush().unwrap();
     p.exp_string("wrote ozone-cluster.yaml").unwrap();
     p.exp_eof().unwrap();
 
@@ -314,6 +324,7 @@ fn the_wizard_on_a_terminal() {
         "      namespaceSelector: team=data\n",
         "    enabled: false\n",
         "        memory: 3Gi\n",
+        "      name: ozone-admins\n",
     ] {
         assert!(
             text.contains(expected),

@@ -354,6 +354,15 @@ pub const FIELD_DOCS: &[(&str, &str)] = &[
         "Render the Roles <cluster>-admin, -developer, -viewer and -operator (what the day-2 commands need).",
     ),
     ("spec.rbac.bindings", "Who gets each role."),
+    (
+        "spec.rbac.bindings.admin",
+        "Full control, including the day-2 commands.",
+    ),
+    (
+        "spec.rbac.bindings.developer",
+        "Read, logs and port-forward.",
+    ),
+    ("spec.rbac.bindings.viewer", "Read-only, no Secrets."),
     ("spec.placement", "Where pods run."),
     (
         "spec.placement.nodeSelector",

@@ -7,6 +7,7 @@
 //! render. The only checks here are of answer *syntax* (`yes`/`no`, `key=value` lists).
 
 use crate::spec::Cluster;
+use crate::spec::cluster::PersonRole;
 use crate::spec::doc::{AntiAffinity, Egress, Replication, Spread, TolerationDoc};
 use ozone_storage::Component;
 use serde_json::{Map, Value};
@@ -44,6 +45,9 @@ pub enum Mapping {
     Labels(&'static str),
     /// `key[=value][:Effect],…` into a toleration list (kubectl taint syntax); empty clears it.
     Tolerations(&'static str),
+    /// `Kind:name,…` (`Group:ozone-admins`, `User:alice`, `ServiceAccount:ns/name`) into a
+    /// list of role-binding subjects; empty clears it.
+    Subjects(&'static str),
     /// `component=cpu/memory,…`: requests and limits of the components named; the others keep
     /// theirs.
     Resources,
@@ -164,6 +168,24 @@ fn resources_text(c: &Cluster) -> String {
         })
         .collect::<Vec<_>>()
         .join(",")
+}
+
+/// `Group:ops,User:alice,ServiceAccount:ns/name` for one role.
+fn subjects_text(c: &Cluster, role: PersonRole) -> String {
+    c.rbac
+        .bindings
+        .get(&role)
+        .map(|subjects| {
+            subjects
+                .iter()
+                .map(|s| match &s.namespace {
+                    Some(ns) => format!("{}:{ns}/{}", s.kind, s.name),
+                    None => format!("{}:{}", s.kind, s.name),
+                })
+                .collect::<Vec<_>>()
+                .join(",")
+        })
+        .unwrap_or_default()
 }
 
 fn monitoring_on(c: &Cluster) -> bool {
@@ -720,6 +742,48 @@ pub const QUESTIONS: &[Question] = &[
         current: |c| yes_no(c.rbac.roles),
         mapping: Mapping::Bool("rbac.roles"),
     },
+    Question {
+        id: "admins",
+        label: "Admins",
+        flag: "admins",
+        short: None,
+        value_name: "KIND:NAME,...",
+        prompt: "Who gets the admin role (Group:name, User:name, ServiceAccount:ns/name, ...; empty: nobody)",
+        why: "Full control, including the day-2 commands (decommission, snapshots, certificates).",
+        kind: OPTIONAL,
+        required: false,
+        applies: |c| c.rbac.roles,
+        current: |c| subjects_text(c, PersonRole::Admin),
+        mapping: Mapping::Subjects("rbac.bindings.admin"),
+    },
+    Question {
+        id: "developers",
+        label: "Developers",
+        flag: "developers",
+        short: None,
+        value_name: "KIND:NAME,...",
+        prompt: "Who gets the developer role (Group:name, User:name, ...; empty: nobody)",
+        why: "Read, logs and port-forward: enough to debug an application against Ozone.",
+        kind: OPTIONAL,
+        required: false,
+        applies: |c| c.rbac.roles,
+        current: |c| subjects_text(c, PersonRole::Developer),
+        mapping: Mapping::Subjects("rbac.bindings.developer"),
+    },
+    Question {
+        id: "viewers",
+        label: "Viewers",
+        flag: "viewers",
+        short: None,
+        value_name: "KIND:NAME,...",
+        prompt: "Who gets the viewer role (Group:name, User:name, ...; empty: nobody)",
+        why: "Read-only, no Secrets.",
+        kind: OPTIONAL,
+        required: false,
+        applies: |c| c.rbac.roles,
+        current: |c| subjects_text(c, PersonRole::Viewer),
+        mapping: Mapping::Subjects("rbac.bindings.viewer"),
+    },
 ];
 
 /// Looks a question up by id.
@@ -807,6 +871,27 @@ impl Mapping {
                     }
                 }
                 Ok(sets)
+            }
+            Mapping::Subjects(path) => {
+                let mut list = Vec::new();
+                for item in text.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+                    let Some((kind, name)) = item.split_once(':') else {
+                        return Err(format!("{item:?}: expected Kind:name (Group:ozone-admins)"));
+                    };
+                    let mut subject = Map::new();
+                    subject.insert("kind".into(), Value::String(kind.trim().to_owned()));
+                    match name.split_once('/') {
+                        Some((ns, n)) if kind.trim() == "ServiceAccount" => {
+                            subject.insert("name".into(), Value::String(n.trim().to_owned()));
+                            subject.insert("namespace".into(), Value::String(ns.trim().to_owned()));
+                        }
+                        _ => {
+                            subject.insert("name".into(), Value::String(name.trim().to_owned()));
+                        }
+                    }
+                    list.push(Value::Object(subject));
+                }
+                Ok(vec![format!("{path}={}", Value::Array(list))])
             }
             Mapping::Tolerations(path) => {
                 let mut list = Vec::new();

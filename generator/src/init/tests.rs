@@ -118,7 +118,8 @@ fn mapped_and_documented_paths_are_document_fields() {
             | Mapping::Quantity(p)
             | Mapping::Choice(p)
             | Mapping::Labels(p)
-            | Mapping::Tolerations(p) => vec![p],
+            | Mapping::Tolerations(p)
+            | Mapping::Subjects(p) => vec![p],
             Mapping::Resources => vec!["om.resources.requests.cpu", "om.resources.limits.memory"],
         };
         for p in mapped {
@@ -512,6 +513,42 @@ fn resources_change_only_the_components_named() {
         .to_string();
         assert!(err.contains(reason), "{answer}: {err}");
     }
+}
+
+#[test]
+fn role_bindings() {
+    let w = batch(
+        &[
+            ("profile", "medium"),
+            ("namespace", "data"),
+            ("admins", "Group:ozone-admins, ServiceAccount:ci/deployer"),
+            ("viewers", "User:auditor"),
+        ],
+        &[],
+    )
+    .unwrap();
+    let c = w.cluster().unwrap();
+    assert_eq!(
+        (find("admins").unwrap().current)(c),
+        "Group:ozone-admins,ServiceAccount:ci/deployer"
+    );
+    assert_eq!((find("viewers").unwrap().current)(c), "User:auditor");
+    let err = batch(
+        &[
+            ("profile", "medium"),
+            ("namespace", "data"),
+            ("admins", "Team:x"),
+        ],
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains(
+            "spec.rbac.bindings.admin[0].kind: \"Team\" must be User, Group or ServiceAccount"
+        ),
+        "{err}"
+    );
 }
 
 #[test]
