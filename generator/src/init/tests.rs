@@ -660,3 +660,21 @@ fn summary_and_command_line() {
     let s = summarize(c, &build::render(c).unwrap());
     assert_eq!(s.pods, 8);
 }
+
+proptest::proptest! {
+    #![proptest_config(proptest::prelude::ProptestConfig::with_cases(64))]
+
+    /// Any text typed at any prompt is accepted or rejected with a reason, never a panic.
+    #[test]
+    fn any_answer_to_any_question_is_handled(
+        index in 0..QUESTIONS.len(),
+        answer in "\\PC{0,30}",
+    ) {
+        let mut w = Wizard::new(Vec::new());
+        w.accept(find("profile").unwrap(), "small", Source::Flag).unwrap();
+        let q = &QUESTIONS[index];
+        if let Err(r) = w.check(q, &answer) {
+            proptest::prop_assert!(!r.reasons.is_empty());
+        }
+    }
+}
