@@ -11,6 +11,7 @@ pub mod network;
 pub mod patch;
 pub mod rbac;
 pub mod service;
+pub mod snapshots;
 pub mod workload;
 
 use crate::output::{Manifest, Object};
@@ -108,6 +109,16 @@ pub fn render(cluster: &Cluster) -> Result<Manifest, BuildError> {
             &cluster.name,
             &rule,
         )?);
+    }
+    let (account, script, jobs) = snapshots::objects(cluster);
+    if let Some(account) = account {
+        objects.push(Object::typed(&account)?);
+    }
+    if let Some(script) = script {
+        objects.push(Object::typed(&script)?);
+    }
+    for job in jobs {
+        objects.push(Object::typed(&job)?);
     }
     for dashboard in dashboards::config_maps(cluster) {
         objects.push(Object::typed(&dashboard)?);

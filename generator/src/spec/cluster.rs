@@ -43,6 +43,8 @@ pub struct Cluster {
     pub monitoring: Monitoring,
     /// Roles and bindings.
     pub rbac: Rbac,
+    /// Scheduled snapshots.
+    pub snapshots: Vec<SnapshotSchedule>,
     /// Patches applied after rendering.
     pub patches: Vec<PatchDoc>,
     /// The merged document this was resolved from (profile ← file ← flags).
@@ -225,4 +227,19 @@ pub struct Subject {
     pub name: String,
     /// Namespace (ServiceAccounts only).
     pub namespace: Option<String>,
+}
+
+/// A checked snapshot schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotSchedule {
+    /// Schedule name (a DNS label).
+    pub name: String,
+    /// Volume.
+    pub volume: String,
+    /// Bucket.
+    pub bucket: String,
+    /// Cron schedule.
+    pub schedule: String,
+    /// Snapshots to keep.
+    pub keep: u32,
 }

@@ -97,6 +97,9 @@ pub struct SpecDoc {
     /// Where pods run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<PlacementDoc>,
+    /// Scheduled bucket snapshots: a CronJob per entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshots: Option<Vec<SnapshotScheduleDoc>>,
     /// Last-mile JSON patches (RFC 6902) applied to rendered objects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patches: Option<Vec<PatchDoc>>,
@@ -556,4 +559,24 @@ pub struct PatchTarget {
     pub kind: String,
     /// Object name (`ozone-datanode`).
     pub name: String,
+}
+
+/// One entry of `spec.snapshots`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SnapshotScheduleDoc {
+    /// The bucket, as `volume/bucket`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    /// When, in cron syntax (`0 */6 * * *`, `@daily`), in the controller's time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// How many of this schedule's snapshots to keep; older ones are deleted. Snapshots made
+    /// any other way are never deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<u32>,
+    /// Short name of the schedule, used in the CronJob name and snapshot names. Default:
+    /// `<volume>-<bucket>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }

@@ -3,11 +3,11 @@
 
 use super::cluster::{
     Cluster, ComponentSettings, CpuMemory, Image, Monitoring, Network, PersonRole, Placement, Rbac,
-    ServiceSettings, Storage, Subject,
+    ServiceSettings, SnapshotSchedule, Storage, Subject,
 };
 use super::doc::{
     AntiAffinity, ClusterDoc, ComponentDoc, Egress, MonitoringDoc, PodSecurityLevel, PullPolicy,
-    RbacDoc, Replication, SecurityDoc, ServiceType, Spread, SubjectDoc,
+    RbacDoc, Replication, SecurityDoc, ServiceType, SnapshotScheduleDoc, Spread, SubjectDoc,
 };
 use super::error::{Origin, Problem, Result, SpecError};
 use super::parse;
@@ -374,6 +374,7 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
             .unwrap_or(AntiAffinity::Required),
     };
 
+    let snapshots = snapshot_schedules(&mut ck, spec.snapshots.unwrap_or_default(), &name);
     let patches = spec.patches.unwrap_or_default();
     for (i, p) in patches.iter().enumerate() {
         if p.target.kind.is_empty() || p.target.name.is_empty() {
@@ -420,9 +421,170 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
         network,
         monitoring,
         rbac,
+        snapshots,
         patches,
         document,
     })
+}
+
+/// The longest schedule name: the CronJob `<cluster>-snapshot-<name>` must stay within 52
+/// characters, and snapshot names `sched-<name>-<15-char timestamp>` within 63.
+const SNAPSHOT_NAME_MAX: usize = 24;
+
+fn snapshot_schedules(
+    ck: &mut Checker,
+    docs: Vec<SnapshotScheduleDoc>,
+    cluster: &str,
+) -> Vec<SnapshotSchedule> {
+    let mut out: Vec<SnapshotSchedule> = Vec::new();
+    for (i, doc) in docs.into_iter().enumerate() {
+        let path = format!("spec.snapshots[{i}]");
+        let Some(bucket_path) = doc.bucket else {
+            ck.problem(format!("{path}.bucket"), "not set; expected volume/bucket");
+            continue;
+        };
+        let Some((volume, bucket)) = bucket_path
+            .split_once('/')
+            .filter(|(v, b)| is_ozone_name(v) && is_ozone_name(b))
+        else {
+            ck.problem(
+                format!("{path}.bucket"),
+                format!("{bucket_path:?} is not volume/bucket (names of 3-63 lowercase letters, digits, '-' or '.')"),
+            );
+            continue;
+        };
+        let schedule = doc.schedule.unwrap_or_default();
+        if let Err(why) = check_cron(&schedule) {
+            ck.problem(
+                format!("{path}.schedule"),
+                format!("{schedule:?} is not a cron schedule: {why}"),
+            );
+        }
+        let keep = doc.keep.unwrap_or(0);
+        if keep == 0 {
+            ck.problem(format!("{path}.keep"), "must be at least 1");
+        }
+        let name = doc
+            .name
+            .unwrap_or_else(|| format!("{volume}-{bucket}").replace('.', "-"));
+        if !names::is_dns_label(&name) || name.len() > SNAPSHOT_NAME_MAX {
+            ck.problem(
+                format!("{path}.name"),
+                format!("{name:?} must be at most {SNAPSHOT_NAME_MAX} lowercase letters, digits and '-' (set spec.snapshots[{i}].name)"),
+            );
+        }
+        if format!("{cluster}-snapshot-{name}").len() > 52 {
+            ck.problem(
+                format!("{path}.name"),
+                format!("the CronJob name {cluster}-snapshot-{name} would exceed 52 characters"),
+            );
+        }
+        if out.iter().any(|s| s.name == name) {
+            ck.problem(
+                format!("{path}.name"),
+                format!("{name:?} is used by another schedule; names must be unique"),
+            );
+        }
+        out.push(SnapshotSchedule {
+            name,
+            volume: volume.to_owned(),
+            bucket: bucket.to_owned(),
+            schedule,
+            keep,
+        });
+    }
+    out
+}
+
+/// Ozone volume and bucket names: 3-63 lowercase letters, digits, '-' and '.', starting and
+/// ending with a letter or digit.
+fn is_ozone_name(s: &str) -> bool {
+    (3..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// Checks a CronJob schedule: a macro (`@daily`) or five fields within their ranges.
+pub fn check_cron(schedule: &str) -> std::result::Result<(), String> {
+    const MACROS: [&str; 7] = [
+        "@yearly",
+        "@annually",
+        "@monthly",
+        "@weekly",
+        "@daily",
+        "@midnight",
+        "@hourly",
+    ];
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+    let schedule = schedule.trim();
+    if schedule.starts_with('@') {
+        return if MACROS.contains(&schedule) {
+            Ok(())
+        } else {
+            Err(format!("unknown macro; use one of {}", MACROS.join(", ")))
+        };
+    }
+    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    if fields.len() != 5 {
+        return Err(format!(
+            "expected 5 fields (minute hour day-of-month month day-of-week), got {}",
+            fields.len()
+        ));
+    }
+    let specs: [(&str, u32, u32, &[&str]); 5] = [
+        ("minute", 0, 59, &[]),
+        ("hour", 0, 23, &[]),
+        ("day of month", 1, 31, &[]),
+        ("month", 1, 12, &MONTHS),
+        ("day of week", 0, 7, &DAYS),
+    ];
+    for (field, (what, lo, hi, names)) in fields.iter().zip(specs) {
+        let value = |v: &str| -> std::result::Result<u32, String> {
+            if let Some(pos) = names.iter().position(|n| n.eq_ignore_ascii_case(v)) {
+                // Names count from the field's lowest value: jan = 1, sun = 0.
+                return Ok(u32::try_from(pos).unwrap_or(0) + lo);
+            }
+            let n: u32 = v
+                .parse()
+                .map_err(|_| format!("{what} {v:?} is not a number"))?;
+            if n < lo || n > hi {
+                Err(format!("{what} {n} is outside {lo}-{hi}"))
+            } else {
+                Ok(n)
+            }
+        };
+        for item in field.split(',') {
+            let (range, step) = match item.split_once('/') {
+                Some((r, s)) => (r, Some(s)),
+                None => (item, None),
+            };
+            if let Some(step) = step {
+                match step.parse::<u32>() {
+                    Ok(s) if s >= 1 => {}
+                    _ => return Err(format!("{what} step {step:?} must be a positive number")),
+                }
+            }
+            if range == "*" || range == "?" {
+                continue;
+            }
+            match range.split_once('-') {
+                Some((a, b)) => {
+                    if value(a)? > value(b)? {
+                        return Err(format!("{what} range {range:?} runs backwards"));
+                    }
+                }
+                None => {
+                    value(range)?;
+                }
+            }
+        }
+    }
+    Ok(())
 }
 
 fn network_settings(ck: &mut Checker, security: &SecurityDoc) -> Option<Network> {
@@ -1030,6 +1192,76 @@ mod tests {
         assert!(c.network.is_some() && c.monitoring.service_monitors);
         let small = with_sets("small", &[]).unwrap();
         assert!(small.network.is_none() && !small.monitoring.service_monitors && small.rbac.roles);
+    }
+
+    #[test]
+    fn snapshot_schedules() {
+        let ok = with_sets(
+            "small",
+            &[
+                "snapshots[0].bucket=vol1/logs",
+                "snapshots[0].schedule=0 */6 * * *",
+                "snapshots[0].keep=4",
+            ],
+        )
+        .unwrap();
+        assert_eq!(ok.snapshots[0].name, "vol1-logs");
+        for (sets, expect) in [
+            (
+                &[
+                    "snapshots[0].bucket=logs",
+                    "snapshots[0].schedule=@daily",
+                    "snapshots[0].keep=1",
+                ][..],
+                "spec.snapshots[0].bucket: \"logs\" is not volume/bucket",
+            ),
+            (
+                &[
+                    "snapshots[0].bucket=vol1/logs",
+                    "snapshots[0].schedule=0 25 * * *",
+                    "snapshots[0].keep=1",
+                ][..],
+                "hour 25 is outside 0-23",
+            ),
+            (
+                &[
+                    "snapshots[0].bucket=vol1/logs",
+                    "snapshots[0].schedule=@often",
+                    "snapshots[0].keep=1",
+                ][..],
+                "unknown macro",
+            ),
+            (
+                &[
+                    "snapshots[0].bucket=vol1/logs",
+                    "snapshots[0].schedule=@daily",
+                    "snapshots[0].keep=0",
+                ][..],
+                "spec.snapshots[0].keep: must be at least 1",
+            ),
+        ] {
+            let msg = message(with_sets("small", sets));
+            assert!(msg.contains(expect), "{msg}");
+        }
+        for good in [
+            "*/15 * * * *",
+            "0 3 * * mon-fri",
+            "30 2 1 jan,jul *",
+            "@hourly",
+            "0 0 * * 7",
+        ] {
+            assert_eq!(check_cron(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "* * * *",
+            "60 * * * *",
+            "* * 0 * *",
+            "*/0 * * * *",
+            "5-1 * * * *",
+            "* * * foo *",
+        ] {
+            assert!(check_cron(bad).is_err(), "{bad}");
+        }
     }
 
     #[test]
