@@ -7,7 +7,7 @@ use crate::spec::Cluster;
 use k8s_openapi::api::core::v1::ConfigMap;
 use ozone_storage::Component;
 use ozone_storage::catalog::DATA_DIR;
-use ozone_storage::config::{ConfigFile, Settings, effective_port};
+use ozone_storage::config::{ConfigFile, HTTP_POLICY_KEY, Settings, effective_port};
 use ozone_storage::ha::{self, Member};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -122,6 +122,9 @@ pub fn settings(cluster: &Cluster) -> Settings {
     if !httpfs.is_empty() {
         all.insert(ConfigFile::HttpfsSite, httpfs);
     }
+    if cluster.tls.is_some() {
+        tls_settings(&mut all);
+    }
     for (file, entries) in &cluster.config {
         all.entry(*file)
             .or_default()
@@ -129,6 +132,40 @@ pub fn settings(cluster: &Cluster) -> Settings {
     }
     all
 }
+
+/// HTTPS only, with the PKCS12 stores from the mounted TLS Secret. Passwords are not here:
+/// they reach the pods as variables from a Secret (see `workload.rs`).
+fn tls_settings(all: &mut Settings) {
+    use super::tls::{KEYSTORE_FILE, TLS_DIR, TRUSTSTORE_FILE};
+    all.entry(ConfigFile::OzoneSite)
+        .or_default()
+        .insert(HTTP_POLICY_KEY.into(), "HTTPS_ONLY".into());
+    let server = all.entry(ConfigFile::SslServer).or_default();
+    server.insert(
+        "ssl.server.keystore.location".into(),
+        format!("{TLS_DIR}/{KEYSTORE_FILE}"),
+    );
+    server.insert("ssl.server.keystore.type".into(), "PKCS12".into());
+    server.insert(
+        "ssl.server.truststore.location".into(),
+        format!("{TLS_DIR}/{TRUSTSTORE_FILE}"),
+    );
+    server.insert("ssl.server.truststore.type".into(), "PKCS12".into());
+    let client = all.entry(ConfigFile::SslClient).or_default();
+    client.insert(
+        "ssl.client.truststore.location".into(),
+        format!("{TLS_DIR}/{TRUSTSTORE_FILE}"),
+    );
+    client.insert("ssl.client.truststore.type".into(), "PKCS12".into());
+}
+
+/// The variables that carry the store passwords, all read from the passwords Secret.
+pub const TLS_PASSWORD_VARIABLES: [(ConfigFile, &str); 4] = [
+    (ConfigFile::SslServer, "ssl.server.keystore.password"),
+    (ConfigFile::SslServer, "ssl.server.keystore.keypassword"),
+    (ConfigFile::SslServer, "ssl.server.truststore.password"),
+    (ConfigFile::SslClient, "ssl.client.truststore.password"),
+];
 
 fn members(cluster: &Cluster, component: Component) -> Vec<Member> {
     let names = cluster.names();

@@ -39,6 +39,8 @@ pub struct Cluster {
     pub placement: Placement,
     /// NetworkPolicies, when on.
     pub network: Option<Network>,
+    /// TLS, when on.
+    pub tls: Option<Tls>,
     /// Monitoring objects.
     pub monitoring: Monitoring,
     /// Roles and bindings.
@@ -242,4 +244,19 @@ pub struct SnapshotSchedule {
     pub schedule: String,
     /// Snapshots to keep.
     pub keep: u32,
+}
+
+/// TLS settings.
+#[derive(Clone, Debug)]
+pub struct Tls {
+    /// Who issues the certificates.
+    pub mode: super::doc::TlsMode,
+    /// cert-manager: `(kind, name)` of an existing issuer; `None` renders a self-signed CA.
+    pub issuer: Option<(String, String)>,
+    /// Certificate lifetime.
+    pub duration: String,
+    /// Renewal margin.
+    pub renew_before: String,
+    /// Extra DNS names per component.
+    pub extra_dns_names: BTreeMap<Component, Vec<String>>,
 }

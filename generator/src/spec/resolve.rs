@@ -3,11 +3,12 @@
 
 use super::cluster::{
     Cluster, ComponentSettings, CpuMemory, Image, Monitoring, Network, PersonRole, Placement, Rbac,
-    ServiceSettings, SnapshotSchedule, Storage, Subject,
+    ServiceSettings, SnapshotSchedule, Storage, Subject, Tls,
 };
 use super::doc::{
     AntiAffinity, ClusterDoc, ComponentDoc, Egress, MonitoringDoc, PodSecurityLevel, PullPolicy,
     RbacDoc, Replication, SecurityDoc, ServiceType, SnapshotScheduleDoc, Spread, SubjectDoc,
+    TlsDoc, TlsMode,
 };
 use super::error::{Origin, Problem, Result, SpecError};
 use super::parse;
@@ -324,6 +325,7 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
     let security = spec.security.unwrap_or_default();
     let monitoring = monitoring_settings(&mut ck, spec.monitoring.unwrap_or_default());
     let network = network_settings(&mut ck, &security);
+    let tls = tls_settings(&mut ck, security.tls.clone().unwrap_or_default());
     let rbac = rbac_settings(&mut ck, spec.rbac.unwrap_or_default(), &namespace);
     let placement_doc = spec.placement.unwrap_or_default();
     let node_selector = placement_doc.node_selector.unwrap_or_default();
@@ -419,6 +421,7 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
             .unwrap_or(PodSecurityLevel::Restricted),
         placement,
         network,
+        tls,
         monitoring,
         rbac,
         snapshots,
@@ -585,6 +588,115 @@ pub fn check_cron(schedule: &str) -> std::result::Result<(), String> {
         }
     }
     Ok(())
+}
+
+/// Default certificate lifetime: 90 days, as public CAs issue.
+const DEFAULT_TLS_DURATION: &str = "2160h";
+/// Default renewal margin: 15 days.
+const DEFAULT_TLS_RENEW_BEFORE: &str = "360h";
+
+fn tls_settings(ck: &mut Checker, doc: TlsDoc) -> Option<Tls> {
+    let mode = doc.mode.unwrap_or(TlsMode::None);
+    if mode == TlsMode::None {
+        return None;
+    }
+    let issuer = doc.issuer.map(|i| {
+        let kind = i.kind.unwrap_or_else(|| "Issuer".to_owned());
+        let name = i.name.unwrap_or_default();
+        if !["Issuer", "ClusterIssuer"].contains(&kind.as_str()) {
+            ck.problem(
+                "spec.security.tls.issuer.kind",
+                format!("{kind:?} must be Issuer or ClusterIssuer"),
+            );
+        }
+        if !names::is_dns_subdomain(&name) {
+            ck.problem(
+                "spec.security.tls.issuer.name",
+                format!("{name:?} is not an issuer name"),
+            );
+        }
+        if mode != TlsMode::CertManager {
+            ck.problem(
+                "spec.security.tls.issuer",
+                "only applies to mode cert-manager",
+            );
+        }
+        (kind, name)
+    });
+    let duration = doc
+        .duration
+        .unwrap_or_else(|| DEFAULT_TLS_DURATION.to_owned());
+    let renew_before = doc
+        .renew_before
+        .unwrap_or_else(|| DEFAULT_TLS_RENEW_BEFORE.to_owned());
+    let seconds = |path: &str, text: &str, ck: &mut Checker| match go_duration_seconds(text) {
+        Some(s) if s > 0.0 => Some(s),
+        _ => {
+            ck.problem(
+                path,
+                format!("{text:?} is not a positive duration (examples: 2160h, 90m)"),
+            );
+            None
+        }
+    };
+    let d = seconds("spec.security.tls.duration", &duration, ck);
+    let r = seconds("spec.security.tls.renewBefore", &renew_before, ck);
+    if let (Some(d), Some(r)) = (d, r)
+        && r >= d
+    {
+        ck.problem(
+            "spec.security.tls.renewBefore",
+            format!("{renew_before} must be shorter than the duration {duration}"),
+        );
+    }
+    let mut extra_dns_names = BTreeMap::new();
+    for (id, dns_names) in doc.extra_dns_names.unwrap_or_default() {
+        let path = format!("spec.security.tls.extraDnsNames.{id}");
+        let Some(component) =
+            Component::from_id(&id).filter(|c| c.service().ports.iter().any(|p| p.https.is_some()))
+        else {
+            ck.problem(
+                &path,
+                format!(
+                    "{id:?} is not a component with HTTPS endpoints (scm, om, datanode, s3g, recon)"
+                ),
+            );
+            continue;
+        };
+        for n in &dns_names {
+            if !names::is_dns_subdomain(n.strip_prefix("*.").unwrap_or(n)) {
+                ck.problem(&path, format!("{n:?} is not a DNS name"));
+            }
+        }
+        extra_dns_names.insert(component, dns_names);
+    }
+    Some(Tls {
+        mode,
+        issuer,
+        duration,
+        renew_before,
+        extra_dns_names,
+    })
+}
+
+/// Seconds in a Go duration (`1h30m`, `2160h`, `90s`).
+fn go_duration_seconds(text: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut rest = text;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+        let number: f64 = rest[..end].parse().ok()?;
+        rest = &rest[end..];
+        let (unit, factor) = [("ms", 0.001), ("h", 3600.0), ("m", 60.0), ("s", 1.0)]
+            .into_iter()
+            .find(|(u, _)| rest.starts_with(u))?;
+        total += number * factor;
+        rest = &rest[unit.len()..];
+    }
+    Some(total)
 }
 
 fn network_settings(ck: &mut Checker, security: &SecurityDoc) -> Option<Network> {
@@ -1262,6 +1374,50 @@ mod tests {
         ] {
             assert!(check_cron(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn tls_rules() {
+        assert!(
+            with_sets("medium", &["security.tls.mode=cert-manager"])
+                .unwrap()
+                .tls
+                .is_some()
+        );
+        assert!(with_sets("medium", &[]).unwrap().tls.is_none());
+        for (sets, expect) in [
+            (
+                &[
+                    "security.tls.mode=cert-manager",
+                    "security.tls.duration=90 days",
+                ][..],
+                "spec.security.tls.duration: \"90 days\" is not a positive duration",
+            ),
+            (
+                &[
+                    "security.tls.mode=cert-manager",
+                    "security.tls.renewBefore=3000h",
+                ][..],
+                "must be shorter than the duration 2160h",
+            ),
+            (
+                &["security.tls.mode=managed", "security.tls.issuer.name=corp"][..],
+                "spec.security.tls.issuer: only applies to mode cert-manager",
+            ),
+            (
+                &[
+                    "security.tls.mode=cert-manager",
+                    "security.tls.extraDnsNames.httpfs[0]=x.example.com",
+                ][..],
+                "\"httpfs\" is not a component with HTTPS endpoints",
+            ),
+            (&["security.tls.mode=tls"][..], "unknown variant `tls`"),
+        ] {
+            let msg = message(with_sets("medium", sets));
+            assert!(msg.contains(expect), "{msg}");
+        }
+        assert_eq!(go_duration_seconds("1h30m"), Some(5400.0));
+        assert_eq!(go_duration_seconds("1d"), None);
     }
 
     #[test]
