@@ -49,12 +49,7 @@ fn forbid_unknown_fields(schema: &mut Value) {
 }
 
 fn rendered(profile: &str, sets: &[&str]) -> Vec<Value> {
-    let cluster = resolve(&Inputs {
-        profile: Some(profile.into()),
-        spec_file: None,
-        sets: sets.iter().map(|s| s.to_string()).collect(),
-    })
-    .unwrap();
+    let cluster = resolve(&Inputs::with_sets(profile, sets)).unwrap();
     build::render(&cluster)
         .unwrap()
         .objects()

@@ -139,15 +139,14 @@ fn every_committed_file_parses_back_into_typed_objects() {
 
 /// The scheduled-snapshot objects of a spec with one schedule, as YAML.
 fn snapshot_objects() -> String {
-    let cluster = resolve(&Inputs {
-        profile: Some("medium".into()),
-        spec_file: None,
-        sets: vec![
-            "snapshots[0].bucket=vol1/logs".into(),
-            "snapshots[0].schedule=0 */6 * * *".into(),
-            "snapshots[0].keep=8".into(),
+    let cluster = resolve(&Inputs::with_sets(
+        "medium",
+        &[
+            "snapshots[0].bucket=vol1/logs",
+            "snapshots[0].schedule=0 */6 * * *",
+            "snapshots[0].keep=8",
         ],
-    })
+    ))
     .unwrap();
     let manifest = build::render(&cluster).unwrap();
     let mut out = String::new();

@@ -225,12 +225,7 @@ mod tests {
     use crate::spec::{Inputs, resolve};
 
     fn site(profile: &str, sets: &[&str]) -> BTreeMap<String, String> {
-        let c = resolve(&Inputs {
-            profile: Some(profile.into()),
-            spec_file: None,
-            sets: sets.iter().map(|s| s.to_string()).collect(),
-        })
-        .unwrap();
+        let c = resolve(&Inputs::with_sets(profile, sets)).unwrap();
         settings(&c).remove(&ConfigFile::OzoneSite).unwrap()
     }
 
@@ -271,14 +266,13 @@ mod tests {
 
     #[test]
     fn user_config_wins_and_is_escaped_for_xml() {
-        let c = resolve(&Inputs {
-            profile: Some("small".into()),
-            spec_file: None,
-            sets: vec![
-                r"config.ozone-site\.xml.hdds\.scm\.safemode\.min\.datanode=1".into(),
-                r"config.ozone-site\.xml.x\.y=a&b".into(),
+        let c = resolve(&Inputs::with_sets(
+            "small",
+            &[
+                r"config.ozone-site\.xml.hdds\.scm\.safemode\.min\.datanode=1",
+                r"config.ozone-site\.xml.x\.y=a&b",
             ],
-        })
+        ))
         .unwrap();
         let data = env_data(&settings(&c));
         assert_eq!(data["OZONE-SITE.XML_hdds.scm.safemode.min.datanode"], "1");

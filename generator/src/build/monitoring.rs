@@ -519,12 +519,7 @@ mod tests {
 
     #[test]
     fn s3g_is_scraped_on_the_web_admin_port_and_httpfs_not_at_all() {
-        let c = resolve(&Inputs {
-            profile: Some("medium".into()),
-            spec_file: None,
-            sets: vec!["httpfs.enabled=true".into()],
-        })
-        .unwrap();
+        let c = resolve(&Inputs::with_sets("medium", &["httpfs.enabled=true"])).unwrap();
         let monitors = service_monitors(&c);
         let s3g = monitors
             .iter()

@@ -182,19 +182,18 @@ mod tests {
 
     #[test]
     fn a_cron_job_per_schedule() {
-        let c = resolve(&Inputs {
-            profile: Some("medium".into()),
-            spec_file: None,
-            sets: vec![
-                "snapshots[0].bucket=vol1/logs".into(),
-                "snapshots[0].schedule=0 */6 * * *".into(),
-                "snapshots[0].keep=8".into(),
-                "snapshots[1].bucket=vol1/audit".into(),
-                "snapshots[1].schedule=@daily".into(),
-                "snapshots[1].keep=30".into(),
-                "snapshots[1].name=audit".into(),
+        let c = resolve(&Inputs::with_sets(
+            "medium",
+            &[
+                "snapshots[0].bucket=vol1/logs",
+                "snapshots[0].schedule=0 */6 * * *",
+                "snapshots[0].keep=8",
+                "snapshots[1].bucket=vol1/audit",
+                "snapshots[1].schedule=@daily",
+                "snapshots[1].keep=30",
+                "snapshots[1].name=audit",
             ],
-        })
+        ))
         .unwrap();
         let (account, script, jobs) = objects(&c);
         assert_eq!(

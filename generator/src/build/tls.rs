@@ -336,12 +336,7 @@ mod tests {
     use crate::spec::{Inputs, resolve};
 
     fn cluster(sets: &[&str]) -> Cluster {
-        resolve(&Inputs {
-            profile: Some("medium".into()),
-            spec_file: None,
-            sets: sets.iter().map(|s| s.to_string()).collect(),
-        })
-        .unwrap()
+        resolve(&Inputs::with_sets("medium", sets)).unwrap()
     }
 
     #[test]
@@ -419,11 +414,10 @@ mod render_tests {
     use serde_json::Value;
 
     fn objects(mode: &str) -> Vec<Value> {
-        let c = resolve(&Inputs {
-            profile: Some("medium".into()),
-            spec_file: None,
-            sets: vec![format!("security.tls.mode={mode}")],
-        })
+        let c = resolve(&Inputs::with_sets(
+            "medium",
+            &[format!("security.tls.mode={mode}")],
+        ))
         .unwrap();
         render(&c)
             .unwrap()

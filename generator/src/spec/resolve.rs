@@ -50,6 +50,15 @@ impl Inputs {
             ..Inputs::default()
         }
     }
+
+    /// Inputs with a profile and `--set` flags.
+    pub fn with_sets<S: AsRef<str>>(profile: &str, sets: &[S]) -> Inputs {
+        Inputs {
+            profile: Some(profile.to_owned()),
+            spec_file: None,
+            sets: sets.iter().map(|s| s.as_ref().to_owned()).collect(),
+        }
+    }
 }
 
 /// Merges the layers and validates the result.
@@ -1097,11 +1106,7 @@ mod tests {
     use super::*;
 
     fn with_sets(profile: &str, sets: &[&str]) -> Result<Cluster> {
-        resolve(&Inputs {
-            profile: Some(profile.into()),
-            spec_file: None,
-            sets: sets.iter().map(|s| s.to_string()).collect(),
-        })
+        resolve(&Inputs::with_sets(profile, sets))
     }
 
     fn message(r: Result<Cluster>) -> String {
