@@ -6,7 +6,6 @@ use super::meta;
 use crate::spec::Cluster;
 use k8s_openapi::api::core::v1::ConfigMap;
 use ozone_storage::Component;
-use ozone_storage::catalog::DATA_DIR;
 use ozone_storage::config::{ConfigFile, HTTP_POLICY_KEY, Settings, effective_port};
 use ozone_storage::ha::{self, Member};
 use sha2::{Digest, Sha256};
@@ -28,7 +27,6 @@ pub fn settings(cluster: &Cluster) -> Settings {
     let mut set = |k: &str, v: String| {
         site.insert(k.to_owned(), v);
     };
-    debug_assert!(METADATA_DIR.starts_with(DATA_DIR) && DATANODE_DATA_DIR.starts_with(DATA_DIR));
     set("ozone.metadata.dirs", METADATA_DIR.into());
     set("ozone.scm.datanode.id.dir", METADATA_DIR.into());
     set("hdds.datanode.dir", DATANODE_DATA_DIR.into());
@@ -281,6 +279,12 @@ mod tests {
             data["CORE-SITE.XML_fs.defaultFS"],
             "ofs://ozone-om-0.ozone-om-headless.ozone.svc.cluster.local/"
         );
+    }
+
+    #[test]
+    fn data_lives_on_the_data_volume() {
+        use ozone_storage::catalog::DATA_DIR;
+        assert!(METADATA_DIR.starts_with(DATA_DIR) && DATANODE_DATA_DIR.starts_with(DATA_DIR));
     }
 
     #[test]
