@@ -296,6 +296,7 @@ fn the_wizard_on_a_terminal() {
     key!("clients-anywhere", "\n");
     answer!("egress", "");
     answer!("pod-security", "");
+    answer!("tls", "");
     answer!("node-selector", "");
     answer!("tolerations", "");
     answer!("spread", "");

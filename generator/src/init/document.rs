@@ -321,6 +321,14 @@ pub const FIELD_DOCS: &[(&str, &str)] = &[
         "open or restricted: restricted egress allows only DNS and the cluster's own traffic.",
     ),
     (
+        "spec.security.tls",
+        "TLS for the HTTP endpoints (web UIs, S3 Gateway, metrics).",
+    ),
+    (
+        "spec.security.tls.mode",
+        "none | cert-manager (cert-manager issues and renews the certificates) | managed (`kubectl ozone cert issue` creates them in Secrets).",
+    ),
+    (
         "spec.monitoring",
         "ServiceMonitors, alerts and dashboards for the Prometheus Operator and Grafana.",
     ),

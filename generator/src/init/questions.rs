@@ -8,7 +8,7 @@
 
 use crate::spec::Cluster;
 use crate::spec::cluster::PersonRole;
-use crate::spec::doc::{AntiAffinity, Egress, Replication, Spread, TolerationDoc};
+use crate::spec::doc::{AntiAffinity, Egress, Replication, Spread, TlsMode, TolerationDoc};
 use ozone_storage::Component;
 use serde_json::{Map, Value};
 
@@ -195,8 +195,8 @@ fn monitoring_on(c: &Cluster) -> bool {
 /// Every question, in the order asked. The profile comes first: every later default is the
 /// chosen profile's value (or an earlier answer's).
 ///
-/// Place for TLS (issue 8): a `tls` question (`--tls none|cert-manager|…`, mapping
-/// `Mapping::Choice("security.tls.mode")`) goes after `pod-security`.
+/// TLS details beyond the mode (an existing issuer, lifetimes, extra DNS names) are `--set`
+/// fields (`security.tls.issuer.name=…`).
 pub const QUESTIONS: &[Question] = &[
     Question {
         id: "profile",
@@ -650,6 +650,34 @@ pub const QUESTIONS: &[Question] = &[
         applies: always,
         current: |c| c.pod_security.as_str().to_owned(),
         mapping: Mapping::Choice("security.podSecurity"),
+    },
+    Question {
+        id: "tls",
+        label: "TLS",
+        flag: "tls",
+        short: None,
+        value_name: "MODE",
+        prompt: "TLS for the HTTP endpoints (none, cert-manager, managed)",
+        why: "Encrypts the web UIs, the S3 Gateway and metrics; cert-manager issues and renews the certificates.",
+        kind: Kind::Choice(&[
+            ("none", "plain HTTP"),
+            ("cert-manager", "certificates from cert-manager"),
+            (
+                "managed",
+                "certificates created by `kubectl ozone cert issue`",
+            ),
+        ]),
+        required: false,
+        applies: always,
+        current: |c| {
+            match c.tls.as_ref().map(|t| t.mode) {
+                None | Some(TlsMode::None) => "none",
+                Some(TlsMode::CertManager) => "cert-manager",
+                Some(TlsMode::Managed) => "managed",
+            }
+            .to_owned()
+        },
+        mapping: Mapping::Choice("security.tls.mode"),
     },
     Question {
         id: "node-selector",

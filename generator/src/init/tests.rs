@@ -552,6 +552,34 @@ fn role_bindings() {
 }
 
 #[test]
+fn tls_mode() {
+    let w = batch(
+        &[
+            ("profile", "medium"),
+            ("namespace", "data"),
+            ("tls", "Cert-Manager"),
+        ],
+        &[],
+    )
+    .unwrap();
+    let c = w.cluster().unwrap();
+    assert_eq!((find("tls").unwrap().current)(c), "cert-manager");
+    let doc = document::minimal(c).unwrap();
+    let text = document::to_commented_yaml(&doc, c, "f.yaml").unwrap();
+    assert!(text.contains("      mode: cert-manager\n"), "{text}");
+    let err = batch(
+        &[("profile", "medium"), ("namespace", "data"), ("tls", "yes")],
+        &[],
+    )
+    .unwrap_err()
+    .to_string();
+    assert!(
+        err.contains("spec.security.tls.mode: unknown variant `yes`"),
+        "{err}"
+    );
+}
+
+#[test]
 fn strings_that_look_like_numbers_stay_strings() {
     let w = batch(
         &[
