@@ -170,7 +170,7 @@ mod tests {
         for c in CHECKS {
             assert!(seen.insert(c.id), "duplicate id {}", c.id);
             assert!(
-                c.id.bytes().all(|b| b.is_ascii_lowercase() || b == b'-'),
+                c.id.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-'),
                 "{}",
                 c.id
             );

@@ -193,7 +193,7 @@ pub fn validate(decode: Decode, value: &Value) -> Vec<Violation> {
     }
 }
 
-/// Input fields absent from the re-serialized value. `null` inputs are skipped: they decode to
+/// Input fields absent from the re-serialized value, and required fields absent from the input. `null` inputs are skipped: they decode to
 /// "unset" and the server treats them the same way.
 fn unknown_fields(input: &Value, back: &Value, path: &mut String, out: &mut Vec<Violation>) {
     match (input, back) {
@@ -214,6 +214,22 @@ fn unknown_fields(input: &Value, back: &Value, path: &mut String, out: &mut Vec<
                     }),
                 }
                 path.truncate(len);
+            }
+            // `k8s-openapi` fills a missing required field with its default and always writes
+            // required fields back, so a key that appears only on the way back was missing.
+            for key in b.keys() {
+                if !i.contains_key(key) && key != "apiVersion" && key != "kind" {
+                    let len = path.len();
+                    if !path.is_empty() {
+                        path.push('.');
+                    }
+                    path.push_str(key);
+                    out.push(Violation {
+                        path: path.clone(),
+                        message: format!("missing required field \"{key}\""),
+                    });
+                    path.truncate(len);
+                }
             }
         }
         (Value::Array(i), Value::Array(b)) => {
@@ -272,7 +288,7 @@ mod tests {
         let v = json!({"apiVersion": "v1", "kind": "Pod", "metadata": {"name": "a"},
             "spec": {"containers": [{"image": "x:1"}]}});
         let found = check(&v);
-        assert_eq!(found[0].path, "spec.containers[0]");
+        assert_eq!(found[0].path, "spec.containers[0].name");
         assert!(found[0].message.contains("name"), "{}", found[0].message);
     }
 

@@ -1,6 +1,7 @@
 //! One module per command. Commands return data or write it to stdout; progress and notes go
 //! to stderr.
 
+pub mod lint;
 pub mod render;
 pub mod version;
 
@@ -12,5 +13,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
     match cli.command {
         Command::Render(args) => render::run(&args),
         Command::Version(args) => version::run(&args),
+        Command::Lint(args) => lint::run(&args),
     }
 }
