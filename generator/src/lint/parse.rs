@@ -85,10 +85,26 @@ pub fn parse(doc: &Document<'_>) -> Result<Value, ParseError> {
             None => ParseError {
                 check: super::checks::YAML_SYNTAX,
                 line: doc.line + reported,
-                message: e.message,
+                message: without_position(&e.message),
             },
         }
     })
+}
+
+/// The YAML library's own "at line L column C" counts from the document, not the file; the
+/// finding carries the file line instead.
+fn without_position(message: &str) -> String {
+    let Some(at) = message.find(" at line ") else {
+        return message.to_owned();
+    };
+    let rest = &message[at + " at line ".len()..];
+    let skip_number = |s: &str| s.trim_start_matches(|c: char| c.is_ascii_digit()).to_owned();
+    let rest = skip_number(rest);
+    let rest = match rest.strip_prefix(" column ") {
+        Some(r) => skip_number(r),
+        None => rest,
+    };
+    format!("{}{rest}", &message[..at])
 }
 
 fn duplicate_key(message: &str) -> Option<&str> {
@@ -299,6 +315,15 @@ spec:
         assert_eq!(locate(DEPLOY, "spec.template.spec.containers[1].name"), 10);
         // A path that is not there stops at the deepest line found.
         assert_eq!(locate(DEPLOY, "spec.template.spec.volumes[0]"), 6);
+    }
+
+    #[test]
+    fn syntax_errors_carry_the_file_line_only() {
+        let doc = Document { line: 20, text: "a: 1\nb: [x\n" };
+        let err = parse(&doc).unwrap_err();
+        assert_eq!(err.check, "yaml-syntax");
+        assert!(err.line >= 20, "{}", err.line);
+        assert!(!err.message.contains("line"), "{}", err.message);
     }
 
     #[test]

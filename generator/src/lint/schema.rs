@@ -7,7 +7,7 @@
 //! server's strict field validation rejects.
 
 use k8s_openapi::api::{
-    apps, autoscaling, batch, core, networking, policy, rbac, scheduling, storage,
+    apps, autoscaling, batch, core, discovery, networking, policy, rbac, scheduling, storage,
 };
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
 use serde::Serialize;
@@ -56,6 +56,7 @@ kinds! {
     "v1", "LimitRange" => core::v1::LimitRange;
     "v1", "ResourceQuota" => core::v1::ResourceQuota;
     "v1", "ReplicationController" => core::v1::ReplicationController;
+    "discovery.k8s.io/v1", "EndpointSlice" => discovery::v1::EndpointSlice;
     "apps/v1", "StatefulSet" => apps::v1::StatefulSet;
     "apps/v1", "Deployment" => apps::v1::Deployment;
     "apps/v1", "DaemonSet" => apps::v1::DaemonSet;
@@ -80,12 +81,11 @@ kinds! {
 
 /// Groups whose kinds are all built in although this table does not decode them (their
 /// removed versions are reported by the API version check instead).
-const LEGACY_GROUPS: [&str; 8] = [
+const LEGACY_GROUPS: [&str; 7] = [
     "extensions",
     "admissionregistration.k8s.io",
     "certificates.k8s.io",
     "coordination.k8s.io",
-    "discovery.k8s.io",
     "events.k8s.io",
     "node.k8s.io",
     "flowcontrol.apiserver.k8s.io",
