@@ -63,6 +63,16 @@ pub struct Index {
     monitors: Vec<Monitor>,
     /// Ozone settings per namespace, from ConfigMaps.
     site: BTreeMap<String, (Location, BTreeMap<String, String>)>,
+    /// After [`Index::check`] sorts workloads by namespace: each namespace's range.
+    by_namespace: BTreeMap<String, std::ops::Range<usize>>,
+}
+
+fn group(items: &[Selecting]) -> BTreeMap<&str, Vec<&Selecting>> {
+    let mut map: BTreeMap<&str, Vec<&Selecting>> = BTreeMap::new();
+    for item in items {
+        map.entry(item.namespace.as_str()).or_default().push(item);
+    }
+    map
 }
 
 fn s(v: Option<&Value>) -> String {
@@ -162,11 +172,33 @@ impl Index {
     }
 
     fn selected<'a>(&'a self, namespace: &'a str, selector: &'a Selector) -> impl Iterator<Item = &'a Workload> + 'a {
-        self.workloads.iter().filter(move |w| w.namespace == namespace && selector.matches(&w.labels))
+        let range = self.by_namespace.get(namespace).cloned().unwrap_or(0..0);
+        self.workloads[range].iter().filter(move |w| selector.matches(&w.labels))
     }
 
-    /// Runs the cross-object checks.
-    pub fn check(&self, out: &mut Vec<(Location, Draft)>) {
+    /// Runs the cross-object checks. Workloads are grouped by namespace first so that
+    /// selector matching is not quadratic in the whole input.
+    pub fn check(&mut self, out: &mut Vec<(Location, Draft)>) {
+        self.workloads.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+        self.by_namespace.clear();
+        let mut start = 0;
+        for i in 1..=self.workloads.len() {
+            if i == self.workloads.len() || self.workloads[i].namespace != self.workloads[start].namespace {
+                self.by_namespace.insert(self.workloads[start].namespace.clone(), start..i);
+                start = i;
+            }
+        }
+        let pdbs_by_ns = group(&self.pdbs);
+        let policies_by_ns = group(&self.policies);
+        self.run(&pdbs_by_ns, &policies_by_ns, out);
+    }
+
+    fn run(
+        &self,
+        pdbs_by_ns: &BTreeMap<&str, Vec<&Selecting>>,
+        policies_by_ns: &BTreeMap<&str, Vec<&Selecting>>,
+        out: &mut Vec<(Location, Draft)>,
+    ) {
         let mut emit = |at: &Location, check: &'static str, message: String| {
             out.push((at.clone(), Draft::new(check, "", message)));
         };
@@ -194,15 +226,16 @@ impl Index {
                 emit(&pdb.at, "dangling-poddisruptionbudget", "the PodDisruptionBudget selects no pod in the input".into());
             }
         }
-        let isolated: BTreeSet<&str> = self.policies.iter().map(|p| p.namespace.as_str()).collect();
+        let none = Vec::new();
         for w in &self.workloads {
+            let pdbs = pdbs_by_ns.get(w.namespace.as_str()).unwrap_or(&none);
             if matches!(w.kind.as_str(), "StatefulSet" | "Deployment") && w.replicas.is_some_and(|r| r > 1)
-                && !self.pdbs.iter().any(|p| p.namespace == w.namespace && !p.selector.absent && p.selector.matches(&w.labels))
+                && !pdbs.iter().any(|p| !p.selector.absent && p.selector.matches(&w.labels))
             {
                 emit(&w.at, "no-pod-disruption-budget", format!("{} replicas and no PodDisruptionBudget selects them", w.replicas.unwrap_or(0)));
             }
-            if isolated.contains(w.namespace.as_str())
-                && !self.policies.iter().any(|p| p.namespace == w.namespace && p.selector.matches(&w.labels))
+            if let Some(policies) = policies_by_ns.get(w.namespace.as_str())
+                && !policies.iter().any(|p| p.selector.matches(&w.labels))
             {
                 emit(&w.at, "non-isolated-pod", format!("namespace {:?} has NetworkPolicies but none selects the pods of {}", w.namespace, w.name));
             }

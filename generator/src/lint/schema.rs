@@ -10,7 +10,7 @@ use k8s_openapi::api::{
     apps, autoscaling, batch, core, discovery, networking, policy, rbac, scheduling, storage,
 };
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -116,6 +116,13 @@ fn round_trip<K: DeserializeOwned + Serialize>(value: &Value) -> Result<Value, V
     // Each pass fixes one numeric quantity; bounded so malformed input cannot loop.
     for _ in 0..64 {
         let input = coerced.as_ref().unwrap_or(value);
+        // The path-tracking decoder is much slower; only a failing object needs it.
+        if let Ok(typed) = K::deserialize(input) {
+            return serde_json::to_value(&typed).map_err(|e| Violation {
+                path: String::new(),
+                message: e.to_string(),
+            });
+        }
         match serde_path_to_error::deserialize::<_, K>(input) {
             Ok(typed) => {
                 return serde_json::to_value(&typed).map_err(|e| Violation {
