@@ -14,11 +14,23 @@ const DOCUMENTS: usize = 10_000;
 fn document(i: usize) -> String {
     let ns = format!("team-{}", (i / 6) % 20);
     let app = format!("app-{}", i / 6);
-    let image = if i % 97 == 0 { "nginx:latest".to_owned() } else { format!("registry.example.com/{app}:1.{}", i % 10) };
+    let image = if i.is_multiple_of(97) {
+        "nginx:latest".to_owned()
+    } else {
+        format!("registry.example.com/{app}:1.{}", i % 10)
+    };
     match i % 6 {
         0 | 1 => {
-            let kind = if i % 6 == 0 { "Deployment" } else { "StatefulSet" };
-            let service_name = if kind == "StatefulSet" { format!("  serviceName: {app}\n") } else { String::new() };
+            let kind = if i.is_multiple_of(6) {
+                "Deployment"
+            } else {
+                "StatefulSet"
+            };
+            let service_name = if kind == "StatefulSet" {
+                format!("  serviceName: {app}\n")
+            } else {
+                String::new()
+            };
             format!(
                 "apiVersion: apps/v1
 kind: {kind}
@@ -191,7 +203,10 @@ fn main() {
         DOCUMENTS as f64 / parsing.as_secs_f64()
     );
     match peak_rss_kib() {
-        Some(kib) => println!("peak resident memory (VmHWM): {:.1} MiB", kib as f64 / 1024.0),
+        Some(kib) => println!(
+            "peak resident memory (VmHWM): {:.1} MiB",
+            kib as f64 / 1024.0
+        ),
         None => println!("peak resident memory: /proc/self/status not available"),
     }
 }

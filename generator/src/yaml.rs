@@ -99,8 +99,10 @@ impl<'de> serde::de::Visitor<'de> for StrictVisitor {
         Ok(v.into())
     }
     fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-        Ok(serde_json::Number::from_f64(v)
-            .map_or_else(|| serde_json::Value::String(v.to_string()), serde_json::Value::Number))
+        Ok(serde_json::Number::from_f64(v).map_or_else(
+            || serde_json::Value::String(v.to_string()),
+            serde_json::Value::Number,
+        ))
     }
     fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
         Ok(serde_json::Value::String(v.to_owned()))
@@ -200,7 +202,11 @@ mod tests {
     #[test]
     fn parse_document_rejects_duplicate_keys_with_their_line() {
         let err = parse_document("a: 1\nb:\n  c: 2\n  c: 3\n").unwrap_err();
-        assert!(err.message.contains("duplicate key \"c\""), "{}", err.message);
+        assert!(
+            err.message.contains("duplicate key \"c\""),
+            "{}",
+            err.message
+        );
         // serde_yaml places the error at the start of the mapping that holds the duplicate.
         assert_eq!(err.location.map(|l| l.0), Some(3));
         assert_eq!(

@@ -1,6 +1,8 @@
 //! The corpus under `tests/lint/`: every check fires on its broken twin and the fixed twin
 //! lints with zero findings. Also: the linter never panics on arbitrary input.
 
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
+
 use ozone_generator::lint::{self, CHECKS, Options, crd};
 use proptest::prelude::*;
 use std::path::{Path, PathBuf};
@@ -12,9 +14,12 @@ fn corpus() -> PathBuf {
 fn crds() -> crd::Registry {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/crds");
     let mut registry = crd::Registry::new();
-    for entry in std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e} (shared/ must sit beside the repository)", dir.display()))
-    {
+    for entry in std::fs::read_dir(&dir).unwrap_or_else(|e| {
+        panic!(
+            "{}: {e} (shared/ must sit beside the repository)",
+            dir.display()
+        )
+    }) {
         let path = entry.unwrap().path();
         if path.extension().is_some_and(|x| x == "yaml") {
             let text = std::fs::read_to_string(&path).unwrap();
@@ -48,7 +53,11 @@ fn every_check_fires_on_its_broken_twin_and_not_on_the_fixed_one() {
             bad.to_text(false)
         );
         for f in bad.findings.iter().filter(|f| f.check == check.id) {
-            assert!(f.line > 1, "{}: finding without a useful line: {f:?}", check.id);
+            assert!(
+                f.line > 1,
+                "{}: finding without a useful line: {f:?}",
+                check.id
+            );
         }
         let fixed = lint_file(&corpus().join(format!("{}.fixed.yaml", check.id)));
         assert!(
@@ -112,7 +121,11 @@ fn lists_are_unpacked_and_findings_keep_their_lines() {
     let text = "apiVersion: v1\nkind: List\nitems:\n- apiVersion: v1\n  kind: Service\n  metadata:\n    name: a\n  spec:\n    ports:\n    - port: 80\n      bogus: 1\n";
     let report = lint::lint_text("l.yaml", text, Options::default(), crd::Registry::new()).unwrap();
     assert_eq!(report.objects, 1);
-    let f = report.findings.iter().find(|f| f.check == "schema-validation").unwrap();
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.check == "schema-validation")
+        .unwrap();
     assert_eq!(f.line, 11);
     assert_eq!(f.object, "Service/a");
 }
@@ -123,7 +136,10 @@ fn a_syntax_error_does_not_stop_the_next_document() {
     let report = lint::lint_text("s.yaml", text, Options::default(), crd::Registry::new()).unwrap();
     let checks: Vec<_> = report.findings.iter().map(|f| (f.check, f.line)).collect();
     assert!(checks.contains(&("schema-validation", 7)), "{checks:?}");
-    assert!(checks.iter().any(|(c, _)| *c == "yaml-syntax"), "{checks:?}");
+    assert!(
+        checks.iter().any(|(c, _)| *c == "yaml-syntax"),
+        "{checks:?}"
+    );
     assert_eq!((report.objects, report.skipped), (1, 1));
 }
 
@@ -131,13 +147,25 @@ fn a_syntax_error_does_not_stop_the_next_document() {
 fn custom_resources_are_validated_against_their_crd() {
     let text = "apiVersion: monitoring.coreos.com/v1\nkind: ServiceMonitor\nmetadata:\n  name: m\nspec:\n  selector: {}\n  endpoints:\n  - port: http\n    intervall: 30s\n";
     let report = lint::lint_text("m.yaml", text, Options::default(), crds()).unwrap();
-    let f = report.findings.iter().find(|f| f.check == "schema-validation").unwrap();
-    assert!(f.message.contains("spec.endpoints[0].intervall"), "{}", f.message);
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.check == "schema-validation")
+        .unwrap();
+    assert!(
+        f.message.contains("spec.endpoints[0].intervall"),
+        "{}",
+        f.message
+    );
     assert_eq!(f.line, 9);
     let mut strict = Options::default();
     strict.strict = true;
     let report = lint::lint_text("m.yaml", text, strict, crd::Registry::new()).unwrap();
-    let f = report.findings.iter().find(|f| f.check == "missing-schema").unwrap();
+    let f = report
+        .findings
+        .iter()
+        .find(|f| f.check == "missing-schema")
+        .unwrap();
     assert_eq!(f.severity, lint::Severity::Error);
 }
 
@@ -157,7 +185,12 @@ fn sarif_has_the_2_1_0_structure() {
         assert!(["error", "warning", "note"].contains(&r["level"].as_str().unwrap()));
         assert!(r["message"]["text"].as_str().is_some_and(|t| !t.is_empty()));
         let loc = &r["locations"][0]["physicalLocation"];
-        assert!(loc["artifactLocation"]["uri"].as_str().unwrap().ends_with("host-path.bad.yaml"));
+        assert!(
+            loc["artifactLocation"]["uri"]
+                .as_str()
+                .unwrap()
+                .ends_with("host-path.bad.yaml")
+        );
         assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
     }
 }

@@ -1,5 +1,7 @@
 //! Our own render lints clean: every profile, with the monitoring CRDs loaded.
 
+#![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
+
 use ozone_generator::Profile;
 use ozone_generator::build;
 use ozone_generator::lint::{self, Options, crd};
@@ -11,7 +13,12 @@ fn crds() -> crd::Registry {
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/crds");
     let mut registry = crd::Registry::new();
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
-        .unwrap_or_else(|e| panic!("{}: {e} (shared/ must sit beside the repository)", dir.display()))
+        .unwrap_or_else(|e| {
+            panic!(
+                "{}: {e} (shared/ must sit beside the repository)",
+                dir.display()
+            )
+        })
         .map(|e| e.unwrap().path())
         .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
         .collect();
@@ -49,5 +56,8 @@ fn the_json_list_output_lints_clean_too() {
     let json = build::render(&cluster).unwrap().to_json().unwrap();
     let report = lint::lint_text("render.json", &json, Options::default(), crds()).unwrap();
     assert!(report.findings.is_empty(), "{}", report.to_text(false));
-    assert_eq!(report.objects, build::render(&cluster).unwrap().objects().len());
+    assert_eq!(
+        report.objects,
+        build::render(&cluster).unwrap().objects().len()
+    );
 }

@@ -12,7 +12,9 @@ fn ozone() -> Command {
 }
 
 fn corpus(name: &str) -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/lint").join(name)
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../tests/lint")
+        .join(name)
 }
 
 fn crds() -> PathBuf {
@@ -20,7 +22,10 @@ fn crds() -> PathBuf {
 }
 
 fn render(profile: &str) -> Vec<u8> {
-    let out = ozone().args(["render", "--profile", profile]).output().unwrap();
+    let out = ozone()
+        .args(["render", "--profile", profile])
+        .output()
+        .unwrap();
     assert!(out.status.success());
     out.stdout
 }
@@ -34,7 +39,9 @@ fn rendered_output_piped_in_is_clean() {
             .write_stdin(render(profile))
             .assert()
             .success()
-            .stdout(predicate::str::contains(" 0 errors, 0 warnings, 0 infos, 0 documents skipped"));
+            .stdout(predicate::str::contains(
+                " 0 errors, 0 warnings, 0 infos, 0 documents skipped",
+            ));
     }
 }
 
@@ -70,7 +77,11 @@ fn fail_on_decides_whether_warnings_fail() {
 fn directories_are_walked_and_disable_turns_checks_off() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("sub")).unwrap();
-    std::fs::copy(corpus("latest-tag.bad.yaml"), dir.path().join("sub/app.yml")).unwrap();
+    std::fs::copy(
+        corpus("latest-tag.bad.yaml"),
+        dir.path().join("sub/app.yml"),
+    )
+    .unwrap();
     std::fs::write(dir.path().join("notes.txt"), "not yaml: [").unwrap();
     ozone()
         .arg("lint")
@@ -143,26 +154,62 @@ fn rejects(args: &[&str], stdin: &[u8], message: &str) {
 fn bad_input_exits_2_with_a_clear_message() {
     let ok = corpus("host-ipc.fixed.yaml");
     let ok = ok.to_str().unwrap();
-    rejects(&["lint", "/no/such/file.yaml"], b"", "cannot read /no/such/file.yaml");
+    rejects(
+        &["lint", "/no/such/file.yaml"],
+        b"",
+        "cannot read /no/such/file.yaml",
+    );
     rejects(&["lint", "-"], b"", "standard input is empty");
-    rejects(&["lint", "-"], b"# only a comment\n---\n", "standard input is empty");
-    rejects(&["lint", "-"], b"\x7fELF\x00\x01binary", "- is not a text file");
-    rejects(&["lint", "--enable", "no-such-check", ok], b"", "unknown check id \"no-such-check\"");
-    rejects(&["lint", "--disable", "yaml-syntax", ok], b"", "cannot be disabled");
-    rejects(&["lint", "--kube-version", "1.x", ok], b"", "invalid Kubernetes version \"1.x\"");
+    rejects(
+        &["lint", "-"],
+        b"# only a comment\n---\n",
+        "standard input is empty",
+    );
+    rejects(
+        &["lint", "-"],
+        b"\x7fELF\x00\x01binary",
+        "- is not a text file",
+    );
+    rejects(
+        &["lint", "--enable", "no-such-check", ok],
+        b"",
+        "unknown check id \"no-such-check\"",
+    );
+    rejects(
+        &["lint", "--disable", "yaml-syntax", ok],
+        b"",
+        "cannot be disabled",
+    );
+    rejects(
+        &["lint", "--kube-version", "1.x", ok],
+        b"",
+        "invalid Kubernetes version \"1.x\"",
+    );
     rejects(&["lint", "--fail-on", "fatal", ok], b"", "invalid severity");
     let dir = tempfile::tempdir().unwrap();
     let empty = dir.path().join("empty.yaml");
     std::fs::write(&empty, "").unwrap();
     rejects(&["lint", empty.to_str().unwrap()], b"", "is empty");
     // A directory whose only manifest is empty.
-    rejects(&["lint", dir.path().to_str().unwrap()], b"", "the input holds no Kubernetes objects");
+    rejects(
+        &["lint", dir.path().to_str().unwrap()],
+        b"",
+        "the input holds no Kubernetes objects",
+    );
     let bin = dir.path().join("image.yaml");
     std::fs::write(&bin, [0u8, 159, 146, 150]).unwrap();
     rejects(&["lint", bin.to_str().unwrap()], b"", "is not a text file");
     let nothing = tempfile::tempdir().unwrap();
-    rejects(&["lint", nothing.path().to_str().unwrap()], b"", "holds no *.yaml");
-    rejects(&["lint", "--crd", ok, ok], b"", "no apiextensions.k8s.io/v1 CustomResourceDefinition");
+    rejects(
+        &["lint", nothing.path().to_str().unwrap()],
+        b"",
+        "holds no *.yaml",
+    );
+    rejects(
+        &["lint", "--crd", ok, ok],
+        b"",
+        "no apiextensions.k8s.io/v1 CustomResourceDefinition",
+    );
 }
 
 #[test]
@@ -172,5 +219,8 @@ fn list_checks_names_every_check() {
         .assert()
         .success()
         .stdout(predicate::str::contains("ozone-s3g-metrics-port"))
-        .stdout(predicate::str::contains("default-service-account").and(predicate::str::contains("(opt-in)")));
+        .stdout(
+            predicate::str::contains("default-service-account")
+                .and(predicate::str::contains("(opt-in)")),
+        );
 }

@@ -208,7 +208,10 @@ mod tests {
             o.enable("no-such-check"),
             Err(OptionsError::UnknownCheck("no-such-check".into()))
         );
-        assert!(matches!(o.disable("yaml-syntax"), Err(OptionsError::Mandatory(_))));
+        assert!(matches!(
+            o.disable("yaml-syntax"),
+            Err(OptionsError::Mandatory(_))
+        ));
         let err = Config::parse("c.yaml", "checks:\n  enabel: [x]\n").unwrap_err();
         assert!(err.to_string().contains("enabel"), "{err}");
     }

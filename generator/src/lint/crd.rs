@@ -78,10 +78,8 @@ impl Registry {
             return 0;
         }
         let spec = &crd["spec"];
-        let (Some(group), Some(kind)) = (
-            spec["group"].as_str(),
-            spec["names"]["kind"].as_str(),
-        ) else {
+        let (Some(group), Some(kind)) = (spec["group"].as_str(), spec["names"]["kind"].as_str())
+        else {
             return 0;
         };
         let mut added = 0;
@@ -152,7 +150,11 @@ fn check(schema: &Value, value: &Value, path: &mut String, root: bool, out: &mut
     }
     if flag(schema, "x-kubernetes-int-or-string") {
         if !matches!(type_name(value), "integer" | "string") {
-            push(out, path, format!("expected an integer or a string, got {}", type_name(value)));
+            push(
+                out,
+                path,
+                format!("expected an integer or a string, got {}", type_name(value)),
+            );
         }
         return;
     }
@@ -167,9 +169,18 @@ fn check(schema: &Value, value: &Value, path: &mut String, root: bool, out: &mut
     if let Some(allowed) = schema.get("enum").and_then(Value::as_array)
         && !allowed.contains(value)
     {
-        push(out, path, format!("{value} is not one of {}", Value::Array(allowed.clone())));
+        push(
+            out,
+            path,
+            format!("{value} is not one of {}", Value::Array(allowed.clone())),
+        );
     }
-    for sub in schema.get("allOf").and_then(Value::as_array).into_iter().flatten() {
+    for sub in schema
+        .get("allOf")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         check(sub, value, path, false, out);
     }
     for key in ["anyOf", "oneOf"] {
@@ -219,12 +230,14 @@ fn check(schema: &Value, value: &Value, path: &mut String, root: bool, out: &mut
             }
         }
         Value::Number(n) => {
-            if let (Some(x), Some(min)) = (n.as_f64(), schema.get("minimum").and_then(Value::as_f64))
+            if let (Some(x), Some(min)) =
+                (n.as_f64(), schema.get("minimum").and_then(Value::as_f64))
                 && x < min
             {
                 push(out, path, format!("must be at least {min}"));
             }
-            if let (Some(x), Some(max)) = (n.as_f64(), schema.get("maximum").and_then(Value::as_f64))
+            if let (Some(x), Some(max)) =
+                (n.as_f64(), schema.get("maximum").and_then(Value::as_f64))
                 && x > max
             {
                 push(out, path, format!("must be at most {max}"));
@@ -247,7 +260,12 @@ fn check_object(
         || flag(schema, "x-kubernetes-embedded-resource")
         || additional == Some(&Value::Bool(true))
         || (properties.is_none() && additional.is_none());
-    for required in schema.get("required").and_then(Value::as_array).into_iter().flatten() {
+    for required in schema
+        .get("required")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
         if let Some(name) = required.as_str()
             && map.get(name).is_none_or(Value::is_null)
         {
@@ -264,7 +282,7 @@ fn check_object(
             check(sub, value, path, false, out);
         } else if let Some(sub) = additional.filter(|a| a.is_object()) {
             check(sub, value, path, false, out);
-        } else if !open && !(root && matches!(key.as_str(), "apiVersion" | "kind" | "metadata")) {
+        } else if !(open || root && matches!(key.as_str(), "apiVersion" | "kind" | "metadata")) {
             push(out, path, format!("unknown field \"{key}\""));
         }
         path.truncate(len);
@@ -278,14 +296,14 @@ mod tests {
 
     fn schema() -> Value {
         json!({"type": "object", "properties": {
-            "spec": {"type": "object", "required": ["port"], "properties": {
-                "port": {"x-kubernetes-int-or-string": true},
-                "mode": {"type": "string", "enum": ["a", "b"]},
-                "labels": {"type": "object", "additionalProperties": {"type": "string"}},
-                "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
-                "items": {"type": "array", "items": {"type": "object",
-                    "properties": {"n": {"type": "integer", "minimum": 1}}}}
-            }}}})
+        "spec": {"type": "object", "required": ["port"], "properties": {
+            "port": {"x-kubernetes-int-or-string": true},
+            "mode": {"type": "string", "enum": ["a", "b"]},
+            "labels": {"type": "object", "additionalProperties": {"type": "string"}},
+            "extra": {"type": "object", "x-kubernetes-preserve-unknown-fields": true},
+            "items": {"type": "array", "items": {"type": "object",
+                "properties": {"n": {"type": "integer", "minimum": 1}}}}
+        }}}})
     }
 
     #[test]
@@ -302,7 +320,14 @@ mod tests {
             .collect();
         assert_eq!(
             found,
-            ["spec.port", "spec.mode", "spec.labels.k", "spec.items[0].n", "spec.items[0].m", "spec.bogus"]
+            [
+                "spec.port",
+                "spec.mode",
+                "spec.labels.k",
+                "spec.items[0].n",
+                "spec.items[0].m",
+                "spec.bogus"
+            ]
         );
         let missing = validate(&schema(), &json!({"spec": {}}));
         assert_eq!(missing[0].message, "missing required field \"port\"");

@@ -219,7 +219,11 @@ impl Linter {
             }
         };
         for v in violations {
-            out.push(Draft::new(checks::SCHEMA_VALIDATION, &v.path, schema_message(&v)));
+            out.push(Draft::new(
+                checks::SCHEMA_VALIDATION,
+                &v.path,
+                schema_message(&v),
+            ));
         }
     }
 
@@ -240,7 +244,14 @@ impl Linter {
         });
     }
 
-    fn push_raw(&mut self, file: &str, line: usize, object: String, check: &'static str, message: String) {
+    fn push_raw(
+        &mut self,
+        file: &str,
+        line: usize,
+        object: String,
+        check: &'static str,
+        message: String,
+    ) {
         let location = Location {
             file: file.to_owned(),
             line,

@@ -56,7 +56,12 @@ impl<'a> Obj<'a> {
                 kind_of(value)
             ));
         }
-        let field = |name: &str| value.get(name).and_then(Value::as_str).filter(|s| !s.is_empty());
+        let field = |name: &str| {
+            value
+                .get(name)
+                .and_then(Value::as_str)
+                .filter(|s| !s.is_empty())
+        };
         let api_version = field("apiVersion").ok_or("the object has no apiVersion")?;
         let kind = field("kind").ok_or("the object has no kind")?;
         let meta = value.get("metadata");
@@ -101,7 +106,11 @@ impl<'a> Obj<'a> {
     pub fn pod_spec(&self) -> Option<(&'a Value, &'static str)> {
         let path = match self.kind {
             "Pod" => "spec",
-            "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
+            "Deployment"
+            | "StatefulSet"
+            | "DaemonSet"
+            | "ReplicaSet"
+            | "ReplicationController"
             | "Job" => "spec.template.spec",
             "CronJob" => "spec.jobTemplate.spec.template.spec",
             _ => return None,
@@ -117,7 +126,10 @@ impl<'a> Obj<'a> {
     pub fn pod_labels(&self) -> BTreeMap<String, String> {
         match self.kind {
             "Pod" => self.labels(),
-            "CronJob" => string_map(self.value.pointer("/spec/jobTemplate/spec/template/metadata/labels")),
+            "CronJob" => string_map(
+                self.value
+                    .pointer("/spec/jobTemplate/spec/template/metadata/labels"),
+            ),
             _ => string_map(self.value.pointer("/spec/template/metadata/labels")),
         }
     }
@@ -134,7 +146,12 @@ impl<'a> Obj<'a> {
     pub fn long_running(&self) -> bool {
         matches!(
             self.kind,
-            "Pod" | "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet" | "ReplicationController"
+            "Pod"
+                | "Deployment"
+                | "StatefulSet"
+                | "DaemonSet"
+                | "ReplicaSet"
+                | "ReplicationController"
         )
     }
 
@@ -144,7 +161,12 @@ impl<'a> Obj<'a> {
             self.kind,
             "Deployment" | "StatefulSet" | "ReplicaSet" | "ReplicationController"
         )
-        .then(|| self.value.pointer("/spec/replicas").and_then(Value::as_i64).unwrap_or(1))
+        .then(|| {
+            self.value
+                .pointer("/spec/replicas")
+                .and_then(Value::as_i64)
+                .unwrap_or(1)
+        })
     }
 
     /// The Ozone service the object's pods run: from the `app.kubernetes.io/component` label
@@ -153,7 +175,9 @@ impl<'a> Obj<'a> {
     pub fn ozone_component(&self) -> Option<Component> {
         let labels = self.pod_labels();
         if labels.get(names::LABEL_NAME).map(String::as_str) == Some(names::APP_NAME)
-            && let Some(c) = labels.get(names::LABEL_COMPONENT).and_then(|c| Component::from_id(c))
+            && let Some(c) = labels
+                .get(names::LABEL_COMPONENT)
+                .and_then(|c| Component::from_id(c))
         {
             return Some(c);
         }
@@ -162,7 +186,9 @@ impl<'a> Obj<'a> {
             let words = command_words(c);
             Component::ALL.into_iter().find(|comp| {
                 let start = comp.service().start;
-                words.windows(start.len()).any(|w| w.iter().map(String::as_str).eq(start.iter().copied()))
+                words
+                    .windows(start.len())
+                    .any(|w| w.iter().map(String::as_str).eq(start.iter().copied()))
             })
         })
     }
@@ -209,7 +235,13 @@ pub fn containers(spec: &Value) -> impl Iterator<Item = (&'static str, usize, &V
 pub fn command_words(container: &Value) -> Vec<String> {
     ["command", "args"]
         .iter()
-        .flat_map(|f| container.get(*f).and_then(Value::as_array).into_iter().flatten())
+        .flat_map(|f| {
+            container
+                .get(*f)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+        })
         .filter_map(Value::as_str)
         .map(str::to_owned)
         .collect()
@@ -295,8 +327,11 @@ mod tests {
 
     #[test]
     fn selectors() {
-        let labels: BTreeMap<String, String> =
-            [("app".to_owned(), "a".to_owned()), ("tier".to_owned(), "db".to_owned())].into();
+        let labels: BTreeMap<String, String> = [
+            ("app".to_owned(), "a".to_owned()),
+            ("tier".to_owned(), "db".to_owned()),
+        ]
+        .into();
         let s = Selector::label_selector(Some(&json!({"matchLabels": {"app": "a"},
             "matchExpressions": [{"key": "tier", "operator": "In", "values": ["db"]},
                                  {"key": "x", "operator": "DoesNotExist"}]})));

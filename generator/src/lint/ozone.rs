@@ -20,7 +20,8 @@ const REMOVED_OPTIONS: [(&str, &str); 4] = [
 /// Runs the per-object Ozone checks.
 pub fn check(obj: &Obj<'_>, out: &mut Vec<Draft>) {
     let component = obj.ozone_component();
-    if let (Some(c @ (Component::Om | Component::Scm)), Some(replicas)) = (component, obj.replicas())
+    if let (Some(c @ (Component::Om | Component::Scm)), Some(replicas)) =
+        (component, obj.replicas())
         && replicas > 1
         && replicas % 2 == 0
     {
@@ -66,18 +67,25 @@ fn words(cmd: &Value) -> String {
 fn removed_options_in(text: &str, path: &str, out: &mut Vec<Draft>) {
     for line in text.lines() {
         let tokens: Vec<&str> = line
-            .split(|c: char| c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | '(' | ')'))
+            .split(|c: char| {
+                c.is_whitespace() || matches!(c, '"' | '\'' | ';' | '&' | '|' | '(' | ')')
+            })
             .filter(|t| !t.is_empty())
             .collect();
-        if !tokens.iter().any(|t| *t == "ozone" || t.ends_with("/ozone")) {
+        if !tokens
+            .iter()
+            .any(|t| *t == "ozone" || t.ends_with("/ozone"))
+        {
             continue;
         }
         for token in &tokens {
             let flag = token.split('=').next().unwrap_or(token);
             if let Some((old, new)) = REMOVED_OPTIONS.iter().find(|(old, _)| *old == flag) {
-                out.push(Draft::new("ozone-removed-cli-option", path, format!(
-                    "{old} was removed from the Ozone CLI after 2.2.0; use {new}"
-                )));
+                out.push(Draft::new(
+                    "ozone-removed-cli-option",
+                    path,
+                    format!("{old} was removed from the Ozone CLI after 2.2.0; use {new}"),
+                ));
             }
         }
     }
@@ -92,10 +100,14 @@ fn s3g_scrape_annotation(obj: &Obj<'_>, out: &mut Vec<Draft>) {
         return;
     };
     if port.parse::<u16>().ok() != Some(metrics.number) && port != metrics.name {
-        out.push(Draft::new("ozone-s3g-metrics-port", "", format!(
-            "prometheus.io/port is {port}, but the S3 Gateway serves /prom on its {} port {}",
-            metrics.name, metrics.number
-        )));
+        out.push(Draft::new(
+            "ozone-s3g-metrics-port",
+            "",
+            format!(
+                "prometheus.io/port is {port}, but the S3 Gateway serves /prom on its {} port {}",
+                metrics.name, metrics.number
+            ),
+        ));
     }
 }
 
@@ -108,7 +120,11 @@ fn config_map(obj: &Obj<'_>, out: &mut Vec<Draft>) {
         let Some(text) = value.as_str() else { continue };
         if dashboard || key.ends_with(".json") {
             if let Err(e) = serde_json::from_str::<Value>(text) {
-                out.push(Draft::new("ozone-dashboard-json", &format!("data.{key}"), format!("{key} is not valid JSON: {e}")));
+                out.push(Draft::new(
+                    "ozone-dashboard-json",
+                    &format!("data.{key}"),
+                    format!("{key} is not valid JSON: {e}"),
+                ));
             }
         } else if key.ends_with(".sh") || text.starts_with("#!") {
             removed_options_in(text, &format!("data.{key}"), out);
@@ -136,7 +152,8 @@ pub fn configured_port(site: &BTreeMap<String, String>, port: &ozone_storage::Po
         PortKeyForm::Port => Some(value.as_str()),
         PortKeyForm::HostPort => value.rsplit_once(':').map(|(_, p)| p),
     };
-    text.and_then(|p| p.trim().parse().ok()).unwrap_or(port.number)
+    text.and_then(|p| p.trim().parse().ok())
+        .unwrap_or(port.number)
 }
 
 /// The replication factor new keys get: `ozone.server.default.replication`, else
@@ -169,8 +186,14 @@ mod tests {
 
     #[test]
     fn replication_and_ports() {
-        let site: BTreeMap<String, String> = [("ozone.replication".to_owned(), "ONE".to_owned()),
-            ("ozone.om.http-address".to_owned(), "0.0.0.0:19874".to_owned())].into();
+        let site: BTreeMap<String, String> = [
+            ("ozone.replication".to_owned(), "ONE".to_owned()),
+            (
+                "ozone.om.http-address".to_owned(),
+                "0.0.0.0:19874".to_owned(),
+            ),
+        ]
+        .into();
         assert_eq!(replication_factor(&site), 1);
         assert_eq!(replication_factor(&BTreeMap::new()), 3);
         let http = Component::Om.service().known_port("http");

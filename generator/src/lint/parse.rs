@@ -25,10 +25,8 @@ pub fn documents(text: &str) -> Vec<Document<'_>> {
     let mut offset = 0usize;
     for (index, line) in text.split_inclusive('\n').enumerate() {
         let bare = line.trim_end_matches(['\n', '\r']);
-        let separator = bare == "---"
-            || bare.starts_with("--- ")
-            || bare.starts_with("---\t")
-            || bare == "...";
+        let separator =
+            bare == "---" || bare.starts_with("--- ") || bare.starts_with("---\t") || bare == "...";
         if separator {
             push(&mut docs, &text[start..offset], start_line);
             start = offset + line.len();
@@ -98,7 +96,10 @@ fn without_position(message: &str) -> String {
         return message.to_owned();
     };
     let rest = &message[at + " at line ".len()..];
-    let skip_number = |s: &str| s.trim_start_matches(|c: char| c.is_ascii_digit()).to_owned();
+    let skip_number = |s: &str| {
+        s.trim_start_matches(|c: char| c.is_ascii_digit())
+            .to_owned()
+    };
     let rest = skip_number(rest);
     let rest = match rest.strip_prefix(" column ") {
         Some(r) => skip_number(r),
@@ -208,7 +209,11 @@ pub fn locate(text: &str, path: &str) -> usize {
     let mut parent: Option<usize> = None;
     let mut same_line = false;
     for step in steps(path) {
-        let from = if same_line { pos } else { pos + usize::from(parent.is_some()) };
+        let from = if same_line {
+            pos
+        } else {
+            pos + usize::from(parent.is_some())
+        };
         same_line = false;
         match step {
             Step::Key(key) => {
@@ -311,7 +316,10 @@ spec:
         assert_eq!(locate(DEPLOY, "metadata.name"), 3);
         assert_eq!(locate(DEPLOY, "spec.template.spec.containers[0]"), 8);
         assert_eq!(locate(DEPLOY, "spec.template.spec.containers[1].image"), 11);
-        assert_eq!(locate(DEPLOY, "spec.template.spec.containers[1].bogusField"), 12);
+        assert_eq!(
+            locate(DEPLOY, "spec.template.spec.containers[1].bogusField"),
+            12
+        );
         assert_eq!(locate(DEPLOY, "spec.template.spec.containers[1].name"), 10);
         // A path that is not there stops at the deepest line found.
         assert_eq!(locate(DEPLOY, "spec.template.spec.volumes[0]"), 6);
@@ -319,7 +327,10 @@ spec:
 
     #[test]
     fn syntax_errors_carry_the_file_line_only() {
-        let doc = Document { line: 20, text: "a: 1\nb: [x\n" };
+        let doc = Document {
+            line: 20,
+            text: "a: 1\nb: [x\n",
+        };
         let err = parse(&doc).unwrap_err();
         assert_eq!(err.check, "yaml-syntax");
         assert!(err.line >= 20, "{}", err.line);

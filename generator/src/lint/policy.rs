@@ -83,17 +83,35 @@ fn pod(obj: &Obj<'_>, spec: &Value, path: &str, out: &mut Vec<Draft>) {
                 "hostPID" => "host-pid",
                 _ => "host-ipc",
             };
-            out.push(Draft::new(id, &format!("{path}.{ns}"), format!("{ns} is true: the pod shares the host's namespace")));
+            out.push(Draft::new(
+                id,
+                &format!("{path}.{ns}"),
+                format!("{ns} is true: the pod shares the host's namespace"),
+            ));
         }
     }
     if is_true(psc.and_then(|s| at(s, "/windowsOptions/hostProcess"))) {
-        out.push(Draft::new("pss-baseline", &format!("{path}.securityContext.windowsOptions.hostProcess"), "hostProcess pods are not allowed".into()));
+        out.push(Draft::new(
+            "pss-baseline",
+            &format!("{path}.securityContext.windowsOptions.hostProcess"),
+            "hostProcess pods are not allowed".into(),
+        ));
     }
     seccomp_baseline(psc, &format!("{path}.securityContext"), out);
-    for (i, sysctl) in psc.and_then(|s| s.get("sysctls")).and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, sysctl) in psc
+        .and_then(|s| s.get("sysctls"))
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let name = sysctl.get("name").and_then(Value::as_str).unwrap_or("");
         if !SAFE_SYSCTLS.contains(&name) {
-            out.push(Draft::new("pss-baseline", &format!("{path}.securityContext.sysctls[{i}]"), format!("sysctl {name} is not in the Pod Security baseline safe set")));
+            out.push(Draft::new(
+                "pss-baseline",
+                &format!("{path}.securityContext.sysctls[{i}]"),
+                format!("sysctl {name} is not in the Pod Security baseline safe set"),
+            ));
         }
     }
     for (key, value) in obj.pod_annotations() {
@@ -101,51 +119,110 @@ fn pod(obj: &Obj<'_>, spec: &Value, path: &str, out: &mut Vec<Draft>) {
             && value != "runtime/default"
             && !value.starts_with("localhost/")
         {
-            out.push(Draft::new("pss-baseline", "", format!("AppArmor annotation {key}: {value} is not allowed")));
+            out.push(Draft::new(
+                "pss-baseline",
+                "",
+                format!("AppArmor annotation {key}: {value} is not allowed"),
+            ));
         }
     }
-    let pod_non_root = psc.and_then(|s| s.get("runAsNonRoot")).and_then(Value::as_bool);
+    let pod_non_root = psc
+        .and_then(|s| s.get("runAsNonRoot"))
+        .and_then(Value::as_bool);
     let pod_user = psc.and_then(|s| s.get("runAsUser")).and_then(Value::as_i64);
-    let pod_seccomp = psc.and_then(|s| at(s, "/seccompProfile/type")).and_then(Value::as_str).is_some();
+    let pod_seccomp = psc
+        .and_then(|s| at(s, "/seccompProfile/type"))
+        .and_then(Value::as_str)
+        .is_some();
     if pod_user == Some(0) {
-        out.push(Draft::new("pss-restricted", &format!("{path}.securityContext.runAsUser"), "runAsUser 0 runs as root".into()));
+        out.push(Draft::new(
+            "pss-restricted",
+            &format!("{path}.securityContext.runAsUser"),
+            "runAsUser 0 runs as root".into(),
+        ));
     }
-    for (i, v) in spec.get("volumes").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, v) in spec
+        .get("volumes")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let vpath = format!("{path}.volumes[{i}]");
         if v.get("hostPath").is_some() {
-            let p = v.pointer("/hostPath/path").and_then(Value::as_str).unwrap_or("?");
-            out.push(Draft::new("host-path", &vpath, format!("hostPath volume mounts {p} from the node")));
+            let p = v
+                .pointer("/hostPath/path")
+                .and_then(Value::as_str)
+                .unwrap_or("?");
+            out.push(Draft::new(
+                "host-path",
+                &vpath,
+                format!("hostPath volume mounts {p} from the node"),
+            ));
             continue;
         }
         if let Some(obj) = v.as_object()
-            && let Some(bad) = obj.keys().find(|k| !RESTRICTED_VOLUMES.contains(&k.as_str()))
+            && let Some(bad) = obj
+                .keys()
+                .find(|k| !RESTRICTED_VOLUMES.contains(&k.as_str()))
         {
-            out.push(Draft::new("pss-restricted", &vpath, format!("volume type {bad} is not allowed by Pod Security restricted")));
+            out.push(Draft::new(
+                "pss-restricted",
+                &vpath,
+                format!("volume type {bad} is not allowed by Pod Security restricted"),
+            ));
         }
     }
-    let sa = spec.get("serviceAccountName").or_else(|| spec.get("serviceAccount")).and_then(Value::as_str);
+    let sa = spec
+        .get("serviceAccountName")
+        .or_else(|| spec.get("serviceAccount"))
+        .and_then(Value::as_str);
     if sa.is_none_or(|s| s.is_empty() || s == "default") {
-        out.push(Draft::new("default-service-account", path, "the pod runs as the default ServiceAccount".into()));
+        out.push(Draft::new(
+            "default-service-account",
+            path,
+            "the pod runs as the default ServiceAccount".into(),
+        ));
     }
     for (field, i, c) in containers(spec) {
         let cpath = format!("{path}.{field}[{i}]");
         let name = c.get("name").and_then(Value::as_str).unwrap_or("?");
-        container(obj, c, &cpath, name, field, (pod_non_root, pod_seccomp), out);
+        container(
+            obj,
+            c,
+            &cpath,
+            name,
+            field,
+            (pod_non_root, pod_seccomp),
+            out,
+        );
     }
 }
 
 fn seccomp_baseline(sc: Option<&Value>, path: &str, out: &mut Vec<Draft>) {
-    if let Some(t) = sc.and_then(|s| at(s, "/seccompProfile/type")).and_then(Value::as_str)
+    if let Some(t) = sc
+        .and_then(|s| at(s, "/seccompProfile/type"))
+        .and_then(Value::as_str)
         && t != "RuntimeDefault"
         && t != "Localhost"
     {
-        out.push(Draft::new("pss-baseline", &format!("{path}.seccompProfile.type"), format!("seccomp profile {t} is not allowed")));
+        out.push(Draft::new(
+            "pss-baseline",
+            &format!("{path}.seccompProfile.type"),
+            format!("seccomp profile {t} is not allowed"),
+        ));
     }
-    if let Some(t) = sc.and_then(|s| at(s, "/appArmorProfile/type")).and_then(Value::as_str)
+    if let Some(t) = sc
+        .and_then(|s| at(s, "/appArmorProfile/type"))
+        .and_then(Value::as_str)
         && t != "RuntimeDefault"
         && t != "Localhost"
     {
-        out.push(Draft::new("pss-baseline", &format!("{path}.appArmorProfile.type"), format!("AppArmor profile {t} is not allowed")));
+        out.push(Draft::new(
+            "pss-baseline",
+            &format!("{path}.appArmorProfile.type"),
+            format!("AppArmor profile {t} is not allowed"),
+        ));
     }
     if let Some(se) = sc.and_then(|s| s.get("seLinuxOptions")) {
         let t = se.get("type").and_then(Value::as_str).unwrap_or("");
@@ -153,7 +230,11 @@ fn seccomp_baseline(sc: Option<&Value>, path: &str, out: &mut Vec<Draft>) {
             || se.get("user").is_some()
             || se.get("role").is_some()
         {
-            out.push(Draft::new("pss-baseline", &format!("{path}.seLinuxOptions"), "custom SELinux user, role or type is not allowed".into()));
+            out.push(Draft::new(
+                "pss-baseline",
+                &format!("{path}.seLinuxOptions"),
+                "custom SELinux user, role or type is not allowed".into(),
+            ));
         }
     }
 }
@@ -171,28 +252,56 @@ fn container(
     let scp = format!("{path}.securityContext");
     let get = |k: &str| sc.and_then(|s| s.get(k));
     if is_true(get("privileged")) {
-        out.push(Draft::new("privileged-container", &format!("{scp}.privileged"), format!("container {name} runs privileged")));
+        out.push(Draft::new(
+            "privileged-container",
+            &format!("{scp}.privileged"),
+            format!("container {name} runs privileged"),
+        ));
     }
     if get("allowPrivilegeEscalation").and_then(Value::as_bool) != Some(false) {
-        out.push(Draft::new("privilege-escalation-container", path, format!("container {name} does not set securityContext.allowPrivilegeEscalation: false")));
+        out.push(Draft::new(
+            "privilege-escalation-container",
+            path,
+            format!(
+                "container {name} does not set securityContext.allowPrivilegeEscalation: false"
+            ),
+        ));
     }
-    let non_root = get("runAsNonRoot").and_then(Value::as_bool).or(pod_non_root);
+    let non_root = get("runAsNonRoot")
+        .and_then(Value::as_bool)
+        .or(pod_non_root);
     if non_root != Some(true) {
         out.push(Draft::new("run-as-non-root", path, format!("container {name} does not set runAsNonRoot: true (in its or the pod's securityContext)")));
     }
     if get("runAsUser").and_then(Value::as_i64) == Some(0) {
-        out.push(Draft::new("pss-restricted", &format!("{scp}.runAsUser"), format!("container {name} runs as user 0")));
+        out.push(Draft::new(
+            "pss-restricted",
+            &format!("{scp}.runAsUser"),
+            format!("container {name} runs as user 0"),
+        ));
     }
     if !is_true(get("readOnlyRootFilesystem")) {
-        out.push(Draft::new("no-read-only-root-fs", path, format!("container {name} does not set readOnlyRootFilesystem: true")));
+        out.push(Draft::new(
+            "no-read-only-root-fs",
+            path,
+            format!("container {name} does not set readOnlyRootFilesystem: true"),
+        ));
     }
     if is_true(sc.and_then(|s| at(s, "/windowsOptions/hostProcess"))) {
-        out.push(Draft::new("pss-baseline", &scp, format!("container {name} is a hostProcess container")));
+        out.push(Draft::new(
+            "pss-baseline",
+            &scp,
+            format!("container {name} is a hostProcess container"),
+        ));
     }
     if let Some(pm) = get("procMount").and_then(Value::as_str)
         && pm != "Default"
     {
-        out.push(Draft::new("pss-baseline", &format!("{scp}.procMount"), format!("container {name} uses procMount {pm}")));
+        out.push(Draft::new(
+            "pss-baseline",
+            &format!("{scp}.procMount"),
+            format!("container {name} uses procMount {pm}"),
+        ));
     }
     seccomp_baseline(sc, &scp, out);
     if !pod_seccomp && sc.and_then(|s| at(s, "/seccompProfile/type")).is_none() {
@@ -200,36 +309,75 @@ fn container(
     }
     let caps = sc.and_then(|s| s.get("capabilities"));
     let list = |k: &str| -> Vec<&str> {
-        caps.and_then(|c| c.get(k)).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect()
+        caps.and_then(|c| c.get(k))
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(Value::as_str)
+            .collect()
     };
     let drop = list("drop");
     if !drop.iter().any(|d| d.eq_ignore_ascii_case("ALL")) {
-        out.push(Draft::new("pss-restricted", path, format!("container {name} does not drop ALL capabilities")));
+        out.push(Draft::new(
+            "pss-restricted",
+            path,
+            format!("container {name} does not drop ALL capabilities"),
+        ));
     }
     for add in list("add") {
         let bare = add.trim_start_matches("CAP_");
         if !BASELINE_CAPABILITIES.contains(&bare) {
-            out.push(Draft::new("pss-baseline", &format!("{scp}.capabilities.add"), format!("container {name} adds capability {add}")));
+            out.push(Draft::new(
+                "pss-baseline",
+                &format!("{scp}.capabilities.add"),
+                format!("container {name} adds capability {add}"),
+            ));
         } else if bare != "NET_BIND_SERVICE" {
             out.push(Draft::new("pss-restricted", &format!("{scp}.capabilities.add"), format!("container {name} adds capability {add}; restricted allows only NET_BIND_SERVICE")));
         }
     }
-    for (i, p) in c.get("ports").and_then(Value::as_array).into_iter().flatten().enumerate() {
-        if p.get("hostPort").and_then(Value::as_i64).is_some_and(|h| h != 0) {
-            out.push(Draft::new("pss-baseline", &format!("{path}.ports[{i}].hostPort"), format!("container {name} binds a host port")));
+    for (i, p) in c
+        .get("ports")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
+        if p.get("hostPort")
+            .and_then(Value::as_i64)
+            .is_some_and(|h| h != 0)
+        {
+            out.push(Draft::new(
+                "pss-baseline",
+                &format!("{path}.ports[{i}].hostPort"),
+                format!("container {name} binds a host port"),
+            ));
         }
     }
     for probe in ["livenessProbe", "readinessProbe", "startupProbe"] {
         for handler in ["httpGet", "tcpSocket"] {
-            if c.get(probe).and_then(|p| p.get(handler)).and_then(|h| h.get("host")).and_then(Value::as_str).is_some_and(|h| !h.is_empty()) {
-                out.push(Draft::new("pss-baseline", &format!("{path}.{probe}.{handler}.host"), format!("container {name}: probe host must not be set")));
+            if c.get(probe)
+                .and_then(|p| p.get(handler))
+                .and_then(|h| h.get("host"))
+                .and_then(Value::as_str)
+                .is_some_and(|h| !h.is_empty())
+            {
+                out.push(Draft::new(
+                    "pss-baseline",
+                    &format!("{path}.{probe}.{handler}.host"),
+                    format!("container {name}: probe host must not be set"),
+                ));
             }
         }
     }
     if let Some(image) = c.get("image").and_then(Value::as_str)
         && floating_tag(image)
     {
-        out.push(Draft::new("latest-tag", &format!("{path}.image"), format!("container {name} image {image} has no tag or uses latest; pin a version")));
+        out.push(Draft::new(
+            "latest-tag",
+            &format!("{path}.image"),
+            format!("container {name} image {image} has no tag or uses latest; pin a version"),
+        ));
     }
     if field == "ephemeralContainers" {
         return;
@@ -237,17 +385,33 @@ fn container(
     let resources = c.get("resources");
     let quantity = |p: &str| resources.and_then(|r| r.pointer(p)).is_some();
     if !quantity("/requests/cpu") {
-        out.push(Draft::new("unset-cpu-requirements", path, format!("container {name} has no CPU request")));
+        out.push(Draft::new(
+            "unset-cpu-requirements",
+            path,
+            format!("container {name} has no CPU request"),
+        ));
     }
     if !quantity("/requests/memory") || !quantity("/limits/memory") {
-        out.push(Draft::new("unset-memory-requirements", path, format!("container {name} needs a memory request and limit")));
+        out.push(Draft::new(
+            "unset-memory-requirements",
+            path,
+            format!("container {name} needs a memory request and limit"),
+        ));
     }
     if field == "containers" && obj.long_running() {
         if c.get("livenessProbe").is_none() {
-            out.push(Draft::new("no-liveness-probe", path, format!("container {name} has no liveness probe")));
+            out.push(Draft::new(
+                "no-liveness-probe",
+                path,
+                format!("container {name} has no liveness probe"),
+            ));
         }
         if c.get("readinessProbe").is_none() {
-            out.push(Draft::new("no-readiness-probe", path, format!("container {name} has no readiness probe")));
+            out.push(Draft::new(
+                "no-readiness-probe",
+                path,
+                format!("container {name} has no readiness probe"),
+            ));
         }
     }
 }
@@ -265,15 +429,26 @@ pub fn floating_tag(image: &str) -> bool {
 }
 
 fn selector(obj: &Obj<'_>, out: &mut Vec<Draft>) {
-    if !matches!(obj.kind, "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet") {
+    if !matches!(
+        obj.kind,
+        "Deployment" | "StatefulSet" | "DaemonSet" | "ReplicaSet"
+    ) {
         return;
     }
     let sel = Selector::label_selector(obj.value.pointer("/spec/selector"));
     let labels = obj.pod_labels();
     if sel.absent || sel.is_empty() {
-        out.push(Draft::new("mismatching-selector", "spec.selector", format!("{} has no selector labels", obj.kind)));
+        out.push(Draft::new(
+            "mismatching-selector",
+            "spec.selector",
+            format!("{} has no selector labels", obj.kind),
+        ));
     } else if !sel.matches(&labels) {
-        out.push(Draft::new("mismatching-selector", "spec.selector", "the selector does not match the pod template's labels".into()));
+        out.push(Draft::new(
+            "mismatching-selector",
+            "spec.selector",
+            "the selector does not match the pod template's labels".into(),
+        ));
     }
 }
 
@@ -282,23 +457,45 @@ fn spread(obj: &Obj<'_>, spec: &Value, path: &str, out: &mut Vec<Draft>) {
         return;
     }
     let anti = spec.pointer("/affinity/podAntiAffinity").is_some_and(|a| {
-        a.as_object().is_some_and(|m| m.values().any(|v| v.as_array().is_some_and(|l| !l.is_empty())))
+        a.as_object().is_some_and(|m| {
+            m.values()
+                .any(|v| v.as_array().is_some_and(|l| !l.is_empty()))
+        })
     });
-    let spread = spec.get("topologySpreadConstraints").and_then(Value::as_array).is_some_and(|l| !l.is_empty());
+    let spread = spec
+        .get("topologySpreadConstraints")
+        .and_then(Value::as_array)
+        .is_some_and(|l| !l.is_empty());
     if !anti && !spread {
         out.push(Draft::new("no-anti-affinity", path, format!("{} replicas but no pod anti-affinity or topology spread: one node failure can take several down", obj.replicas().unwrap_or(0))));
     }
 }
 
 fn rbac(obj: &Obj<'_>, out: &mut Vec<Draft>) {
-    for (i, rule) in obj.value.get("rules").and_then(Value::as_array).into_iter().flatten().enumerate() {
+    for (i, rule) in obj
+        .value
+        .get("rules")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+        .enumerate()
+    {
         let path = format!("rules[{i}]");
         let list = |k: &str| -> Vec<&str> {
-            rule.get(k).and_then(Value::as_array).into_iter().flatten().filter_map(Value::as_str).collect()
+            rule.get(k)
+                .and_then(Value::as_array)
+                .into_iter()
+                .flatten()
+                .filter_map(Value::as_str)
+                .collect()
         };
         for field in ["apiGroups", "resources", "verbs", "nonResourceURLs"] {
             if list(field).contains(&"*") {
-                out.push(Draft::new("wildcard-in-rules", &format!("{path}.{field}"), format!("rule {i} grants * in {field}")));
+                out.push(Draft::new(
+                    "wildcard-in-rules",
+                    &format!("{path}.{field}"),
+                    format!("rule {i} grants * in {field}"),
+                ));
             }
         }
         for verb in list("verbs") {

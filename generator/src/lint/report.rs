@@ -38,18 +38,35 @@ pub struct Report {
 
 impl Report {
     /// A report; sorts the findings.
-    pub fn new(mut findings: Vec<Finding>, objects: usize, skipped: usize, documents: usize) -> Report {
+    pub fn new(
+        mut findings: Vec<Finding>,
+        objects: usize,
+        skipped: usize,
+        documents: usize,
+    ) -> Report {
         findings.sort_by(|a, b| {
-            (a.file.as_str(), a.line, a.check, a.message.as_str())
-                .cmp(&(b.file.as_str(), b.line, b.check, b.message.as_str()))
+            (a.file.as_str(), a.line, a.check, a.message.as_str()).cmp(&(
+                b.file.as_str(),
+                b.line,
+                b.check,
+                b.message.as_str(),
+            ))
         });
         findings.dedup();
-        Report { findings, objects, skipped, documents }
+        Report {
+            findings,
+            objects,
+            skipped,
+            documents,
+        }
     }
 
     /// How many findings have this severity.
     pub fn count(&self, severity: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == severity).count()
+        self.findings
+            .iter()
+            .filter(|f| f.severity == severity)
+            .count()
     }
 
     /// Whether any finding is at or above the threshold.
@@ -73,7 +90,11 @@ impl Report {
     /// Text grouped by file: `line  severity  check  object  message`.
     pub fn to_text(&self, color: bool) -> String {
         let paint = |code: &str, text: &str| {
-            if color { format!("\x1b[{code}m{text}\x1b[0m") } else { text.to_owned() }
+            if color {
+                format!("\x1b[{code}m{text}\x1b[0m")
+            } else {
+                text.to_owned()
+            }
         };
         let mut out = String::new();
         let mut file: Option<&str> = None;
@@ -90,8 +111,16 @@ impl Report {
                 Severity::Warning => paint("33", "warning"),
                 Severity::Info => paint("36", "info"),
             };
-            let object = if f.object.is_empty() { String::new() } else { format!(" {}", f.object) };
-            let _ = writeln!(out, "  {}:{} {sev} [{}]{object}: {}", f.file, f.line, f.check, f.message);
+            let object = if f.object.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", f.object)
+            };
+            let _ = writeln!(
+                out,
+                "  {}:{} {sev} [{}]{object}: {}",
+                f.file, f.line, f.check, f.message
+            );
         }
         if !self.findings.is_empty() {
             out.push('\n');
@@ -103,10 +132,16 @@ impl Report {
 
     /// `{"findings": [...], "summary": {...}}`.
     pub fn to_json(&self) -> String {
-        let findings: Vec<Value> = self.findings.iter().map(|f| json!({
-            "file": f.file, "line": f.line, "object": f.object, "check": f.check,
-            "severity": f.severity.as_str(), "message": f.message,
-        })).collect();
+        let findings: Vec<Value> = self
+            .findings
+            .iter()
+            .map(|f| {
+                json!({
+                    "file": f.file, "line": f.line, "object": f.object, "check": f.check,
+                    "severity": f.severity.as_str(), "message": f.message,
+                })
+            })
+            .collect();
         let value = json!({
             "findings": findings,
             "summary": {
@@ -139,17 +174,36 @@ impl Report {
             failures.max(1),
             self.skipped
         );
-        let _ = writeln!(out, "    <properties><property name=\"summary\" value=\"{}\"/></properties>", xml(&self.summary()));
+        let _ = writeln!(
+            out,
+            "    <properties><property name=\"summary\" value=\"{}\"/></properties>",
+            xml(&self.summary())
+        );
         if self.findings.is_empty() {
             out.push_str("    <testcase classname=\"kubectl-ozone.lint\" name=\"all objects\"/>\n");
         }
         for f in &self.findings {
-            let name = format!("{} {}", f.check, if f.object.is_empty() { &f.file } else { &f.object });
+            let name = format!(
+                "{} {}",
+                f.check,
+                if f.object.is_empty() {
+                    &f.file
+                } else {
+                    &f.object
+                }
+            );
             let _ = writeln!(
                 out,
                 "    <testcase classname=\"{}\" name=\"{}\" file=\"{}\" line=\"{}\">\n      <failure type=\"{}\" message=\"{}\">{}:{}: {}</failure>\n    </testcase>",
-                xml(&f.file), xml(&name), xml(&f.file), f.line, f.severity, xml(&f.message),
-                xml(&f.file), f.line, xml(&f.message)
+                xml(&f.file),
+                xml(&name),
+                xml(&f.file),
+                f.line,
+                f.severity,
+                xml(&f.message),
+                xml(&f.file),
+                f.line,
+                xml(&f.message)
             );
         }
         out.push_str("  </testsuite>\n</testsuites>\n");
@@ -158,31 +212,41 @@ impl Report {
 
     /// SARIF 2.1.0 with every check as a rule.
     pub fn to_sarif(&self, version: &str) -> String {
-        let rules: Vec<Value> = CHECKS.iter().map(|c| json!({
-            "id": c.id,
-            "name": c.id,
-            "shortDescription": {"text": c.description},
-            "defaultConfiguration": {"level": level(c.severity)},
-        })).collect();
-        let results: Vec<Value> = self.findings.iter().map(|f| {
-            let index = CHECKS.iter().position(|c| c.id == f.check).unwrap_or(0);
-            let mut result = json!({
-                "ruleId": f.check,
-                "ruleIndex": index,
-                "level": level(f.severity),
-                "message": {"text": f.message},
-                "locations": [{
-                    "physicalLocation": {
-                        "artifactLocation": {"uri": uri(&f.file)},
-                        "region": {"startLine": f.line.max(1)},
-                    },
-                }],
-            });
-            if !f.object.is_empty() {
-                result["locations"][0]["logicalLocations"] = json!([{"fullyQualifiedName": f.object, "kind": "object"}]);
-            }
-            result
-        }).collect();
+        let rules: Vec<Value> = CHECKS
+            .iter()
+            .map(|c| {
+                json!({
+                    "id": c.id,
+                    "name": c.id,
+                    "shortDescription": {"text": c.description},
+                    "defaultConfiguration": {"level": level(c.severity)},
+                })
+            })
+            .collect();
+        let results: Vec<Value> = self
+            .findings
+            .iter()
+            .map(|f| {
+                let index = CHECKS.iter().position(|c| c.id == f.check).unwrap_or(0);
+                let mut result = json!({
+                    "ruleId": f.check,
+                    "ruleIndex": index,
+                    "level": level(f.severity),
+                    "message": {"text": f.message},
+                    "locations": [{
+                        "physicalLocation": {
+                            "artifactLocation": {"uri": uri(&f.file)},
+                            "region": {"startLine": f.line.max(1)},
+                        },
+                    }],
+                });
+                if !f.object.is_empty() {
+                    result["locations"][0]["logicalLocations"] =
+                        json!([{"fullyQualifiedName": f.object, "kind": "object"}]);
+                }
+                result
+            })
+            .collect();
         let value = json!({
             "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
             "version": "2.1.0",

@@ -10,7 +10,7 @@ use k8s_openapi::api::{
     apps, autoscaling, batch, core, discovery, networking, policy, rbac, scheduling, storage,
 };
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -282,7 +282,10 @@ mod tests {
         let paths: Vec<_> = found.iter().map(|f| f.path.as_str()).collect();
         assert_eq!(
             paths,
-            ["spec.replica", "spec.template.spec.containers[0].bogusField"]
+            [
+                "spec.replica",
+                "spec.template.spec.containers[0].bogusField"
+            ]
         );
     }
 

@@ -77,42 +77,240 @@ const fn d(
 
 /// Every deprecation the linter knows. `removed: u32::MAX` means not removed yet.
 pub static DEPRECATIONS: &[Deprecation] = &[
-    d("extensions/v1beta1", "Ingress", 14, 22, "networking.k8s.io/v1 Ingress"),
-    d("extensions/v1beta1", "Deployment", 9, 16, "apps/v1 Deployment"),
-    d("extensions/v1beta1", "DaemonSet", 9, 16, "apps/v1 DaemonSet"),
-    d("extensions/v1beta1", "ReplicaSet", 9, 16, "apps/v1 ReplicaSet"),
-    d("extensions/v1beta1", "NetworkPolicy", 9, 16, "networking.k8s.io/v1 NetworkPolicy"),
-    d("extensions/v1beta1", "PodSecurityPolicy", 10, 16, "Pod Security Admission"),
+    d(
+        "extensions/v1beta1",
+        "Ingress",
+        14,
+        22,
+        "networking.k8s.io/v1 Ingress",
+    ),
+    d(
+        "extensions/v1beta1",
+        "Deployment",
+        9,
+        16,
+        "apps/v1 Deployment",
+    ),
+    d(
+        "extensions/v1beta1",
+        "DaemonSet",
+        9,
+        16,
+        "apps/v1 DaemonSet",
+    ),
+    d(
+        "extensions/v1beta1",
+        "ReplicaSet",
+        9,
+        16,
+        "apps/v1 ReplicaSet",
+    ),
+    d(
+        "extensions/v1beta1",
+        "NetworkPolicy",
+        9,
+        16,
+        "networking.k8s.io/v1 NetworkPolicy",
+    ),
+    d(
+        "extensions/v1beta1",
+        "PodSecurityPolicy",
+        10,
+        16,
+        "Pod Security Admission",
+    ),
     d("apps/v1beta1", "*", 9, 16, "apps/v1"),
     d("apps/v1beta2", "*", 9, 16, "apps/v1"),
-    d("networking.k8s.io/v1beta1", "Ingress", 19, 22, "networking.k8s.io/v1 Ingress"),
-    d("networking.k8s.io/v1beta1", "IngressClass", 19, 22, "networking.k8s.io/v1 IngressClass"),
-    d("rbac.authorization.k8s.io/v1beta1", "*", 17, 22, "rbac.authorization.k8s.io/v1"),
-    d("rbac.authorization.k8s.io/v1alpha1", "*", 17, 22, "rbac.authorization.k8s.io/v1"),
-    d("apiextensions.k8s.io/v1beta1", "CustomResourceDefinition", 16, 22, "apiextensions.k8s.io/v1 CustomResourceDefinition"),
-    d("admissionregistration.k8s.io/v1beta1", "*", 16, 22, "admissionregistration.k8s.io/v1"),
-    d("apiregistration.k8s.io/v1beta1", "APIService", 19, 22, "apiregistration.k8s.io/v1 APIService"),
-    d("scheduling.k8s.io/v1beta1", "PriorityClass", 14, 22, "scheduling.k8s.io/v1 PriorityClass"),
-    d("coordination.k8s.io/v1beta1", "Lease", 14, 22, "coordination.k8s.io/v1 Lease"),
-    d("certificates.k8s.io/v1beta1", "CertificateSigningRequest", 19, 22, "certificates.k8s.io/v1 CertificateSigningRequest"),
-    d("storage.k8s.io/v1beta1", "CSIDriver", 19, 22, "storage.k8s.io/v1 CSIDriver"),
-    d("storage.k8s.io/v1beta1", "CSINode", 17, 22, "storage.k8s.io/v1 CSINode"),
-    d("storage.k8s.io/v1beta1", "StorageClass", 6, 22, "storage.k8s.io/v1 StorageClass"),
-    d("storage.k8s.io/v1beta1", "VolumeAttachment", 13, 22, "storage.k8s.io/v1 VolumeAttachment"),
-    d("storage.k8s.io/v1beta1", "CSIStorageCapacity", 24, 27, "storage.k8s.io/v1 CSIStorageCapacity"),
+    d(
+        "networking.k8s.io/v1beta1",
+        "Ingress",
+        19,
+        22,
+        "networking.k8s.io/v1 Ingress",
+    ),
+    d(
+        "networking.k8s.io/v1beta1",
+        "IngressClass",
+        19,
+        22,
+        "networking.k8s.io/v1 IngressClass",
+    ),
+    d(
+        "rbac.authorization.k8s.io/v1beta1",
+        "*",
+        17,
+        22,
+        "rbac.authorization.k8s.io/v1",
+    ),
+    d(
+        "rbac.authorization.k8s.io/v1alpha1",
+        "*",
+        17,
+        22,
+        "rbac.authorization.k8s.io/v1",
+    ),
+    d(
+        "apiextensions.k8s.io/v1beta1",
+        "CustomResourceDefinition",
+        16,
+        22,
+        "apiextensions.k8s.io/v1 CustomResourceDefinition",
+    ),
+    d(
+        "admissionregistration.k8s.io/v1beta1",
+        "*",
+        16,
+        22,
+        "admissionregistration.k8s.io/v1",
+    ),
+    d(
+        "apiregistration.k8s.io/v1beta1",
+        "APIService",
+        19,
+        22,
+        "apiregistration.k8s.io/v1 APIService",
+    ),
+    d(
+        "scheduling.k8s.io/v1beta1",
+        "PriorityClass",
+        14,
+        22,
+        "scheduling.k8s.io/v1 PriorityClass",
+    ),
+    d(
+        "coordination.k8s.io/v1beta1",
+        "Lease",
+        14,
+        22,
+        "coordination.k8s.io/v1 Lease",
+    ),
+    d(
+        "certificates.k8s.io/v1beta1",
+        "CertificateSigningRequest",
+        19,
+        22,
+        "certificates.k8s.io/v1 CertificateSigningRequest",
+    ),
+    d(
+        "storage.k8s.io/v1beta1",
+        "CSIDriver",
+        19,
+        22,
+        "storage.k8s.io/v1 CSIDriver",
+    ),
+    d(
+        "storage.k8s.io/v1beta1",
+        "CSINode",
+        17,
+        22,
+        "storage.k8s.io/v1 CSINode",
+    ),
+    d(
+        "storage.k8s.io/v1beta1",
+        "StorageClass",
+        6,
+        22,
+        "storage.k8s.io/v1 StorageClass",
+    ),
+    d(
+        "storage.k8s.io/v1beta1",
+        "VolumeAttachment",
+        13,
+        22,
+        "storage.k8s.io/v1 VolumeAttachment",
+    ),
+    d(
+        "storage.k8s.io/v1beta1",
+        "CSIStorageCapacity",
+        24,
+        27,
+        "storage.k8s.io/v1 CSIStorageCapacity",
+    ),
     d("batch/v1beta1", "CronJob", 21, 25, "batch/v1 CronJob"),
-    d("policy/v1beta1", "PodDisruptionBudget", 21, 25, "policy/v1 PodDisruptionBudget"),
-    d("policy/v1beta1", "PodSecurityPolicy", 21, 25, "Pod Security Admission"),
-    d("discovery.k8s.io/v1beta1", "EndpointSlice", 21, 25, "discovery.k8s.io/v1 EndpointSlice"),
-    d("events.k8s.io/v1beta1", "Event", 19, 25, "events.k8s.io/v1 Event"),
-    d("node.k8s.io/v1beta1", "RuntimeClass", 20, 25, "node.k8s.io/v1 RuntimeClass"),
-    d("autoscaling/v2beta1", "HorizontalPodAutoscaler", 22, 25, "autoscaling/v2 HorizontalPodAutoscaler"),
-    d("autoscaling/v2beta2", "HorizontalPodAutoscaler", 23, 26, "autoscaling/v2 HorizontalPodAutoscaler"),
-    d("flowcontrol.apiserver.k8s.io/v1beta1", "*", 23, 26, "flowcontrol.apiserver.k8s.io/v1"),
-    d("flowcontrol.apiserver.k8s.io/v1beta2", "*", 26, 29, "flowcontrol.apiserver.k8s.io/v1"),
-    d("flowcontrol.apiserver.k8s.io/v1beta3", "*", 29, 32, "flowcontrol.apiserver.k8s.io/v1"),
-    d("v1", "Endpoints", 33, u32::MAX, "discovery.k8s.io/v1 EndpointSlice"),
-    d("v1", "ComponentStatus", 19, u32::MAX, "none: read the components' health endpoints"),
+    d(
+        "policy/v1beta1",
+        "PodDisruptionBudget",
+        21,
+        25,
+        "policy/v1 PodDisruptionBudget",
+    ),
+    d(
+        "policy/v1beta1",
+        "PodSecurityPolicy",
+        21,
+        25,
+        "Pod Security Admission",
+    ),
+    d(
+        "discovery.k8s.io/v1beta1",
+        "EndpointSlice",
+        21,
+        25,
+        "discovery.k8s.io/v1 EndpointSlice",
+    ),
+    d(
+        "events.k8s.io/v1beta1",
+        "Event",
+        19,
+        25,
+        "events.k8s.io/v1 Event",
+    ),
+    d(
+        "node.k8s.io/v1beta1",
+        "RuntimeClass",
+        20,
+        25,
+        "node.k8s.io/v1 RuntimeClass",
+    ),
+    d(
+        "autoscaling/v2beta1",
+        "HorizontalPodAutoscaler",
+        22,
+        25,
+        "autoscaling/v2 HorizontalPodAutoscaler",
+    ),
+    d(
+        "autoscaling/v2beta2",
+        "HorizontalPodAutoscaler",
+        23,
+        26,
+        "autoscaling/v2 HorizontalPodAutoscaler",
+    ),
+    d(
+        "flowcontrol.apiserver.k8s.io/v1beta1",
+        "*",
+        23,
+        26,
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+    d(
+        "flowcontrol.apiserver.k8s.io/v1beta2",
+        "*",
+        26,
+        29,
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+    d(
+        "flowcontrol.apiserver.k8s.io/v1beta3",
+        "*",
+        29,
+        32,
+        "flowcontrol.apiserver.k8s.io/v1",
+    ),
+    d(
+        "v1",
+        "Endpoints",
+        33,
+        u32::MAX,
+        "discovery.k8s.io/v1 EndpointSlice",
+    ),
+    d(
+        "v1",
+        "ComponentStatus",
+        19,
+        u32::MAX,
+        "none: read the components' health endpoints",
+    ),
 ];
 
 /// What the target version says about an `(apiVersion, kind)`.
@@ -169,7 +367,10 @@ mod tests {
     #[test]
     fn parses_versions() {
         assert_eq!(KubeVersion::parse("1.29"), Some(KubeVersion { minor: 29 }));
-        assert_eq!(KubeVersion::parse("v1.25.3"), Some(KubeVersion { minor: 25 }));
+        assert_eq!(
+            KubeVersion::parse("v1.25.3"),
+            Some(KubeVersion { minor: 25 })
+        );
         for bad in ["", "1", "2.3", "1.x", "1.29.", "banana", "1.2.3.4", "1.-1"] {
             assert_eq!(KubeVersion::parse(bad), None, "{bad}");
         }
@@ -178,14 +379,24 @@ mod tests {
     #[test]
     fn pdb_v1beta1_is_deprecated_then_removed() {
         let v = |m| KubeVersion { minor: m };
-        assert_eq!(status("policy/v1beta1", "PodDisruptionBudget", v(20)), Status::Current);
+        assert_eq!(
+            status("policy/v1beta1", "PodDisruptionBudget", v(20)),
+            Status::Current
+        );
         assert!(matches!(
             status("policy/v1beta1", "PodDisruptionBudget", v(21)),
-            Status::Deprecated { since: 21, removed: Some(25), .. }
+            Status::Deprecated {
+                since: 21,
+                removed: Some(25),
+                ..
+            }
         ));
         assert!(matches!(
             status("policy/v1beta1", "PodDisruptionBudget", v(25)),
-            Status::Removed { since: 25, replacement: "policy/v1 PodDisruptionBudget" }
+            Status::Removed {
+                since: 25,
+                replacement: "policy/v1 PodDisruptionBudget"
+            }
         ));
         assert!(matches!(
             status("apps/v1beta2", "StatefulSet", v(16)),

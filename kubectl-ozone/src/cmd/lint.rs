@@ -16,7 +16,11 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
         let mut out = std::io::stdout().lock();
         for c in lint::CHECKS {
             let default = if c.default { "" } else { " (opt-in)" };
-            writeln!(out, "{:<32} {:<8} {}{default}", c.id, c.severity, c.description)?;
+            writeln!(
+                out,
+                "{:<32} {:<8} {}{default}",
+                c.id, c.severity, c.description
+            )?;
         }
         return Ok(ExitCode::SUCCESS);
     }
@@ -105,8 +109,8 @@ fn lint_one(linter: &mut Linter, name: &str, bytes: &[u8], explicit: bool) -> Re
 }
 
 fn read_text(path: &Path) -> Result<String> {
-    let bytes =
-        std::fs::read(path).map_err(|e| BadInput(format!("cannot read {}: {e}", path.display())))?;
+    let bytes = std::fs::read(path)
+        .map_err(|e| BadInput(format!("cannot read {}: {e}", path.display())))?;
     String::from_utf8(bytes)
         .map_err(|_| BadInput(format!("{} is not a text file", path.display())).into())
 }
