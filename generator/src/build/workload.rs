@@ -443,9 +443,5 @@ pub(crate) fn writable_volumes() -> Vec<Volume> {
 
 /// Mounts of [`writable_volumes`].
 pub(crate) fn writable_mounts() -> Vec<VolumeMount> {
-    vec![
-        mount("config", CONF_DIR),
-        mount("logs", LOG_DIR),
-        mount("tmp", "/tmp"),
-    ]
+    vec![mount("config", CONF_DIR), mount("logs", LOG_DIR), mount("tmp", "/tmp")]
 }
