@@ -46,11 +46,7 @@ fn main() {
             black_box(render(&inputs));
         });
     }
-    let big = Inputs {
-        profile: Some("large".into()),
-        spec_file: None,
-        sets: vec!["datanodes.replicas=500".into()],
-    };
+    let big = Inputs::with_sets("large", &["datanodes.replicas=500"]);
     time("render --profile large, 500 datanodes", 200, || {
         black_box(render(&big));
     });

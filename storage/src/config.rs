@@ -28,15 +28,23 @@ pub enum ConfigFile {
     /// `log4j.properties`: logging.
     #[serde(rename = "log4j.properties")]
     Log4jProperties,
+    /// `ssl-server.xml`: keystore and truststore of the HTTPS servers.
+    #[serde(rename = "ssl-server.xml")]
+    SslServer,
+    /// `ssl-client.xml`: truststore of HTTPS clients (between services).
+    #[serde(rename = "ssl-client.xml")]
+    SslClient,
 }
 
 impl ConfigFile {
     /// Every file, in the order they are listed in rendered configuration.
-    pub const ALL: [ConfigFile; 4] = [
+    pub const ALL: [ConfigFile; 6] = [
         ConfigFile::OzoneSite,
         ConfigFile::CoreSite,
         ConfigFile::HttpfsSite,
         ConfigFile::Log4jProperties,
+        ConfigFile::SslServer,
+        ConfigFile::SslClient,
     ];
 
     /// The file name, as users write it in the spec.
@@ -46,6 +54,8 @@ impl ConfigFile {
             ConfigFile::CoreSite => "core-site.xml",
             ConfigFile::HttpfsSite => "httpfs-site.xml",
             ConfigFile::Log4jProperties => "log4j.properties",
+            ConfigFile::SslServer => "ssl-server.xml",
+            ConfigFile::SslClient => "ssl-client.xml",
         }
     }
 
@@ -118,9 +128,36 @@ pub struct BadPort {
     pub hint: &'static str,
 }
 
+/// The key that switches Ozone's HTTP servers to HTTPS (`HTTP_ONLY`, `HTTPS_ONLY`,
+/// `HTTP_AND_HTTPS`).
+pub const HTTP_POLICY_KEY: &str = "ozone.http.policy";
+
+/// Whether `settings` make the HTTP servers serve HTTPS only, so every HTTP port with an HTTPS
+/// twin is replaced by the twin.
+pub fn https_only(settings: &Settings) -> bool {
+    settings
+        .get(&ConfigFile::OzoneSite)
+        .and_then(|m| m.get(HTTP_POLICY_KEY))
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("HTTPS_ONLY"))
+}
+
 /// The port number a service listens on under `settings`: the configured value of the port's
-/// key when the user set one, else the default.
+/// key when the user set one, else the default — or, under `HTTPS_ONLY`, the same for the
+/// port's HTTPS twin.
 pub fn effective_port(port: &Port, settings: &Settings) -> Result<u16, BadPort> {
+    if let Some(https) = port.https.filter(|_| https_only(settings)) {
+        let twin = Port {
+            number: https.number,
+            key: crate::catalog::PortKey {
+                file: ConfigFile::OzoneSite,
+                name: https.key,
+                form: PortKeyForm::HostPort,
+            },
+            https: None,
+            ..*port
+        };
+        return effective_port(&twin, settings);
+    }
     let Some(value) = settings
         .get(&port.key.file)
         .and_then(|m| m.get(port.key.name))
@@ -175,6 +212,24 @@ mod tests {
     fn xml_values_are_escaped_and_properties_are_not() {
         assert_eq!(ConfigFile::OzoneSite.env_value("a<b&c"), "a&lt;b&amp;c");
         assert_eq!(ConfigFile::Log4jProperties.env_value("a<b&c"), "a<b&c");
+    }
+
+    #[test]
+    fn https_only_moves_http_ports_to_their_twins() {
+        let http = Component::Om.service().known_port("http");
+        let rpc = Component::Om.service().known_port("rpc");
+        let mut settings = Settings::new();
+        settings
+            .entry(ConfigFile::OzoneSite)
+            .or_default()
+            .insert(HTTP_POLICY_KEY.into(), "HTTPS_ONLY".into());
+        assert_eq!(effective_port(http, &settings), Ok(9875));
+        assert_eq!(effective_port(rpc, &settings), Ok(9862));
+        settings
+            .get_mut(&ConfigFile::OzoneSite)
+            .unwrap()
+            .insert("ozone.om.https-address".into(), "0.0.0.0:19875".into());
+        assert_eq!(effective_port(http, &settings), Ok(19875));
     }
 
     #[test]

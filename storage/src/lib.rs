@@ -16,6 +16,8 @@ pub mod catalog;
 pub mod component;
 pub mod config;
 pub mod ha;
+pub mod rotation;
+pub mod snapshot;
 
 pub use catalog::{HealthCheck, InitStep, Peer, Port, PortKey, Service};
 pub use component::Component;

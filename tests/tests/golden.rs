@@ -136,3 +136,42 @@ fn every_committed_file_parses_back_into_typed_objects() {
         }
     }
 }
+
+/// The scheduled-snapshot objects of a spec with one schedule, as YAML.
+fn snapshot_objects() -> String {
+    let cluster = resolve(&Inputs::with_sets(
+        "medium",
+        &[
+            "snapshots[0].bucket=vol1/logs",
+            "snapshots[0].schedule=0 */6 * * *",
+            "snapshots[0].keep=8",
+        ],
+    ))
+    .unwrap();
+    let manifest = build::render(&cluster).unwrap();
+    let mut out = String::new();
+    for o in manifest.objects() {
+        let is_snapshot =
+            o.value["metadata"]["labels"]["app.kubernetes.io/component"] == "snapshots";
+        if is_snapshot {
+            out.push_str("---\n");
+            out.push_str(&yaml::to_string(&o.value).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn snapshot_cron_job_matches_its_golden_file() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/snapshot-cronjob.yaml");
+    let fresh = snapshot_objects();
+    if std::env::var_os("UPDATE_MANIFESTS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        committed, fresh,
+        "tests/golden/snapshot-cronjob.yaml is out of date; regenerate with UPDATE_MANIFESTS=1"
+    );
+    assert_eq!(fresh.matches("kind: CronJob").count(), 1);
+}

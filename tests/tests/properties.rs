@@ -22,19 +22,20 @@ fn spec_inputs() -> impl Strategy<Value = Inputs> {
         any::<bool>(),
     )
         .prop_map(
-            |(profile, name, namespace, om, scm, dn, s3g, recon, httpfs)| Inputs {
-                profile: Some(profile.into()),
-                spec_file: None,
-                sets: vec![
-                    format!("metadata.name={name}"),
-                    format!("metadata.namespace={namespace}"),
-                    format!("om.replicas={om}"),
-                    format!("scm.replicas={scm}"),
-                    format!("datanodes.replicas={dn}"),
-                    format!("s3g.enabled={s3g}"),
-                    format!("recon.enabled={recon}"),
-                    format!("httpfs.enabled={httpfs}"),
-                ],
+            |(profile, name, namespace, om, scm, dn, s3g, recon, httpfs)| {
+                Inputs::with_sets(
+                    profile,
+                    &[
+                        format!("metadata.name={name}"),
+                        format!("metadata.namespace={namespace}"),
+                        format!("om.replicas={om}"),
+                        format!("scm.replicas={scm}"),
+                        format!("datanodes.replicas={dn}"),
+                        format!("s3g.enabled={s3g}"),
+                        format!("recon.enabled={recon}"),
+                        format!("httpfs.enabled={httpfs}"),
+                    ],
+                )
             },
         )
 }

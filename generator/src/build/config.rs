@@ -6,8 +6,7 @@ use super::meta;
 use crate::spec::Cluster;
 use k8s_openapi::api::core::v1::ConfigMap;
 use ozone_storage::Component;
-use ozone_storage::catalog::DATA_DIR;
-use ozone_storage::config::{ConfigFile, Settings, effective_port};
+use ozone_storage::config::{ConfigFile, HTTP_POLICY_KEY, Settings, effective_port};
 use ozone_storage::ha::{self, Member};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -28,7 +27,6 @@ pub fn settings(cluster: &Cluster) -> Settings {
     let mut set = |k: &str, v: String| {
         site.insert(k.to_owned(), v);
     };
-    debug_assert!(METADATA_DIR.starts_with(DATA_DIR) && DATANODE_DATA_DIR.starts_with(DATA_DIR));
     set("ozone.metadata.dirs", METADATA_DIR.into());
     set("ozone.scm.datanode.id.dir", METADATA_DIR.into());
     set("hdds.datanode.dir", DATANODE_DATA_DIR.into());
@@ -122,6 +120,9 @@ pub fn settings(cluster: &Cluster) -> Settings {
     if !httpfs.is_empty() {
         all.insert(ConfigFile::HttpfsSite, httpfs);
     }
+    if cluster.tls.is_some() {
+        tls_settings(&mut all);
+    }
     for (file, entries) in &cluster.config {
         all.entry(*file)
             .or_default()
@@ -129,6 +130,40 @@ pub fn settings(cluster: &Cluster) -> Settings {
     }
     all
 }
+
+/// HTTPS only, with the PKCS12 stores from the mounted TLS Secret. Passwords are not here:
+/// they reach the pods as variables from a Secret (see `workload.rs`).
+fn tls_settings(all: &mut Settings) {
+    use super::tls::{KEYSTORE_FILE, TLS_DIR, TRUSTSTORE_FILE};
+    all.entry(ConfigFile::OzoneSite)
+        .or_default()
+        .insert(HTTP_POLICY_KEY.into(), "HTTPS_ONLY".into());
+    let server = all.entry(ConfigFile::SslServer).or_default();
+    server.insert(
+        "ssl.server.keystore.location".into(),
+        format!("{TLS_DIR}/{KEYSTORE_FILE}"),
+    );
+    server.insert("ssl.server.keystore.type".into(), "PKCS12".into());
+    server.insert(
+        "ssl.server.truststore.location".into(),
+        format!("{TLS_DIR}/{TRUSTSTORE_FILE}"),
+    );
+    server.insert("ssl.server.truststore.type".into(), "PKCS12".into());
+    let client = all.entry(ConfigFile::SslClient).or_default();
+    client.insert(
+        "ssl.client.truststore.location".into(),
+        format!("{TLS_DIR}/{TRUSTSTORE_FILE}"),
+    );
+    client.insert("ssl.client.truststore.type".into(), "PKCS12".into());
+}
+
+/// The variables that carry the store passwords, all read from the passwords Secret.
+pub const TLS_PASSWORD_VARIABLES: [(ConfigFile, &str); 4] = [
+    (ConfigFile::SslServer, "ssl.server.keystore.password"),
+    (ConfigFile::SslServer, "ssl.server.keystore.keypassword"),
+    (ConfigFile::SslServer, "ssl.server.truststore.password"),
+    (ConfigFile::SslClient, "ssl.client.truststore.password"),
+];
 
 fn members(cluster: &Cluster, component: Component) -> Vec<Member> {
     let names = cluster.names();
@@ -188,12 +223,7 @@ mod tests {
     use crate::spec::{Inputs, resolve};
 
     fn site(profile: &str, sets: &[&str]) -> BTreeMap<String, String> {
-        let c = resolve(&Inputs {
-            profile: Some(profile.into()),
-            spec_file: None,
-            sets: sets.iter().map(|s| s.to_string()).collect(),
-        })
-        .unwrap();
+        let c = resolve(&Inputs::with_sets(profile, sets)).unwrap();
         settings(&c).remove(&ConfigFile::OzoneSite).unwrap()
     }
 
@@ -234,14 +264,13 @@ mod tests {
 
     #[test]
     fn user_config_wins_and_is_escaped_for_xml() {
-        let c = resolve(&Inputs {
-            profile: Some("small".into()),
-            spec_file: None,
-            sets: vec![
-                r"config.ozone-site\.xml.hdds\.scm\.safemode\.min\.datanode=1".into(),
-                r"config.ozone-site\.xml.x\.y=a&b".into(),
+        let c = resolve(&Inputs::with_sets(
+            "small",
+            &[
+                r"config.ozone-site\.xml.hdds\.scm\.safemode\.min\.datanode=1",
+                r"config.ozone-site\.xml.x\.y=a&b",
             ],
-        })
+        ))
         .unwrap();
         let data = env_data(&settings(&c));
         assert_eq!(data["OZONE-SITE.XML_hdds.scm.safemode.min.datanode"], "1");
@@ -250,6 +279,12 @@ mod tests {
             data["CORE-SITE.XML_fs.defaultFS"],
             "ofs://ozone-om-0.ozone-om-headless.ozone.svc.cluster.local/"
         );
+    }
+
+    #[test]
+    fn data_lives_on_the_data_volume() {
+        use ozone_storage::catalog::DATA_DIR;
+        assert!(METADATA_DIR.starts_with(DATA_DIR) && DATANODE_DATA_DIR.starts_with(DATA_DIR));
     }
 
     #[test]

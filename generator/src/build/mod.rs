@@ -11,6 +11,8 @@ pub mod network;
 pub mod patch;
 pub mod rbac;
 pub mod service;
+pub mod snapshots;
+pub mod tls;
 pub mod workload;
 
 use crate::output::{Manifest, Object};
@@ -108,6 +110,35 @@ pub fn render(cluster: &Cluster) -> Result<Manifest, BuildError> {
             &cluster.name,
             &rule,
         )?);
+    }
+    let (issuers, certificates) = tls::cert_manager_objects(cluster);
+    for issuer in issuers {
+        let name = issuer.metadata.name.clone().unwrap_or_default();
+        objects.push(Object::custom(
+            "Issuer",
+            &cluster.namespace,
+            &name,
+            &issuer,
+        )?);
+    }
+    for certificate in certificates {
+        let name = certificate.metadata.name.clone().unwrap_or_default();
+        objects.push(Object::custom(
+            "Certificate",
+            &cluster.namespace,
+            &name,
+            &certificate,
+        )?);
+    }
+    let (account, script, jobs) = snapshots::objects(cluster);
+    if let Some(account) = account {
+        objects.push(Object::typed(&account)?);
+    }
+    if let Some(script) = script {
+        objects.push(Object::typed(&script)?);
+    }
+    for job in jobs {
+        objects.push(Object::typed(&job)?);
     }
     for dashboard in dashboards::config_maps(cluster) {
         objects.push(Object::typed(&dashboard)?);

@@ -67,6 +67,27 @@ pub struct Endpoint {
     pub interval: String,
     /// Relabelings applied before scraping.
     pub relabelings: Vec<Relabeling>,
+    /// TLS settings, when the cluster serves HTTPS.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls_config: Option<TlsConfig>,
+}
+
+/// `tlsConfig`: verify the server against the cluster's CA.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct TlsConfig {
+    /// The CA certificate.
+    pub ca: SecretOrConfigMap,
+    /// The name to check the certificate against.
+    pub server_name: String,
+}
+
+/// A key of a Secret, as the Prometheus Operator refers to it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretOrConfigMap {
+    /// The Secret key.
+    pub secret: super::tls::SecretKeyRef,
 }
 
 /// A relabeling rule.
@@ -153,6 +174,9 @@ pub fn service_monitors(cluster: &Cluster) -> Vec<ServiceMonitor> {
         .keys()
         .filter_map(|&c| {
             let port = c.service().metrics()?;
+            // Datanodes are scraped through the headless Service, whose name their
+            // certificate also covers.
+            let tls = cluster.tls.is_some() && port.https.is_some();
             let mut selector = names.selector(c);
             selector.insert(
                 LABEL_SERVICE_ROLE.to_owned(),
@@ -178,7 +202,20 @@ pub fn service_monitors(cluster: &Cluster) -> Vec<ServiceMonitor> {
                     endpoints: vec![Endpoint {
                         port: port.name.to_owned(),
                         path: METRICS_PATH.to_owned(),
-                        scheme: "http".into(),
+                        scheme: if tls { "https" } else { "http" }.into(),
+                        tls_config: tls.then(|| TlsConfig {
+                            ca: SecretOrConfigMap {
+                                secret: super::tls::SecretKeyRef {
+                                    name: super::tls::secret_name(cluster, c),
+                                    key: "ca.crt".into(),
+                                },
+                            },
+                            server_name: format!(
+                                "{}.{}.svc",
+                                scraped_service(cluster, c),
+                                cluster.namespace
+                            ),
+                        }),
                         interval: cluster.monitoring.interval.clone(),
                         // Short label names for queries and dashboards: `pod` and `component`.
                         relabelings: vec![
@@ -482,12 +519,7 @@ mod tests {
 
     #[test]
     fn s3g_is_scraped_on_the_web_admin_port_and_httpfs_not_at_all() {
-        let c = resolve(&Inputs {
-            profile: Some("medium".into()),
-            spec_file: None,
-            sets: vec!["httpfs.enabled=true".into()],
-        })
-        .unwrap();
+        let c = resolve(&Inputs::with_sets("medium", &["httpfs.enabled=true"])).unwrap();
         let monitors = service_monitors(&c);
         let s3g = monitors
             .iter()

@@ -218,12 +218,7 @@ mod tests {
     type Path = (String, Component, String);
 
     fn cluster(sets: &[&str]) -> Cluster {
-        resolve(&Inputs {
-            profile: Some("medium".into()),
-            spec_file: None,
-            sets: sets.iter().map(|s| s.to_string()).collect(),
-        })
-        .unwrap()
+        resolve(&Inputs::with_sets("medium", sets)).unwrap()
     }
 
     /// What the rendered policies allow, read from the policies alone: (source, destination

@@ -252,16 +252,15 @@ mod tests {
 
     #[test]
     fn bindings_follow_the_spec() {
-        let c = resolve(&Inputs {
-            profile: Some("medium".into()),
-            spec_file: None,
-            sets: vec![
-                "rbac.bindings.admin[0].kind=Group".into(),
-                "rbac.bindings.admin[0].name=storage-admins".into(),
-                "rbac.bindings.viewer[0].kind=ServiceAccount".into(),
-                "rbac.bindings.viewer[0].name=grafana".into(),
+        let c = resolve(&Inputs::with_sets(
+            "medium",
+            &[
+                "rbac.bindings.admin[0].kind=Group",
+                "rbac.bindings.admin[0].name=storage-admins",
+                "rbac.bindings.viewer[0].kind=ServiceAccount",
+                "rbac.bindings.viewer[0].name=grafana",
             ],
-        })
+        ))
         .unwrap();
         let bindings = role_bindings(&c);
         assert_eq!(bindings.len(), 2);

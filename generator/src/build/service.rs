@@ -9,7 +9,7 @@ use k8s_openapi::api::core::v1::{Service, ServicePort, ServiceSpec};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use ozone_storage::Component;
 use ozone_storage::catalog::State;
-use ozone_storage::config::{Settings, effective_port};
+use ozone_storage::config::{Settings, effective_port, https_only};
 
 /// [`LABEL_SERVICE_ROLE`] of headless Services.
 pub const HEADLESS: &str = "headless";
@@ -49,9 +49,10 @@ pub fn services(cluster: &Cluster, component: Component, settings: &Settings) ->
                     port: number,
                     target_port: Some(IntOrString::String(p.name.into())),
                     protocol: Some("TCP".into()),
+                    app_protocol: (https_only(settings) && p.https.is_some())
+                        .then(|| "https".into()),
                     // The fixed node port belongs to the client-facing port (the first).
                     node_port: node_port.filter(|_| std::ptr::eq(p, &component.service().ports[0])),
-                    ..ServicePort::default()
                 }
             })
             .collect::<Vec<_>>()

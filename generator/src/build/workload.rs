@@ -2,8 +2,9 @@
 //! per stateless one (S3 Gateway, HttpFS), with init steps, probes, resources, a `restricted`
 //! security context, volumes and placement — all derived from the catalog.
 
-use super::config::{CONF_DIR, LOG_DIR};
+use super::config::{CONF_DIR, LOG_DIR, TLS_PASSWORD_VARIABLES};
 use super::meta;
+use super::tls;
 use crate::names::{CONFIG_HASH_ANNOTATION, Names};
 use crate::spec::Cluster;
 use crate::spec::cluster::ComponentSettings;
@@ -14,10 +15,11 @@ use k8s_openapi::api::apps::v1::{
 };
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMapEnvSource, Container, ContainerPort, EmptyDirVolumeSource,
-    EnvFromSource, EnvVar, HTTPGetAction, LocalObjectReference, PersistentVolumeClaim,
-    PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity, PodSecurityContext, PodSpec,
-    PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile, SecurityContext, TCPSocketAction,
-    Toleration, TopologySpreadConstraint, Volume, VolumeMount, VolumeResourceRequirements,
+    EnvFromSource, EnvVar, EnvVarSource, HTTPGetAction, LocalObjectReference,
+    PersistentVolumeClaim, PersistentVolumeClaimSpec, PodAffinityTerm, PodAntiAffinity,
+    PodSecurityContext, PodSpec, PodTemplateSpec, Probe, ResourceRequirements, SeccompProfile,
+    SecretKeySelector, SecretVolumeSource, SecurityContext, TCPSocketAction, Toleration,
+    TopologySpreadConstraint, Volume, VolumeMount, VolumeResourceRequirements,
     WeightedPodAffinityTerm,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
@@ -26,6 +28,14 @@ use ozone_storage::catalog::{DATA_DIR, HealthCheck, State, When};
 use ozone_storage::config::{Settings, effective_port};
 use ozone_storage::{Component, IMAGE_USER_ID};
 use std::collections::BTreeMap;
+
+/// The volume with the component's TLS Secret.
+const TLS_VOLUME: &str = "tls";
+
+/// Whether the component serves HTTPS in this cluster.
+fn tls_on(cluster: &Cluster, component: Component) -> bool {
+    cluster.tls.is_some() && tls::serves_https(component)
+}
 
 /// The PVC template and volume holding a component's data.
 const DATA_VOLUME: &str = "data";
@@ -136,6 +146,16 @@ fn pod_template(
     let names = cluster.names();
     let service = component.service();
     let mut volumes = writable_volumes();
+    if tls_on(cluster, component) {
+        volumes.push(Volume {
+            name: TLS_VOLUME.into(),
+            secret: Some(SecretVolumeSource {
+                secret_name: Some(tls::secret_name(cluster, component)),
+                ..SecretVolumeSource::default()
+            }),
+            ..Volume::default()
+        });
+    }
     volumes.sort_by(|a, b| a.name.cmp(&b.name));
     let init_containers: Vec<Container> = service
         .init_steps
@@ -164,6 +184,22 @@ fn pod_template(
         value: Some(format!("-XX:MaxRAMPercentage={}.0", c.heap_percent)),
         ..EnvVar::default()
     }];
+    if tls_on(cluster, component) {
+        for (file, key) in TLS_PASSWORD_VARIABLES {
+            env.push(EnvVar {
+                name: file.env_name(key),
+                value_from: Some(EnvVarSource {
+                    secret_key_ref: Some(SecretKeySelector {
+                        name: tls::password_secret(cluster),
+                        key: tls::PASSWORD_KEY.into(),
+                        optional: Some(false),
+                    }),
+                    ..EnvVarSource::default()
+                }),
+                ..EnvVar::default()
+            });
+        }
+    }
     if let Some((var, file)) = service.ensure_initialized {
         env.push(EnvVar {
             name: var.into(),
@@ -196,20 +232,20 @@ fn pod_template(
             period_seconds: Some(10),
             timeout_seconds: Some(5),
             failure_threshold: Some(i32::try_from(health.startup_seconds / 10).unwrap_or(i32::MAX)),
-            ..probe(health.startup)
+            ..probe(health.startup, tls_on(cluster, component))
         }),
         readiness_probe: Some(Probe {
             period_seconds: Some(10),
             timeout_seconds: Some(5),
             failure_threshold: Some(3),
-            ..probe(health.readiness)
+            ..probe(health.readiness, tls_on(cluster, component))
         }),
         // Generous: a long GC pause must not restart a Raft member.
         liveness_probe: Some(Probe {
             period_seconds: Some(20),
             timeout_seconds: Some(10),
             failure_threshold: Some(6),
-            ..probe(health.liveness)
+            ..probe(health.liveness, tls_on(cluster, component))
         }),
         ..base_container(cluster, component, c, names.config_map())
     };
@@ -279,6 +315,12 @@ fn base_container(
     if component.service().state == State::Persistent {
         mounts.push(mount(DATA_VOLUME, DATA_DIR));
     }
+    if tls_on(cluster, component) {
+        mounts.push(VolumeMount {
+            read_only: Some(true),
+            ..mount(TLS_VOLUME, tls::TLS_DIR)
+        });
+    }
     mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
     Container {
         image: Some(cluster.image.reference()),
@@ -307,7 +349,7 @@ fn base_container(
     }
 }
 
-fn probe(check: HealthCheck) -> Probe {
+fn probe(check: HealthCheck, https: bool) -> Probe {
     match check {
         HealthCheck::Tcp { port } => Probe {
             tcp_socket: Some(TCPSocketAction {
@@ -320,7 +362,7 @@ fn probe(check: HealthCheck) -> Probe {
             http_get: Some(HTTPGetAction {
                 port: IntOrString::String(port.into()),
                 path: Some(path.into()),
-                scheme: Some("HTTP".into()),
+                scheme: Some(if https { "HTTPS" } else { "HTTP" }.into()),
                 ..HTTPGetAction::default()
             }),
             ..Probe::default()
@@ -443,5 +485,9 @@ pub(crate) fn writable_volumes() -> Vec<Volume> {
 
 /// Mounts of [`writable_volumes`].
 pub(crate) fn writable_mounts() -> Vec<VolumeMount> {
-    vec![mount("config", CONF_DIR), mount("logs", LOG_DIR), mount("tmp", "/tmp")]
+    vec![
+        mount("config", CONF_DIR),
+        mount("logs", LOG_DIR),
+        mount("tmp", "/tmp"),
+    ]
 }

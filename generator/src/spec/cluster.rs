@@ -39,10 +39,14 @@ pub struct Cluster {
     pub placement: Placement,
     /// NetworkPolicies, when on.
     pub network: Option<Network>,
+    /// TLS, when on.
+    pub tls: Option<Tls>,
     /// Monitoring objects.
     pub monitoring: Monitoring,
     /// Roles and bindings.
     pub rbac: Rbac,
+    /// Scheduled snapshots.
+    pub snapshots: Vec<SnapshotSchedule>,
     /// Patches applied after rendering.
     pub patches: Vec<PatchDoc>,
     /// The merged document this was resolved from (profile ← file ← flags).
@@ -225,4 +229,34 @@ pub struct Subject {
     pub name: String,
     /// Namespace (ServiceAccounts only).
     pub namespace: Option<String>,
+}
+
+/// A checked snapshot schedule.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SnapshotSchedule {
+    /// Schedule name (a DNS label).
+    pub name: String,
+    /// Volume.
+    pub volume: String,
+    /// Bucket.
+    pub bucket: String,
+    /// Cron schedule.
+    pub schedule: String,
+    /// Snapshots to keep.
+    pub keep: u32,
+}
+
+/// TLS settings.
+#[derive(Clone, Debug)]
+pub struct Tls {
+    /// Who issues the certificates.
+    pub mode: super::doc::TlsMode,
+    /// cert-manager: `(kind, name)` of an existing issuer; `None` renders a self-signed CA.
+    pub issuer: Option<(String, String)>,
+    /// Certificate lifetime.
+    pub duration: String,
+    /// Renewal margin.
+    pub renew_before: String,
+    /// Extra DNS names per component.
+    pub extra_dns_names: BTreeMap<Component, Vec<String>>,
 }

@@ -97,6 +97,9 @@ pub struct SpecDoc {
     /// Where pods run.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub placement: Option<PlacementDoc>,
+    /// Scheduled bucket snapshots: a CronJob per entry.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub snapshots: Option<Vec<SnapshotScheduleDoc>>,
     /// Last-mile JSON patches (RFC 6902) applied to rendered objects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patches: Option<Vec<PatchDoc>>,
@@ -362,6 +365,56 @@ pub struct SecurityDoc {
     /// own traffic.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub egress: Option<Egress>,
+    /// TLS for the HTTP endpoints (web UIs, S3 Gateway, metrics).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tls: Option<TlsDoc>,
+}
+
+/// `spec.security.tls`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct TlsDoc {
+    /// `none` | `cert-manager` (cert-manager issues and renews the certificates) | `managed`
+    /// (`kubectl ozone cert issue` creates them in Secrets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mode: Option<TlsMode>,
+    /// cert-manager mode: an existing Issuer or ClusterIssuer to use instead of the rendered
+    /// self-signed CA.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub issuer: Option<IssuerRefDoc>,
+    /// Certificate lifetime (Go duration, `2160h` = 90 days).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub duration: Option<String>,
+    /// Renew this long before expiry (`360h`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub renew_before: Option<String>,
+    /// Extra DNS names per component (`s3g: [s3.example.com]`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub extra_dns_names: Option<BTreeMap<String, Vec<String>>>,
+}
+
+/// TLS mode.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum TlsMode {
+    /// Plain HTTP.
+    None,
+    /// Certificates from cert-manager.
+    CertManager,
+    /// Certificates created by `kubectl ozone cert issue`.
+    Managed,
+}
+
+/// A cert-manager issuer reference.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct IssuerRefDoc {
+    /// `Issuer` | `ClusterIssuer`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub kind: Option<String>,
+    /// Name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }
 
 /// `spec.security.clients`.
@@ -556,4 +609,24 @@ pub struct PatchTarget {
     pub kind: String,
     /// Object name (`ozone-datanode`).
     pub name: String,
+}
+
+/// One entry of `spec.snapshots`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct SnapshotScheduleDoc {
+    /// The bucket, as `volume/bucket`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    /// When, in cron syntax (`0 */6 * * *`, `@daily`), in the controller's time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// How many of this schedule's snapshots to keep; older ones are deleted. Snapshots made
+    /// any other way are never deleted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<u32>,
+    /// Short name of the schedule, used in the CronJob name and snapshot names. Default:
+    /// `<volume>-<bucket>`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
 }

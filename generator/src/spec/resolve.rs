@@ -3,11 +3,12 @@
 
 use super::cluster::{
     Cluster, ComponentSettings, CpuMemory, Image, Monitoring, Network, PersonRole, Placement, Rbac,
-    ServiceSettings, Storage, Subject,
+    ServiceSettings, SnapshotSchedule, Storage, Subject, Tls,
 };
 use super::doc::{
     AntiAffinity, ClusterDoc, ComponentDoc, Egress, MonitoringDoc, PodSecurityLevel, PullPolicy,
-    RbacDoc, Replication, SecurityDoc, ServiceType, Spread, SubjectDoc,
+    RbacDoc, Replication, SecurityDoc, ServiceType, SnapshotScheduleDoc, Spread, SubjectDoc,
+    TlsDoc, TlsMode,
 };
 use super::error::{Origin, Problem, Result, SpecError};
 use super::parse;
@@ -47,6 +48,15 @@ impl Inputs {
         Inputs {
             profile: Some(name.to_owned()),
             ..Inputs::default()
+        }
+    }
+
+    /// Inputs with a profile and `--set` flags.
+    pub fn with_sets<S: AsRef<str>>(profile: &str, sets: &[S]) -> Inputs {
+        Inputs {
+            profile: Some(profile.to_owned()),
+            spec_file: None,
+            sets: sets.iter().map(|s| s.as_ref().to_owned()).collect(),
         }
     }
 }
@@ -324,6 +334,7 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
     let security = spec.security.unwrap_or_default();
     let monitoring = monitoring_settings(&mut ck, spec.monitoring.unwrap_or_default());
     let network = network_settings(&mut ck, &security);
+    let tls = tls_settings(&mut ck, security.tls.clone().unwrap_or_default());
     let rbac = rbac_settings(&mut ck, spec.rbac.unwrap_or_default(), &namespace);
     let placement_doc = spec.placement.unwrap_or_default();
     let node_selector = placement_doc.node_selector.unwrap_or_default();
@@ -374,6 +385,7 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
             .unwrap_or(AntiAffinity::Required),
     };
 
+    let snapshots = snapshot_schedules(&mut ck, spec.snapshots.unwrap_or_default(), &name);
     let patches = spec.patches.unwrap_or_default();
     for (i, p) in patches.iter().enumerate() {
         if p.target.kind.is_empty() || p.target.name.is_empty() {
@@ -418,11 +430,282 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
             .unwrap_or(PodSecurityLevel::Restricted),
         placement,
         network,
+        tls,
         monitoring,
         rbac,
+        snapshots,
         patches,
         document,
     })
+}
+
+/// The longest schedule name: the CronJob `<cluster>-snapshot-<name>` must stay within 52
+/// characters, and snapshot names `sched-<name>-<15-char timestamp>` within 63.
+const SNAPSHOT_NAME_MAX: usize = 24;
+
+fn snapshot_schedules(
+    ck: &mut Checker,
+    docs: Vec<SnapshotScheduleDoc>,
+    cluster: &str,
+) -> Vec<SnapshotSchedule> {
+    let mut out: Vec<SnapshotSchedule> = Vec::new();
+    for (i, doc) in docs.into_iter().enumerate() {
+        let path = format!("spec.snapshots[{i}]");
+        let Some(bucket_path) = doc.bucket else {
+            ck.problem(format!("{path}.bucket"), "not set; expected volume/bucket");
+            continue;
+        };
+        let Some((volume, bucket)) = bucket_path
+            .split_once('/')
+            .filter(|(v, b)| is_ozone_name(v) && is_ozone_name(b))
+        else {
+            ck.problem(
+                format!("{path}.bucket"),
+                format!("{bucket_path:?} is not volume/bucket (names of 3-63 lowercase letters, digits, '-' or '.')"),
+            );
+            continue;
+        };
+        let schedule = doc.schedule.unwrap_or_default();
+        if let Err(why) = check_cron(&schedule) {
+            ck.problem(
+                format!("{path}.schedule"),
+                format!("{schedule:?} is not a cron schedule: {why}"),
+            );
+        }
+        let keep = doc.keep.unwrap_or(0);
+        if keep == 0 {
+            ck.problem(format!("{path}.keep"), "must be at least 1");
+        }
+        let name = doc
+            .name
+            .unwrap_or_else(|| format!("{volume}-{bucket}").replace('.', "-"));
+        if !names::is_dns_label(&name) || name.len() > SNAPSHOT_NAME_MAX {
+            ck.problem(
+                format!("{path}.name"),
+                format!("{name:?} must be at most {SNAPSHOT_NAME_MAX} lowercase letters, digits and '-' (set spec.snapshots[{i}].name)"),
+            );
+        }
+        if format!("{cluster}-snapshot-{name}").len() > 52 {
+            ck.problem(
+                format!("{path}.name"),
+                format!("the CronJob name {cluster}-snapshot-{name} would exceed 52 characters"),
+            );
+        }
+        if out.iter().any(|s| s.name == name) {
+            ck.problem(
+                format!("{path}.name"),
+                format!("{name:?} is used by another schedule; names must be unique"),
+            );
+        }
+        out.push(SnapshotSchedule {
+            name,
+            volume: volume.to_owned(),
+            bucket: bucket.to_owned(),
+            schedule,
+            keep,
+        });
+    }
+    out
+}
+
+/// Ozone volume and bucket names: 3-63 lowercase letters, digits, '-' and '.', starting and
+/// ending with a letter or digit.
+fn is_ozone_name(s: &str) -> bool {
+    (3..=63).contains(&s.len())
+        && s.bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.')
+        && s.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && s.ends_with(|c: char| c.is_ascii_alphanumeric())
+}
+
+/// Checks a CronJob schedule: a macro (`@daily`) or five fields within their ranges.
+pub fn check_cron(schedule: &str) -> std::result::Result<(), String> {
+    const MACROS: [&str; 7] = [
+        "@yearly",
+        "@annually",
+        "@monthly",
+        "@weekly",
+        "@daily",
+        "@midnight",
+        "@hourly",
+    ];
+    const MONTHS: [&str; 12] = [
+        "jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec",
+    ];
+    const DAYS: [&str; 7] = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"];
+    let schedule = schedule.trim();
+    if schedule.starts_with('@') {
+        return if MACROS.contains(&schedule) {
+            Ok(())
+        } else {
+            Err(format!("unknown macro; use one of {}", MACROS.join(", ")))
+        };
+    }
+    let fields: Vec<&str> = schedule.split_whitespace().collect();
+    if fields.len() != 5 {
+        return Err(format!(
+            "expected 5 fields (minute hour day-of-month month day-of-week), got {}",
+            fields.len()
+        ));
+    }
+    let specs: [(&str, u32, u32, &[&str]); 5] = [
+        ("minute", 0, 59, &[]),
+        ("hour", 0, 23, &[]),
+        ("day of month", 1, 31, &[]),
+        ("month", 1, 12, &MONTHS),
+        ("day of week", 0, 7, &DAYS),
+    ];
+    for (field, (what, lo, hi, names)) in fields.iter().zip(specs) {
+        let value = |v: &str| -> std::result::Result<u32, String> {
+            if let Some(pos) = names.iter().position(|n| n.eq_ignore_ascii_case(v)) {
+                // Names count from the field's lowest value: jan = 1, sun = 0.
+                return Ok(u32::try_from(pos).unwrap_or(0) + lo);
+            }
+            let n: u32 = v
+                .parse()
+                .map_err(|_| format!("{what} {v:?} is not a number"))?;
+            if n < lo || n > hi {
+                Err(format!("{what} {n} is outside {lo}-{hi}"))
+            } else {
+                Ok(n)
+            }
+        };
+        for item in field.split(',') {
+            let (range, step) = match item.split_once('/') {
+                Some((r, s)) => (r, Some(s)),
+                None => (item, None),
+            };
+            if let Some(step) = step {
+                match step.parse::<u32>() {
+                    Ok(s) if s >= 1 => {}
+                    _ => return Err(format!("{what} step {step:?} must be a positive number")),
+                }
+            }
+            if range == "*" || range == "?" {
+                continue;
+            }
+            match range.split_once('-') {
+                Some((a, b)) => {
+                    if value(a)? > value(b)? {
+                        return Err(format!("{what} range {range:?} runs backwards"));
+                    }
+                }
+                None => {
+                    value(range)?;
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Default certificate lifetime: 90 days, as public CAs issue.
+const DEFAULT_TLS_DURATION: &str = "2160h";
+/// Default renewal margin: 15 days.
+const DEFAULT_TLS_RENEW_BEFORE: &str = "360h";
+
+fn tls_settings(ck: &mut Checker, doc: TlsDoc) -> Option<Tls> {
+    let mode = doc.mode.unwrap_or(TlsMode::None);
+    if mode == TlsMode::None {
+        return None;
+    }
+    let issuer = doc.issuer.map(|i| {
+        let kind = i.kind.unwrap_or_else(|| "Issuer".to_owned());
+        let name = i.name.unwrap_or_default();
+        if !["Issuer", "ClusterIssuer"].contains(&kind.as_str()) {
+            ck.problem(
+                "spec.security.tls.issuer.kind",
+                format!("{kind:?} must be Issuer or ClusterIssuer"),
+            );
+        }
+        if !names::is_dns_subdomain(&name) {
+            ck.problem(
+                "spec.security.tls.issuer.name",
+                format!("{name:?} is not an issuer name"),
+            );
+        }
+        if mode != TlsMode::CertManager {
+            ck.problem(
+                "spec.security.tls.issuer",
+                "only applies to mode cert-manager",
+            );
+        }
+        (kind, name)
+    });
+    let duration = doc
+        .duration
+        .unwrap_or_else(|| DEFAULT_TLS_DURATION.to_owned());
+    let renew_before = doc
+        .renew_before
+        .unwrap_or_else(|| DEFAULT_TLS_RENEW_BEFORE.to_owned());
+    let seconds = |path: &str, text: &str, ck: &mut Checker| match go_duration_seconds(text) {
+        Some(s) if s > 0.0 => Some(s),
+        _ => {
+            ck.problem(
+                path,
+                format!("{text:?} is not a positive duration (examples: 2160h, 90m)"),
+            );
+            None
+        }
+    };
+    let d = seconds("spec.security.tls.duration", &duration, ck);
+    let r = seconds("spec.security.tls.renewBefore", &renew_before, ck);
+    if let (Some(d), Some(r)) = (d, r)
+        && r >= d
+    {
+        ck.problem(
+            "spec.security.tls.renewBefore",
+            format!("{renew_before} must be shorter than the duration {duration}"),
+        );
+    }
+    let mut extra_dns_names = BTreeMap::new();
+    for (id, dns_names) in doc.extra_dns_names.unwrap_or_default() {
+        let path = format!("spec.security.tls.extraDnsNames.{id}");
+        let Some(component) =
+            Component::from_id(&id).filter(|c| c.service().ports.iter().any(|p| p.https.is_some()))
+        else {
+            ck.problem(
+                &path,
+                format!(
+                    "{id:?} is not a component with HTTPS endpoints (scm, om, datanode, s3g, recon)"
+                ),
+            );
+            continue;
+        };
+        for n in &dns_names {
+            if !names::is_dns_subdomain(n.strip_prefix("*.").unwrap_or(n)) {
+                ck.problem(&path, format!("{n:?} is not a DNS name"));
+            }
+        }
+        extra_dns_names.insert(component, dns_names);
+    }
+    Some(Tls {
+        mode,
+        issuer,
+        duration,
+        renew_before,
+        extra_dns_names,
+    })
+}
+
+/// Seconds in a Go duration (`1h30m`, `2160h`, `90s`).
+fn go_duration_seconds(text: &str) -> Option<f64> {
+    let mut total = 0.0;
+    let mut rest = text;
+    if rest.is_empty() {
+        return None;
+    }
+    while !rest.is_empty() {
+        let end = rest.find(|c: char| !c.is_ascii_digit() && c != '.')?;
+        let number: f64 = rest[..end].parse().ok()?;
+        rest = &rest[end..];
+        let (unit, factor) = [("ms", 0.001), ("h", 3600.0), ("m", 60.0), ("s", 1.0)]
+            .into_iter()
+            .find(|(u, _)| rest.starts_with(u))?;
+        total += number * factor;
+        rest = &rest[unit.len()..];
+    }
+    Some(total)
 }
 
 fn network_settings(ck: &mut Checker, security: &SecurityDoc) -> Option<Network> {
@@ -823,11 +1106,7 @@ mod tests {
     use super::*;
 
     fn with_sets(profile: &str, sets: &[&str]) -> Result<Cluster> {
-        resolve(&Inputs {
-            profile: Some(profile.into()),
-            spec_file: None,
-            sets: sets.iter().map(|s| s.to_string()).collect(),
-        })
+        resolve(&Inputs::with_sets(profile, sets))
     }
 
     fn message(r: Result<Cluster>) -> String {
@@ -1030,6 +1309,120 @@ mod tests {
         assert!(c.network.is_some() && c.monitoring.service_monitors);
         let small = with_sets("small", &[]).unwrap();
         assert!(small.network.is_none() && !small.monitoring.service_monitors && small.rbac.roles);
+    }
+
+    #[test]
+    fn snapshot_schedules() {
+        let ok = with_sets(
+            "small",
+            &[
+                "snapshots[0].bucket=vol1/logs",
+                "snapshots[0].schedule=0 */6 * * *",
+                "snapshots[0].keep=4",
+            ],
+        )
+        .unwrap();
+        assert_eq!(ok.snapshots[0].name, "vol1-logs");
+        for (sets, expect) in [
+            (
+                &[
+                    "snapshots[0].bucket=logs",
+                    "snapshots[0].schedule=@daily",
+                    "snapshots[0].keep=1",
+                ][..],
+                "spec.snapshots[0].bucket: \"logs\" is not volume/bucket",
+            ),
+            (
+                &[
+                    "snapshots[0].bucket=vol1/logs",
+                    "snapshots[0].schedule=0 25 * * *",
+                    "snapshots[0].keep=1",
+                ][..],
+                "hour 25 is outside 0-23",
+            ),
+            (
+                &[
+                    "snapshots[0].bucket=vol1/logs",
+                    "snapshots[0].schedule=@often",
+                    "snapshots[0].keep=1",
+                ][..],
+                "unknown macro",
+            ),
+            (
+                &[
+                    "snapshots[0].bucket=vol1/logs",
+                    "snapshots[0].schedule=@daily",
+                    "snapshots[0].keep=0",
+                ][..],
+                "spec.snapshots[0].keep: must be at least 1",
+            ),
+        ] {
+            let msg = message(with_sets("small", sets));
+            assert!(msg.contains(expect), "{msg}");
+        }
+        for good in [
+            "*/15 * * * *",
+            "0 3 * * mon-fri",
+            "30 2 1 jan,jul *",
+            "@hourly",
+            "0 0 * * 7",
+        ] {
+            assert_eq!(check_cron(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "* * * *",
+            "60 * * * *",
+            "* * 0 * *",
+            "*/0 * * * *",
+            "5-1 * * * *",
+            "* * * foo *",
+        ] {
+            assert!(check_cron(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn tls_rules() {
+        assert!(
+            with_sets("medium", &["security.tls.mode=cert-manager"])
+                .unwrap()
+                .tls
+                .is_some()
+        );
+        assert!(with_sets("medium", &[]).unwrap().tls.is_none());
+        for (sets, expect) in [
+            (
+                &[
+                    "security.tls.mode=cert-manager",
+                    "security.tls.duration=90 days",
+                ][..],
+                "spec.security.tls.duration: \"90 days\" is not a positive duration",
+            ),
+            (
+                &[
+                    "security.tls.mode=cert-manager",
+                    "security.tls.renewBefore=3000h",
+                ][..],
+                "must be shorter than the duration 2160h",
+            ),
+            (
+                &["security.tls.mode=managed", "security.tls.issuer.name=corp"][..],
+                "spec.security.tls.issuer: only applies to mode cert-manager",
+            ),
+            (
+                &[
+                    "security.tls.mode=cert-manager",
+                    "security.tls.extraDnsNames.httpfs[0]=x.example.com",
+                ][..],
+                "\"httpfs\" is not a component with HTTPS endpoints",
+            ),
+            (&["security.tls.mode=tls"][..], "unknown variant `tls`"),
+        ] {
+            let msg = message(with_sets("medium", sets));
+            assert!(msg.contains(expect), "{msg}");
+        }
+        assert_eq!(go_duration_seconds("1h30m"), Some(5400.0));
+        assert_eq!(go_duration_seconds("1d"), None);
     }
 
     #[test]

@@ -1,5 +1,6 @@
-//! Rendered Prometheus Operator objects against the real CRDs (`shared/fixtures/crds/`, beside
-//! the repository), and each ServiceMonitor against the Services it must select.
+//! Rendered custom resources (Prometheus Operator, cert-manager) against the real CRDs
+//! (`shared/fixtures/crds/`, beside the repository), and each ServiceMonitor against the
+//! Services it must select.
 
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
@@ -48,12 +49,7 @@ fn forbid_unknown_fields(schema: &mut Value) {
 }
 
 fn rendered(profile: &str, sets: &[&str]) -> Vec<Value> {
-    let cluster = resolve(&Inputs {
-        profile: Some(profile.into()),
-        spec_file: None,
-        sets: sets.iter().map(|s| s.to_string()).collect(),
-    })
-    .unwrap();
+    let cluster = resolve(&Inputs::with_sets(profile, sets)).unwrap();
     build::render(&cluster)
         .unwrap()
         .objects()
@@ -62,7 +58,22 @@ fn rendered(profile: &str, sets: &[&str]) -> Vec<Value> {
         .collect()
 }
 
-const CASES: [(&str, &[&str]); 3] = [
+const CASES: [(&str, &[&str]); 5] = [
+    (
+        "medium",
+        &[
+            "security.tls.mode=cert-manager",
+            "security.tls.extraDnsNames.s3g[0]=s3.example.com",
+        ],
+    ),
+    (
+        "large",
+        &[
+            "security.tls.mode=cert-manager",
+            "security.tls.issuer.kind=ClusterIssuer",
+            "security.tls.issuer.name=corp",
+        ],
+    ),
     ("medium", &[]),
     (
         "large",
@@ -89,12 +100,18 @@ fn service_monitors_and_rules_match_the_crds() {
     let rule_schema =
         jsonschema::validator_for(&crd_schema("monitoring.coreos.com_prometheusrules.yaml"))
             .unwrap();
+    let certificate_schema =
+        jsonschema::validator_for(&crd_schema("cert-manager.io_certificates.yaml")).unwrap();
+    let issuer_schema =
+        jsonschema::validator_for(&crd_schema("cert-manager.io_issuers.yaml")).unwrap();
     let mut checked = 0;
     for (profile, sets) in CASES {
         for o in rendered(profile, sets) {
             let validator = match o["kind"].as_str() {
                 Some("ServiceMonitor") => &monitor_schema,
                 Some("PrometheusRule") => &rule_schema,
+                Some("Certificate") => &certificate_schema,
+                Some("Issuer") => &issuer_schema,
                 _ => continue,
             };
             let errors: Vec<String> = validator
@@ -110,7 +127,7 @@ fn service_monitors_and_rules_match_the_crds() {
             checked += 1;
         }
     }
-    assert!(checked >= 12, "only {checked} objects checked");
+    assert!(checked >= 30, "only {checked} objects checked");
 }
 
 #[test]

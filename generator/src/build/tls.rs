@@ -1,0 +1,516 @@
+//! TLS for the HTTP endpoints. In both modes every pod with an HTTPS server mounts the Secret
+//! `<cluster>-<component>-tls` (keys `tls.crt`, `tls.key`, `ca.crt`, `keystore.p12`,
+//! `truststore.p12`, as cert-manager writes them) and reads the keystore password from
+//! `<cluster>-tls-passwords`; the config switches to `HTTPS_ONLY`, which moves every HTTP port
+//! to its HTTPS twin (the catalog's `https`), and probes, Services, NetworkPolicies and
+//! ServiceMonitors follow.
+//!
+//! - `cert-manager`: render a CA chain (self-signed root → CA Issuer, unless the spec names an
+//!   issuer) and a Certificate per component.
+//! - `managed`: render only references; `kubectl ozone cert issue` creates the Secrets, so no
+//!   key material ever appears in rendered output.
+
+use super::meta;
+use crate::spec::Cluster;
+use crate::spec::doc::TlsMode;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use ozone_storage::Component;
+use ozone_storage::catalog::State;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+
+/// Where the TLS Secret is mounted.
+pub const TLS_DIR: &str = "/etc/ozone/tls";
+/// The keystore file cert-manager writes for PKCS12 keystores.
+pub const KEYSTORE_FILE: &str = "keystore.p12";
+/// The truststore file cert-manager writes for PKCS12 keystores.
+pub const TRUSTSTORE_FILE: &str = "truststore.p12";
+/// The key in the passwords Secret.
+pub const PASSWORD_KEY: &str = "keystore-password";
+
+/// The Secret with a component's certificate and stores.
+pub fn secret_name(cluster: &Cluster, component: Component) -> String {
+    format!("{}-tls", cluster.names().component(component))
+}
+
+/// The Secret with the keystore and truststore password.
+pub fn password_secret(cluster: &Cluster) -> String {
+    format!("{}-tls-passwords", cluster.name)
+}
+
+/// Whether a component serves HTTPS when TLS is on (it has an HTTP port with an HTTPS twin).
+pub fn serves_https(component: Component) -> bool {
+    component.service().ports.iter().any(|p| p.https.is_some())
+}
+
+/// Every name the component's certificate must cover: the client Service, the headless
+/// Service and each pod, in their short and qualified forms, plus the spec's extra names.
+pub fn dns_names(cluster: &Cluster, component: Component) -> Vec<String> {
+    let names = cluster.names();
+    let (ns, domain) = (&cluster.namespace, &cluster.cluster_domain);
+    let qualified = |short: &str| {
+        vec![
+            short.to_owned(),
+            format!("{short}.{ns}"),
+            format!("{short}.{ns}.svc"),
+            format!("{short}.{ns}.svc.{domain}"),
+        ]
+    };
+    let mut out = Vec::new();
+    if component != Component::Datanode {
+        out.extend(qualified(&names.component(component)));
+    }
+    if component.service().state == State::Persistent {
+        let headless = names.headless(component);
+        out.extend(qualified(&headless));
+        for i in 0..cluster.replicas(component) {
+            let pod = names.pod(component, i);
+            out.push(format!("{pod}.{headless}.{ns}.svc"));
+            out.push(names.pod_host(component, i));
+        }
+    }
+    if let Some(tls) = &cluster.tls
+        && let Some(extra) = tls.extra_dns_names.get(&component)
+    {
+        out.extend(extra.iter().cloned());
+    }
+    out
+}
+
+/// `cert-manager.io/v1` Issuer (the fields we set).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Issuer {
+    /// `cert-manager.io/v1`.
+    pub api_version: String,
+    /// `Issuer`.
+    pub kind: String,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec: `selfSigned: {}` or `ca: {secretName}`.
+    pub spec: IssuerSpec,
+}
+
+/// `Issuer.spec`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IssuerSpec {
+    /// A self-signing issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub self_signed: Option<BTreeMap<String, String>>,
+    /// A CA issuer.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ca: Option<CaIssuer>,
+}
+
+/// `Issuer.spec.ca`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CaIssuer {
+    /// The Secret with the CA's certificate and key.
+    pub secret_name: String,
+}
+
+/// `cert-manager.io/v1` Certificate (the fields we set).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Certificate {
+    /// `cert-manager.io/v1`.
+    pub api_version: String,
+    /// `Certificate`.
+    pub kind: String,
+    /// Metadata.
+    pub metadata: ObjectMeta,
+    /// Spec.
+    pub spec: CertificateSpec,
+}
+
+/// `Certificate.spec`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct CertificateSpec {
+    /// Secret to write.
+    pub secret_name: String,
+    /// Subject common name.
+    pub common_name: String,
+    /// Subject alternative names.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub dns_names: Vec<String>,
+    /// Whether this is a CA.
+    #[serde(default, rename = "isCA", skip_serializing_if = "std::ops::Not::not")]
+    pub is_ca: bool,
+    /// Lifetime.
+    pub duration: String,
+    /// Renewal margin.
+    pub renew_before: String,
+    /// Key settings.
+    pub private_key: PrivateKey,
+    /// Key usages.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub usages: Vec<String>,
+    /// Issuer.
+    pub issuer_ref: IssuerRef,
+    /// Keystores written beside the PEM files.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keystores: Option<Keystores>,
+}
+
+/// `privateKey`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PrivateKey {
+    /// `RSA`.
+    pub algorithm: String,
+    /// Bits.
+    pub size: u32,
+    /// `Always`: a new key on every renewal.
+    pub rotation_policy: String,
+}
+
+/// `issuerRef`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct IssuerRef {
+    /// Issuer name.
+    pub name: String,
+    /// `Issuer` or `ClusterIssuer`.
+    pub kind: String,
+    /// `cert-manager.io`.
+    pub group: String,
+}
+
+/// `keystores`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Keystores {
+    /// PKCS12 keystore and truststore.
+    pub pkcs12: Pkcs12,
+}
+
+/// `keystores.pkcs12`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Pkcs12 {
+    /// Write them.
+    pub create: bool,
+    /// Password, from a Secret.
+    pub password_secret_ref: SecretKeyRef,
+    /// `Modern2023`: AES encryption that Java 20+ and OpenSSL 3 read.
+    pub profile: String,
+}
+
+/// A key of a Secret.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct SecretKeyRef {
+    /// Secret name.
+    pub name: String,
+    /// Key.
+    pub key: String,
+}
+
+const CERT_MANAGER: &str = "cert-manager.io/v1";
+
+fn rsa() -> PrivateKey {
+    PrivateKey {
+        algorithm: "RSA".into(),
+        size: 2048,
+        rotation_policy: "Always".into(),
+    }
+}
+
+/// The cert-manager objects, in cert-manager mode.
+pub fn cert_manager_objects(cluster: &Cluster) -> (Vec<Issuer>, Vec<Certificate>) {
+    let Some(tls) = cluster
+        .tls
+        .as_ref()
+        .filter(|t| t.mode == TlsMode::CertManager)
+    else {
+        return (Vec::new(), Vec::new());
+    };
+    let names = cluster.names();
+    let labels = names.cluster_labels(&cluster.version);
+    let mut issuers = Vec::new();
+    let mut certificates = Vec::new();
+    let issuer_ref = match &tls.issuer {
+        Some((kind, name)) => IssuerRef {
+            name: name.clone(),
+            kind: kind.clone(),
+            group: "cert-manager.io".into(),
+        },
+        None => {
+            let root = format!("{}-selfsigned", cluster.name);
+            let ca = format!("{}-ca", cluster.name);
+            issuers.push(Issuer {
+                api_version: CERT_MANAGER.into(),
+                kind: "Issuer".into(),
+                metadata: meta(&root, &cluster.namespace, labels.clone()),
+                spec: IssuerSpec {
+                    self_signed: Some(BTreeMap::new()),
+                    ca: None,
+                },
+            });
+            certificates.push(Certificate {
+                api_version: CERT_MANAGER.into(),
+                kind: "Certificate".into(),
+                metadata: meta(&ca, &cluster.namespace, labels.clone()),
+                spec: CertificateSpec {
+                    secret_name: ca.clone(),
+                    common_name: format!("Ozone CA {}/{}", cluster.namespace, cluster.name),
+                    dns_names: Vec::new(),
+                    is_ca: true,
+                    // The CA outlives the leaves it signs several times over.
+                    duration: "87600h".into(),
+                    renew_before: "720h".into(),
+                    private_key: rsa(),
+                    usages: vec!["cert sign".into(), "crl sign".into()],
+                    issuer_ref: IssuerRef {
+                        name: root,
+                        kind: "Issuer".into(),
+                        group: "cert-manager.io".into(),
+                    },
+                    keystores: None,
+                },
+            });
+            issuers.push(Issuer {
+                api_version: CERT_MANAGER.into(),
+                kind: "Issuer".into(),
+                metadata: meta(&ca, &cluster.namespace, labels.clone()),
+                spec: IssuerSpec {
+                    self_signed: None,
+                    ca: Some(CaIssuer {
+                        secret_name: ca.clone(),
+                    }),
+                },
+            });
+            IssuerRef {
+                name: ca,
+                kind: "Issuer".into(),
+                group: "cert-manager.io".into(),
+            }
+        }
+    };
+    for &component in cluster.components.keys().filter(|c| serves_https(**c)) {
+        certificates.push(Certificate {
+            api_version: CERT_MANAGER.into(),
+            kind: "Certificate".into(),
+            metadata: meta(
+                &names.component(component),
+                &cluster.namespace,
+                names.labels(component, &cluster.version),
+            ),
+            spec: CertificateSpec {
+                secret_name: secret_name(cluster, component),
+                common_name: names.service_host(component),
+                dns_names: dns_names(cluster, component),
+                is_ca: false,
+                duration: tls.duration.clone(),
+                renew_before: tls.renew_before.clone(),
+                private_key: rsa(),
+                usages: vec![
+                    "server auth".into(),
+                    "client auth".into(),
+                    "digital signature".into(),
+                    "key encipherment".into(),
+                ],
+                issuer_ref: issuer_ref.clone(),
+                keystores: Some(Keystores {
+                    pkcs12: Pkcs12 {
+                        create: true,
+                        password_secret_ref: SecretKeyRef {
+                            name: password_secret(cluster),
+                            key: PASSWORD_KEY.into(),
+                        },
+                        profile: "Modern2023".into(),
+                    },
+                }),
+            },
+        });
+    }
+    (issuers, certificates)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spec::{Inputs, resolve};
+
+    fn cluster(sets: &[&str]) -> Cluster {
+        resolve(&Inputs::with_sets("medium", sets)).unwrap()
+    }
+
+    #[test]
+    fn certificates_cover_services_and_every_pod() {
+        let c = cluster(&[
+            "security.tls.mode=cert-manager",
+            "security.tls.extraDnsNames.s3g[0]=s3.example.com",
+        ]);
+        let (issuers, certs) = cert_manager_objects(&c);
+        assert_eq!(issuers.len(), 2);
+        let om = certs
+            .iter()
+            .find(|c| c.metadata.name.as_deref() == Some("ozone-om"))
+            .unwrap();
+        for name in [
+            "ozone-om.ozone.svc",
+            "ozone-om-headless.ozone.svc.cluster.local",
+            "ozone-om-2.ozone-om-headless.ozone.svc.cluster.local",
+        ] {
+            assert!(
+                om.spec.dns_names.iter().any(|n| n == name),
+                "{name} missing"
+            );
+        }
+        assert_eq!(om.spec.issuer_ref.name, "ozone-ca");
+        let dn = certs
+            .iter()
+            .find(|c| c.metadata.name.as_deref() == Some("ozone-datanode"))
+            .unwrap();
+        assert_eq!(
+            dn.spec
+                .dns_names
+                .iter()
+                .filter(|n| n.ends_with(".cluster.local")
+                    && n.strip_prefix("ozone-datanode-")
+                        .is_some_and(|r| r.starts_with(|c: char| c.is_ascii_digit())))
+                .count(),
+            5
+        );
+        let s3 = certs
+            .iter()
+            .find(|c| c.metadata.name.as_deref() == Some("ozone-s3g"))
+            .unwrap();
+        assert!(s3.spec.dns_names.contains(&"s3.example.com".to_owned()));
+        assert!(
+            !certs
+                .iter()
+                .any(|c| c.metadata.name.as_deref() == Some("ozone-httpfs"))
+        );
+    }
+
+    #[test]
+    fn a_named_issuer_replaces_the_self_signed_chain_and_managed_mode_renders_none() {
+        let c = cluster(&[
+            "security.tls.mode=cert-manager",
+            "security.tls.issuer.kind=ClusterIssuer",
+            "security.tls.issuer.name=corp-ca",
+        ]);
+        let (issuers, certs) = cert_manager_objects(&c);
+        assert!(issuers.is_empty());
+        assert!(
+            certs.iter().all(|c| c.spec.issuer_ref.name == "corp-ca"
+                && c.spec.issuer_ref.kind == "ClusterIssuer")
+        );
+        let managed = cluster(&["security.tls.mode=managed"]);
+        let (issuers, certs) = cert_manager_objects(&managed);
+        assert!(issuers.is_empty() && certs.is_empty());
+    }
+}
+
+#[cfg(test)]
+mod render_tests {
+    use crate::build::render;
+    use crate::spec::{Inputs, resolve};
+    use serde_json::Value;
+
+    fn objects(mode: &str) -> Vec<Value> {
+        let c = resolve(&Inputs::with_sets(
+            "medium",
+            &[format!("security.tls.mode={mode}")],
+        ))
+        .unwrap();
+        render(&c)
+            .unwrap()
+            .objects()
+            .iter()
+            .map(|o| o.value.clone())
+            .collect()
+    }
+
+    fn find<'a>(objects: &'a [Value], kind: &str, name: &str) -> &'a Value {
+        objects
+            .iter()
+            .find(|o| o["kind"] == kind && o["metadata"]["name"] == name)
+            .unwrap()
+    }
+
+    #[test]
+    fn pods_switch_to_https_with_the_mounted_stores() {
+        for mode in ["cert-manager", "managed"] {
+            let objects = objects(mode);
+            let config = &find(&objects, "ConfigMap", "ozone-config")["data"];
+            assert_eq!(config["OZONE-SITE.XML_ozone.http.policy"], "HTTPS_ONLY");
+            assert_eq!(
+                config["SSL-SERVER.XML_ssl.server.keystore.location"],
+                "/etc/ozone/tls/keystore.p12"
+            );
+            assert!(
+                !config
+                    .as_object()
+                    .unwrap()
+                    .keys()
+                    .any(|k| k.contains("password")),
+                "a password in the ConfigMap"
+            );
+            let om = &find(&objects, "StatefulSet", "ozone-om")["spec"]["template"]["spec"];
+            let container = &om["containers"][0];
+            let http = container["ports"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|p| p["name"] == "http")
+                .unwrap();
+            assert_eq!(http["containerPort"], 9875);
+            assert_eq!(container["livenessProbe"]["httpGet"]["scheme"], "HTTPS");
+            assert!(
+                container["env"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(
+                        |e| e["name"] == "SSL-SERVER.XML_ssl.server.keystore.password"
+                            && e["valueFrom"]["secretKeyRef"]["name"] == "ozone-tls-passwords"
+                    )
+            );
+            assert!(
+                om["volumes"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|v| v["secret"]["secretName"] == "ozone-om-tls")
+            );
+            let monitor = &find(&objects, "ServiceMonitor", "ozone-s3g")["spec"]["endpoints"][0];
+            assert_eq!(monitor["scheme"], "https");
+            assert_eq!(
+                monitor["tlsConfig"]["ca"]["secret"]["name"],
+                "ozone-s3g-tls"
+            );
+            let svc = find(&objects, "Service", "ozone-s3g")["spec"]["ports"]
+                .as_array()
+                .unwrap()
+                .clone();
+            assert!(
+                svc.iter()
+                    .any(|p| p["port"] == 9879 && p["appProtocol"] == "https")
+            );
+            let text = serde_json::to_string(&objects).unwrap();
+            assert!(!text.contains("PRIVATE KEY") && !text.contains("BEGIN CERTIFICATE"));
+            assert!(
+                !objects.iter().any(|o| o["kind"] == "Secret"),
+                "{mode} renders a Secret"
+            );
+        }
+        assert!(
+            objects("managed")
+                .iter()
+                .all(|o| o["kind"] != "Certificate")
+        );
+        assert_eq!(
+            objects("cert-manager")
+                .iter()
+                .filter(|o| o["kind"] == "Certificate")
+                .count(),
+            6
+        );
+    }
+}
