@@ -51,6 +51,26 @@ fn every_profile_renders_lint_clean() {
 }
 
 #[test]
+fn tls_variants_render_lint_clean() {
+    for profile in Profile::ALL {
+        for mode in ["cert-manager", "managed"] {
+            let inputs = Inputs {
+                profile: Some(profile.name().to_owned()),
+                spec_file: None,
+                sets: vec![format!("security.tls.mode={mode}")],
+            };
+            let report = lint_profile(&inputs);
+            assert!(
+                report.findings.is_empty(),
+                "profile {} with TLS {mode}:\n{}",
+                profile.name(),
+                report.to_text(false)
+            );
+        }
+    }
+}
+
+#[test]
 fn the_json_list_output_lints_clean_too() {
     let cluster = resolve(&Inputs::profile("medium")).unwrap();
     let json = build::render(&cluster).unwrap().to_json().unwrap();

@@ -423,7 +423,7 @@ impl Index {
             let mut site = self.site.get(&w.namespace).map_or(&empty, |s| &s.1).clone();
             site.extend(w.env_site.clone());
             for port in component.service().ports {
-                let want = ozone::configured_port(&site, port);
+                let want = ozone::listening_port(&site, port);
                 if let Some((_, number)) = w.ports.iter().find(|(n, _)| n == port.name)
                     && *number != i64::from(want)
                 {

@@ -156,6 +156,23 @@ pub fn configured_port(site: &BTreeMap<String, String>, port: &ozone_storage::Po
         .unwrap_or(port.number)
 }
 
+/// The port a service actually listens on for a catalog port: with
+/// `ozone.http.policy=HTTPS_ONLY` an HTTP port is replaced by its HTTPS twin (catalog
+/// `Port::https`), whose number comes from its own bind-address key.
+pub fn listening_port(site: &BTreeMap<String, String>, port: &ozone_storage::Port) -> u16 {
+    let https_only = ["ozone.http.policy", "hdds.http.policy"]
+        .iter()
+        .any(|k| site.get(*k).is_some_and(|v| v.trim() == "HTTPS_ONLY"));
+    match port.https {
+        Some(https) if https_only => site
+            .get(https.key)
+            .and_then(|v| v.rsplit_once(':'))
+            .and_then(|(_, p)| p.trim().parse().ok())
+            .unwrap_or(https.number),
+        _ => configured_port(site, port),
+    }
+}
+
 /// The replication factor new keys get: `ozone.server.default.replication`, else
 /// `ozone.replication` (`ONE`/`THREE` or a number), else Ozone's default of three.
 pub fn replication_factor(site: &BTreeMap<String, String>) -> u32 {
@@ -199,5 +216,11 @@ mod tests {
         let http = Component::Om.service().known_port("http");
         assert_eq!(configured_port(&site, http), 19874);
         assert_eq!(configured_port(&BTreeMap::new(), http), 9874);
+        let tls: BTreeMap<String, String> =
+            [("ozone.http.policy".to_owned(), "HTTPS_ONLY".to_owned())].into();
+        assert_eq!(listening_port(&tls, http), 9875);
+        assert_eq!(listening_port(&BTreeMap::new(), http), 9874);
+        let rpc = Component::Om.service().known_port("rpc");
+        assert_eq!(listening_port(&tls, rpc), 9862);
     }
 }
