@@ -29,6 +29,68 @@ pub enum Command {
     Render(RenderArgs),
     /// Print the plugin version and the Ozone version it renders by default.
     Version(VersionArgs),
+    /// Lint Kubernetes manifests: schema, API versions, policy and Ozone checks (for CI).
+    #[command(after_help = LINT_EXAMPLES)]
+    Lint(LintArgs),
+}
+
+const LINT_EXAMPLES: &str = "Examples:
+  # Our own output, before applying it
+  kubectl ozone render --profile medium | kubectl ozone lint -
+
+  # A repository in CI, with the Prometheus Operator CRDs, as SARIF
+  kubectl ozone lint deploy/ --crd crds/ --kube-version 1.30 -o sarif > lint.sarif
+
+Suppress a check on one object with the annotations
+  lint.kubectl-ozone.io/ignore: \"host-path,no-read-only-root-fs\"
+  lint.kubectl-ozone.io/reason: \"node agent reads /var/log\"";
+
+/// `lint` arguments.
+#[derive(Debug, Args)]
+pub struct LintArgs {
+    /// Files or directories (searched recursively for *.yaml, *.yml, *.json); "-" reads stdin.
+    #[arg(value_name = "PATH", required_unless_present = "list_checks")]
+    pub paths: Vec<PathBuf>,
+    /// Kubernetes version the manifests target (1.X): removed and deprecated apiVersions.
+    #[arg(long, value_name = "1.X")]
+    pub kube_version: Option<String>,
+    /// CRD file or directory to validate custom resources against; repeatable.
+    #[arg(long = "crd", value_name = "PATH")]
+    pub crds: Vec<PathBuf>,
+    /// Custom resources without a schema are errors, not warnings.
+    #[arg(long)]
+    pub strict: bool,
+    /// Turn on checks (comma-separated ids); repeatable.
+    #[arg(long, value_name = "ID,…", value_delimiter = ',')]
+    pub enable: Vec<String>,
+    /// Turn off checks (comma-separated ids); repeatable.
+    #[arg(long, value_name = "ID,…", value_delimiter = ',')]
+    pub disable: Vec<String>,
+    /// Config file (checks.enable/disable, kubeVersion, strict, failOn); flags win.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Exit 1 when a finding is at or above this severity: error, warning, info or none.
+    #[arg(long, value_name = "SEVERITY")]
+    pub fail_on: Option<String>,
+    /// Report format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = LintFormat::Text)]
+    pub format: LintFormat,
+    /// List the checks and exit.
+    #[arg(long)]
+    pub list_checks: bool,
+}
+
+/// Output format of `lint`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LintFormat {
+    /// Findings grouped by file, coloured on a terminal.
+    Text,
+    /// JSON findings and summary.
+    Json,
+    /// JUnit XML.
+    Junit,
+    /// SARIF 2.1.0 (GitHub code scanning).
+    Sarif,
 }
 
 const RENDER_EXAMPLES: &str = "Examples:

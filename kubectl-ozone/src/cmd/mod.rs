@@ -2,6 +2,7 @@
 //! to stderr.
 
 pub mod init;
+pub mod lint;
 pub mod render;
 pub mod version;
 
@@ -14,5 +15,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Init(args) => init::run(&args),
         Command::Render(args) => render::run(&args),
         Command::Version(args) => version::run(&args),
+        Command::Lint(args) => lint::run(&args),
     }
 }

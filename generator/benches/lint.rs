@@ -1,0 +1,212 @@
+//! Lint speed and memory: `cargo bench -p ozone-generator --bench lint`.
+//!
+//! Streams a generated corpus of 10,000 mixed workload documents (Deployments, StatefulSets,
+//! Services, ConfigMaps, PodDisruptionBudgets, Jobs; some with findings) through one linter
+//! on one thread, one document at a time, so the corpus is never held. Reports documents per
+//! second for schema + policy + cross-object checks, and the process's peak resident memory
+//! (`VmHWM` from `/proc/self/status`).
+
+use ozone_generator::lint::{Linter, Options, crd};
+use std::time::Instant;
+
+const DOCUMENTS: usize = 10_000;
+
+fn document(i: usize) -> String {
+    let ns = format!("team-{}", (i / 6) % 20);
+    let app = format!("app-{}", i / 6);
+    let image = if i.is_multiple_of(97) {
+        "nginx:latest".to_owned()
+    } else {
+        format!("registry.example.com/{app}:1.{}", i % 10)
+    };
+    match i % 6 {
+        0 | 1 => {
+            let kind = if i.is_multiple_of(6) {
+                "Deployment"
+            } else {
+                "StatefulSet"
+            };
+            let service_name = if kind == "StatefulSet" {
+                format!("  serviceName: {app}\n")
+            } else {
+                String::new()
+            };
+            format!(
+                "apiVersion: apps/v1
+kind: {kind}
+metadata:
+  name: {app}-{i}
+  namespace: {ns}
+  labels: {{app: {app}}}
+spec:
+  replicas: 3
+{service_name}  selector:
+    matchLabels: {{app: {app}}}
+  template:
+    metadata:
+      labels: {{app: {app}, tier: backend}}
+    spec:
+      serviceAccountName: {app}
+      automountServiceAccountToken: false
+      securityContext:
+        runAsNonRoot: true
+        runAsUser: 1000
+        seccompProfile: {{type: RuntimeDefault}}
+      affinity:
+        podAntiAffinity:
+          preferredDuringSchedulingIgnoredDuringExecution:
+          - weight: 100
+            podAffinityTerm:
+              topologyKey: kubernetes.io/hostname
+              labelSelector: {{matchLabels: {{app: {app}}}}}
+      containers:
+      - name: main
+        image: {image}
+        args: [serve, --port=8080]
+        env:
+        - name: MODE
+          value: production
+        - name: POD_NAME
+          valueFrom: {{fieldRef: {{fieldPath: metadata.name}}}}
+        ports:
+        - {{name: http, containerPort: 8080}}
+        - {{name: metrics, containerPort: 9090}}
+        resources:
+          requests: {{cpu: 250m, memory: 256Mi}}
+          limits: {{memory: 256Mi}}
+        livenessProbe:
+          httpGet: {{path: /healthz, port: http}}
+          periodSeconds: 10
+        readinessProbe:
+          tcpSocket: {{port: http}}
+        securityContext:
+          allowPrivilegeEscalation: false
+          readOnlyRootFilesystem: true
+          capabilities: {{drop: [ALL]}}
+        volumeMounts:
+        - {{name: tmp, mountPath: /tmp}}
+      volumes:
+      - name: tmp
+        emptyDir: {{}}
+"
+            )
+        }
+        2 => format!(
+            "apiVersion: v1
+kind: Service
+metadata:
+  name: {app}
+  namespace: {ns}
+  labels: {{app: {app}}}
+spec:
+  selector: {{app: {app}}}
+  ports:
+  - {{name: http, port: 80, targetPort: http}}
+  - {{name: metrics, port: 9090, targetPort: metrics}}
+"
+        ),
+        3 => format!(
+            "apiVersion: v1
+kind: ConfigMap
+metadata:
+  name: {app}-config
+  namespace: {ns}
+data:
+  settings.properties: |
+    threads=8
+    cache=256m
+  LOG_LEVEL: info
+"
+        ),
+        4 => format!(
+            "apiVersion: policy/v1
+kind: PodDisruptionBudget
+metadata:
+  name: {app}
+  namespace: {ns}
+spec:
+  maxUnavailable: 1
+  selector:
+    matchLabels: {{app: {app}}}
+"
+        ),
+        _ => format!(
+            "apiVersion: batch/v1
+kind: Job
+metadata:
+  name: {app}-migrate-{i}
+  namespace: {ns}
+spec:
+  backoffLimit: 2
+  ttlSecondsAfterFinished: 600
+  template:
+    spec:
+      restartPolicy: Never
+      serviceAccountName: {app}
+      securityContext: {{runAsNonRoot: true, seccompProfile: {{type: RuntimeDefault}}}}
+      containers:
+      - name: migrate
+        image: {image}
+        command: [migrate, up]
+        resources: {{requests: {{cpu: 100m, memory: 64Mi}}, limits: {{memory: 64Mi}}}}
+        securityContext:
+          allowPrivilegeEscalation: false
+          readOnlyRootFilesystem: true
+          capabilities: {{drop: [ALL]}}
+"
+        ),
+    }
+}
+
+fn peak_rss_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    line.split_whitespace().nth(1)?.parse().ok()
+}
+
+fn main() {
+    // Generating text is not linting: time only the linter, one document at a time.
+    let mut linter = Linter::new(Options::default(), crd::Registry::new());
+    let mut bytes = 0usize;
+    let mut linting = std::time::Duration::ZERO;
+    for i in 0..DOCUMENTS {
+        let doc = document(i);
+        bytes += doc.len();
+        let start = Instant::now();
+        linter.lint("corpus.yaml", doc.as_bytes()).expect("text");
+        linting += start.elapsed();
+    }
+    let start = Instant::now();
+    let report = linter.finish();
+    let cross = start.elapsed();
+    linting += cross;
+    let secs = linting.as_secs_f64();
+    println!(
+        "linted {DOCUMENTS} documents ({:.1} MiB) in {:.3} s: {:.0} documents/s on one thread",
+        bytes as f64 / 1_048_576.0,
+        secs,
+        DOCUMENTS as f64 / secs
+    );
+    println!("of which cross-object checks: {:.3} s", cross.as_secs_f64());
+    println!("report: {}", report.summary());
+    // The YAML parse alone, for scale: the part no check can speed up.
+    let mut parsing = std::time::Duration::ZERO;
+    for i in 0..DOCUMENTS {
+        let doc = document(i);
+        let start = Instant::now();
+        std::hint::black_box(ozone_generator::yaml::parse_document(&doc).expect("parses"));
+        parsing += start.elapsed();
+    }
+    println!(
+        "YAML parse alone: {:.3} s ({:.0} documents/s)",
+        parsing.as_secs_f64(),
+        DOCUMENTS as f64 / parsing.as_secs_f64()
+    );
+    match peak_rss_kib() {
+        Some(kib) => println!(
+            "peak resident memory (VmHWM): {:.1} MiB",
+            kib as f64 / 1024.0
+        ),
+        None => println!("peak resident memory: /proc/self/status not available"),
+    }
+}

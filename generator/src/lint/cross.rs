@@ -1,0 +1,553 @@
+//! Checks that relate objects to each other. The linter streams, so each object leaves only a
+//! compact summary here (labels, selectors, port names and numbers, Ozone settings); the checks
+//! run once every source is read.
+
+use super::Location;
+use super::object::{Draft, Obj, Selector, containers, string_map};
+use super::ozone;
+use ozone_storage::Component;
+use serde_json::Value;
+use std::collections::{BTreeMap, BTreeSet};
+
+#[derive(Debug)]
+struct Workload {
+    at: Location,
+    namespace: String,
+    kind: String,
+    name: String,
+    labels: BTreeMap<String, String>,
+    replicas: Option<i64>,
+    /// Container ports: name (may be empty) and number.
+    ports: Vec<(String, i64)>,
+    service_name: Option<String>,
+    component: Option<Component>,
+    /// `ozone-site.xml` keys set directly in the environment of its containers.
+    env_site: BTreeMap<String, String>,
+}
+
+#[derive(Debug)]
+struct ServiceSummary {
+    at: Location,
+    namespace: String,
+    name: String,
+    selector: Selector,
+    labels: BTreeMap<String, String>,
+    /// Port name, port, target port (name or number as text).
+    ports: Vec<(String, i64, String)>,
+}
+
+#[derive(Debug)]
+struct Selecting {
+    at: Location,
+    namespace: String,
+    selector: Selector,
+}
+
+#[derive(Debug)]
+struct Monitor {
+    at: Location,
+    selector: Selector,
+    /// `None`: any namespace.
+    namespaces: Option<Vec<String>>,
+    /// Endpoint port names, with their index.
+    ports: Vec<(usize, String)>,
+}
+
+/// What cross-object checks need to know about the objects seen so far.
+#[derive(Debug, Default)]
+pub struct Index {
+    workloads: Vec<Workload>,
+    services: Vec<ServiceSummary>,
+    pdbs: Vec<Selecting>,
+    policies: Vec<Selecting>,
+    monitors: Vec<Monitor>,
+    /// Ozone settings per namespace, from ConfigMaps.
+    site: BTreeMap<String, (Location, BTreeMap<String, String>)>,
+    /// After [`Index::check`] sorts workloads by namespace: each namespace's range.
+    by_namespace: BTreeMap<String, std::ops::Range<usize>>,
+}
+
+fn group(items: &[Selecting]) -> BTreeMap<&str, Vec<&Selecting>> {
+    let mut map: BTreeMap<&str, Vec<&Selecting>> = BTreeMap::new();
+    for item in items {
+        map.entry(item.namespace.as_str()).or_default().push(item);
+    }
+    map
+}
+
+fn s(v: Option<&Value>) -> String {
+    v.and_then(Value::as_str).unwrap_or("").to_owned()
+}
+
+impl Index {
+    /// Records what the cross-object checks need from an object.
+    pub fn add(&mut self, obj: &Obj<'_>, at: Location) {
+        let namespace = obj.namespace.to_owned();
+        match obj.kind {
+            "Service" => {
+                let ports = obj
+                    .value
+                    .pointer("/spec/ports")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .map(|p| {
+                        let port = p.get("port").and_then(Value::as_i64).unwrap_or(0);
+                        let target = match p.get("targetPort") {
+                            Some(Value::String(t)) => t.clone(),
+                            Some(Value::Number(n)) => n.to_string(),
+                            _ => port.to_string(),
+                        };
+                        (s(p.get("name")), port, target)
+                    })
+                    .collect();
+                self.services.push(ServiceSummary {
+                    at,
+                    namespace,
+                    name: obj.name.to_owned(),
+                    selector: Selector::map(obj.value.pointer("/spec/selector")),
+                    labels: obj.labels(),
+                    ports,
+                });
+            }
+            "PodDisruptionBudget" => self.pdbs.push(Selecting {
+                at,
+                namespace,
+                selector: Selector::label_selector(obj.value.pointer("/spec/selector")),
+            }),
+            "NetworkPolicy" => self.policies.push(Selecting {
+                at,
+                namespace,
+                selector: Selector::label_selector(obj.value.pointer("/spec/podSelector")),
+            }),
+            "ServiceMonitor" => {
+                let ns_sel = obj.value.pointer("/spec/namespaceSelector");
+                let namespaces =
+                    if ns_sel.and_then(|n| n.get("any")).and_then(Value::as_bool) == Some(true) {
+                        None
+                    } else {
+                        let names: Vec<String> = ns_sel
+                            .and_then(|n| n.get("matchNames"))
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(Value::as_str)
+                            .map(str::to_owned)
+                            .collect();
+                        Some(if names.is_empty() {
+                            vec![namespace.clone()]
+                        } else {
+                            names
+                        })
+                    };
+                let ports = obj
+                    .value
+                    .pointer("/spec/endpoints")
+                    .and_then(Value::as_array)
+                    .into_iter()
+                    .flatten()
+                    .enumerate()
+                    .filter_map(|(i, e)| {
+                        e.get("port")
+                            .and_then(Value::as_str)
+                            .map(|p| (i, p.to_owned()))
+                    })
+                    .collect();
+                self.monitors.push(Monitor {
+                    at,
+                    selector: Selector::label_selector(obj.value.pointer("/spec/selector")),
+                    namespaces,
+                    ports,
+                });
+            }
+            "ConfigMap" => {
+                let site = ozone::ozone_site(&string_map(obj.value.get("data")));
+                if !site.is_empty() {
+                    let entry = self
+                        .site
+                        .entry(namespace)
+                        .or_insert_with(|| (at, BTreeMap::new()));
+                    entry.1.extend(site);
+                }
+            }
+            _ => {
+                let Some((spec, _)) = obj.pod_spec() else {
+                    return;
+                };
+                let mut ports = Vec::new();
+                let mut env = BTreeMap::new();
+                for (field, _, c) in containers(spec) {
+                    if field != "containers" {
+                        continue;
+                    }
+                    for p in c
+                        .get("ports")
+                        .and_then(Value::as_array)
+                        .into_iter()
+                        .flatten()
+                    {
+                        ports.push((
+                            s(p.get("name")),
+                            p.get("containerPort").and_then(Value::as_i64).unwrap_or(0),
+                        ));
+                    }
+                    for e in c.get("env").and_then(Value::as_array).into_iter().flatten() {
+                        if let Some(v) = e.get("value").and_then(Value::as_str) {
+                            env.insert(s(e.get("name")), v.to_owned());
+                        }
+                    }
+                }
+                self.workloads.push(Workload {
+                    at,
+                    namespace,
+                    kind: obj.kind.to_owned(),
+                    name: obj.name.to_owned(),
+                    labels: obj.pod_labels(),
+                    replicas: obj.replicas(),
+                    ports,
+                    service_name: obj
+                        .value
+                        .pointer("/spec/serviceName")
+                        .and_then(Value::as_str)
+                        .map(str::to_owned),
+                    component: obj.ozone_component(),
+                    env_site: ozone::ozone_site(&env),
+                });
+            }
+        }
+    }
+
+    fn selected<'a>(
+        &'a self,
+        namespace: &'a str,
+        selector: &'a Selector,
+    ) -> impl Iterator<Item = &'a Workload> + 'a {
+        let range = self.by_namespace.get(namespace).cloned().unwrap_or(0..0);
+        self.workloads[range]
+            .iter()
+            .filter(move |w| selector.matches(&w.labels))
+    }
+
+    /// Runs the cross-object checks. Workloads are grouped by namespace first so that
+    /// selector matching is not quadratic in the whole input.
+    pub fn check(&mut self, out: &mut Vec<(Location, Draft)>) {
+        self.workloads.sort_by(|a, b| a.namespace.cmp(&b.namespace));
+        self.by_namespace.clear();
+        let mut start = 0;
+        for i in 1..=self.workloads.len() {
+            if i == self.workloads.len()
+                || self.workloads[i].namespace != self.workloads[start].namespace
+            {
+                self.by_namespace
+                    .insert(self.workloads[start].namespace.clone(), start..i);
+                start = i;
+            }
+        }
+        let pdbs_by_ns = group(&self.pdbs);
+        let policies_by_ns = group(&self.policies);
+        self.run(&pdbs_by_ns, &policies_by_ns, out);
+    }
+
+    fn run(
+        &self,
+        pdbs_by_ns: &BTreeMap<&str, Vec<&Selecting>>,
+        policies_by_ns: &BTreeMap<&str, Vec<&Selecting>>,
+        out: &mut Vec<(Location, Draft)>,
+    ) {
+        let mut emit = |at: &Location, check: &'static str, message: String| {
+            out.push((at.clone(), Draft::new(check, "", message)));
+        };
+        for svc in &self.services {
+            if svc.selector.absent {
+                continue;
+            }
+            let pods: Vec<&Workload> = self.selected(&svc.namespace, &svc.selector).collect();
+            if pods.is_empty() {
+                emit(
+                    &svc.at,
+                    "dangling-service",
+                    format!("Service {} selects no pod in the input", svc.name),
+                );
+                continue;
+            }
+            for (name, port, target) in &svc.ports {
+                let found = pods.iter().all(|w| {
+                    w.ports.iter().any(|(n, number)| {
+                        if target.parse::<i64>().is_ok() {
+                            number.to_string() == *target
+                        } else {
+                            n == target
+                        }
+                    })
+                });
+                if !found {
+                    let label = if name.is_empty() {
+                        port.to_string()
+                    } else {
+                        name.clone()
+                    };
+                    emit(
+                        &svc.at,
+                        "service-target-port",
+                        format!(
+                            "port {label} targets {target}, which is not a container port of every selected workload"
+                        ),
+                    );
+                }
+            }
+        }
+        for pdb in &self.pdbs {
+            if self
+                .selected(&pdb.namespace, &pdb.selector)
+                .next()
+                .is_none()
+            {
+                emit(
+                    &pdb.at,
+                    "dangling-poddisruptionbudget",
+                    "the PodDisruptionBudget selects no pod in the input".into(),
+                );
+            }
+        }
+        let none = Vec::new();
+        for w in &self.workloads {
+            let pdbs = pdbs_by_ns.get(w.namespace.as_str()).unwrap_or(&none);
+            if matches!(w.kind.as_str(), "StatefulSet" | "Deployment")
+                && w.replicas.is_some_and(|r| r > 1)
+                && !pdbs
+                    .iter()
+                    .any(|p| !p.selector.absent && p.selector.matches(&w.labels))
+            {
+                emit(
+                    &w.at,
+                    "no-pod-disruption-budget",
+                    format!(
+                        "{} replicas and no PodDisruptionBudget selects them",
+                        w.replicas.unwrap_or(0)
+                    ),
+                );
+            }
+            if let Some(policies) = policies_by_ns.get(w.namespace.as_str())
+                && !policies.iter().any(|p| p.selector.matches(&w.labels))
+            {
+                emit(
+                    &w.at,
+                    "non-isolated-pod",
+                    format!(
+                        "namespace {:?} has NetworkPolicies but none selects the pods of {}",
+                        w.namespace, w.name
+                    ),
+                );
+            }
+        }
+        for m in &self.monitors {
+            let services: Vec<&ServiceSummary> = self
+                .services
+                .iter()
+                .filter(|s| {
+                    m.namespaces
+                        .as_ref()
+                        .is_none_or(|ns| ns.contains(&s.namespace))
+                        && m.selector.matches(&s.labels)
+                })
+                .collect();
+            if services.is_empty() || m.selector.absent {
+                emit(
+                    &m.at,
+                    "dangling-servicemonitor",
+                    "the ServiceMonitor selects no Service in the input".into(),
+                );
+                continue;
+            }
+            for (i, port) in &m.ports {
+                if !services
+                    .iter()
+                    .any(|s| s.ports.iter().any(|(n, _, _)| n == port))
+                {
+                    emit(
+                        &m.at,
+                        "servicemonitor-missing-port",
+                        format!(
+                            "endpoints[{i}] scrapes port {port:?}, which no selected Service has"
+                        ),
+                    );
+                    continue;
+                }
+                self.s3g_metrics(m, *i, port, &services, &mut emit);
+            }
+        }
+        self.ozone(&mut emit);
+    }
+
+    fn s3g_metrics(
+        &self,
+        m: &Monitor,
+        i: usize,
+        port: &str,
+        services: &[&ServiceSummary],
+        emit: &mut impl FnMut(&Location, &'static str, String),
+    ) {
+        let Some(metrics) = Component::S3g.service().metrics() else {
+            return;
+        };
+        for svc in services {
+            let s3g = self
+                .selected(&svc.namespace, &svc.selector)
+                .any(|w| w.component == Some(Component::S3g));
+            let Some((_, number, target)) = svc.ports.iter().find(|(n, _, _)| n == port) else {
+                continue;
+            };
+            if s3g
+                && target != metrics.name
+                && *target != metrics.number.to_string()
+                && *number != i64::from(metrics.number)
+            {
+                emit(
+                    &m.at,
+                    "ozone-s3g-metrics-port",
+                    format!(
+                        "endpoints[{i}] scrapes the S3 Gateway on port {port} ({target}); /prom is on its {} port {}",
+                        metrics.name, metrics.number
+                    ),
+                );
+            }
+        }
+    }
+
+    fn ozone(&self, emit: &mut impl FnMut(&Location, &'static str, String)) {
+        let empty = BTreeMap::new();
+        for w in &self.workloads {
+            let Some(component) = w.component else {
+                continue;
+            };
+            let mut site = self.site.get(&w.namespace).map_or(&empty, |s| &s.1).clone();
+            site.extend(w.env_site.clone());
+            for port in component.service().ports {
+                let want = ozone::listening_port(&site, port);
+                if let Some((_, number)) = w.ports.iter().find(|(n, _)| n == port.name)
+                    && *number != i64::from(want)
+                {
+                    emit(
+                        &w.at,
+                        "ozone-config-ports",
+                        format!(
+                            "container port {} is {number}, but {} makes {} listen on {want}",
+                            port.name,
+                            port.key.name,
+                            component.title()
+                        ),
+                    );
+                }
+            }
+        }
+        let namespaces: BTreeSet<&str> = self
+            .workloads
+            .iter()
+            .map(|w| w.namespace.as_str())
+            .collect();
+        for ns in namespaces {
+            let site = self.site.get(ns);
+            let datanodes: Vec<&Workload> = self
+                .workloads
+                .iter()
+                .filter(|w| w.namespace == ns && w.component == Some(Component::Datanode))
+                .collect();
+            if let Some(first) = datanodes.first() {
+                let factor = ozone::replication_factor(site.map_or(&empty, |s| &s.1));
+                let count: i64 = datanodes.iter().map(|w| w.replicas.unwrap_or(1)).sum();
+                if count < i64::from(factor) {
+                    emit(
+                        &first.at,
+                        "ozone-datanode-count",
+                        format!(
+                            "{count} datanode(s) but replication factor {factor}: writes cannot be fully replicated"
+                        ),
+                    );
+                }
+            }
+            if let Some((at, site)) = site {
+                for (component, prefix) in
+                    [(Component::Om, "ozone.om"), (Component::Scm, "ozone.scm")]
+                {
+                    self.ha_addresses(ns, at, site, component, prefix, emit);
+                }
+            }
+        }
+    }
+
+    fn ha_addresses(
+        &self,
+        ns: &str,
+        at: &Location,
+        site: &BTreeMap<String, String>,
+        component: Component,
+        prefix: &str,
+        emit: &mut impl FnMut(&Location, &'static str, String),
+    ) {
+        let Some(ids) = site.get(&format!("{prefix}.service.ids")) else {
+            return;
+        };
+        let Some(sts) = self.workloads.iter().find(|w| {
+            w.namespace == ns && w.component == Some(component) && w.kind == "StatefulSet"
+        }) else {
+            return;
+        };
+        let replicas = sts.replicas.unwrap_or(1);
+        let headless = sts.service_name.clone().unwrap_or_default();
+        let pods: Vec<String> = (0..replicas).map(|i| format!("{}-{i}", sts.name)).collect();
+        for id in ids.split(',').map(str::trim).filter(|s| !s.is_empty()) {
+            let nodes_key = format!("{prefix}.nodes.{id}");
+            let nodes: Vec<&str> = site
+                .get(&nodes_key)
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .collect()
+                })
+                .unwrap_or_default();
+            if nodes.len() as i64 != replicas {
+                emit(
+                    at,
+                    "ozone-ha-addresses",
+                    format!(
+                        "{nodes_key} lists {} node(s) but StatefulSet {} runs {replicas}",
+                        nodes.len(),
+                        sts.name
+                    ),
+                );
+            }
+            for node in nodes {
+                let key = format!("{prefix}.address.{id}.{node}");
+                let Some(address) = site.get(&key) else {
+                    emit(at, "ozone-ha-addresses", format!("{key} is not set"));
+                    continue;
+                };
+                let host = address
+                    .rsplit_once(':')
+                    .map_or(address.as_str(), |(h, _)| h);
+                let mut parts = host.splitn(4, '.');
+                let (pod, svc, namespace, rest) = (
+                    parts.next().unwrap_or(""),
+                    parts.next().unwrap_or(""),
+                    parts.next(),
+                    parts.next(),
+                );
+                let ok = pods.iter().any(|p| p == pod)
+                    && svc == headless
+                    && namespace.is_none_or(|n| n == ns || ns.is_empty())
+                    && rest.is_none_or(|r| r == "svc" || r.starts_with("svc."));
+                if !ok {
+                    emit(
+                        at,
+                        "ozone-ha-addresses",
+                        format!(
+                            "{key} is {address}; expected <pod>.{headless}.{ns}.svc… for a pod of StatefulSet {} (namespace {ns:?}, headless Service {headless:?})",
+                            sts.name
+                        ),
+                    );
+                }
+            }
+        }
+    }
+}
