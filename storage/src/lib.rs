@@ -12,6 +12,7 @@
 //! Every figure cites where it comes from (`reference/ozone.md` in the shared design notes,
 //! which in turn cites the Apache Ozone sources). Nothing here touches the network or a cluster.
 
+pub mod admin;
 pub mod catalog;
 pub mod component;
 pub mod config;
