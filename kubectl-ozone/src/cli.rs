@@ -26,6 +26,17 @@ pub enum Command {
     Render(RenderArgs),
     /// Print the plugin version and the Ozone version it renders by default.
     Version(VersionArgs),
+    /// Show a running cluster: workloads, pods and PVCs, Ozone's Raft roles, safe mode,
+    /// datanode states and capacity.
+    Status(crate::cmd::status::StatusArgs),
+    /// Datanodes: list, decommission, recommission, maintenance, safe scale-down.
+    #[command(subcommand)]
+    Datanode(crate::cmd::datanode::DatanodeCommand),
+    /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
+    Completion(crate::cmd::complete::CompletionArgs),
+    /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).
+    #[command(name = "__complete", hide = true)]
+    Complete(crate::cmd::complete::CompleteArgs),
 }
 
 const RENDER_EXAMPLES: &str = "Examples:
