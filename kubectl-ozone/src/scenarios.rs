@@ -710,3 +710,84 @@ async fn a_down_scm_pod_is_skipped_for_reads() {
         ["ozone-scm-0", "ozone-scm-1"]
     );
 }
+
+/// The verb and resource RBAC checks for a recorded request.
+fn rbac_of(r: &crate::testing::Recorded) -> (String, String, String) {
+    let path = r.uri.split('?').next().unwrap_or_default();
+    let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
+    let (group, rest) = match parts.as_slice() {
+        ["api", "v1", "namespaces", _, rest @ ..] => ("", rest.to_vec()),
+        ["apis", g, _, "namespaces", _, rest @ ..] => (*g, rest.to_vec()),
+        _ => panic!("unexpected path {path}"),
+    };
+    let resource = match rest.as_slice() {
+        [res] | [res, _] => res.to_string(),
+        [res, _, sub] => format!("{res}/{sub}"),
+        _ => panic!("unexpected path {path}"),
+    };
+    let verb = match (&r.method, rest.len()) {
+        (&Method::GET, 1) => "list",
+        (&Method::GET, _) => "get",
+        (&Method::PATCH, _) => "patch",
+        (&Method::DELETE, _) => "delete",
+        (m, _) => panic!("unexpected method {m}"),
+    };
+    (group.to_owned(), resource, verb.to_owned())
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_request_is_covered_by_the_documented_permissions() {
+    use ozone_generator::permissions::COMMANDS;
+    let cases: [(&str, &[&str]); 5] = [
+        ("status", &["status"]),
+        ("datanode list", &["datanode", "list"]),
+        (
+            "datanode decommission | recommission | maintenance",
+            &[
+                "datanode",
+                "decommission",
+                "ozone-datanode-5",
+                "--yes",
+                "--wait",
+            ],
+        ),
+        (
+            "datanode decommission | recommission | maintenance",
+            &["datanode", "maintenance", "ozone-datanode-5", "--yes"],
+        ),
+        (
+            "datanode scale-down",
+            &[
+                "datanode",
+                "scale-down",
+                "--replicas",
+                "5",
+                "--delete-pvcs",
+                "--yes",
+            ],
+        ),
+    ];
+    for (command, args) in cases {
+        let c = FakeCluster::new("ozone", 1, 1, 6);
+        let r = run(&c, args, None).await;
+        assert_eq!(r.code(), 0, "{args:?}: {}", r.error());
+        let rules = COMMANDS
+            .iter()
+            .find(|p| p.command == command)
+            .unwrap_or_else(|| panic!("{command} is not in the permissions table"))
+            .rules;
+        let mut needed: Vec<(String, String, String)> =
+            c.api.requests().iter().map(rbac_of).collect();
+        if c.ozone.call_count() > 0 {
+            needed.push((String::new(), "pods/exec".into(), "create".into()));
+        }
+        for (group, resource, verb) in needed {
+            assert!(
+                rules.iter().any(|rule| rule.api_group == group
+                    && rule.resource == resource
+                    && rule.verbs.contains(&verb.as_str())),
+                "`{command}` sends {verb} {group}/{resource}, which the permissions table does not grant"
+            );
+        }
+    }
+}

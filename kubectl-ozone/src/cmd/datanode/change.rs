@@ -130,11 +130,13 @@ pub async fn decommission(
     run(
         session,
         io,
-        Action::Decommission,
-        &a.targets,
-        &a.cluster,
-        &a.change,
-        Some(&a.safety),
+        Request {
+            action: Action::Decommission,
+            given: &a.targets,
+            cluster: &a.cluster,
+            change: &a.change,
+            safety: Some(&a.safety),
+        },
     )
     .await
 }
@@ -148,11 +150,13 @@ pub async fn recommission(
     run(
         session,
         io,
-        Action::Recommission,
-        &a.targets,
-        &a.cluster,
-        &a.change,
-        None,
+        Request {
+            action: Action::Recommission,
+            given: &a.targets,
+            cluster: &a.cluster,
+            change: &a.change,
+            safety: None,
+        },
     )
     .await
 }
@@ -162,26 +166,37 @@ pub async fn maintenance(session: &Session, io: &mut Io, a: &MaintenanceArgs) ->
     run(
         session,
         io,
-        Action::Maintenance(a.end),
-        &a.targets,
-        &a.cluster,
-        &a.change,
-        Some(&a.safety),
+        Request {
+            action: Action::Maintenance(a.end),
+            given: &a.targets,
+            cluster: &a.cluster,
+            change: &a.change,
+            safety: Some(&a.safety),
+        },
     )
     .await
 }
 
-/// The plan's checks for a datanode leaving service.
+/// Datanodes about to leave service, among all of them.
+pub struct Leaving<'a> {
+    /// Every datanode.
+    pub datanodes: &'a [ozone_storage::admin::DatanodeInfo],
+    /// UUIDs of those leaving.
+    pub uuids: Vec<&'a str>,
+    /// The targets.
+    pub targets: &'a [Target],
+}
+
+/// The plan's checks for datanodes leaving service.
 pub async fn leaving_checks(
     session: &Session,
     view: &crate::cluster::view::ClusterView,
     ozone: &OzoneReader,
-    datanodes: &[ozone_storage::admin::DatanodeInfo],
-    leaving: &[&str],
-    targets: &[Target],
+    leaving: &Leaving<'_>,
     safety: &SafetyArgs,
     notes: &mut Vec<String>,
 ) -> Result<Vec<Check>> {
+    let targets = leaving.targets;
     let mut checks = vec![Check::run(
         "ownership",
         preflight::SKIP_OWNERSHIP,
@@ -209,21 +224,28 @@ pub async fn leaving_checks(
         "replication",
         preflight::SKIP_REPLICATION,
         safety.skip_replication_check,
-        || preflight::replication_headroom(datanodes, leaving, &policies),
+        || preflight::replication_headroom(leaving.datanodes, &leaving.uuids, &policies),
     ));
     Ok(checks)
 }
 
-#[allow(clippy::too_many_arguments)]
-async fn run(
-    session: &Session,
-    io: &mut Io,
+/// One invocation of the three commands.
+struct Request<'a> {
     action: Action,
-    given: &[String],
-    cluster: &ClusterArgs,
-    change: &ChangeArgs,
-    safety: Option<&SafetyArgs>,
-) -> Result<ExitCode> {
+    given: &'a [String],
+    cluster: &'a ClusterArgs,
+    change: &'a ChangeArgs,
+    safety: Option<&'a SafetyArgs>,
+}
+
+async fn run(session: &Session, io: &mut Io, req: Request<'_>) -> Result<ExitCode> {
+    let Request {
+        action,
+        given,
+        cluster,
+        change,
+        safety,
+    } = req;
     let view = discover::find(&session.kube, cluster.name.as_deref()).await?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let datanodes = datanode::parse_list(&ozone.query(&Query::datanode_list()).await?)?;
@@ -231,11 +253,12 @@ async fn run(
     let mut notes = Vec::new();
     let checks = match safety {
         Some(safety) => {
-            let leaving: Vec<&str> = targets.iter().map(|t| t.uuid.as_str()).collect();
-            leaving_checks(
-                session, &view, &ozone, &datanodes, &leaving, &targets, safety, &mut notes,
-            )
-            .await?
+            let leaving = Leaving {
+                datanodes: &datanodes,
+                uuids: targets.iter().map(|t| t.uuid.as_str()).collect(),
+                targets: &targets,
+            };
+            leaving_checks(session, &view, &ozone, &leaving, safety, &mut notes).await?
         }
         None => Vec::new(),
     };

@@ -7,7 +7,7 @@
 //! are waited for, not decommissioned again; a StatefulSet already at N is not scaled; PVCs
 //! already gone are not deleted.
 
-use super::change::{Action, leaving_checks};
+use super::change::{Action, Leaving, leaving_checks};
 use super::wait::{self, WaitOpts};
 use super::{SafetyArgs, print_plan, refuse_if_unsafe};
 use crate::cluster::Session;
@@ -147,18 +147,12 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
     let checks = if lay.leaving.is_empty() {
         Vec::new()
     } else {
-        let leaving: Vec<&str> = lay.leaving.iter().map(String::as_str).collect();
-        leaving_checks(
-            session,
-            &view,
-            &ozone,
-            &datanodes,
-            &leaving,
-            &lay.targets,
-            &a.safety,
-            &mut notes,
-        )
-        .await?
+        let leaving = Leaving {
+            datanodes: &datanodes,
+            uuids: lay.leaving.iter().map(String::as_str).collect(),
+            targets: &lay.targets,
+        };
+        leaving_checks(session, &view, &ozone, &leaving, &a.safety, &mut notes).await?
     };
     let mut steps = Vec::new();
     let decommission = Mutation::decommission(&lay.to_decommission);
