@@ -791,3 +791,17 @@ async fn every_request_is_covered_by_the_documented_permissions() {
         }
     }
 }
+
+#[tokio::test]
+async fn a_forbidden_list_names_the_verb_resource_and_namespace() {
+    let c = FakeCluster::new("ozone", 1, 1, 3);
+    c.api.state.lock().unwrap().forbid_pod_list = true;
+    let r = run(&c, &["status"], None).await;
+    assert_eq!(r.code(), 1);
+    assert!(
+        r.error()
+            .starts_with("forbidden: kubectl-ozone needs list on pods in namespace ozone"),
+        "{}",
+        r.error()
+    );
+}

@@ -43,6 +43,8 @@ pub struct ApiState {
     pub fail_writes: bool,
     /// Answer exec with 403.
     pub forbid_exec: bool,
+    /// Answer pod lists with 403.
+    pub forbid_pod_list: bool,
 }
 
 /// A fake API server.
@@ -163,6 +165,11 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
         );
     }
     match (method.clone(), parts.as_slice()) {
+        (Method::GET, ["api", "v1", "namespaces", _, "pods"]) if st.forbid_pod_list => status(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "pods is forbidden: User \"jane\" cannot list resource \"pods\" in the namespace \"ozone\"",
+        ),
         (Method::GET, ["api", "v1", "namespaces", _, "pods"]) => {
             ok(list(&st.pods, &selector, "PodList"))
         }

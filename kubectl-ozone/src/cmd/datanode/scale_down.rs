@@ -201,7 +201,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
     }
     io.err.write_all(plan.to_text().as_bytes())?;
     refuse_if_unsafe(&plan)?;
-    if !plan.changes_anything() && plan.steps.is_empty() {
+    if plan.steps.is_empty() {
         return Ok(ExitCode::SUCCESS);
     }
     let deleting: Vec<&str> = plan
