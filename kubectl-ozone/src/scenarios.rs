@@ -805,3 +805,27 @@ async fn a_forbidden_list_names_the_verb_resource_and_namespace() {
         r.error()
     );
 }
+
+#[tokio::test]
+async fn a_failing_ozone_command_shows_its_exit_code_and_the_end_of_stderr() {
+    let c = FakeCluster::new("ozone", 1, 1, 3);
+    c.ozone.state.lock().unwrap().broken = vec!["ozone admin safemode status".into()];
+    let r = run(&c, &["status"], None).await;
+    assert_eq!(r.code(), 1);
+    // The rest of the Ozone view is still there.
+    assert!(
+        r.out.contains("Datanodes: 3 (IN_SERVICE/HEALTHY 3)"),
+        "{}",
+        r.out
+    );
+    assert!(
+        r.err.contains("`ozone admin safemode status` failed in pod ozone-scm-0 with exit code 1: \tat org.apache.Frame16"),
+        "{}",
+        r.err
+    );
+    assert!(
+        r.err.contains("Error: SCM unreachable") && !r.err.contains("Frame15"),
+        "{}",
+        r.err
+    );
+}

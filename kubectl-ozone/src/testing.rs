@@ -291,6 +291,8 @@ pub struct OzoneState {
     pub forbidden: bool,
     /// Pods that are unreachable.
     pub down: Vec<String>,
+    /// Commands (argv joined by spaces) that exit 1 with a stack trace on stderr.
+    pub broken: Vec<String>,
 }
 
 /// A scripted Ozone behind the exec trait.
@@ -348,6 +350,19 @@ impl FakeOzone {
             return Err(ExecError::Transport {
                 pod: pod.into(),
                 message: "container not running".into(),
+            });
+        }
+        if st.broken.contains(&argv.join(" ")) {
+            let trace = (0..20)
+                .map(|i| format!("\tat org.apache.Frame{i}"))
+                .collect::<Vec<_>>();
+            return Ok(ExecOutput {
+                stdout: String::new(),
+                stderr: format!(
+                    "java.net.ConnectException: Connection refused\n{}\nError: SCM unreachable",
+                    trace.join("\n")
+                ),
+                exit_code: 1,
             });
         }
         let ok = |stdout: String| ExecOutput {
