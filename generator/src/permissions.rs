@@ -70,7 +70,7 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
-        command: "datanode decommission | recommission | maintenance",
+        command: "datanode decommission, recommission, maintenance",
         rules: &[
             core("pods", LIST),
             core("persistentvolumeclaims", LIST),
@@ -93,7 +93,7 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
-        command: "__complete (cluster and datanode names)",
+        command: "completion (kubectl_complete-ozone: cluster and datanode names)",
         rules: &[core("pods", LIST), apps("statefulsets", LIST)],
     },
 ];
@@ -143,6 +143,8 @@ mod tests {
     #[test]
     fn no_wildcards_and_exec_only_where_needed() {
         for c in COMMANDS {
+            // A '|' would split the README's Markdown table cell.
+            assert!(!c.command.contains('|'), "{}", c.command);
             for r in c.rules {
                 assert!(
                     !r.resource.contains('*') && !r.verbs.contains(&"*"),

@@ -742,7 +742,7 @@ async fn every_request_is_covered_by_the_documented_permissions() {
         ("status", &["status"]),
         ("datanode list", &["datanode", "list"]),
         (
-            "datanode decommission | recommission | maintenance",
+            "datanode decommission, recommission, maintenance",
             &[
                 "datanode",
                 "decommission",
@@ -752,7 +752,7 @@ async fn every_request_is_covered_by_the_documented_permissions() {
             ],
         ),
         (
-            "datanode decommission | recommission | maintenance",
+            "datanode decommission, recommission, maintenance",
             &["datanode", "maintenance", "ozone-datanode-5", "--yes"],
         ),
         (
