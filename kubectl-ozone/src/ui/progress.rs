@@ -55,7 +55,8 @@ impl Progress {
             bar.set_position(self.total - remaining);
             bar.set_message(message.to_owned());
         } else if self.plain && message != self.last_line {
-            // Only changes are printed, so a CI log is not a wall of identical lines.
+            // One line per poll (each carries the elapsed time); an identical line is not
+            // repeated.
             let _ = writeln!(io.err, "{message}");
             self.last_line = message.to_owned();
         }

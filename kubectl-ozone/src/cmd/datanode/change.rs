@@ -310,7 +310,8 @@ async fn run(session: &Session, io: &mut Io, req: Request<'_>) -> Result<ExitCod
         Action::Recommission => Tier::Low,
         _ => Tier::Risky,
     };
-    let confirmed = if hosts.is_empty() {
+    // Only waiting (everything already on its way) needs no confirmation.
+    let confirmed = if !plan.changes_anything() {
         None
     } else {
         Some(confirm(

@@ -212,7 +212,10 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
             _ => None,
         })
         .collect();
-    let (tier, question, phrase) = if deleting.is_empty() {
+    let (tier, question, phrase) = if !plan.changes_anything() {
+        // Only waiting is left (a resumed run): nothing to confirm.
+        (Tier::Low, String::new(), String::new())
+    } else if deleting.is_empty() {
         (
             Tier::Risky,
             format!("scale {sts} down to {}?", a.replicas),
