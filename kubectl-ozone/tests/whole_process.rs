@@ -204,8 +204,8 @@ users:
     path
 }
 
-#[test]
-fn status_with_500_datanodes_end_to_end() {
+/// Starts the fake API server; returns what it saw and a kubeconfig pointing at it.
+fn start() -> (Arc<Mutex<Seen>>, tempfile::TempDir, std::path::PathBuf) {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     let seen = Arc::new(Mutex::new(Seen::default()));
@@ -218,6 +218,34 @@ fn status_with_500_datanodes_end_to_end() {
     });
     let dir = tempfile::tempdir().unwrap();
     let config = kubeconfig(dir.path(), port);
+    (seen, dir, config)
+}
+
+#[test]
+fn completion_asks_the_cluster_for_names() {
+    let (_seen, _dir, config) = start();
+    let complete = |words: &[&str]| {
+        let out = Command::cargo_bin("kubectl-ozone")
+            .unwrap()
+            .env("KUBECONFIG", &config)
+            .arg("__complete")
+            .args(words)
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    assert_eq!(complete(&["status", "--name", ""]), "ozone\n:4\n");
+    let pods = complete(&["datanode", "decommission", "ozone-datanode-49"]);
+    let expected: Vec<String> = std::iter::once("ozone-datanode-49".to_owned())
+        .chain((490..500).map(|i| format!("ozone-datanode-{i}")))
+        .chain(std::iter::once(":4".to_owned()))
+        .collect();
+    assert_eq!(pods.lines().collect::<Vec<_>>(), expected);
+}
+
+#[test]
+fn status_with_500_datanodes_end_to_end() {
+    let (seen, _dir, config) = start();
 
     let start = Instant::now();
     let out = Command::cargo_bin("kubectl-ozone")
