@@ -279,6 +279,14 @@ mod tests {
         assert!(!flags.contains(&"--poll-interval".to_owned()));
     }
 
+    proptest::proptest! {
+        #[test]
+        fn never_panics_on_any_words(words in proptest::collection::vec("[-a-z=]{0,12}", 0..6)) {
+            let _ = want(&words);
+            let _ = flags_in(&words);
+        }
+    }
+
     #[test]
     fn connection_flags_are_picked_up() {
         let a = flags_in(&w(&[

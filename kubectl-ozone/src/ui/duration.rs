@@ -76,4 +76,17 @@ mod tests {
         assert_eq!(format(Duration::from_secs(5400)), "1h30m");
         assert_eq!(format(Duration::from_secs(0)), "0s");
     }
+
+    proptest::proptest! {
+        #[test]
+        fn never_panics(s in ".{0,24}") {
+            let _ = parse(&s);
+        }
+
+        #[test]
+        fn format_round_trips(secs in 0u64..10_000_000) {
+            let d = Duration::from_secs(secs);
+            proptest::prop_assert_eq!(parse(&format(d)).unwrap(), d);
+        }
+    }
 }
