@@ -165,6 +165,18 @@ users:
     }
 
     #[tokio::test]
+    async fn a_tls_client_can_be_built() {
+        // Building the rustls connector needs a crypto provider; a missing one panics.
+        let f = file();
+        let flags = KubeFlags {
+            kubeconfig: Some(f.path().into()),
+            ..KubeFlags::default()
+        };
+        let (_client, ns) = flags.client().await.unwrap();
+        assert_eq!(ns, "team-a");
+    }
+
+    #[tokio::test]
     async fn a_context_without_namespace_means_default_and_bad_context_is_bad_input() {
         let f = file();
         let flags = KubeFlags {
