@@ -40,48 +40,61 @@ const fn apps(resource: &'static str, verbs: &'static [&'static str]) -> Rule {
     }
 }
 
-const READ: &[&str] = &["get", "list"];
-/// Running the Ozone CLI in a pod.
-const EXEC: Rule = core("pods/exec", &["create"]);
+const LIST: &[&str] = &["list"];
+const GET: &[&str] = &["get"];
+/// Running the Ozone CLI in a pod. The exec WebSocket is a GET that Kubernetes before 1.35
+/// authorizes as `get` on `pods/exec`; 1.35 and later also require `create`.
+const EXEC: Rule = core("pods/exec", &["create", "get"]);
 
-/// Every day-2 command and what it needs.
+/// Every day-2 command and what it needs. Reads are label-selected lists (never one
+/// request per pod); the cluster's ConfigMap is read for the replication in use.
 pub const COMMANDS: &[CommandPermissions] = &[
     CommandPermissions {
         command: "status",
         rules: &[
-            core("pods", READ),
-            core("persistentvolumeclaims", READ),
-            apps("statefulsets", READ),
-            apps("deployments", READ),
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
             EXEC,
         ],
     },
     CommandPermissions {
         command: "datanode list",
         rules: &[
-            core("pods", READ),
-            core("persistentvolumeclaims", READ),
-            apps("statefulsets", READ),
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
             EXEC,
         ],
     },
     CommandPermissions {
         command: "datanode decommission, recommission, maintenance",
-        rules: &[core("pods", READ), apps("statefulsets", READ), EXEC],
-    },
-    CommandPermissions {
-        command: "datanode scale-down",
         rules: &[
-            core("pods", READ),
-            core("persistentvolumeclaims", &["get", "list", "delete"]),
-            apps("statefulsets", &["get", "list", "patch"]),
-            apps("statefulsets/scale", &["get", "patch", "update"]),
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
             EXEC,
         ],
     },
     CommandPermissions {
-        command: "completion (cluster and datanode names)",
-        rules: &[core("pods", READ), apps("statefulsets", READ)],
+        command: "datanode scale-down",
+        rules: &[
+            core("pods", LIST),
+            core("persistentvolumeclaims", &["list", "delete"]),
+            core("configmaps", GET),
+            apps("statefulsets", LIST),
+            apps("statefulsets/scale", &["patch"]),
+            apps("deployments", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
+        command: "completion (kubectl_complete-ozone: cluster and datanode names)",
+        rules: &[core("pods", LIST), apps("statefulsets", LIST)],
     },
 ];
 
@@ -130,6 +143,8 @@ mod tests {
     #[test]
     fn no_wildcards_and_exec_only_where_needed() {
         for c in COMMANDS {
+            // A '|' would split the README's Markdown table cell.
+            assert!(!c.command.contains('|'), "{}", c.command);
             for r in c.rules {
                 assert!(
                     !r.resource.contains('*') && !r.verbs.contains(&"*"),
@@ -139,7 +154,9 @@ mod tests {
             }
         }
         let all = union();
-        assert_eq!(all[&("", "pods/exec")], vec!["create"]);
-        assert_eq!(all[&("apps", "statefulsets")], vec!["get", "list", "patch"]);
+        assert_eq!(all[&("", "pods/exec")], vec!["create", "get"]);
+        // Scaling goes through the scale subresource; the StatefulSet itself is only read.
+        assert_eq!(all[&("apps", "statefulsets")], vec!["list"]);
+        assert_eq!(all[&("apps", "statefulsets/scale")], vec!["patch"]);
     }
 }

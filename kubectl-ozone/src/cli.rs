@@ -32,6 +32,17 @@ pub enum Command {
     /// Lint Kubernetes manifests: schema, API versions, policy and Ozone checks (for CI).
     #[command(after_help = LINT_EXAMPLES)]
     Lint(LintArgs),
+    /// Show a running cluster: workloads, pods and PVCs, Ozone's Raft roles, safe mode,
+    /// datanode states and capacity.
+    Status(crate::cmd::status::StatusArgs),
+    /// Datanodes: list, decommission, recommission, maintenance, safe scale-down.
+    #[command(subcommand)]
+    Datanode(crate::cmd::datanode::DatanodeCommand),
+    /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
+    Completion(crate::cmd::complete::CompletionArgs),
+    /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).
+    #[command(name = "__complete", hide = true)]
+    Complete(crate::cmd::complete::CompleteArgs),
 }
 
 const LINT_EXAMPLES: &str = "Examples:

@@ -5,6 +5,7 @@
 //! | 0 | success |
 //! | 1 | findings at or above `--fail-on`, or an operation failed |
 //! | 2 | usage error or unusable input (bad spec, flag, file) |
+//! | 3 | `--wait` reached `--timeout`; the operation goes on in the cluster |
 
 use std::fmt;
 
@@ -12,6 +13,21 @@ use std::fmt;
 pub const FAILURE: u8 = 1;
 /// Usage error or unusable input.
 pub const BAD_INPUT: u8 = 2;
+
+/// `--wait` gave up at `--timeout`.
+pub const TIMEOUT: u8 = 3;
+
+/// Marks an error as a wait that reached its timeout (exit code 3).
+#[derive(Debug)]
+pub struct WaitTimeout(pub String);
+
+impl fmt::Display for WaitTimeout {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for WaitTimeout {}
 
 /// Marks an error as the user's input being unusable (exit code 2).
 #[derive(Debug)]
@@ -25,8 +41,11 @@ impl fmt::Display for BadInput {
 
 impl std::error::Error for BadInput {}
 
-/// The exit code for an error: 2 when any cause is bad input, else 1.
+/// The exit code for an error: 3 for a wait timeout, 2 when any cause is bad input, else 1.
 pub fn code_for(err: &anyhow::Error) -> u8 {
+    if err.chain().any(|cause| cause.is::<WaitTimeout>()) {
+        return TIMEOUT;
+    }
     let bad = err.chain().any(|cause| {
         cause.is::<BadInput>()
             || cause.is::<ozone_generator::SpecError>()

@@ -2,9 +2,16 @@
 //! map it to an exit code (0 ok, 1 findings or failed operation, 2 usage or bad input).
 
 mod cli;
+mod cluster;
 mod cmd;
 mod exit;
 mod files;
+mod ops;
+#[cfg(test)]
+mod scenarios;
+#[cfg(test)]
+mod testing;
+mod ui;
 
 use std::io::Write;
 use std::process::ExitCode;

@@ -8,10 +8,12 @@
 //! - [`config`]: the configuration files Ozone reads and how the `apache/ozone` image turns
 //!   environment variables into them.
 //! - [`ha`]: the config keys that wire OM and SCM high availability.
+//! - [`admin`]: `ozone admin …` command lines and parsers for their `--json` output.
 //!
 //! Every figure cites where it comes from (`reference/ozone.md` in the shared design notes,
 //! which in turn cites the Apache Ozone sources). Nothing here touches the network or a cluster.
 
+pub mod admin;
 pub mod catalog;
 pub mod component;
 pub mod config;

@@ -1,12 +1,17 @@
 //! One module per command. Commands return data or write it to stdout; progress and notes go
 //! to stderr.
 
+pub mod common;
+pub mod complete;
+pub mod datanode;
 pub mod init;
 pub mod lint;
 pub mod render;
+pub mod status;
 pub mod version;
 
 use crate::cli::{Cli, Command};
+use crate::ui::Io;
 use std::process::ExitCode;
 
 /// Runs the parsed command.
@@ -16,5 +21,15 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render::run(&args),
         Command::Version(args) => version::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Status(args) => common::block_on(async {
+            let session = common::connect(&args.cluster).await?;
+            status::status(&session, &mut Io::real(), &args).await
+        })?,
+        Command::Datanode(cmd) => common::block_on(async {
+            let session = common::connect(datanode::cluster_args(&cmd)).await?;
+            datanode::run(&session, &mut Io::real(), &cmd).await
+        })?,
+        Command::Completion(_) => complete::print_helper(&mut Io::real()),
+        Command::Complete(args) => complete::run(&mut Io::real(), &args),
     }
 }

@@ -1,0 +1,63 @@
+//! The only code that changes a cluster: scaling a StatefulSet, deleting a PVC, running an
+//! Ozone mutation. An [`Actuator`] can only be built with a [`Confirmed`] token, which the
+//! confirmation step hands out and a dry run never asks for, so a dry run cannot write.
+
+use super::errors::{ApiError, classify};
+use super::exec::{OzoneAdmin, OzoneError, OzoneReader};
+use super::view::KubeReader;
+use crate::ui::confirm::Confirmed;
+use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use ozone_generator::names::MANAGER;
+use ozone_storage::admin::Mutation;
+
+/// Writes to the cluster.
+pub struct Actuator {
+    client: kube::Client,
+    namespace: String,
+    ozone: OzoneAdmin,
+}
+
+impl Actuator {
+    /// The actuator for a confirmed change.
+    pub fn new(kube: &KubeReader, ozone: &OzoneReader, _confirmed: Confirmed) -> Actuator {
+        let (exec, targets) = ozone.parts();
+        Actuator {
+            client: kube.client().clone(),
+            namespace: kube.namespace().to_owned(),
+            ozone: OzoneAdmin::new(exec, targets),
+        }
+    }
+
+    /// Runs an Ozone admin command that changes the cluster.
+    pub async fn ozone(&self, m: &Mutation) -> Result<String, OzoneError> {
+        self.ozone.mutate(m).await
+    }
+
+    /// Sets a StatefulSet's replicas through its `scale` subresource.
+    pub async fn scale_statefulset(&self, name: &str, replicas: i32) -> Result<(), ApiError> {
+        let api: Api<StatefulSet> = Api::namespaced(self.client.clone(), &self.namespace);
+        let patch = serde_json::json!({"spec": {"replicas": replicas}});
+        api.patch_scale(name, &PatchParams::apply(MANAGER), &Patch::Merge(&patch))
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "patch", "statefulsets/scale", &self.namespace))
+    }
+
+    /// Deletes a PVC (and so, with the usual `Delete` reclaim policy, its data).
+    pub async fn delete_pvc(&self, name: &str) -> Result<(), ApiError> {
+        let api: Api<PersistentVolumeClaim> = Api::namespaced(self.client.clone(), &self.namespace);
+        match api.delete(name, &DeleteParams::default()).await {
+            Ok(_) => Ok(()),
+            // Already gone: a resumed run may find it deleted.
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(e) => Err(classify(
+                e,
+                "delete",
+                "persistentvolumeclaims",
+                &self.namespace,
+            )),
+        }
+    }
+}

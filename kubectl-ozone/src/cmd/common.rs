@@ -1,0 +1,112 @@
+//! Flags and plumbing shared by the cluster commands: connecting, the flags of every
+//! mutating command, and the runtime.
+
+use crate::cluster::Session;
+use crate::cluster::flags::KubeFlags;
+use crate::cluster::ws::WsExec;
+use crate::ui::Format;
+use crate::ui::duration;
+use crate::ui::progress::ProgressMode;
+use anyhow::{Context, Result};
+use clap::{Args, ValueEnum};
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Which cluster: the kubectl flags and the Ozone cluster's name.
+#[derive(Debug, Args, Clone, Default)]
+pub struct ClusterArgs {
+    /// Kubernetes connection.
+    #[command(flatten)]
+    pub kube: KubeFlags,
+    /// The Ozone cluster (its app.kubernetes.io/instance label); needed only when the
+    /// namespace holds several.
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+}
+
+/// `--dry-run` modes (kubectl's spelling; only client-side planning exists here).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DryRun {
+    /// Plan and print, change nothing.
+    Client,
+    /// Not a dry run.
+    None,
+}
+
+/// Flags of every command that changes the cluster.
+#[derive(Debug, Args, Clone)]
+pub struct ChangeArgs {
+    /// Print the plan (Kubernetes changes and Ozone commands) and change nothing.
+    #[arg(long, value_enum, value_name = "MODE", num_args = 0..=1, require_equals = true, default_missing_value = "client")]
+    pub dry_run: Option<DryRun>,
+    /// Do not ask for confirmation (required without a terminal).
+    #[arg(short = 'y', long)]
+    pub yes: bool,
+    /// Wait until Ozone reports the operation finished.
+    #[arg(long)]
+    pub wait: bool,
+    /// Give up waiting after this long (exit code 3; the operation goes on), e.g. 30m.
+    /// Default: no limit.
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    pub timeout: Option<Duration>,
+    /// Progress display while waiting.
+    #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]
+    pub progress: ProgressMode,
+    /// How often to poll Ozone while waiting.
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse, default_value = "10s", hide = true)]
+    pub poll_interval: Duration,
+    /// Output format of the plan and result.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = Format::Table)]
+    pub format: Format,
+}
+
+impl Default for ChangeArgs {
+    fn default() -> ChangeArgs {
+        ChangeArgs {
+            dry_run: None,
+            yes: false,
+            wait: false,
+            timeout: None,
+            progress: ProgressMode::Plain,
+            poll_interval: Duration::from_secs(10),
+            format: Format::Table,
+        }
+    }
+}
+
+impl ChangeArgs {
+    /// Whether this is a dry run.
+    pub fn is_dry_run(&self) -> bool {
+        self.dry_run == Some(DryRun::Client)
+    }
+}
+
+/// Connects to the cluster the flags name.
+pub async fn connect(args: &ClusterArgs) -> Result<Session> {
+    let (client, namespace) = args.kube.client().await?;
+    let exec = Arc::new(WsExec::new(client.clone(), &namespace));
+    Ok(Session::new(client, &namespace, exec))
+}
+
+/// Runs a cluster command to completion on a single-threaded runtime: the work is a handful
+/// of requests, not worth threads.
+pub fn block_on<F: Future>(f: F) -> Result<F::Output> {
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    Ok(rt.block_on(f))
+}
+
+/// The flags to repeat in a follow-up command, so a hint can be pasted as is.
+pub fn flags_hint(session: &Session, cluster: &str, args: &ClusterArgs) -> String {
+    let mut out = format!("-n {} --name {cluster}", session.namespace());
+    if let Some(c) = &args.kube.context {
+        out.push_str(&format!(" --context {c}"));
+    }
+    if let Some(k) = &args.kube.kubeconfig {
+        out.push_str(&format!(" --kubeconfig {}", k.display()));
+    }
+    out
+}

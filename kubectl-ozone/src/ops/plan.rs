@@ -1,0 +1,193 @@
+//! A plan: what a mutating command found, checked and will do, as data. A dry run prints it
+//! (as text, or JSON/YAML with `-o`); a real run shows it before asking and then carries out
+//! its steps in order.
+
+use super::datanodes::Target;
+use super::preflight::{Check, Outcome};
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// One change, in order.
+#[derive(Clone, Debug, Serialize, PartialEq, Eq)]
+#[serde(rename_all = "camelCase", tag = "kind")]
+pub enum Step {
+    /// Run an Ozone admin command in a pod of `component`.
+    #[serde(rename_all = "camelCase")]
+    Ozone {
+        /// Component whose pod runs it.
+        component: String,
+        /// The command line.
+        argv: Vec<String>,
+    },
+    /// Wait until the datanodes reach a state.
+    #[serde(rename_all = "camelCase")]
+    Wait {
+        /// Host names.
+        datanodes: Vec<String>,
+        /// The operational state to reach.
+        until: String,
+    },
+    /// Change a StatefulSet's replicas.
+    #[serde(rename_all = "camelCase")]
+    ScaleStatefulSet {
+        /// Name.
+        name: String,
+        /// Replicas now.
+        from: i32,
+        /// Replicas after.
+        to: i32,
+    },
+    /// Delete a PVC and with it the volume's data.
+    #[serde(rename_all = "camelCase")]
+    DeletePvc {
+        /// Name.
+        name: String,
+    },
+}
+
+impl Step {
+    /// Whether it changes the cluster.
+    pub fn writes(&self) -> bool {
+        !matches!(self, Step::Wait { .. })
+    }
+
+    fn describe(&self) -> String {
+        match self {
+            Step::Ozone { component, argv } => {
+                format!("run in a {component} pod: {}", argv.join(" "))
+            }
+            Step::Wait { datanodes, until } => {
+                format!("wait until {until}: {}", datanodes.join(", "))
+            }
+            Step::ScaleStatefulSet { name, from, to } => {
+                format!("scale statefulset {name} from {from} to {to} replicas")
+            }
+            Step::DeletePvc { name } => {
+                format!("delete persistentvolumeclaim {name} (its data is lost)")
+            }
+        }
+    }
+}
+
+/// A whole plan.
+#[derive(Clone, Debug, Serialize, PartialEq)]
+#[serde(rename_all = "camelCase")]
+pub struct Plan {
+    /// What the command does (`decommission`, `scale-down`, …).
+    pub action: String,
+    /// The Ozone cluster.
+    pub cluster: String,
+    /// Its namespace.
+    pub namespace: String,
+    /// Whether nothing will be (or was) changed.
+    pub dry_run: bool,
+    /// The datanodes acted on.
+    pub targets: Vec<Target>,
+    /// Pre-flight checks.
+    pub checks: Vec<Check>,
+    /// Notes (things already done, things kept).
+    pub notes: Vec<String>,
+    /// The changes, in order.
+    pub steps: Vec<Step>,
+}
+
+impl Plan {
+    /// Checks that failed.
+    pub fn failed_checks(&self) -> Vec<&Check> {
+        self.checks.iter().filter(|c| c.failed()).collect()
+    }
+
+    /// Whether any step changes the cluster.
+    pub fn changes_anything(&self) -> bool {
+        self.steps.iter().any(Step::writes)
+    }
+
+    /// The plan as text.
+    pub fn to_text(&self) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{}{} in Ozone cluster {} (namespace {}):",
+            if self.dry_run { "Dry run: " } else { "Plan: " },
+            self.action,
+            self.cluster,
+            self.namespace
+        );
+        for t in &self.targets {
+            let _ = writeln!(
+                out,
+                "  datanode {} ({}, uuid {}): {} {}",
+                t.pod.as_deref().unwrap_or("-"),
+                t.host_name,
+                t.uuid,
+                t.op_state,
+                t.health
+            );
+        }
+        if !self.checks.is_empty() {
+            out.push_str("Pre-flight checks:\n");
+            for c in &self.checks {
+                let (mark, text) = match &c.outcome {
+                    Outcome::Passed(s) => ("ok     ", s),
+                    Outcome::Failed(s) => ("FAILED ", s),
+                    Outcome::Skipped(s) => ("SKIPPED", s),
+                };
+                let _ = writeln!(out, "  {mark} {}: {text}", c.name);
+            }
+        }
+        for n in &self.notes {
+            let _ = writeln!(out, "Note: {n}");
+        }
+        if self.steps.is_empty() {
+            out.push_str("Nothing to change.\n");
+        } else {
+            out.push_str("Steps:\n");
+            for (i, s) in self.steps.iter().enumerate() {
+                let _ = writeln!(out, "  {}. {}", i + 1, s.describe());
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ops::preflight::{Check, SKIP_REPLICATION};
+
+    #[test]
+    fn text_and_json_show_checks_and_steps() {
+        let plan = Plan {
+            action: "decommission".into(),
+            cluster: "ozone".into(),
+            namespace: "prod".into(),
+            dry_run: true,
+            targets: vec![],
+            checks: vec![Check::run("replication", SKIP_REPLICATION, true, || {
+                Ok(String::new())
+            })],
+            notes: vec![],
+            steps: vec![
+                Step::Ozone {
+                    component: "scm".into(),
+                    argv: vec!["ozone".into(), "admin".into()],
+                },
+                Step::Wait {
+                    datanodes: vec!["h".into()],
+                    until: "DECOMMISSIONED".into(),
+                },
+            ],
+        };
+        let text = plan.to_text();
+        assert!(text.starts_with("Dry run: decommission in Ozone cluster ozone (namespace prod):"));
+        assert!(
+            text.contains("SKIPPED replication: skipped by --skip-replication-check"),
+            "{text}"
+        );
+        assert!(text.contains("1. run in a scm pod: ozone admin"), "{text}");
+        let json = serde_json::to_value(&plan).unwrap();
+        assert_eq!(json["steps"][0]["kind"], "ozone");
+        assert_eq!(json["checks"][0]["result"], "skipped");
+        assert!(plan.changes_anything());
+    }
+}

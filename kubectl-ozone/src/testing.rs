@@ -1,0 +1,676 @@
+//! Test doubles: a fake Kubernetes API server behind a real `kube::Client` that records every
+//! request, and a scripted Ozone whose command outputs have the shapes reference §6
+//! documents. Both can be told to fail on any write, which is how dry runs are proven dry.
+
+use crate::cluster::Session;
+use crate::cluster::exec::{BoxFuture, ExecError, ExecOutput, OzoneExec};
+use crate::ui::Io;
+use crate::ui::confirm::testing::Scripted;
+use http::{Method, Request, Response, StatusCode};
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod};
+use kube::client::Body;
+use serde_json::{Value, json};
+use std::collections::BTreeMap;
+use std::io::Write;
+use std::sync::{Arc, Mutex};
+
+/// One recorded API request.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Recorded {
+    /// Method.
+    pub method: Method,
+    /// Path and query.
+    pub uri: String,
+}
+
+/// What the fake API server holds.
+#[derive(Default)]
+pub struct ApiState {
+    /// StatefulSets.
+    pub statefulsets: Vec<StatefulSet>,
+    /// Deployments.
+    pub deployments: Vec<Deployment>,
+    /// Pods.
+    pub pods: Vec<Pod>,
+    /// PVCs.
+    pub pvcs: Vec<PersistentVolumeClaim>,
+    /// ConfigMaps.
+    pub config_maps: Vec<ConfigMap>,
+    /// Every request, in order.
+    pub requests: Vec<Recorded>,
+    /// Answer every write with 500.
+    pub fail_writes: bool,
+    /// Answer exec with 403.
+    pub forbid_exec: bool,
+    /// Answer pod lists with 403.
+    pub forbid_pod_list: bool,
+}
+
+/// A fake API server.
+#[derive(Clone, Default)]
+pub struct FakeApi {
+    /// Its state.
+    pub state: Arc<Mutex<ApiState>>,
+}
+
+fn status(code: StatusCode, reason: &str, message: &str) -> Response<Body> {
+    let body = json!({
+        "apiVersion": "v1", "kind": "Status", "status": "Failure",
+        "message": message, "reason": reason, "code": code.as_u16()
+    });
+    Response::builder()
+        .status(code)
+        .header("content-type", "application/json")
+        .body(Body::from(body.to_string().into_bytes()))
+        .unwrap()
+}
+
+fn ok(value: Value) -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "application/json")
+        .body(Body::from(value.to_string().into_bytes()))
+        .unwrap()
+}
+
+fn matches(labels: &Option<BTreeMap<String, String>>, selector: &str) -> bool {
+    let empty = BTreeMap::new();
+    let labels = labels.as_ref().unwrap_or(&empty);
+    selector
+        .split(',')
+        .filter(|s| !s.is_empty())
+        .all(|term| match term.split_once('=') {
+            Some((k, v)) => labels.get(k).map(String::as_str) == Some(v),
+            None => labels.contains_key(term),
+        })
+}
+
+fn list<T: serde::Serialize + kube::Resource<DynamicType = ()>>(
+    items: &[T],
+    selector: &str,
+    kind: &str,
+) -> Value {
+    let items: Vec<Value> = items
+        .iter()
+        .filter(|o| matches(&o.meta().labels, selector))
+        .map(|o| serde_json::to_value(o).unwrap())
+        .collect();
+    json!({"apiVersion": "v1", "kind": kind, "metadata": {"resourceVersion": "1"}, "items": items})
+}
+
+fn query_param(uri: &http::Uri, key: &str) -> String {
+    uri.query()
+        .unwrap_or("")
+        .split('&')
+        .filter_map(|kv| kv.split_once('='))
+        .find(|(k, _)| *k == key)
+        .map(|(_, v)| {
+            v.replace("%3D", "=")
+                .replace("%2C", ",")
+                .replace("%2F", "/")
+        })
+        .unwrap_or_default()
+}
+
+impl FakeApi {
+    /// A client whose requests this fake answers.
+    pub fn client(&self, namespace: &str) -> kube::Client {
+        let state = self.state.clone();
+        let svc = tower::service_fn(move |req: Request<Body>| {
+            let state = state.clone();
+            async move {
+                let (parts, body) = req.into_parts();
+                let body = body.collect_bytes().await.unwrap_or_default();
+                let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                Ok::<_, std::convert::Infallible>(handle(&state, &parts, &body))
+            }
+        });
+        kube::Client::new(svc, namespace)
+    }
+
+    /// Requests that were not reads.
+    pub fn writes(&self) -> Vec<Recorded> {
+        self.state
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|r| r.method != Method::GET)
+            .cloned()
+            .collect()
+    }
+
+    /// All requests.
+    pub fn requests(&self) -> Vec<Recorded> {
+        self.state.lock().unwrap().requests.clone()
+    }
+}
+
+fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> Response<Body> {
+    let mut st = state.lock().unwrap();
+    let uri = req.uri.clone();
+    let method = req.method.clone();
+    st.requests.push(Recorded {
+        method: method.clone(),
+        uri: uri.to_string(),
+    });
+    let selector = query_param(&uri, "labelSelector");
+    let parts: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
+    if method != Method::GET && st.fail_writes {
+        return status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "fake cluster: writes are refused in this test",
+        );
+    }
+    match (method.clone(), parts.as_slice()) {
+        (Method::GET, ["api", "v1", "namespaces", _, "pods"]) if st.forbid_pod_list => status(
+            StatusCode::FORBIDDEN,
+            "Forbidden",
+            "pods is forbidden: User \"jane\" cannot list resource \"pods\" in the namespace \"ozone\"",
+        ),
+        (Method::GET, ["api", "v1", "namespaces", _, "pods"]) => {
+            ok(list(&st.pods, &selector, "PodList"))
+        }
+        (Method::GET, ["api", "v1", "namespaces", _, "pods", _, "exec"]) if st.forbid_exec => {
+            status(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                "pods \"ozone-scm-0\" is forbidden: User \"jane\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"ozone\"",
+            )
+        }
+        (Method::GET, ["api", "v1", "namespaces", _, "persistentvolumeclaims"]) => {
+            ok(list(&st.pvcs, &selector, "PersistentVolumeClaimList"))
+        }
+        (Method::GET, ["apis", "apps", "v1", "namespaces", _, "statefulsets"]) => {
+            ok(list(&st.statefulsets, &selector, "StatefulSetList"))
+        }
+        (Method::GET, ["apis", "apps", "v1", "namespaces", _, "deployments"]) => {
+            ok(list(&st.deployments, &selector, "DeploymentList"))
+        }
+        (Method::GET, ["api", "v1", "namespaces", _, "configmaps", name]) => {
+            match st
+                .config_maps
+                .iter()
+                .find(|c| c.metadata.name.as_deref() == Some(name))
+            {
+                Some(c) => ok(serde_json::to_value(c).unwrap()),
+                None => status(StatusCode::NOT_FOUND, "NotFound", "configmap not found"),
+            }
+        }
+        (
+            Method::PATCH,
+            [
+                "apis",
+                "apps",
+                "v1",
+                "namespaces",
+                ns,
+                "statefulsets",
+                name,
+                "scale",
+            ],
+        ) => {
+            let replicas = body["spec"]["replicas"].as_i64().unwrap_or(0) as i32;
+            let name = name.to_string();
+            let ns = ns.to_string();
+            let Some(sts) = st
+                .statefulsets
+                .iter_mut()
+                .find(|s| s.metadata.name.as_deref() == Some(&name))
+            else {
+                return status(StatusCode::NOT_FOUND, "NotFound", "statefulset not found");
+            };
+            sts.spec.as_mut().unwrap().replicas = Some(replicas);
+            // The controller removes the highest ordinals.
+            st.pods.retain(|p| {
+                let n = p.metadata.name.clone().unwrap_or_default();
+                !(n.starts_with(&format!("{name}-"))
+                    && crate::cluster::view::ordinal(&n).is_some_and(|o| o >= replicas))
+            });
+            ok(json!({"apiVersion": "autoscaling/v1", "kind": "Scale",
+                "metadata": {"name": name, "namespace": ns},
+                "spec": {"replicas": replicas}, "status": {"replicas": replicas}}))
+        }
+        (Method::DELETE, ["api", "v1", "namespaces", _, "persistentvolumeclaims", name]) => {
+            let name = name.to_string();
+            let Some(i) = st
+                .pvcs
+                .iter()
+                .position(|c| c.metadata.name.as_deref() == Some(&name))
+            else {
+                return status(StatusCode::NOT_FOUND, "NotFound", "pvc not found");
+            };
+            let pvc = st.pvcs.remove(i);
+            ok(serde_json::to_value(pvc).unwrap())
+        }
+        _ => status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            &format!("fake: no route for {method} {uri}"),
+        ),
+    }
+}
+
+/// One datanode in the scripted Ozone.
+#[derive(Clone, Debug)]
+pub struct FakeDatanode {
+    /// UUID.
+    pub uuid: String,
+    /// Host name.
+    pub host: String,
+    /// Operational state.
+    pub op: String,
+    /// Health.
+    pub health: String,
+    /// Containers left to re-replicate while decommissioning.
+    pub work_left: u64,
+}
+
+/// The scripted Ozone's state.
+#[derive(Default)]
+pub struct OzoneState {
+    /// Datanodes.
+    pub datanodes: Vec<FakeDatanode>,
+    /// SCM hosts (first is leader).
+    pub scm_hosts: Vec<String>,
+    /// OM hosts (first is leader).
+    pub om_hosts: Vec<String>,
+    /// Whether SCM is in safe mode.
+    pub in_safe_mode: bool,
+    /// Work a new decommission starts with.
+    pub initial_work: u64,
+    /// Work done per `status decommission` poll (0: never finishes).
+    pub work_per_poll: u64,
+    /// Every command run: (pod, argv).
+    pub calls: Vec<(String, String)>,
+    /// Refuse (and record) every mutation.
+    pub fail_mutations: bool,
+    /// Answer every command with 403.
+    pub forbidden: bool,
+    /// Pods that are unreachable.
+    pub down: Vec<String>,
+    /// Commands (argv joined by spaces) that exit 1 with a stack trace on stderr.
+    pub broken: Vec<String>,
+}
+
+/// A scripted Ozone behind the exec trait.
+#[derive(Clone, Default)]
+pub struct FakeOzone {
+    /// Its state.
+    pub state: Arc<Mutex<OzoneState>>,
+}
+
+fn is_mutation(argv: &[String]) -> bool {
+    matches!(
+        argv.get(3).map(String::as_str),
+        Some("decommission" | "recommission" | "maintenance")
+    )
+}
+
+impl FakeOzone {
+    /// Mutations that were run.
+    pub fn mutations(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .calls
+            .iter()
+            .filter(|(_, c)| is_mutation(&c.split(' ').map(str::to_owned).collect::<Vec<_>>()))
+            .map(|(_, c)| c.clone())
+            .collect()
+    }
+
+    /// Count of commands run.
+    pub fn call_count(&self) -> usize {
+        self.state.lock().unwrap().calls.len()
+    }
+
+    /// A datanode's state.
+    pub fn op_state(&self, pod: &str) -> String {
+        let st = self.state.lock().unwrap();
+        st.datanodes
+            .iter()
+            .find(|d| d.host.split('.').next() == Some(pod))
+            .map(|d| d.op.clone())
+            .unwrap_or_default()
+    }
+
+    fn respond(&self, pod: &str, argv: &[String]) -> Result<ExecOutput, ExecError> {
+        let mut st = self.state.lock().unwrap();
+        st.calls.push((pod.to_owned(), argv.join(" ")));
+        if st.forbidden {
+            return Err(ExecError::Forbidden {
+                namespace: "ozone".into(),
+                message: "cannot create resource \"pods/exec\"".into(),
+            });
+        }
+        if st.down.iter().any(|d| d == pod) {
+            return Err(ExecError::Transport {
+                pod: pod.into(),
+                message: "container not running".into(),
+            });
+        }
+        if st.broken.contains(&argv.join(" ")) {
+            let trace = (0..20)
+                .map(|i| format!("\tat org.apache.Frame{i}"))
+                .collect::<Vec<_>>();
+            return Ok(ExecOutput {
+                stdout: String::new(),
+                stderr: format!(
+                    "java.net.ConnectException: Connection refused\n{}\nError: SCM unreachable",
+                    trace.join("\n")
+                ),
+                exit_code: 1,
+            });
+        }
+        let ok = |stdout: String| ExecOutput {
+            stdout,
+            stderr: String::new(),
+            exit_code: 0,
+        };
+        if is_mutation(argv) && st.fail_mutations {
+            return Ok(ExecOutput {
+                stdout: String::new(),
+                stderr: "fake cluster: mutations are refused in this test".into(),
+                exit_code: 99,
+            });
+        }
+        let hosts: Vec<String> = argv
+            .iter()
+            .skip_while(|w| *w != "--")
+            .skip(1)
+            .cloned()
+            .collect();
+        let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+        Ok(match words.as_slice() {
+            ["ozone", "admin", "datanode", "list", "--json", "--all"] => {
+                // Entering maintenance completes between polls.
+                for d in st
+                    .datanodes
+                    .iter_mut()
+                    .filter(|d| d.op == "ENTERING_MAINTENANCE")
+                {
+                    d.op = "IN_MAINTENANCE".into();
+                }
+                ok(datanode_list_json(&st.datanodes))
+            }
+            [
+                "ozone",
+                "admin",
+                "datanode",
+                "status",
+                "decommission",
+                "--json",
+            ] => {
+                let step = st.work_per_poll;
+                let out = decommission_status_json(&st.datanodes);
+                for d in st
+                    .datanodes
+                    .iter_mut()
+                    .filter(|d| d.op == "DECOMMISSIONING")
+                {
+                    d.work_left = d.work_left.saturating_sub(step);
+                    if d.work_left == 0 && step > 0 {
+                        d.op = "DECOMMISSIONED".into();
+                    }
+                }
+                ok(out)
+            }
+            ["ozone", "admin", "scm", "roles", "--json"] => ok(scm_roles_json(&st.scm_hosts)),
+            ["ozone", "admin", "om", "roles", "--json"] => ok(om_roles_json(&st.om_hosts)),
+            ["ozone", "admin", "safemode", "status"] => ok(format!(
+                "SCM is {} safe mode.\n",
+                if st.in_safe_mode { "in" } else { "out of" }
+            )),
+            ["ozone", "admin", "datanode", verb, ..] if is_mutation(argv) => {
+                let (state, header) = match *verb {
+                    "decommission" => ("DECOMMISSIONING", "Started decommissioning datanode(s):"),
+                    "recommission" => ("IN_SERVICE", "Started recommissioning datanode(s):"),
+                    _ => (
+                        "ENTERING_MAINTENANCE",
+                        "Entering maintenance mode on datanode(s):",
+                    ),
+                };
+                let work = st.initial_work;
+                for d in st.datanodes.iter_mut().filter(|d| hosts.contains(&d.host)) {
+                    d.op = state.into();
+                    d.work_left = work;
+                }
+                ok(format!("{header}\n{}\n", hosts.join("\n")))
+            }
+            _ => ExecOutput {
+                stdout: String::new(),
+                stderr: format!("Unknown command: {}", argv.join(" ")),
+                exit_code: 2,
+            },
+        })
+    }
+}
+
+impl OzoneExec for FakeOzone {
+    fn run<'a>(
+        &'a self,
+        pod: &'a str,
+        _container: &'a str,
+        argv: &'a [String],
+    ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
+        let out = self.respond(pod, argv);
+        Box::pin(async move { out })
+    }
+}
+
+/// `datanode list --json`, every field of `BasicDatanodeInfo` (reference §6).
+pub fn datanode_list_json(dns: &[FakeDatanode]) -> String {
+    let items: Vec<Value> = dns
+        .iter()
+        .map(|d| {
+            json!({
+                "id": d.uuid, "hostName": d.host, "ipAddress": "10.1.0.1",
+                "ports": [{"name": "HTTP", "value": 9882}, {"name": "RATIS", "value": 9858}],
+                "setupTime": 1763900000000u64, "currentVersion": 2,
+                "opState": d.op, "persistedOpState": d.op, "persistedOpStateExpiryEpochSec": 0,
+                "healthState": d.health, "decommissioned": d.op == "DECOMMISSIONED",
+                "maintenance": d.op.contains("MAINTENANCE"), "level": 3, "cost": 0,
+                "numOfLeaves": 1, "networkFullPath": format!("/default-rack/{}", d.uuid),
+                "networkLocation": "/default-rack", "networkName": d.uuid,
+                "used": 1_073_741_824u64, "capacity": 107_374_182_400u64, "percentUsed": 1.0,
+                "totalVolumeCount": 1, "healthyVolumeCount": 1
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap()
+}
+
+/// `datanode status decommission --json` (reference §6).
+pub fn decommission_status_json(dns: &[FakeDatanode]) -> String {
+    let items: Vec<Value> = dns
+        .iter()
+        .filter(|d| d.op == "DECOMMISSIONING")
+        .map(|d| {
+            json!({
+                "datanodeDetails": {"uuid": d.uuid, "hostName": d.host, "ipAddress": "10.1.0.1"},
+                "metrics": {
+                    "decommissionStartTime": "23/11/2026 13:00:00 UTC",
+                    "numOfUnclosedPipelines": u64::from(d.work_left > 0),
+                    "numOfUnderReplicatedContainers": d.work_left,
+                    "numOfUnclosedContainers": 0
+                },
+                "containers": {"UnderReplicated": [], "UnClosed": []}
+            })
+        })
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap()
+}
+
+/// `scm roles --json`: object keyed by host (reference §6).
+pub fn scm_roles_json(hosts: &[String]) -> String {
+    let mut m = serde_json::Map::new();
+    for (i, h) in hosts.iter().enumerate() {
+        m.insert(
+            h.clone(),
+            json!({"address": format!("{h}:9894"), "raftPeerRole": if i == 0 { "LEADER" } else { "FOLLOWER" },
+                   "ID": format!("scm{i}"), "InetAddress": format!("10.2.0.{i}")}),
+        );
+    }
+    serde_json::to_string_pretty(&m).unwrap()
+}
+
+/// `om roles --json`: array of `{nodeId: {serverRole, hostname}}` (reference §6).
+pub fn om_roles_json(hosts: &[String]) -> String {
+    let items: Vec<Value> = hosts
+        .iter()
+        .enumerate()
+        .map(|(i, h)| json!({format!("om{i}"): {"serverRole": if i == 0 { "LEADER" } else { "FOLLOWER" }, "hostname": h}}))
+        .collect();
+    serde_json::to_string_pretty(&items).unwrap()
+}
+
+/// A cluster as rendered: StatefulSets for SCM, OM and datanodes with running, ready pods and
+/// a `data-<pod>` PVC each, an S3G Deployment, and the config ConfigMap.
+pub struct FakeCluster {
+    /// The API.
+    pub api: FakeApi,
+    /// Ozone.
+    pub ozone: FakeOzone,
+}
+
+fn labels(cluster: &str, component: &str) -> BTreeMap<String, String> {
+    BTreeMap::from([
+        ("app.kubernetes.io/name".to_owned(), "ozone".to_owned()),
+        ("app.kubernetes.io/instance".to_owned(), cluster.to_owned()),
+        (
+            "app.kubernetes.io/component".to_owned(),
+            component.to_owned(),
+        ),
+    ])
+}
+
+fn host(cluster: &str, component: &str, i: usize) -> String {
+    format!("{cluster}-{component}-{i}.{cluster}-{component}-headless.ozone.svc.cluster.local")
+}
+
+impl FakeCluster {
+    /// A cluster `name` with `scm`, `om` and `dn` replicas.
+    pub fn new(name: &str, scm: usize, om: usize, dn: usize) -> FakeCluster {
+        let cluster = FakeCluster {
+            api: FakeApi::default(),
+            ozone: FakeOzone::default(),
+        };
+        cluster.add(name, scm, om, dn);
+        {
+            let mut oz = cluster.ozone.state.lock().unwrap();
+            oz.initial_work = 100;
+            oz.work_per_poll = 40;
+        }
+        cluster
+    }
+
+    /// Adds another cluster's objects to the same namespace.
+    pub fn add(&self, name: &str, scm: usize, om: usize, dn: usize) {
+        let mut st = self.api.state.lock().unwrap();
+        for (component, n) in [("scm", scm), ("om", om), ("datanode", dn)] {
+            let sts: StatefulSet = serde_json::from_value(json!({
+                "metadata": {"name": format!("{name}-{component}"), "namespace": "ozone", "labels": labels(name, component)},
+                "spec": {"replicas": n, "serviceName": format!("{name}-{component}-headless"),
+                         "selector": {"matchLabels": labels(name, component)},
+                         "template": {"metadata": {"labels": labels(name, component)}, "spec": {"containers": [{"name": component}]}}},
+                "status": {"replicas": n, "readyReplicas": n}
+            }))
+            .unwrap();
+            st.statefulsets.push(sts);
+            for i in 0..n {
+                let pod: Pod = serde_json::from_value(json!({
+                    "metadata": {"name": format!("{name}-{component}-{i}"), "namespace": "ozone", "labels": labels(name, component)},
+                    "spec": {"nodeName": format!("node-{}", i % 7), "containers": [{"name": component}]},
+                    "status": {"phase": "Running", "podIP": format!("10.3.{}.{}", i / 250, i % 250),
+                               "conditions": [{"type": "Ready", "status": "True"}],
+                               "containerStatuses": [{"name": component, "ready": true, "restartCount": 0, "image": "apache/ozone:2.2.0", "imageID": ""}]}
+                }))
+                .unwrap();
+                st.pods.push(pod);
+                let pvc: PersistentVolumeClaim = serde_json::from_value(json!({
+                    "metadata": {"name": format!("data-{name}-{component}-{i}"), "namespace": "ozone", "labels": labels(name, component)},
+                    "spec": {"accessModes": ["ReadWriteOnce"], "resources": {"requests": {"storage": "100Gi"}}, "storageClassName": "standard"},
+                    "status": {"phase": "Bound", "capacity": {"storage": "100Gi"}}
+                }))
+                .unwrap();
+                st.pvcs.push(pvc);
+            }
+        }
+        let s3g: Deployment = serde_json::from_value(json!({
+            "metadata": {"name": format!("{name}-s3g"), "namespace": "ozone", "labels": labels(name, "s3g")},
+            "spec": {"replicas": 1, "selector": {"matchLabels": labels(name, "s3g")},
+                     "template": {"metadata": {"labels": labels(name, "s3g")}, "spec": {"containers": [{"name": "s3g"}]}}},
+            "status": {"readyReplicas": 1}
+        }))
+        .unwrap();
+        st.deployments.push(s3g);
+        let cm: ConfigMap = serde_json::from_value(json!({
+            "metadata": {"name": format!("{name}-config"), "namespace": "ozone"},
+            "data": {"OZONE-SITE.XML_ozone.replication": "THREE", "OZONE-SITE.XML_ozone.server.default.replication": "3"}
+        }))
+        .unwrap();
+        st.config_maps.push(cm);
+        drop(st);
+        let mut oz = self.ozone.state.lock().unwrap();
+        oz.scm_hosts = (0..scm).map(|i| host(name, "scm", i)).collect();
+        oz.om_hosts = (0..om).map(|i| host(name, "om", i)).collect();
+        oz.datanodes.extend((0..dn).map(|i| FakeDatanode {
+            uuid: format!("{name}-uuid-{i}"),
+            host: host(name, "datanode", i),
+            op: "IN_SERVICE".into(),
+            health: "HEALTHY".into(),
+            work_left: 0,
+        }));
+    }
+
+    /// A session over the fakes.
+    pub fn session(&self) -> Session {
+        Session::new(
+            self.api.client("ozone"),
+            "ozone",
+            Arc::new(self.ozone.clone()) as Arc<dyn OzoneExec>,
+        )
+    }
+
+    /// Makes every write fail, in Kubernetes and in Ozone.
+    pub fn refuse_writes(&self) {
+        self.api.state.lock().unwrap().fail_writes = true;
+        self.ozone.state.lock().unwrap().fail_mutations = true;
+    }
+}
+
+/// A `Write` whose bytes a test can read back.
+#[derive(Clone, Default)]
+pub struct Buf(pub Arc<Mutex<Vec<u8>>>);
+
+impl Write for Buf {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(b);
+        Ok(b.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Buf {
+    /// The text written so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap()).into_owned()
+    }
+}
+
+/// An `Io` writing into buffers, with an optional scripted terminal.
+pub fn io(prompt: Option<Scripted>) -> (Io, Buf, Buf) {
+    let (out, err) = (Buf::default(), Buf::default());
+    let io = Io {
+        out: Box::new(out.clone()),
+        err: Box::new(err.clone()),
+        prompt: prompt.map(|p| Box::new(p) as Box<dyn crate::ui::confirm::Prompt>),
+        live_progress: false,
+    };
+    (io, out, err)
+}
