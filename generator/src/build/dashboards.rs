@@ -222,7 +222,7 @@ pub fn dashboards(cluster: &Cluster) -> Vec<Dashboard> {
                     "Leader",
                     "short",
                     vec![(
-                        format!("scmha_metrics_storage_container_manager_ha_leader_state{{{scm}}}"),
+                        format!("scmha_metrics_scmha_leader_state{{{scm}}}"),
                         "{{pod}}",
                     )],
                 ),

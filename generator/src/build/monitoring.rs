@@ -335,11 +335,11 @@ pub fn alerts(cluster: &Cluster) -> Vec<Alert> {
         ));
     }
     if cluster.is_ha(Component::Scm) {
-        // Gauge `StorageContainerManagerHALeaderState` of the `SCMHAMetrics` record
-        // (SCMHAMetrics.java), named like OM's `omha_metrics_ozone_manager_ha_leader_state`.
+        // Gauge `SCMHALeaderState` of the `SCMHAMetrics` record (SCMHAMetrics.java); the
+        // Prometheus sink splits both at their capitals: `scmha_metrics` + `scmha_leader_state`.
         out.push(alert(
             "OzoneScmNoLeader",
-            format!("max(scmha_metrics_storage_container_manager_ha_leader_state{{{scm}}}) < 1"),
+            format!("max(scmha_metrics_scmha_leader_state{{{scm}}}) < 1"),
             "2m",
             "critical",
             format!("Ozone {ns}/{name}: no Storage Container Manager is Raft leader"),
