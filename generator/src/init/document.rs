@@ -180,9 +180,12 @@ pub fn comment_for(path: &[&str]) -> Option<&'static str> {
     {
         return component_title(component);
     }
+    // A component's own entry (spec.om.replicas) wins over the shared one (spec.*.replicas).
+    let exact = path.join(".");
     FIELD_DOCS
         .iter()
-        .find(|(p, _)| *p == key)
+        .find(|(p, _)| *p == exact)
+        .or_else(|| FIELD_DOCS.iter().find(|(p, _)| *p == key))
         .map(|(_, text)| *text)
 }
 
@@ -241,9 +244,18 @@ pub const FIELD_DOCS: &[(&str, &str)] = &[
         "spec.*.enabled",
         "Whether to deploy it (S3 Gateway, Recon and HttpFS only; the others always run).",
     ),
+    ("spec.*.replicas", "Number of pods."),
     (
-        "spec.*.replicas",
-        "Number of pods. OM and SCM: 1, or an odd number >= 3 for HA.",
+        "spec.om.replicas",
+        "Number of pods: 1, or an odd number from 3 to 9 for HA (a Raft ring).",
+    ),
+    (
+        "spec.scm.replicas",
+        "Number of pods: 1, or an odd number from 3 to 9 for HA (a Raft ring).",
+    ),
+    (
+        "spec.datanodes.replicas",
+        "Number of datanodes: at least as many as the replication keeps copies (3 for THREE).",
     ),
     ("spec.*.resources", "CPU and memory per pod."),
     ("spec.*.resources.requests", "What the scheduler reserves."),
@@ -371,6 +383,10 @@ pub const FIELD_DOCS: &[(&str, &str)] = &[
         "Read, logs and port-forward.",
     ),
     ("spec.rbac.bindings.viewer", "Read-only, no Secrets."),
+    (
+        "spec.rbac.bindings.operator",
+        "Exactly what the day-2 commands need; for automation such as a CI ServiceAccount.",
+    ),
     ("spec.placement", "Where pods run."),
     (
         "spec.placement.nodeSelector",

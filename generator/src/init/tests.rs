@@ -618,7 +618,7 @@ fn the_file_is_minimal_commented_and_renders_the_same_cluster() {
         "{text}"
     );
     assert!(
-        text.contains("    # Number of pods. OM and SCM: 1, or an odd number >= 3 for HA. Profile medium: 5.\n    replicas: 7\n"),
+        text.contains("    # Number of datanodes: at least as many as the replication keeps copies (3 for THREE). Profile medium: 5.\n    replicas: 7\n"),
         "{text}"
     );
     assert!(text.contains("      type: LoadBalancer\n"), "{text}");

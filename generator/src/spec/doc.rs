@@ -208,7 +208,8 @@ pub struct ComponentDoc {
     /// Whether to deploy it (S3 Gateway, Recon and HttpFS only; the others always run).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub enabled: Option<bool>,
-    /// Number of pods. OM and SCM: 1, or an odd number ≥ 3 for HA.
+    /// Number of pods. OM and SCM: 1, or an odd number from 3 to 9 for HA; datanodes: at least
+    /// the replication's copies, at most 10000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replicas: Option<i32>,
     /// CPU and memory per pod.
@@ -491,6 +492,9 @@ pub struct RoleBindingsDoc {
     /// Read-only, no Secrets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub viewer: Option<Vec<SubjectDoc>>,
+    /// Exactly what the day-2 commands need (for automation, e.g. a CI ServiceAccount).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub operator: Option<Vec<SubjectDoc>>,
 }
 
 /// A user, group or ServiceAccount.

@@ -720,7 +720,14 @@ fn network_settings(ck: &mut Checker, security: &SecurityDoc) -> Option<Network>
         },
         None => None,
     };
-    security.network_policies.unwrap_or(false).then(|| Network {
+    let enabled = security.network_policies.unwrap_or(false);
+    if !enabled && security.egress == Some(Egress::Restricted) {
+        ck.problem(
+            "spec.security.egress",
+            "restricted egress is a NetworkPolicy; set spec.security.networkPolicies: true",
+        );
+    }
+    enabled.then(|| Network {
         client_namespaces,
         clients_from_anywhere: clients.anywhere.unwrap_or(false),
         egress: security.egress.unwrap_or(Egress::Open),
@@ -774,6 +781,7 @@ fn rbac_settings(ck: &mut Checker, doc: RbacDoc, namespace: &str) -> Rbac {
         (PersonRole::Admin, bindings_doc.admin),
         (PersonRole::Developer, bindings_doc.developer),
         (PersonRole::Viewer, bindings_doc.viewer),
+        (PersonRole::Operator, bindings_doc.operator),
     ] {
         let mut checked = Vec::new();
         for (i, s) in subjects.unwrap_or_default().into_iter().enumerate() {
@@ -1047,6 +1055,13 @@ fn component_settings(
     })
 }
 
+/// The largest OM or SCM Raft ring: every write waits for a majority, so rings beyond a few
+/// members only slow Ozone down (its documentation and examples use 3).
+pub const MAX_RAFT_REPLICAS: i32 = 9;
+/// The most datanodes one spec renders. Above this a cluster's per-pod names (certificates,
+/// completion, status) stop being practical; a bound also keeps a typo from exhausting memory.
+pub const MAX_DATANODES: i32 = 10_000;
+
 fn check_replica_rules(
     ck: &mut Checker,
     components: &BTreeMap<Component, ComponentSettings>,
@@ -1054,6 +1069,16 @@ fn check_replica_rules(
 ) {
     for c in [Component::Om, Component::Scm] {
         if let Some(s) = components.get(&c)
+            && s.replicas > MAX_RAFT_REPLICAS
+        {
+            ck.problem(
+                format!("spec.{}.replicas", c.spec_field()),
+                format!(
+                    "must be at most {MAX_RAFT_REPLICAS}, got {}: every write waits for a Raft majority, so a larger ring only adds latency",
+                    s.replicas
+                ),
+            );
+        } else if let Some(s) = components.get(&c)
             && s.replicas > 1
             && s.replicas % 2 == 0
         {
@@ -1068,6 +1093,17 @@ fn check_replica_rules(
                 ),
             );
         }
+    }
+    if let Some(dn) = components.get(&Component::Datanode)
+        && dn.replicas > MAX_DATANODES
+    {
+        ck.problem(
+            "spec.datanodes.replicas",
+            format!(
+                "must be at most {MAX_DATANODES}, got {} (split larger installations into several clusters)",
+                dn.replicas
+            ),
+        );
     }
     if let Some(dn) = components.get(&Component::Datanode)
         && dn.replicas >= 1
@@ -1186,6 +1222,24 @@ mod tests {
         );
         assert!(message(with_sets("small", &["scm.replicas=4"])).contains("spec.scm.replicas"));
         assert!(with_sets("small", &["om.replicas=5"]).is_ok());
+        assert!(with_sets("small", &["scm.replicas=9"]).is_ok());
+        assert!(
+            message(with_sets("small", &["security.egress=restricted"])).contains(
+                "spec.security.egress: restricted egress is a NetworkPolicy; set spec.security.networkPolicies: true"
+            )
+        );
+        assert!(
+            message(with_sets("medium", &["om.replicas=2147483647"]))
+                .contains("spec.om.replicas: must be at most 9, got 2147483647")
+        );
+        assert!(
+            message(with_sets("medium", &["scm.replicas=11"]))
+                .contains("spec.scm.replicas: must be at most 9")
+        );
+        assert!(
+            message(with_sets("large", &["datanodes.replicas=10001"]))
+                .contains("spec.datanodes.replicas: must be at most 10000, got 10001")
+        );
         assert!(
             message(with_sets("small", &["datanodes.replicas=1"])).contains(
                 "spec.datanodes.replicas: must be at least 3 when replication is THREE, got 1"
