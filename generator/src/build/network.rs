@@ -9,7 +9,7 @@ use super::meta;
 use crate::names::Names;
 use crate::spec::Cluster;
 use crate::spec::cluster::Network;
-use crate::spec::doc::Egress;
+use crate::spec::doc::{Egress, ServiceType};
 use k8s_openapi::api::networking::v1::{
     NetworkPolicy, NetworkPolicyEgressRule, NetworkPolicyIngressRule, NetworkPolicyPeer,
     NetworkPolicyPort, NetworkPolicySpec,
@@ -71,7 +71,13 @@ pub fn network_policies(cluster: &Cluster) -> Vec<NetworkPolicy> {
             }
         }
         for (source, ports) in by_source {
-            let from = peers(cluster, &names, network, source);
+            let from = if source == Source::Clients && exposed_outside(cluster, dest) {
+                // Traffic through a node port or load balancer comes from node or outside
+                // addresses, which no pod or namespace selector matches.
+                None
+            } else {
+                peers(cluster, &names, network, source)
+            };
             out.push(policy(
                 cluster,
                 &names,
@@ -92,6 +98,16 @@ pub fn network_policies(cluster: &Cluster) -> Vec<NetworkPolicy> {
         out.push(egress_policy(cluster, &names));
     }
     out
+}
+
+/// Whether the component's client Service is reachable from outside the cluster.
+fn exposed_outside(cluster: &Cluster, component: Component) -> bool {
+    cluster.component(component).is_some_and(|c| {
+        matches!(
+            c.service.type_,
+            Some(ServiceType::NodePort | ServiceType::LoadBalancer)
+        )
+    })
 }
 
 /// The peers of a source. `None` means any source — only for clients when the spec allows
@@ -362,6 +378,31 @@ mod tests {
             !paths
                 .iter()
                 .any(|(s, d, _)| s == "anywhere" && *d == Component::Scm)
+        );
+    }
+
+    #[test]
+    fn a_service_exposed_outside_the_cluster_opens_its_client_ports_to_everyone() {
+        for exposure in ["LoadBalancer", "NodePort"] {
+            let c = cluster(&[&format!("s3g.service.type={exposure}")]);
+            let paths = allowed(&network_policies(&c), "monitoring");
+            assert!(
+                paths.contains(&("anywhere".to_owned(), Component::S3g, "s3".to_owned())),
+                "{exposure}: S3 is not reachable through the Service"
+            );
+            assert!(
+                paths
+                    .iter()
+                    .filter(|(s, _, _)| s == "anywhere")
+                    .all(|(_, d, _)| *d == Component::S3g),
+                "{exposure}: more than the S3 Gateway is open"
+            );
+        }
+        let internal = cluster(&["s3g.service.type=ClusterIP"]);
+        assert!(
+            !allowed(&network_policies(&internal), "monitoring")
+                .iter()
+                .any(|(s, _, _)| s == "anywhere")
         );
     }
 

@@ -259,11 +259,22 @@ mod tests {
                 "rbac.bindings.admin[0].name=storage-admins",
                 "rbac.bindings.viewer[0].kind=ServiceAccount",
                 "rbac.bindings.viewer[0].name=grafana",
+                "rbac.bindings.operator[0].kind=ServiceAccount",
+                "rbac.bindings.operator[0].name=ci",
             ],
         ))
         .unwrap();
         let bindings = role_bindings(&c);
-        assert_eq!(bindings.len(), 2);
+        assert_eq!(bindings.len(), 3);
+        let operator = &bindings[2];
+        assert_eq!(operator.role_ref.name, "ozone-operator");
+        assert_eq!(operator.subjects.as_ref().unwrap()[0].name, "ci");
+        assert!(
+            roles(&c)
+                .iter()
+                .any(|r| r.metadata.name.as_deref() == Some("ozone-operator")),
+            "the operator binding points at a Role that is rendered"
+        );
         let admin = &bindings[0];
         assert_eq!(admin.role_ref.name, "ozone-admin");
         assert_eq!(admin.subjects.as_ref().unwrap()[0].name, "storage-admins");

@@ -186,7 +186,7 @@ pub struct Monitoring {
     pub interval: String,
 }
 
-/// A role for people.
+/// A Role the spec can bind to subjects.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
 pub enum PersonRole {
     /// Everything, including the day-2 commands.
@@ -195,11 +195,19 @@ pub enum PersonRole {
     Developer,
     /// Read-only, no Secrets.
     Viewer,
+    /// Exactly what the day-2 commands need: for automation (a CI ServiceAccount running
+    /// `kubectl ozone status`) rather than people.
+    Operator,
 }
 
 impl PersonRole {
     /// Every role.
-    pub const ALL: [PersonRole; 3] = [PersonRole::Admin, PersonRole::Developer, PersonRole::Viewer];
+    pub const ALL: [PersonRole; 4] = [
+        PersonRole::Admin,
+        PersonRole::Developer,
+        PersonRole::Viewer,
+        PersonRole::Operator,
+    ];
 
     /// The suffix of the Role name (`<cluster>-admin`).
     pub fn id(self) -> &'static str {
@@ -207,6 +215,7 @@ impl PersonRole {
             PersonRole::Admin => "admin",
             PersonRole::Developer => "developer",
             PersonRole::Viewer => "viewer",
+            PersonRole::Operator => "operator",
         }
     }
 }
