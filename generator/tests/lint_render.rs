@@ -81,3 +81,34 @@ fn the_json_list_output_lints_clean_too() {
         build::render(&cluster).unwrap().objects().len()
     );
 }
+
+/// What `--output-dir` writes and `manifests/` holds: one file per object plus a
+/// kustomization.yaml, which is a build file, not an object (skipped, not a finding).
+#[test]
+fn committed_manifest_directories_lint_clean() {
+    for profile in Profile::ALL {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../manifests")
+            .join(profile.name());
+        let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().path())
+            .collect();
+        files.sort();
+        assert!(files.iter().any(|f| f.ends_with("kustomization.yaml")));
+        let mut linter = lint::Linter::new(Options::default(), crds());
+        for file in &files {
+            let bytes = std::fs::read(file).unwrap();
+            linter.lint(&file.display().to_string(), &bytes).unwrap();
+        }
+        let report = linter.finish();
+        assert!(
+            report.findings.is_empty(),
+            "manifests/{}:\n{}",
+            profile.name(),
+            report.to_text(false)
+        );
+        assert_eq!(report.skipped, 1, "{}", report.summary());
+        assert_eq!(report.objects, files.len() - 1);
+    }
+}

@@ -63,16 +63,64 @@ pub struct Index {
     monitors: Vec<Monitor>,
     /// Ozone settings per namespace, from ConfigMaps.
     site: BTreeMap<String, (Location, BTreeMap<String, String>)>,
-    /// After [`Index::check`] sorts workloads by namespace: each namespace's range.
-    by_namespace: BTreeMap<String, std::ops::Range<usize>>,
+    /// Built by [`Index::check`]: workloads by namespace and pod label.
+    workload_labels: LabelIndex,
+    /// Built by [`Index::check`]: Services by namespace and label.
+    service_labels: LabelIndex,
 }
 
-fn group(items: &[Selecting]) -> BTreeMap<&str, Vec<&Selecting>> {
-    let mut map: BTreeMap<&str, Vec<&Selecting>> = BTreeMap::new();
-    for item in items {
-        map.entry(item.namespace.as_str()).or_default().push(item);
+/// Positions of objects by namespace and by each of their labels, so a selector is matched
+/// only against the objects that carry one of its required labels. Without it, one namespace
+/// holding thousands of objects makes every selector check quadratic.
+#[derive(Debug, Default)]
+struct LabelIndex {
+    by_namespace: BTreeMap<String, Vec<usize>>,
+    by_label: BTreeMap<String, BTreeMap<(String, String), Vec<usize>>>,
+}
+
+impl LabelIndex {
+    fn new<'a>(
+        objects: impl Iterator<Item = (&'a str, &'a BTreeMap<String, String>)>,
+    ) -> LabelIndex {
+        let mut index = LabelIndex::default();
+        for (i, (namespace, labels)) in objects.enumerate() {
+            index
+                .by_namespace
+                .entry(namespace.to_owned())
+                .or_default()
+                .push(i);
+            let postings = index.by_label.entry(namespace.to_owned()).or_default();
+            for (k, v) in labels {
+                postings.entry((k.clone(), v.clone())).or_default().push(i);
+            }
+        }
+        index
     }
-    map
+
+    /// The objects of `namespace` that may match: those with the selector's rarest required
+    /// label, or every object of the namespace when it requires none. Callers still match.
+    fn candidates(&self, namespace: &str, selector: &Selector) -> &[usize] {
+        let all = self
+            .by_namespace
+            .get(namespace)
+            .map_or(&[][..], Vec::as_slice);
+        let Some(postings) = self.by_label.get(namespace) else {
+            return &[];
+        };
+        let mut best = all;
+        for (k, v) in selector.required_labels() {
+            match postings.get(&(k.clone(), v.clone())) {
+                Some(list) if list.len() < best.len() => best = list,
+                Some(_) => {}
+                None => return &[],
+            }
+        }
+        best
+    }
+
+    fn namespaces(&self) -> impl Iterator<Item = &str> {
+        self.by_namespace.keys().map(String::as_str)
+    }
 }
 
 fn s(v: Option<&Value>) -> String {
@@ -222,38 +270,49 @@ impl Index {
         namespace: &'a str,
         selector: &'a Selector,
     ) -> impl Iterator<Item = &'a Workload> + 'a {
-        let range = self.by_namespace.get(namespace).cloned().unwrap_or(0..0);
-        self.workloads[range]
+        self.workload_labels
+            .candidates(namespace, selector)
             .iter()
+            .map(|&i| &self.workloads[i])
             .filter(move |w| selector.matches(&w.labels))
     }
 
-    /// Runs the cross-object checks. Workloads are grouped by namespace first so that
-    /// selector matching is not quadratic in the whole input.
+    /// Runs the cross-object checks, after indexing workloads and Services by label so that
+    /// selector matching does not grow with the square of the input.
     pub fn check(&mut self, out: &mut Vec<(Location, Draft)>) {
-        self.workloads.sort_by(|a, b| a.namespace.cmp(&b.namespace));
-        self.by_namespace.clear();
-        let mut start = 0;
-        for i in 1..=self.workloads.len() {
-            if i == self.workloads.len()
-                || self.workloads[i].namespace != self.workloads[start].namespace
-            {
-                self.by_namespace
-                    .insert(self.workloads[start].namespace.clone(), start..i);
-                start = i;
-            }
-        }
-        let pdbs_by_ns = group(&self.pdbs);
-        let policies_by_ns = group(&self.policies);
-        self.run(&pdbs_by_ns, &policies_by_ns, out);
+        self.workload_labels = LabelIndex::new(
+            self.workloads
+                .iter()
+                .map(|w| (w.namespace.as_str(), &w.labels)),
+        );
+        self.service_labels = LabelIndex::new(
+            self.services
+                .iter()
+                .map(|s| (s.namespace.as_str(), &s.labels)),
+        );
+        self.run(out);
     }
 
-    fn run(
-        &self,
-        pdbs_by_ns: &BTreeMap<&str, Vec<&Selecting>>,
-        policies_by_ns: &BTreeMap<&str, Vec<&Selecting>>,
-        out: &mut Vec<(Location, Draft)>,
-    ) {
+    /// For each workload, whether one of `selecting` selects its pods.
+    fn covered(&self, selecting: &[Selecting], skip_absent: bool) -> Vec<bool> {
+        let mut covered = vec![false; self.workloads.len()];
+        for item in selecting {
+            if skip_absent && item.selector.absent {
+                continue;
+            }
+            for &i in self
+                .workload_labels
+                .candidates(&item.namespace, &item.selector)
+            {
+                if !covered[i] && item.selector.matches(&self.workloads[i].labels) {
+                    covered[i] = true;
+                }
+            }
+        }
+        covered
+    }
+
+    fn run(&self, out: &mut Vec<(Location, Draft)>) {
         let mut emit = |at: &Location, check: &'static str, message: String| {
             out.push((at.clone(), Draft::new(check, "", message)));
         };
@@ -309,14 +368,14 @@ impl Index {
                 );
             }
         }
-        let none = Vec::new();
-        for w in &self.workloads {
-            let pdbs = pdbs_by_ns.get(w.namespace.as_str()).unwrap_or(&none);
+        let has_pdb = self.covered(&self.pdbs, true);
+        let isolated = self.covered(&self.policies, false);
+        let with_policies: BTreeSet<&str> =
+            self.policies.iter().map(|p| p.namespace.as_str()).collect();
+        for (i, w) in self.workloads.iter().enumerate() {
             if matches!(w.kind.as_str(), "StatefulSet" | "Deployment")
                 && w.replicas.is_some_and(|r| r > 1)
-                && !pdbs
-                    .iter()
-                    .any(|p| !p.selector.absent && p.selector.matches(&w.labels))
+                && !has_pdb[i]
             {
                 emit(
                     &w.at,
@@ -327,9 +386,7 @@ impl Index {
                     ),
                 );
             }
-            if let Some(policies) = policies_by_ns.get(w.namespace.as_str())
-                && !policies.iter().any(|p| p.selector.matches(&w.labels))
-            {
+            if with_policies.contains(w.namespace.as_str()) && !isolated[i] {
                 emit(
                     &w.at,
                     "non-isolated-pod",
@@ -341,15 +398,15 @@ impl Index {
             }
         }
         for m in &self.monitors {
-            let services: Vec<&ServiceSummary> = self
-                .services
-                .iter()
-                .filter(|s| {
-                    m.namespaces
-                        .as_ref()
-                        .is_none_or(|ns| ns.contains(&s.namespace))
-                        && m.selector.matches(&s.labels)
-                })
+            let namespaces: Vec<&str> = match &m.namespaces {
+                Some(listed) => listed.iter().map(String::as_str).collect(),
+                None => self.service_labels.namespaces().collect(),
+            };
+            let services: Vec<&ServiceSummary> = namespaces
+                .into_iter()
+                .flat_map(|ns| self.service_labels.candidates(ns, &m.selector))
+                .map(|&i| &self.services[i])
+                .filter(|s| m.selector.matches(&s.labels))
                 .collect();
             if services.is_empty() || m.selector.absent {
                 emit(
@@ -440,17 +497,13 @@ impl Index {
                 }
             }
         }
-        let namespaces: BTreeSet<&str> = self
-            .workloads
-            .iter()
-            .map(|w| w.namespace.as_str())
-            .collect();
-        for ns in namespaces {
+        for (ns, members) in &self.workload_labels.by_namespace {
+            let ns = ns.as_str();
             let site = self.site.get(ns);
-            let datanodes: Vec<&Workload> = self
-                .workloads
+            let datanodes: Vec<&Workload> = members
                 .iter()
-                .filter(|w| w.namespace == ns && w.component == Some(Component::Datanode))
+                .map(|&i| &self.workloads[i])
+                .filter(|w| w.component == Some(Component::Datanode))
                 .collect();
             if let Some(first) = datanodes.first() {
                 let factor = ozone::replication_factor(site.map_or(&empty, |s| &s.1));

@@ -30,6 +30,9 @@ pub use versions::KubeVersion;
 use object::{Draft, Obj};
 use serde_json::Value;
 
+/// The API group of kustomize's own files (`Kustomization`, `Component`).
+const KUSTOMIZE_GROUP: &str = "kustomize.config.k8s.io/";
+
 /// Why bytes handed to the linter are not lintable text.
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum InputError {
@@ -103,6 +106,16 @@ impl Linter {
     }
 
     fn document(&mut self, file: &str, doc: &parse::Document<'_>, value: &Value) {
+        // kustomization.yaml and kustomize Components configure a build; they are never sent
+        // to the API server, so they are counted as skipped, not linted as objects.
+        if value
+            .get("apiVersion")
+            .and_then(Value::as_str)
+            .is_some_and(|v| v.starts_with(KUSTOMIZE_GROUP))
+        {
+            self.skipped += 1;
+            return;
+        }
         let is_list = value
             .get("kind")
             .and_then(Value::as_str)

@@ -299,6 +299,11 @@ impl Selector {
         }
     }
 
+    /// The `matchLabels` (or plain selector map) every selected object must carry.
+    pub fn required_labels(&self) -> impl Iterator<Item = (&String, &String)> {
+        self.labels.iter()
+    }
+
     /// Whether it selects nothing in particular (empty: every pod).
     pub fn is_empty(&self) -> bool {
         self.labels.is_empty() && self.expressions.is_empty()
