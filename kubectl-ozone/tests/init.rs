@@ -336,3 +336,30 @@ fn the_wizard_on_a_terminal() {
     assert!(manifests.contains("name: lake-datanode"), "{manifests}");
     assert!(manifests.contains("type: NodePort"));
 }
+
+/// On a terminal, flags that answer every required question (profile, namespace) mean nothing
+/// is asked: the file is written with the profile's defaults for the rest.
+#[test]
+fn required_flags_on_a_terminal_ask_nothing() {
+    use rexpect::session::spawn_command;
+
+    let dir = tempfile::tempdir().unwrap();
+    let mut cmd = std::process::Command::new(assert_cmd::cargo::cargo_bin("kubectl-ozone"));
+    cmd.args(["init", "--profile", "small", "-n", "dev"])
+        .current_dir(dir.path())
+        .env("TERM", "xterm")
+        .env("NO_COLOR", "1");
+    let mut p = spawn_command(cmd, Some(30_000)).unwrap();
+    let screen = p.exp_eof().unwrap();
+    assert!(screen.contains("wrote ozone-cluster.yaml"), "{screen}");
+    assert!(
+        !screen.contains("Press Enter to keep a default"),
+        "{screen}"
+    );
+    // Every question is introduced by why it matters; none may appear.
+    for q in ozone_generator::init::QUESTIONS {
+        assert!(!screen.contains(q.why), "asked {:?}:\n{screen}", q.prompt);
+    }
+    let text = std::fs::read_to_string(dir.path().join("ozone-cluster.yaml")).unwrap();
+    assert!(text.contains("  namespace: dev\n"), "{text}");
+}

@@ -8,7 +8,7 @@ use thiserror::Error;
 pub enum ApiError {
     /// RBAC denied the request.
     #[error(
-        "forbidden: kubectl-ozone needs {verb} on {resource} in namespace {namespace} (see `kubectl ozone --help` for the RBAC each command needs): {message}"
+        "forbidden: kubectl-ozone needs {verb} on {resource} in namespace {namespace} (the <cluster>-operator Role that `kubectl ozone render` writes grants what every day-2 command needs): {message}"
     )]
     Forbidden {
         /// The verb.
@@ -20,8 +20,8 @@ pub enum ApiError {
         /// The API server's message.
         message: String,
     },
-    /// Anything else.
-    #[error("cannot {verb} {resource} in namespace {namespace}: {source}")]
+    /// Anything else. The cause is printed by the error chain, so it is not repeated here.
+    #[error("cannot {verb} {resource} in namespace {namespace}")]
     Other {
         /// The verb.
         verb: &'static str,

@@ -123,7 +123,8 @@ pub async fn policies(
             "ConfigMap {name} not found: assuming Ozone's default replication RATIS/THREE"
         )),
         Err(e) => notes.push(format!(
-            "{e}; assuming Ozone's default replication RATIS/THREE"
+            "{:#}; assuming Ozone's default replication RATIS/THREE",
+            anyhow::Error::from(e)
         )),
     }
     if out.is_empty() {

@@ -13,7 +13,7 @@ use crate::files;
 use anyhow::{Context, Result, anyhow};
 use ozone_generator::init::summary::summarize;
 use ozone_generator::init::wizard::Source;
-use ozone_generator::init::{Stop, Wizard, document, drive};
+use ozone_generator::init::{QUESTIONS, Stop, Wizard, document, drive};
 use ozone_generator::{Cluster, build, output};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -28,8 +28,15 @@ enum Target {
 
 /// Runs the wizard.
 pub fn run(args: &InitArgs) -> Result<ExitCode> {
-    let interactive =
+    let on_terminal =
         !args.non_interactive && std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
+    // Flags that answer every required question mean the user has decided: the rest keep
+    // their profile defaults, as in CI. The terminal is still used to confirm an overwrite.
+    let answered_by_flags = QUESTIONS
+        .iter()
+        .filter(|q| q.required)
+        .all(|q| args.answers.0.contains_key(q.id));
+    let interactive = on_terminal && !answered_by_flags;
     let mut target = if args.output.as_os_str() == "-" {
         Target::Stdout
     } else {
@@ -41,7 +48,7 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
     // Without a terminal nobody can confirm an overwrite: refuse before any work.
     if let Target::File { path, overwrite } = &target
         && !overwrite
-        && !interactive
+        && !on_terminal
         && path.exists()
     {
         return Err(exists(path).into());
@@ -82,8 +89,8 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
         && !*overwrite
         && path.exists()
     {
-        // It appeared while the questions were answered.
-        if !interactive {
+        if !on_terminal {
+            // It appeared while the questions were answered.
             return Err(exists(path).into());
         }
         let question = format!("{} exists. Overwrite it?", path.display());
