@@ -51,7 +51,7 @@ pub struct DiffArgs {
     pub wait: bool,
     /// Give up waiting after this long (exit code 3; the job goes on), e.g. 30m.
     /// Default: no limit.
-    #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
+    #[arg(long, value_name = "DURATION", value_parser = duration::parse, requires = "wait")]
     pub timeout: Option<Duration>,
     /// Progress display while waiting.
     #[arg(long, value_enum, default_value_t = ProgressMode::Auto)]

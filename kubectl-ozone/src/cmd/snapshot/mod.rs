@@ -32,8 +32,10 @@ pub enum SnapshotCommand {
     #[command(visible_alias = "ls", after_help = LIST_EXAMPLES)]
     List(read::ListArgs),
     /// Show one snapshot.
+    #[command(after_help = INFO_EXAMPLES)]
     Info(read::InfoArgs),
     /// Rename a snapshot.
+    #[command(after_help = RENAME_EXAMPLES)]
     Rename(change::RenameArgs),
     /// Delete a snapshot (asks to type its name; --yes skips). OM frees its data later.
     #[command(visible_alias = "rm", after_help = DELETE_EXAMPLES)]
@@ -57,6 +59,13 @@ const LIST_EXAMPLES: &str = "Examples:
 
   # As data, for scripts
   kubectl ozone snapshot list vol1/logs -o json";
+
+const INFO_EXAMPLES: &str = "Examples:
+  # Creation time, status, sizes, id and path
+  kubectl ozone snapshot info vol1/logs before-upgrade -o yaml";
+
+const RENAME_EXAMPLES: &str = "Examples:
+  kubectl ozone snapshot rename vol1/logs before-upgrade pre-2-3 --dry-run";
 
 const DELETE_EXAMPLES: &str = "Examples:
   # Asks you to type the snapshot's name
@@ -161,8 +170,10 @@ pub fn explain(err: OzoneError, subject: Subject<'_>) -> anyhow::Error {
         )
     } else if code == "FILE_ALREADY_EXISTS" || om.mentions("already exist") {
         format!(
-            "snapshot {} already exists in {bucket}; choose another name ({code})",
-            subject.new_name.unwrap_or("")
+            "{} already exists in {bucket}; choose another name ({code})",
+            subject
+                .new_name
+                .map_or_else(|| "the snapshot".to_owned(), |n| format!("snapshot {n}"))
         )
     } else if code.ends_with("NOT_FOUND") || om.mentions("not found") || om.mentions("not exist") {
         format!(
