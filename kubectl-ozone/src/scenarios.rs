@@ -1180,10 +1180,10 @@ async fn snapshot_diff_waits_with_progress_then_reads_every_page() {
     assert_eq!(result["jobStatus"], "DONE");
     let changes = result["changes"].as_array().unwrap();
     assert_eq!(changes.len(), 2500);
-    assert_eq!(changes[2499]["path"], "k2499");
+    assert_eq!(changes[2499]["path"], "./k2499");
     assert_eq!(
         changes[3],
-        serde_json::json!({"change": "renamed", "path": "k3", "newPath": "k3.moved"})
+        serde_json::json!({"change": "renamed", "path": "./k3", "newPath": "./k3.moved"})
     );
     let calls: Vec<String> = c
         .ozone
@@ -1219,7 +1219,7 @@ async fn snapshot_diff_waits_with_progress_then_reads_every_page() {
     assert_eq!(r.code(), 0, "{}", r.error());
     assert_eq!(
         r.out,
-        "CHANGE    PATH   NEW PATH\nadded     k0\nadded     k1\nadded     k2\nrenamed   k3     k3.moved\n"
+        "CHANGE    PATH   NEW PATH\nadded     ./k0\nadded     ./k1\nadded     ./k2\nrenamed   ./k3   ./k3.moved\n"
     );
 }
 

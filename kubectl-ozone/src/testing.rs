@@ -484,29 +484,40 @@ impl OzoneState {
                         json!({"jobStatus": "FAILED", "reason": reason}).to_string()
                     ));
                 }
+                let (vol, b) = bucket.split_once('/').unwrap();
+                let mut report = json!({"volumeName": vol, "bucketName": b, "fromSnapshot": from,
+                    "toSnapshot": to, "diffList": []});
                 if self.diff.polls_left > 0 {
                     self.diff.polls_left -= 1;
                     let percent = 100.0 / f64::from(self.diff.polls_left + 2);
-                    return Some(ok(json!({"jobStatus": "IN_PROGRESS", "waitTimeInMs": 5000,
-                        "subStatus": "DIFF_REPORT_GEN", "progressPercent": percent})
+                    // The shell always prints a report; it is empty until the job is done.
+                    return Some(ok(json!({"snapshotDiffReport": report, "jobStatus": "IN_PROGRESS",
+                        "waitTimeInMs": 5000, "subStatus": "DIFF_REPORT_GEN", "progressPercent": percent})
                     .to_string()));
                 }
+                // The shell prints DiffType labels (`+`, `M`, `-`, `R`) and `./`-prefixed paths.
                 let page: Vec<Value> = self
                     .diff
                     .entries
                     .iter()
                     .skip(start)
                     .take(size)
-                    .map(|(kind, src, dst)| match dst {
-                        Some(dst) => {
-                            json!({"diffType": kind, "sourcePath": src, "targetPath": dst})
+                    .map(|(kind, src, dst)| {
+                        let label = match kind.as_str() {
+                            "CREATE" => "+",
+                            "MODIFY" => "M",
+                            "DELETE" => "-",
+                            _ => "R",
+                        };
+                        let mut entry =
+                            json!({"diffType": label, "sourcePath": format!("./{src}")});
+                        if let Some(dst) = dst {
+                            entry["targetPath"] = json!(format!("./{dst}"));
                         }
-                        None => json!({"diffType": kind, "sourcePath": src}),
+                        entry
                     })
                     .collect();
-                let (vol, b) = bucket.split_once('/').unwrap();
-                let mut report = json!({"volumeName": vol, "bucketName": b, "fromSnapshot": from,
-                    "toSnapshot": to, "diffList": page});
+                report["diffList"] = json!(page);
                 if start + size < self.diff.entries.len() {
                     report["nextToken"] = json!((start + size).to_string());
                 }

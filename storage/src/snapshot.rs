@@ -304,13 +304,15 @@ pub struct DiffEntry {
 }
 
 impl DiffEntry {
-    /// The change in words: added, modified, deleted, renamed.
+    /// The change in words: added, modified, deleted, renamed. `ozone sh snapshot diff --json`
+    /// prints the type's label (`+`, `M`, `-`, `R`: Hadoop's `SnapshotDiffReport.DiffType`,
+    /// via `getType().getLabel()` in `SnapshotDiffHandler`); the enum names are accepted too.
     pub fn change(&self) -> &str {
         match self.diff_type.as_str() {
-            "CREATE" => "added",
-            "MODIFY" => "modified",
-            "DELETE" => "deleted",
-            "RENAME" => "renamed",
+            "+" | "CREATE" => "added",
+            "M" | "MODIFY" => "modified",
+            "-" | "DELETE" => "deleted",
+            "R" | "RENAME" => "renamed",
             other => other,
         }
     }
@@ -475,6 +477,23 @@ mod tests {
         let report = done.snapshot_diff_report.unwrap();
         assert_eq!(report.next_token.as_deref(), Some("100"));
         assert_eq!(report.diff_list[1].change(), "renamed");
+        // What the shell really prints: the DiffType label and `./`-prefixed paths.
+        let labels = parse_diff(
+            r#"{"snapshotDiffReport":{"volumeName":"vol1","bucketName":"logs","fromSnapshot":"a","toSnapshot":"b",
+               "diffList":[{"diffType":"+","sourcePath":"./k1"},{"diffType":"M","sourcePath":"./k2"},
+                           {"diffType":"-","sourcePath":"./k3"},{"diffType":"R","sourcePath":"./k4","targetPath":"./k5"}]},
+               "jobStatus":"DONE"}"#,
+        )
+        .unwrap();
+        let words: Vec<&str> = labels
+            .snapshot_diff_report
+            .as_ref()
+            .unwrap()
+            .diff_list
+            .iter()
+            .map(DiffEntry::change)
+            .collect();
+        assert_eq!(words, ["added", "modified", "deleted", "renamed"]);
         assert_eq!(report.diff_list[1].target_path.as_deref(), Some("k3"));
     }
 
