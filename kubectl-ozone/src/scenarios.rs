@@ -1343,6 +1343,48 @@ async fn each_ozone_error_is_one_line_and_exit_1() {
 }
 
 #[tokio::test]
+async fn a_rejected_diff_or_a_report_that_pages_forever_ends_with_one_line() {
+    let c = snap_cluster(2);
+    c.ozone.state.lock().unwrap().diff.rejected = true;
+    let r = run(
+        &c,
+        &["snapshot", "diff", "vol1/logs", "snap1", "snap2", "--wait"],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 1);
+    assert_eq!(
+        r.error(),
+        "Ozone rejected the snapshot diff snap1 → snap2 of vol1/logs (too many diff jobs running?): Ozone gave no reason; try again later"
+    );
+    {
+        let mut oz = c.ozone.state.lock().unwrap();
+        oz.diff.rejected = false;
+        oz.diff.stuck_token = true;
+    }
+    let r = run(
+        &c,
+        &[
+            "snapshot",
+            "diff",
+            "vol1/logs",
+            "snap1",
+            "snap2",
+            "--page-size",
+            "2",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 1);
+    assert_eq!(
+        r.error(),
+        "Ozone returned the page token \"2\" twice; stopping after page 2"
+    );
+    assert_eq!(r.out, "");
+}
+
+#[tokio::test]
 async fn bad_snapshot_arguments_exit_2_naming_the_argument_and_do_nothing() {
     let c = snap_cluster(2);
     for (args, expected) in [

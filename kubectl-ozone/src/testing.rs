@@ -327,6 +327,10 @@ pub struct FakeDiff {
     pub entries: Vec<(String, String, Option<String>)>,
     /// The job fails with this reason.
     pub failure: Option<String>,
+    /// OM rejects the job (too many running).
+    pub rejected: bool,
+    /// Every page names page 2 as the next: a report that would page forever.
+    pub stuck_token: bool,
 }
 
 /// A scripted Ozone behind the exec trait.
@@ -479,6 +483,9 @@ impl OzoneState {
                     ["--token", t] => t.parse().unwrap(),
                     _ => 0,
                 };
+                if self.diff.rejected {
+                    return Some(ok(json!({"jobStatus": "REJECTED"}).to_string()));
+                }
                 if let Some(reason) = &self.diff.failure {
                     return Some(ok(
                         json!({"jobStatus": "FAILED", "reason": reason}).to_string()
@@ -518,7 +525,9 @@ impl OzoneState {
                     })
                     .collect();
                 report["diffList"] = json!(page);
-                if start + size < self.diff.entries.len() {
+                if self.diff.stuck_token {
+                    report["nextToken"] = json!(size.to_string());
+                } else if start + size < self.diff.entries.len() {
                     report["nextToken"] = json!((start + size).to_string());
                 }
                 ok(serde_json::to_string_pretty(
