@@ -93,6 +93,16 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
+        command: "snapshot create, list, info, rename, delete, diff",
+        rules: &[
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
         command: "completion (kubectl_complete-ozone: cluster and datanode names)",
         rules: &[core("pods", LIST), apps("statefulsets", LIST)],
     },

@@ -38,6 +38,9 @@ pub enum Command {
     /// Datanodes: list, decommission, recommission, maintenance, safe scale-down.
     #[command(subcommand)]
     Datanode(crate::cmd::datanode::DatanodeCommand),
+    /// Bucket snapshots: create, list, info, rename, delete, diff.
+    #[command(subcommand)]
+    Snapshot(crate::cmd::snapshot::SnapshotCommand),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

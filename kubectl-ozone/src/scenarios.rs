@@ -4,7 +4,7 @@
 //! exec. Time is paused, so waits and timeouts take no real time.
 
 use crate::cli::{Cli, Command};
-use crate::cmd::{datanode, status};
+use crate::cmd::{datanode, snapshot, status};
 use crate::exit;
 use crate::testing::{FakeCluster, io};
 use crate::ui::confirm::testing::Scripted;
@@ -45,6 +45,7 @@ async fn run(c: &FakeCluster, args: &[&str], prompt: Option<Scripted>) -> Run {
     let result = match &cli.command {
         Command::Status(a) => status::status(&session, &mut io, a).await,
         Command::Datanode(d) => datanode::run(&session, &mut io, d).await,
+        Command::Snapshot(c) => snapshot::run(&session, &mut io, c).await,
         other => panic!("not a cluster command: {other:?}"),
     };
     Run {
@@ -738,7 +739,17 @@ fn rbac_of(r: &crate::testing::Recorded) -> (String, String, String) {
 #[tokio::test(start_paused = true)]
 async fn every_request_is_covered_by_the_documented_permissions() {
     use ozone_generator::permissions::COMMANDS;
-    let cases: [(&str, &[&str]); 5] = [
+    const SNAP: &str = "snapshot create, list, info, rename, delete, diff";
+    let cases: [(&str, &[&str]); 11] = [
+        (SNAP, &["snapshot", "create", "vol1/logs", "snap9"]),
+        (SNAP, &["snapshot", "list", "vol1/logs"]),
+        (SNAP, &["snapshot", "info", "vol1/logs", "snap1"]),
+        (SNAP, &["snapshot", "rename", "vol1/logs", "snap1", "snap8"]),
+        (SNAP, &["snapshot", "delete", "vol1/logs", "snap2", "--yes"]),
+        (
+            SNAP,
+            &["snapshot", "diff", "vol1/logs", "snap1", "snap2", "--wait"],
+        ),
         ("status", &["status"]),
         ("datanode list", &["datanode", "list"]),
         (
@@ -768,7 +779,7 @@ async fn every_request_is_covered_by_the_documented_permissions() {
         ),
     ];
     for (command, args) in cases {
-        let c = FakeCluster::new("ozone", 1, 1, 6);
+        let c = snap_cluster(2);
         let r = run(&c, args, None).await;
         assert_eq!(r.code(), 0, "{args:?}: {}", r.error());
         let rules = COMMANDS
@@ -828,4 +839,592 @@ async fn a_failing_ozone_command_shows_its_exit_code_and_the_end_of_stderr() {
         "{}",
         r.err
     );
+}
+
+/// A cluster with bucket vol1/logs holding snapshots snap1..=sN, a day apart.
+fn snap_cluster(n: usize) -> FakeCluster {
+    use crate::testing::FakeSnapshot;
+    let c = FakeCluster::new("ozone", 1, 1, 6);
+    {
+        let mut oz = c.ozone.state.lock().unwrap();
+        oz.buckets = vec!["vol1/logs".into(), "vol1/other".into()];
+        oz.snapshots = (1..=n)
+            .map(|i| FakeSnapshot {
+                bucket: "vol1/logs".into(),
+                name: format!("snap{i}"),
+                created: 1_763_856_000_000 + 86_400_000 * i as i64,
+                referenced: 5 * 1_073_741_824,
+                exclusive: 200 * 1_048_576,
+            })
+            .collect();
+        oz.diff.entries = vec![
+            ("CREATE".into(), "logs/new.log".into(), None),
+            ("MODIFY".into(), "logs/app.log".into(), None),
+            ("DELETE".into(), "logs/old.log".into(), None),
+            (
+                "RENAME".into(),
+                "logs/a.log".into(),
+                Some("logs/b.log".into()),
+            ),
+        ];
+    }
+    c
+}
+
+fn snapshot_names(c: &FakeCluster) -> Vec<String> {
+    c.ozone
+        .state
+        .lock()
+        .unwrap()
+        .snapshots
+        .iter()
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+#[tokio::test]
+async fn snapshot_list_shows_every_snapshot_with_human_sizes() {
+    let c = snap_cluster(150);
+    let r = run(&c, &["snapshot", "list", "vol1/logs", "-o", "json"], None).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let list: Vec<serde_json::Value> = serde_json::from_str(&r.out).unwrap();
+    // More than Ozone's default page of 100: the list asks for --all.
+    assert_eq!(list.len(), 150);
+    assert_eq!(list[120]["name"], "snap121");
+    assert_eq!(list[120]["exclusiveSize"], 209_715_200);
+    assert_eq!(list[120]["snapshotStatus"], "SNAPSHOT_ACTIVE");
+    let calls = c.ozone.state.lock().unwrap().calls.clone();
+    assert_eq!(
+        calls[0],
+        (
+            "ozone-om-0".into(),
+            "ozone sh snapshot list /vol1/logs --all".into()
+        )
+    );
+
+    let r = run(&c, &["snapshot", "ls", "/vol1/logs"], None).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let lines: Vec<&str> = r.out.lines().collect();
+    assert_eq!(lines.len(), 151);
+    assert_eq!(
+        lines[0],
+        "NAME      CREATED                STATUS   REFERENCED   EXCLUSIVE"
+    );
+    assert_eq!(
+        lines[1],
+        "snap1     2025-11-24T00:00:00Z   ACTIVE   5.0GiB       200.0MiB"
+    );
+
+    let r = run(&c, &["snapshot", "list", "vol1/other"], None).await;
+    assert_eq!((r.code(), r.out.as_str()), (0, ""));
+    assert!(r.err.contains("No snapshots in vol1/other."), "{}", r.err);
+
+    let r = run(
+        &c,
+        &["snapshot", "info", "vol1/logs", "snap3", "-o", "yaml"],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert!(
+        r.out.contains("name: snap3\n") && r.out.contains("referencedSize: 5368709120\n"),
+        "{}",
+        r.out
+    );
+    let r = run(&c, &["snapshot", "info", "vol1/logs", "snap3"], None).await;
+    assert!(
+        r.out.contains("Referenced:  5.0GiB (15.0GiB replicated)"),
+        "{}",
+        r.out
+    );
+}
+
+#[tokio::test]
+async fn snapshot_create_names_by_time_and_prints_the_new_snapshot() {
+    let c = snap_cluster(1);
+    let r = run(&c, &["snapshot", "create", "vol1/logs", "-o", "json"], None).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let snap: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    let name = snap["name"].as_str().unwrap();
+    let stamp = name.strip_prefix("snap-").unwrap();
+    assert!(
+        stamp.len() == 15 && stamp.as_bytes()[8] == b'-',
+        "{name} is not snap-YYYYMMDD-HHMMSS"
+    );
+    assert_eq!(
+        c.ozone.mutations(),
+        [format!("ozone sh snapshot create /vol1/logs {name}")]
+    );
+
+    let r = run(
+        &c,
+        &["snapshot", "create", "vol1/logs", "before-upgrade"],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert_eq!(r.out, "snapshot before-upgrade of vol1/logs created\n");
+    let r = run(
+        &c,
+        &[
+            "snapshot",
+            "rename",
+            "vol1/logs",
+            "before-upgrade",
+            "pre-2-3",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert_eq!(
+        r.out,
+        "snapshot before-upgrade of vol1/logs renamed to pre-2-3\n"
+    );
+    assert_eq!(snapshot_names(&c), ["snap1", name, "pre-2-3"]);
+}
+
+#[tokio::test]
+async fn snapshot_delete_asks_for_the_name_and_refuses_without_a_terminal() {
+    let c = snap_cluster(2);
+    let args = ["snapshot", "delete", "vol1/logs", "snap1"];
+    let r = run(&c, &args, None).await;
+    assert_eq!(r.code(), exit::BAD_INPUT);
+    assert!(
+        r.error().contains("no terminal to ask on; pass --yes"),
+        "{}",
+        r.error()
+    );
+
+    let prompt = Scripted::new(&["yes"]);
+    let r = run(&c, &args, Some(prompt.clone())).await;
+    assert_eq!(r.code(), 1);
+    assert!(
+        r.error().contains("aborted: nothing was changed"),
+        "{}",
+        r.error()
+    );
+    let asked = prompt.asked.lock().unwrap().clone();
+    assert!(
+        asked[0].starts_with(
+            "Delete snapshot snap1 of vol1/logs? Its point-in-time copy cannot be recovered."
+        ) && asked[0].contains("Exclusive:   200.0MiB"),
+        "{asked:?}"
+    );
+    assert!(c.ozone.mutations().is_empty());
+    assert_eq!(snapshot_names(&c), ["snap1", "snap2"]);
+
+    // Typing the snapshot's name goes ahead; so does --yes.
+    let r = run(&c, &args, Some(Scripted::new(&["snap1"]))).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert_eq!(r.out, "snapshot snap1 of vol1/logs deleted\n");
+    let r = run(&c, &["snapshot", "rm", "vol1/logs", "snap2", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert!(snapshot_names(&c).is_empty());
+    assert_eq!(
+        c.ozone.mutations(),
+        [
+            "ozone sh snapshot delete /vol1/logs snap1",
+            "ozone sh snapshot delete /vol1/logs snap2"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn snapshot_dry_runs_print_the_ozone_command_and_run_nothing() {
+    let c = snap_cluster(2);
+    c.refuse_writes();
+    for (args, command) in [
+        (
+            &["snapshot", "create", "vol1/logs", "snap9", "--dry-run"][..],
+            "ozone sh snapshot create /vol1/logs snap9",
+        ),
+        (
+            &[
+                "snapshot",
+                "rename",
+                "vol1/logs",
+                "snap1",
+                "snap9",
+                "--dry-run",
+            ][..],
+            "ozone sh snapshot rename /vol1/logs snap1 snap9",
+        ),
+        (
+            &[
+                "snapshot",
+                "delete",
+                "vol1/logs",
+                "snap1",
+                "--dry-run=client",
+            ][..],
+            "ozone sh snapshot delete /vol1/logs snap1",
+        ),
+        (
+            &[
+                "snapshot",
+                "diff",
+                "vol1/logs",
+                "snap1",
+                "snap2",
+                "--wait",
+                "--dry-run",
+            ][..],
+            "ozone sh snapshot diff /vol1/logs snap1 snap2 --page-size 1000 --json",
+        ),
+    ] {
+        let r = run(&c, args, None).await;
+        assert_eq!(r.code(), 0, "{args:?}: {}", r.error());
+        assert!(r.out.starts_with("Dry run: snapshot "), "{}", r.out);
+        assert!(
+            r.out.contains(&format!("run in a om pod: {command}\n")),
+            "{}",
+            r.out
+        );
+    }
+    let r = run(
+        &c,
+        &[
+            "snapshot",
+            "delete",
+            "vol1/logs",
+            "snap1",
+            "--dry-run",
+            "-o",
+            "json",
+        ],
+        None,
+    )
+    .await;
+    let plan: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(plan["dryRun"], true);
+    assert_eq!(plan["steps"][0]["argv"][3], "delete");
+    assert!(c.ozone.mutations().is_empty());
+    assert!(c.api.writes().is_empty());
+    // The diff job was not started either: only the delete pre-flight read ran.
+    let calls = c.ozone.state.lock().unwrap().calls.clone();
+    assert!(
+        calls
+            .iter()
+            .all(|(_, cmd)| cmd.starts_with("ozone sh snapshot info")),
+        "{calls:?}"
+    );
+    assert_eq!(snapshot_names(&c), ["snap1", "snap2"]);
+
+    // The fake really does refuse writes.
+    let r = run(&c, &["snapshot", "create", "vol1/logs", "snap9"], None).await;
+    assert!(r.error().contains("mutations are refused"), "{}", r.error());
+}
+
+#[tokio::test(start_paused = true)]
+async fn snapshot_diff_waits_with_progress_then_reads_every_page() {
+    let c = snap_cluster(2);
+    {
+        let mut oz = c.ozone.state.lock().unwrap();
+        oz.diff.polls_left = 3;
+        oz.diff.entries = (0..2500)
+            .map(|i| match i % 4 {
+                3 => (
+                    "RENAME".to_owned(),
+                    format!("k{i}"),
+                    Some(format!("k{i}.moved")),
+                ),
+                _ => ("CREATE".to_owned(), format!("k{i}"), None),
+            })
+            .collect();
+    }
+    let r = run(
+        &c,
+        &[
+            "snapshot",
+            "diff",
+            "vol1/logs",
+            "snap1",
+            "snap2",
+            "--wait",
+            "--progress",
+            "plain",
+            "--page-size",
+            "1000",
+            "-o",
+            "json",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let progress: Vec<&str> = r
+        .err
+        .lines()
+        .filter(|l| l.contains("snapshot diff IN_PROGRESS"))
+        .collect();
+    assert_eq!(
+        progress,
+        [
+            "[0s] snapshot diff IN_PROGRESS 25% (DIFF_REPORT_GEN)",
+            "[5s] snapshot diff IN_PROGRESS 33% (DIFF_REPORT_GEN)",
+            "[10s] snapshot diff IN_PROGRESS 50% (DIFF_REPORT_GEN)",
+        ],
+        "{}",
+        r.err
+    );
+    assert!(r.err.contains("[15s] snapshot diff DONE"), "{}", r.err);
+    assert!(
+        r.err
+            .contains("reading page 3 of the report (2000 changes so far)"),
+        "{}",
+        r.err
+    );
+    assert!(r.err.contains("2500 changes from snap1 to snap2 in vol1/logs: 1875 added, 0 deleted, 625 renamed, 0 modified"), "{}", r.err);
+    let result: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(result["jobStatus"], "DONE");
+    let changes = result["changes"].as_array().unwrap();
+    assert_eq!(changes.len(), 2500);
+    assert_eq!(changes[2499]["path"], "./k2499");
+    assert_eq!(
+        changes[3],
+        serde_json::json!({"change": "renamed", "path": "./k3", "newPath": "./k3.moved"})
+    );
+    let calls: Vec<String> = c
+        .ozone
+        .state
+        .lock()
+        .unwrap()
+        .calls
+        .iter()
+        .map(|(_, c)| c.clone())
+        .collect();
+    // Four polls, then pages two and three by token.
+    assert_eq!(
+        calls.iter().filter(|c| c.contains("snapshot diff")).count(),
+        6
+    );
+    assert!(
+        calls[4].ends_with("--page-size 1000 --json --token 1000"),
+        "{calls:?}"
+    );
+    assert!(
+        calls[5].ends_with("--page-size 1000 --json --token 2000"),
+        "{calls:?}"
+    );
+
+    // The table: one row per change.
+    c.ozone.state.lock().unwrap().diff.entries.truncate(4);
+    let r = run(
+        &c,
+        &["snapshot", "diff", "vol1/logs", "snap1", "snap2"],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert_eq!(
+        r.out,
+        "CHANGE    PATH   NEW PATH\nadded     ./k0\nadded     ./k1\nadded     ./k2\nrenamed   ./k3   ./k3.moved\n"
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn snapshot_diff_without_wait_starts_the_job_and_a_wait_can_time_out() {
+    let c = snap_cluster(2);
+    c.ozone.state.lock().unwrap().diff.polls_left = 100;
+    let r = run(
+        &c,
+        &["snapshot", "diff", "vol1/logs", "snap1", "snap2"],
+        None,
+    )
+    .await;
+    assert_eq!((r.code(), r.out.as_str()), (0, ""), "{}", r.error());
+    assert!(
+        r.err.contains("snapshot diff snap1 → snap2 of vol1/logs: IN_PROGRESS (1%); follow it with:\n  kubectl ozone snapshot diff vol1/logs snap1 snap2 --wait -n ozone --name ozone"),
+        "{}",
+        r.err
+    );
+    let r = run(
+        &c,
+        &[
+            "snapshot",
+            "diff",
+            "vol1/logs",
+            "snap1",
+            "snap2",
+            "-o",
+            "json",
+        ],
+        None,
+    )
+    .await;
+    let result: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(result["jobStatus"], "IN_PROGRESS");
+    assert_eq!(result["changes"], serde_json::json!([]));
+
+    let r = run(
+        &c,
+        &[
+            "snapshot",
+            "diff",
+            "vol1/logs",
+            "snap1",
+            "snap2",
+            "--wait",
+            "--timeout",
+            "30s",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), exit::TIMEOUT, "{}", r.error());
+    assert!(
+        r.error().starts_with("timed out after 30s waiting for the snapshot diff snap1 → snap2 of vol1/logs; the job goes on in Ozone. Resume watching with:\n  kubectl ozone snapshot diff vol1/logs snap1 snap2 --wait -n ozone --name ozone"),
+        "{}",
+        r.error()
+    );
+}
+
+#[tokio::test]
+async fn each_ozone_error_is_one_line_and_exit_1() {
+    let c = snap_cluster(2);
+    c.ozone.state.lock().unwrap().snapshot_limit = 3;
+    for (args, expected) in [
+        (
+            &["snapshot", "list", "vol1/nope"][..],
+            "bucket vol1/nope not found in Ozone (BUCKET_NOT_FOUND)",
+        ),
+        (
+            &["snapshot", "list", "vol9/logs"][..],
+            "volume vol9 not found in Ozone (VOLUME_NOT_FOUND)",
+        ),
+        (
+            &["snapshot", "create", "vol1/logs", "snap2"][..],
+            "snapshot snap2 already exists in vol1/logs; choose another name (FILE_ALREADY_EXISTS)",
+        ),
+        (
+            &["snapshot", "rename", "vol1/logs", "snap1", "snap2"][..],
+            "snapshot snap2 already exists in vol1/logs; choose another name (FILE_ALREADY_EXISTS)",
+        ),
+        (
+            &["snapshot", "info", "vol1/logs", "snap7"][..],
+            "snapshot snap7 not found in vol1/logs (FILE_NOT_FOUND: Snapshot does not exist: /vol1/logs/snap7)",
+        ),
+        (
+            &["snapshot", "delete", "vol1/logs", "snap7", "--yes"][..],
+            "snapshot snap7 not found in vol1/logs (FILE_NOT_FOUND: Snapshot does not exist: /vol1/logs/snap7)",
+        ),
+        (
+            &["snapshot", "diff", "vol1/logs", "snap1", "snap7"][..],
+            "snapshot snap1 or snap7 not found in vol1/logs (FILE_NOT_FOUND: Snapshot does not exist: /vol1/logs/snap7)",
+        ),
+    ] {
+        let r = run(&c, args, None).await;
+        assert_eq!(r.code(), 1, "{args:?}: {}", r.error());
+        assert_eq!(r.error(), expected, "{args:?}");
+    }
+    let r = run(&c, &["snapshot", "create", "vol1/logs", "snap3"], None).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let r = run(&c, &["snapshot", "create", "vol1/logs", "snap4"], None).await;
+    assert_eq!(r.code(), 1);
+    assert_eq!(
+        r.error(),
+        "snapshot limit reached in vol1/logs: delete old snapshots first, or raise ozone.om.fs.snapshot.max.limit (TOO_MANY_SNAPSHOTS: Snapshot limit of 3 reached. Cannot create more snapshots.)"
+    );
+    c.ozone.state.lock().unwrap().diff.failure =
+        Some("Snapshot diff job failed: compaction DAG pruned".into());
+    let r = run(
+        &c,
+        &["snapshot", "diff", "vol1/logs", "snap1", "snap2", "--wait"],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 1);
+    assert_eq!(
+        r.error(),
+        "snapshot diff snap1 → snap2 of vol1/logs failed in Ozone: Snapshot diff job failed: compaction DAG pruned"
+    );
+    assert_eq!(snapshot_names(&c), ["snap1", "snap2", "snap3"]);
+}
+
+#[tokio::test]
+async fn a_rejected_diff_or_a_report_that_pages_forever_ends_with_one_line() {
+    let c = snap_cluster(2);
+    c.ozone.state.lock().unwrap().diff.rejected = true;
+    let r = run(
+        &c,
+        &["snapshot", "diff", "vol1/logs", "snap1", "snap2", "--wait"],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 1);
+    assert_eq!(
+        r.error(),
+        "Ozone rejected the snapshot diff snap1 → snap2 of vol1/logs (too many diff jobs running?): Ozone gave no reason; try again later"
+    );
+    {
+        let mut oz = c.ozone.state.lock().unwrap();
+        oz.diff.rejected = false;
+        oz.diff.stuck_token = true;
+    }
+    let r = run(
+        &c,
+        &[
+            "snapshot",
+            "diff",
+            "vol1/logs",
+            "snap1",
+            "snap2",
+            "--page-size",
+            "2",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 1);
+    assert_eq!(
+        r.error(),
+        "Ozone returned the page token \"2\" twice; stopping after page 2"
+    );
+    assert_eq!(r.out, "");
+}
+
+#[tokio::test]
+async fn bad_snapshot_arguments_exit_2_naming_the_argument_and_do_nothing() {
+    let c = snap_cluster(2);
+    for (args, expected) in [
+        (
+            &["snapshot", "list", "vol1"][..],
+            "VOLUME/BUCKET: \"vol1\" is not volume/bucket",
+        ),
+        (
+            &["snapshot", "create", "Vol1/logs"][..],
+            "VOLUME/BUCKET: \"Vol1/logs\" is not volume/bucket",
+        ),
+        (
+            &["snapshot", "create", "vol1/logs", "Before_Upgrade"][..],
+            "NAME: \"Before_Upgrade\" is not a valid snapshot name",
+        ),
+        (
+            &["snapshot", "info", "vol1/logs", "s"][..],
+            "NAME: \"s\" is not a valid snapshot name",
+        ),
+        (
+            &["snapshot", "rename", "vol1/logs", "snap1", "a?b"][..],
+            "NEW_NAME: \"a?b\" is not a valid snapshot name",
+        ),
+        (
+            &["snapshot", "delete", "vol1/logs", "snap-", "--yes"][..],
+            "NAME: \"snap-\" is not a valid snapshot name",
+        ),
+        (
+            &["snapshot", "diff", "vol1/logs", "1234", "snap2"][..],
+            "FROM: \"1234\" is not a valid snapshot name",
+        ),
+        (
+            &["snapshot", "diff", "vol1/logs", "snap1", "S2", "--wait"][..],
+            "TO: \"S2\" is not a valid snapshot name",
+        ),
+    ] {
+        let r = run(&c, args, None).await;
+        assert_eq!(r.code(), exit::BAD_INPUT, "{args:?}: {}", r.error());
+        assert!(r.error().starts_with(expected), "{args:?}: {}", r.error());
+    }
+    assert!(c.api.requests().is_empty());
+    assert_eq!(c.ozone.call_count(), 0);
 }

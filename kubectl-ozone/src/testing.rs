@@ -293,6 +293,44 @@ pub struct OzoneState {
     pub down: Vec<String>,
     /// Commands (argv joined by spaces) that exit 1 with a stack trace on stderr.
     pub broken: Vec<String>,
+    /// Buckets that exist, as `volume/bucket`.
+    pub buckets: Vec<String>,
+    /// Snapshots.
+    pub snapshots: Vec<FakeSnapshot>,
+    /// Most snapshots a bucket may have (0: no limit), like `ozone.om.fs.snapshot.max.limit`.
+    pub snapshot_limit: usize,
+    /// The snapshot diff job every diff command sees.
+    pub diff: FakeDiff,
+}
+
+/// One snapshot in the scripted Ozone.
+#[derive(Clone, Debug)]
+pub struct FakeSnapshot {
+    /// `volume/bucket`.
+    pub bucket: String,
+    /// Name.
+    pub name: String,
+    /// Creation time, ms since the epoch.
+    pub created: i64,
+    /// Referenced bytes.
+    pub referenced: i64,
+    /// Exclusive bytes.
+    pub exclusive: i64,
+}
+
+/// The scripted snapshot diff job.
+#[derive(Clone, Debug, Default)]
+pub struct FakeDiff {
+    /// Polls still answered IN_PROGRESS before the report is ready.
+    pub polls_left: u32,
+    /// The changes, as (diffType, sourcePath, targetPath).
+    pub entries: Vec<(String, String, Option<String>)>,
+    /// The job fails with this reason.
+    pub failure: Option<String>,
+    /// OM rejects the job (too many running).
+    pub rejected: bool,
+    /// Every page names page 2 as the next: a report that would page forever.
+    pub stuck_token: bool,
 }
 
 /// A scripted Ozone behind the exec trait.
@@ -303,10 +341,207 @@ pub struct FakeOzone {
 }
 
 fn is_mutation(argv: &[String]) -> bool {
+    let words: Vec<&str> = argv.iter().take(4).map(String::as_str).collect();
     matches!(
-        argv.get(3).map(String::as_str),
-        Some("decommission" | "recommission" | "maintenance")
+        words.as_slice(),
+        [
+            "ozone",
+            "admin",
+            "datanode",
+            "decommission" | "recommission" | "maintenance"
+        ] | ["ozone", "sh", "snapshot", "create" | "rename" | "delete"]
     )
+}
+
+/// What `ozone sh` prints for an OMException (`Shell.printError`): JVM log lines, then
+/// `<RESULT_CODE> <message>`, exit code 255.
+fn om_failure(line: &str) -> ExecOutput {
+    ExecOutput {
+        stdout: String::new(),
+        stderr: format!(
+            "2026-11-26 01:00:00,000 [main] WARN util.NativeCodeLoader: Unable to load native-hadoop library for your platform\n{line}\n"
+        ),
+        exit_code: 255,
+    }
+}
+
+/// `ozone sh snapshot list|info` JSON for one snapshot (the `OzoneSnapshot` getters,
+/// reference §6).
+pub fn snapshot_json(s: &FakeSnapshot) -> Value {
+    let (vol, bucket) = s.bucket.split_once('/').unwrap_or((&s.bucket, ""));
+    json!({
+        "volumeName": vol, "bucketName": bucket, "name": s.name, "creationTime": s.created,
+        "snapshotStatus": "SNAPSHOT_ACTIVE", "snapshotId": format!("id-{}", s.name),
+        "snapshotPath": format!("{vol}/{bucket}"), "checkpointDir": format!("-id-{}", s.name),
+        "referencedSize": s.referenced, "referencedReplicatedSize": s.referenced * 3,
+        "exclusiveSize": s.exclusive, "exclusiveReplicatedSize": s.exclusive * 3
+    })
+}
+
+impl OzoneState {
+    /// Answers `ozone sh snapshot …`, or `None` if `argv` is not one.
+    fn snapshot(&mut self, argv: &[String]) -> Option<ExecOutput> {
+        let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let ["ozone", "sh", "snapshot", verb, path, rest @ ..] = words.as_slice() else {
+            return None;
+        };
+        let ok = |stdout: String| ExecOutput {
+            stdout,
+            stderr: String::new(),
+            exit_code: 0,
+        };
+        let bucket = path.trim_start_matches('/').to_owned();
+        let volume = bucket.split('/').next().unwrap_or_default().to_owned();
+        if !self
+            .buckets
+            .iter()
+            .any(|b| b.split('/').next() == Some(&volume))
+        {
+            return Some(om_failure(&format!(
+                "VOLUME_NOT_FOUND Volume {volume} is not found"
+            )));
+        }
+        if !self.buckets.contains(&bucket) {
+            return Some(om_failure(&format!(
+                "BUCKET_NOT_FOUND Bucket not found: {bucket}"
+            )));
+        }
+        let find = |st: &OzoneState, name: &str| {
+            st.snapshots
+                .iter()
+                .position(|s| s.bucket == bucket && s.name == name)
+        };
+        let missing = |name: &str| {
+            om_failure(&format!(
+                "FILE_NOT_FOUND Snapshot does not exist: /{bucket}/{name}"
+            ))
+        };
+        Some(match (*verb, rest) {
+            ("list", ["--all"]) => {
+                let items: Vec<Value> = self
+                    .snapshots
+                    .iter()
+                    .filter(|s| s.bucket == bucket)
+                    .map(snapshot_json)
+                    .collect();
+                ok(serde_json::to_string_pretty(&items).unwrap())
+            }
+            ("info", [name]) => match find(self, name) {
+                Some(i) => {
+                    ok(serde_json::to_string_pretty(&snapshot_json(&self.snapshots[i])).unwrap())
+                }
+                None => missing(name),
+            },
+            ("create", [name]) => {
+                let count = self.snapshots.iter().filter(|s| s.bucket == bucket).count();
+                if find(self, name).is_some() {
+                    om_failure(&format!(
+                        "FILE_ALREADY_EXISTS Snapshot already exists: /{bucket}/{name}"
+                    ))
+                } else if self.snapshot_limit > 0 && count >= self.snapshot_limit {
+                    om_failure(&format!(
+                        "TOO_MANY_SNAPSHOTS Snapshot limit of {} reached. Cannot create more snapshots.",
+                        self.snapshot_limit
+                    ))
+                } else {
+                    let created = 1_763_900_000_000 + 1000 * self.snapshots.len() as i64;
+                    self.snapshots.push(FakeSnapshot {
+                        bucket: bucket.clone(),
+                        name: (*name).to_owned(),
+                        created,
+                        referenced: 1_073_741_824,
+                        exclusive: 0,
+                    });
+                    ok(format!("Created snapshot '{name}' under '{bucket}'.\n"))
+                }
+            }
+            ("rename", [from, to]) => match (find(self, from), find(self, to)) {
+                (None, _) => missing(from),
+                (Some(_), Some(_)) => om_failure(&format!(
+                    "FILE_ALREADY_EXISTS Snapshot already exists: /{bucket}/{to}"
+                )),
+                (Some(i), None) => {
+                    self.snapshots[i].name = (*to).to_owned();
+                    ok(String::new())
+                }
+            },
+            ("delete", [name]) => match find(self, name) {
+                Some(i) => {
+                    self.snapshots.remove(i);
+                    ok(String::new())
+                }
+                None => missing(name),
+            },
+            ("diff", [from, to, "--page-size", size, "--json", token @ ..]) => {
+                for name in [from, to] {
+                    if find(self, name).is_none() {
+                        return Some(missing(name));
+                    }
+                }
+                let size: usize = size.parse().unwrap();
+                let start: usize = match token {
+                    ["--token", t] => t.parse().unwrap(),
+                    _ => 0,
+                };
+                if self.diff.rejected {
+                    return Some(ok(json!({"jobStatus": "REJECTED"}).to_string()));
+                }
+                if let Some(reason) = &self.diff.failure {
+                    return Some(ok(
+                        json!({"jobStatus": "FAILED", "reason": reason}).to_string()
+                    ));
+                }
+                let (vol, b) = bucket.split_once('/').unwrap();
+                let mut report = json!({"volumeName": vol, "bucketName": b, "fromSnapshot": from,
+                    "toSnapshot": to, "diffList": []});
+                if self.diff.polls_left > 0 {
+                    self.diff.polls_left -= 1;
+                    let percent = 100.0 / f64::from(self.diff.polls_left + 2);
+                    // The shell always prints a report; it is empty until the job is done.
+                    return Some(ok(json!({"snapshotDiffReport": report, "jobStatus": "IN_PROGRESS",
+                        "waitTimeInMs": 5000, "subStatus": "DIFF_REPORT_GEN", "progressPercent": percent})
+                    .to_string()));
+                }
+                // The shell prints DiffType labels (`+`, `M`, `-`, `R`) and `./`-prefixed paths.
+                let page: Vec<Value> = self
+                    .diff
+                    .entries
+                    .iter()
+                    .skip(start)
+                    .take(size)
+                    .map(|(kind, src, dst)| {
+                        let label = match kind.as_str() {
+                            "CREATE" => "+",
+                            "MODIFY" => "M",
+                            "DELETE" => "-",
+                            _ => "R",
+                        };
+                        let mut entry =
+                            json!({"diffType": label, "sourcePath": format!("./{src}")});
+                        if let Some(dst) = dst {
+                            entry["targetPath"] = json!(format!("./{dst}"));
+                        }
+                        entry
+                    })
+                    .collect();
+                report["diffList"] = json!(page);
+                if self.diff.stuck_token {
+                    report["nextToken"] = json!(size.to_string());
+                } else if start + size < self.diff.entries.len() {
+                    report["nextToken"] = json!((start + size).to_string());
+                }
+                ok(serde_json::to_string_pretty(
+                    &json!({"snapshotDiffReport": report, "jobStatus": "DONE"}),
+                )
+                .unwrap())
+            }
+            _ => ExecOutput {
+                stdout: String::new(),
+                stderr: format!("Unknown command: {}", argv.join(" ")),
+                exit_code: 2,
+            },
+        })
+    }
 }
 
 impl FakeOzone {
@@ -376,6 +611,9 @@ impl FakeOzone {
                 stderr: "fake cluster: mutations are refused in this test".into(),
                 exit_code: 99,
             });
+        }
+        if let Some(out) = st.snapshot(argv) {
+            return Ok(out);
         }
         let hosts: Vec<String> = argv
             .iter()

@@ -93,6 +93,32 @@ fn ozone_output(argv: &[String]) -> String {
     }
 }
 
+/// `ozone sh snapshot …` in bucket vol1/logs holding snap1 and snap2: (stdout, stderr, exit
+/// code). OM errors are printed as `Shell.printError` does: `<RESULT_CODE> <message>`.
+fn ozone_result(argv: &[String]) -> (String, String, i32) {
+    let snap = |name: &str| {
+        json!({"volumeName": "vol1", "bucketName": "logs", "name": name, "creationTime": 1_763_942_400_000u64,
+               "snapshotStatus": "SNAPSHOT_ACTIVE", "snapshotId": format!("id-{name}"),
+               "snapshotPath": "vol1/logs", "checkpointDir": format!("-id-{name}"),
+               "referencedSize": 1024, "referencedReplicatedSize": 3072,
+               "exclusiveSize": 0, "exclusiveReplicatedSize": 0})
+    };
+    let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+    match words.as_slice() {
+        ["ozone", "sh", "snapshot", _, "/vol1/logs", ..] => match &words[3..] {
+            ["list", _, "--all"] => (json!([snap("snap1"), snap("snap2")]).to_string(), String::new(), 0),
+            ["info", _, name] => (snap(name).to_string(), String::new(), 0),
+            other => panic!("unexpected snapshot command {other:?}"),
+        },
+        ["ozone", "sh", "snapshot", _, _, ..] => (
+            String::new(),
+            "WARN util.NativeCodeLoader: Unable to load native-hadoop library\nBUCKET_NOT_FOUND Bucket not found\n".into(),
+            255,
+        ),
+        _ => (ozone_output(argv), String::new(), 0),
+    }
+}
+
 fn decode(s: &str) -> String {
     let mut out = Vec::new();
     let b = s.as_bytes();
@@ -157,12 +183,22 @@ fn serve(stream: TcpStream, seen: Arc<Mutex<Seen>>) {
                 tungstenite::protocol::Role::Server,
                 None,
             );
-            let mut stdout = vec![1u8];
-            stdout.extend_from_slice(ozone_output(&argv).as_bytes());
-            ws.send(tungstenite::Message::Binary(stdout.into()))
-                .unwrap();
+            let (out, err, code) = ozone_result(&argv);
+            for (channel, text) in [(1u8, out), (2u8, err)] {
+                if !text.is_empty() {
+                    let mut frame = vec![channel];
+                    frame.extend_from_slice(text.as_bytes());
+                    ws.send(tungstenite::Message::Binary(frame.into())).unwrap();
+                }
+            }
             let mut status = vec![3u8];
-            status.extend_from_slice(br#"{"metadata":{},"status":"Success"}"#);
+            let status_json = if code == 0 {
+                json!({"metadata": {}, "status": "Success"})
+            } else {
+                json!({"metadata": {}, "status": "Failure", "reason": "NonZeroExitCode",
+                       "details": {"causes": [{"reason": "ExitCode", "message": code.to_string()}]}})
+            };
+            status.extend_from_slice(status_json.to_string().as_bytes());
             ws.send(tungstenite::Message::Binary(status.into()))
                 .unwrap();
             let _ = ws.close(None);
@@ -332,4 +368,84 @@ fn cluster_commands_reject_bad_input_with_exit_2() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read kubeconfig"));
+}
+
+#[test]
+fn snapshot_commands_end_to_end() {
+    let (seen, _dir, config) = start();
+    let run = |args: &[&str]| {
+        Command::cargo_bin("kubectl-ozone")
+            .unwrap()
+            .env("KUBECONFIG", &config)
+            .env_remove("CI")
+            .args(args)
+            .output()
+            .unwrap()
+    };
+    let execs = || -> Vec<String> {
+        seen.lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|r| r.contains("/exec?"))
+            .cloned()
+            .collect()
+    };
+
+    let out = run(&["snapshot", "list", "vol1/logs", "-o", "json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let list: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(list[1]["name"], "snap2");
+    let exec = &execs()[0];
+    assert!(
+        exec.starts_with("/api/v1/namespaces/ozone/pods/ozone-om-0/exec?")
+            && exec.contains("container=om"),
+        "{exec}"
+    );
+
+    // OM's refusal: one line, exit 1.
+    let out = run(&["snapshot", "create", "vol1/nope", "snap3"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error: bucket vol1/nope not found in Ozone (BUCKET_NOT_FOUND)\n"
+    );
+
+    // Bad input: exit 2 naming the argument, nothing sent.
+    let before = seen.lock().unwrap().requests.len();
+    let out = run(&["snapshot", "delete", "vol1/logs", "Snap_1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr)
+            .starts_with("error: NAME: \"Snap_1\" is not a valid snapshot name"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(seen.lock().unwrap().requests.len(), before);
+
+    // A dry run and a delete without a terminal or --yes: both only read.
+    let out = run(&["snapshot", "delete", "vol1/logs", "snap1", "--dry-run"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stdout)
+            .contains("run in a om pod: ozone sh snapshot delete /vol1/logs snap1"),
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+    let out = run(&["snapshot", "delete", "vol1/logs", "snap1"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("pass --yes"));
+    assert!(
+        execs().iter().all(|e| !e.contains("command=delete")),
+        "{:#?}",
+        execs()
+    );
 }

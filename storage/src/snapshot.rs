@@ -125,6 +125,31 @@ impl std::fmt::Display for BucketPath {
     }
 }
 
+/// Checks a snapshot name the way Ozone's OM does before creating one (`OmUtils`
+/// `validateSnapshotName`, which applies the bucket-name rule; apache/ozone
+/// `TestOMSnapshotCreateRequest`: `sn1`, UUIDs and 63 characters pass; `s1`, `a?b`, 64
+/// characters and the all-digit `1234` fail). Checked here so a bad name is bad input,
+/// refused before anything runs.
+pub fn validate_name(name: &str) -> Result<(), String> {
+    let ok_chars = name
+        .bytes()
+        .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-' || b == b'.');
+    let alnum_ends = name.starts_with(|c: char| c.is_ascii_alphanumeric())
+        && name.ends_with(|c: char| c.is_ascii_alphanumeric());
+    if (3..=63).contains(&name.len())
+        && ok_chars
+        && alnum_ends
+        && !name.bytes().all(|b| b.is_ascii_digit())
+        && !name.contains("..")
+    {
+        Ok(())
+    } else {
+        Err(format!(
+            "{name:?} is not a valid snapshot name: 3-63 lowercase letters, digits, '-' or '.', starting and ending with a letter or digit, not only digits"
+        ))
+    }
+}
+
 /// The name `kubectl ozone snapshot create` gives a snapshot when the user names none:
 /// `snap-<YYYYMMDD-HHMMSS>` (UTC), so listings sort by time.
 pub fn default_name(timestamp: &str) -> String {
@@ -279,13 +304,15 @@ pub struct DiffEntry {
 }
 
 impl DiffEntry {
-    /// The change in words: added, modified, deleted, renamed.
+    /// The change in words: added, modified, deleted, renamed. `ozone sh snapshot diff --json`
+    /// prints the type's label (`+`, `M`, `-`, `R`: Hadoop's `SnapshotDiffReport.DiffType`,
+    /// via `getType().getLabel()` in `SnapshotDiffHandler`); the enum names are accepted too.
     pub fn change(&self) -> &str {
         match self.diff_type.as_str() {
-            "CREATE" => "added",
-            "MODIFY" => "modified",
-            "DELETE" => "deleted",
-            "RENAME" => "renamed",
+            "+" | "CREATE" => "added",
+            "M" | "MODIFY" => "modified",
+            "-" | "DELETE" => "deleted",
+            "R" | "RENAME" => "renamed",
             other => other,
         }
     }
@@ -401,6 +428,42 @@ mod tests {
     }
 
     #[test]
+    fn snapshot_names_follow_ozones_rule() {
+        // The cases apache/ozone's TestOMSnapshotCreateRequest accepts and rejects.
+        for good in [
+            "9cdf0e8a-6946-41ad-a2d1-9eb724fab126",
+            "sn1",
+            "snap75795657617173401188448010125899089001363595171500499231286",
+            "snap-20261123-120000",
+            "before.upgrade",
+        ] {
+            assert_eq!(validate_name(good), Ok(()), "{good}");
+        }
+        for bad in [
+            "a?b",
+            "1234",
+            "s1",
+            "snap156808943643007724443266605711479126926050896107709081166294",
+            "Daily",
+            "-x-",
+            "a..b",
+            "snap_1",
+            "",
+        ] {
+            let e = validate_name(bad).unwrap_err();
+            assert!(e.contains("not a valid snapshot name"), "{bad}: {e}");
+        }
+        assert!(validate_name(&default_name("20261123-120000")).is_ok());
+        assert!(
+            validate_name(&scheduled_name(
+                &schedule_prefix("daily"),
+                "20261123-120000"
+            ))
+            .is_ok()
+        );
+    }
+
+    #[test]
     fn parses_diff_pages_and_running_jobs() {
         let running = parse_diff(r#"{"jobStatus":"IN_PROGRESS","waitTimeInMs":2000,"subStatus":"DAG_WALK","progressPercent":42.5}"#).unwrap();
         assert_eq!(running.progress_percent, Some(42.5));
@@ -414,6 +477,23 @@ mod tests {
         let report = done.snapshot_diff_report.unwrap();
         assert_eq!(report.next_token.as_deref(), Some("100"));
         assert_eq!(report.diff_list[1].change(), "renamed");
+        // What the shell really prints: the DiffType label and `./`-prefixed paths.
+        let labels = parse_diff(
+            r#"{"snapshotDiffReport":{"volumeName":"vol1","bucketName":"logs","fromSnapshot":"a","toSnapshot":"b",
+               "diffList":[{"diffType":"+","sourcePath":"./k1"},{"diffType":"M","sourcePath":"./k2"},
+                           {"diffType":"-","sourcePath":"./k3"},{"diffType":"R","sourcePath":"./k4","targetPath":"./k5"}]},
+               "jobStatus":"DONE"}"#,
+        )
+        .unwrap();
+        let words: Vec<&str> = labels
+            .snapshot_diff_report
+            .as_ref()
+            .unwrap()
+            .diff_list
+            .iter()
+            .map(DiffEntry::change)
+            .collect();
+        assert_eq!(words, ["added", "modified", "deleted", "renamed"]);
         assert_eq!(report.diff_list[1].target_path.as_deref(), Some("k3"));
     }
 
@@ -423,6 +503,7 @@ mod tests {
             let _ = parse_diff(&text);
             let _ = parse_info(&text);
             let _ = BucketPath::parse(&text);
+            let _ = validate_name(&text);
         }
 
         #[test]

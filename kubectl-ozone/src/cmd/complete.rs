@@ -279,6 +279,35 @@ mod tests {
         assert!(!flags.contains(&"--poll-interval".to_owned()));
     }
 
+    #[test]
+    fn snapshot_verbs_and_flags_are_completed() {
+        let Want::Words(top) = want(&w(&[""])) else {
+            panic!()
+        };
+        assert!(top.contains(&"snapshot".to_owned()));
+        let Want::Words(verbs) = want(&w(&["snapshot", ""])) else {
+            panic!()
+        };
+        assert_eq!(
+            verbs,
+            w(&["create", "list", "info", "rename", "delete", "diff"])
+        );
+        let Want::Words(flags) = want(&w(&["snapshot", "diff", "vol1/logs", "a", "b", "--"]))
+        else {
+            panic!()
+        };
+        assert!(flags.contains(&"--wait".to_owned()) && flags.contains(&"--page-size".to_owned()));
+        assert_eq!(
+            want(&w(&["snapshot", "list", "--name", ""])),
+            Want::Clusters
+        );
+        // Bucket and snapshot names are Ozone's, not the cluster's: nothing to offer.
+        assert_eq!(
+            want(&w(&["snapshot", "delete", "vol1/logs", ""])),
+            Want::Nothing
+        );
+    }
+
     proptest::proptest! {
         #[test]
         fn never_panics_on_any_words(words in proptest::collection::vec("[-a-z=]{0,12}", 0..6)) {

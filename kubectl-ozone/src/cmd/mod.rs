@@ -7,6 +7,7 @@ pub mod datanode;
 pub mod init;
 pub mod lint;
 pub mod render;
+pub mod snapshot;
 pub mod status;
 pub mod version;
 
@@ -28,6 +29,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Datanode(cmd) => common::block_on(async {
             let session = common::connect(datanode::cluster_args(&cmd)).await?;
             datanode::run(&session, &mut Io::real(), &cmd).await
+        })?,
+        Command::Snapshot(cmd) => common::block_on(async {
+            let session = common::connect(snapshot::cluster_args(&cmd)).await?;
+            snapshot::run(&session, &mut Io::real(), &cmd).await
         })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),

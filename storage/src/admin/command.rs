@@ -4,6 +4,7 @@
 //! code given only the means to run queries cannot change anything.
 
 use crate::Component;
+use crate::snapshot::{self, BucketPath};
 use serde::Serialize;
 
 /// A read-only admin command.
@@ -63,6 +64,51 @@ impl Query {
         Query::scm(&["ozone", "admin", "safemode", "status"])
     }
 
+    /// Every snapshot of a bucket (`--all`, not the first 100), as JSON. Runs in an OM pod.
+    pub fn snapshot_list(bucket: &BucketPath) -> Query {
+        Query::om(snapshot::Command::List {
+            bucket: bucket.clone(),
+            prefix: None,
+        })
+    }
+
+    /// One snapshot, as JSON.
+    pub fn snapshot_info(bucket: &BucketPath, name: &str) -> Query {
+        Query::om(snapshot::Command::Info {
+            bucket: bucket.clone(),
+            name: name.to_owned(),
+        })
+    }
+
+    /// Starts a snapshot diff job, or reads its state, or a page of its report (`token`).
+    ///
+    /// A query although the first call makes OM start a job: the job only reads the two
+    /// snapshots and keeps its report in OM's own tables; no user data or snapshot changes,
+    /// and asking again returns the same job. Callers still hold it back on a dry run,
+    /// because a diff of a large bucket costs OM real work.
+    pub fn snapshot_diff(
+        bucket: &BucketPath,
+        from: &str,
+        to: &str,
+        token: Option<&str>,
+        page_size: u32,
+    ) -> Query {
+        Query::om(snapshot::Command::Diff {
+            bucket: bucket.clone(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+            token: token.map(str::to_owned),
+            page_size,
+        })
+    }
+
+    fn om(command: snapshot::Command) -> Query {
+        Query {
+            argv: command.argv(),
+            component: Component::Om,
+        }
+    }
+
     fn scm(words: &[&str]) -> Query {
         Query {
             argv: argv(words),
@@ -101,6 +147,38 @@ impl Mutation {
             words.push(end);
         }
         Mutation::with_hosts(&words, hosts)
+    }
+
+    /// Create a snapshot of a bucket.
+    pub fn snapshot_create(bucket: &BucketPath, name: &str) -> Mutation {
+        Mutation::om(snapshot::Command::Create {
+            bucket: bucket.clone(),
+            name: name.to_owned(),
+        })
+    }
+
+    /// Rename a snapshot.
+    pub fn snapshot_rename(bucket: &BucketPath, from: &str, to: &str) -> Mutation {
+        Mutation::om(snapshot::Command::Rename {
+            bucket: bucket.clone(),
+            from: from.to_owned(),
+            to: to.to_owned(),
+        })
+    }
+
+    /// Delete a snapshot (OM purges its data in the background).
+    pub fn snapshot_delete(bucket: &BucketPath, name: &str) -> Mutation {
+        Mutation::om(snapshot::Command::Delete {
+            bucket: bucket.clone(),
+            name: name.to_owned(),
+        })
+    }
+
+    fn om(command: snapshot::Command) -> Mutation {
+        Mutation {
+            argv: command.argv(),
+            component: Component::Om,
+        }
     }
 
     fn with_hosts(words: &[&str], hosts: &[String]) -> Mutation {
@@ -152,7 +230,30 @@ mod tests {
                 .join(" "),
             "ozone admin datanode decommission -- a b"
         );
+        let logs = BucketPath::parse("vol1/logs").unwrap();
+        assert_eq!(
+            Query::snapshot_list(&logs).argv().join(" "),
+            "ozone sh snapshot list /vol1/logs --all"
+        );
+        assert_eq!(Query::snapshot_info(&logs, "s1").component(), Component::Om);
+        assert_eq!(
+            Mutation::snapshot_create(&logs, "s1").argv().join(" "),
+            "ozone sh snapshot create /vol1/logs s1"
+        );
+        assert_eq!(
+            Mutation::snapshot_rename(&logs, "s1", "s2")
+                .argv()
+                .join(" "),
+            "ozone sh snapshot rename /vol1/logs s1 s2"
+        );
+        let delete = Mutation::snapshot_delete(&logs, "s1");
+        assert_eq!(
+            delete.argv().join(" "),
+            "ozone sh snapshot delete /vol1/logs s1"
+        );
+        assert_eq!(delete.component(), Component::Om);
         let all = [
+            Query::snapshot_diff(&logs, "a", "b", Some("7"), 100),
             Query::datanode_list(),
             Query::decommission_status(),
             Query::scm_roles(),
