@@ -51,6 +51,11 @@ fn main() {
         black_box(render(&big));
     });
     if let Some(bin) = std::env::var_os("KUBECTL_OZONE_BIN") {
+        // Cargo runs benches in the package directory; the README's path is from the
+        // workspace root.
+        let bin = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(bin);
         time("whole process: render --profile large", 100, || {
             let out = std::process::Command::new(&bin)
                 .args(["render", "--profile", "large"])

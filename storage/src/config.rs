@@ -129,8 +129,31 @@ pub struct BadPort {
 }
 
 /// The key that switches Ozone's HTTP servers to HTTPS (`HTTP_ONLY`, `HTTPS_ONLY`,
-/// `HTTP_AND_HTTPS`).
+/// `HTTP_AND_HTTPS`; `OzoneConfigKeys.OZONE_HTTP_POLICY_KEY`).
 pub const HTTP_POLICY_KEY: &str = "ozone.http.policy";
+
+/// `ozone-site.xml` keys kubectl-ozone sets or reads besides the catalog's port keys and the
+/// HA keys of [`crate::ha`] (reference §2).
+pub mod keys {
+    /// Where every service keeps its metadata (RocksDB, Ratis logs) by default.
+    pub const METADATA_DIRS: &str = "ozone.metadata.dirs";
+    /// Where a datanode keeps its id file.
+    pub const SCM_DATANODE_ID_DIR: &str = "ozone.scm.datanode.id.dir";
+    /// A datanode's data volumes.
+    pub const DATANODE_DIR: &str = "hdds.datanode.dir";
+    /// Datanodes register by host name instead of IP (reference §2.2: pod IPs change).
+    pub const USE_DATANODE_HOSTNAME: &str = "hdds.datanode.use.datanode.hostname";
+    /// Datanodes SCM waits for before leaving safe mode.
+    pub const SAFEMODE_MIN_DATANODE: &str = "hdds.scm.safemode.min.datanode";
+    /// Client default replication (`ONE`, `THREE`, or an EC policy with the type key).
+    pub const REPLICATION: &str = "ozone.replication";
+    /// `RATIS` or `EC` for [`REPLICATION`].
+    pub const REPLICATION_TYPE: &str = "ozone.replication.type";
+    /// Server default replication, used when a bucket and client name none.
+    pub const SERVER_DEFAULT_REPLICATION: &str = "ozone.server.default.replication";
+    /// `RATIS` or `EC` for [`SERVER_DEFAULT_REPLICATION`].
+    pub const SERVER_DEFAULT_REPLICATION_TYPE: &str = "ozone.server.default.replication.type";
+}
 
 /// Whether `settings` make the HTTP servers serve HTTPS only, so every HTTP port with an HTTPS
 /// twin is replaced by the twin.

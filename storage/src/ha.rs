@@ -58,14 +58,10 @@ pub fn scm_ring(service_id: &str, members: &[Member]) -> BTreeMap<String, String
 
 /// `ozone-site.xml` keys that point every service at a single SCM (the non-HA form).
 pub fn single_scm(host: &str) -> BTreeMap<String, String> {
-    [
-        "ozone.scm.names",
-        "ozone.scm.client.address",
-        "ozone.scm.block.client.address",
-    ]
-    .into_iter()
-    .map(|k| (k.to_owned(), host.to_owned()))
-    .collect()
+    SINGLE_SCM_KEYS
+        .into_iter()
+        .map(|k| (k.to_owned(), host.to_owned()))
+        .collect()
 }
 
 /// The keys in [`single_scm`], which an SCM ring must not set (the scm-ha transformation

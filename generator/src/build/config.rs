@@ -6,7 +6,7 @@ use super::meta;
 use crate::spec::Cluster;
 use k8s_openapi::api::core::v1::ConfigMap;
 use ozone_storage::Component;
-use ozone_storage::config::{ConfigFile, HTTP_POLICY_KEY, Settings, effective_port};
+use ozone_storage::config::{ConfigFile, HTTP_POLICY_KEY, Settings, effective_port, keys};
 use ozone_storage::ha::{self, Member};
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
@@ -27,19 +27,16 @@ pub fn settings(cluster: &Cluster) -> Settings {
     let mut set = |k: &str, v: String| {
         site.insert(k.to_owned(), v);
     };
-    set("ozone.metadata.dirs", METADATA_DIR.into());
-    set("ozone.scm.datanode.id.dir", METADATA_DIR.into());
-    set("hdds.datanode.dir", DATANODE_DATA_DIR.into());
+    set(keys::METADATA_DIRS, METADATA_DIR.into());
+    set(keys::SCM_DATANODE_ID_DIR, METADATA_DIR.into());
+    set(keys::DATANODE_DIR, DATANODE_DATA_DIR.into());
     // Pod IPs change on restart; host names of StatefulSet pods do not (reference §2.2).
-    set("hdds.datanode.use.datanode.hostname", "true".into());
+    set(keys::USE_DATANODE_HOSTNAME, "true".into());
     let datanodes = cluster.replicas(Component::Datanode);
+    set(keys::SAFEMODE_MIN_DATANODE, datanodes.min(3).to_string());
+    set(keys::REPLICATION, cluster.replication.as_str().into());
     set(
-        "hdds.scm.safemode.min.datanode",
-        datanodes.min(3).to_string(),
-    );
-    set("ozone.replication", cluster.replication.as_str().into());
-    set(
-        "ozone.server.default.replication",
+        keys::SERVER_DEFAULT_REPLICATION,
         cluster.replication.copies().to_string(),
     );
 

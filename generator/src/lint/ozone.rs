@@ -4,6 +4,7 @@
 
 use super::object::{Draft, Obj, containers};
 use ozone_storage::catalog::PortKeyForm;
+use ozone_storage::config::{HTTP_POLICY_KEY, keys};
 use ozone_storage::{Component, ConfigFile};
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -160,9 +161,9 @@ pub fn configured_port(site: &BTreeMap<String, String>, port: &ozone_storage::Po
 /// `ozone.http.policy=HTTPS_ONLY` an HTTP port is replaced by its HTTPS twin (catalog
 /// `Port::https`), whose number comes from its own bind-address key.
 pub fn listening_port(site: &BTreeMap<String, String>, port: &ozone_storage::Port) -> u16 {
-    let https_only = ["ozone.http.policy", "hdds.http.policy"]
-        .iter()
-        .any(|k| site.get(*k).is_some_and(|v| v.trim() == "HTTPS_ONLY"));
+    let https_only = site
+        .get(HTTP_POLICY_KEY)
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("HTTPS_ONLY"));
     match port.https {
         Some(https) if https_only => site
             .get(https.key)
@@ -181,9 +182,9 @@ pub fn replication_factor(site: &BTreeMap<String, String>) -> u32 {
         "THREE" => Some(3),
         n => n.parse().ok(),
     };
-    site.get("ozone.server.default.replication")
+    site.get(keys::SERVER_DEFAULT_REPLICATION)
         .and_then(|v| parse(v))
-        .or_else(|| site.get("ozone.replication").and_then(|v| parse(v)))
+        .or_else(|| site.get(keys::REPLICATION).and_then(|v| parse(v)))
         .unwrap_or(3)
 }
 

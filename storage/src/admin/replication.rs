@@ -5,6 +5,7 @@
 //! `ozone.replication`, their `.type` keys; reference §2.2) and from the operator, who knows
 //! which EC policies buckets use.
 
+use crate::config::keys;
 use serde::Serialize;
 use std::fmt;
 
@@ -88,10 +89,10 @@ impl Replication {
         let mut out = Vec::new();
         for (key, type_key) in [
             (
-                "ozone.server.default.replication",
-                "ozone.server.default.replication.type",
+                keys::SERVER_DEFAULT_REPLICATION,
+                keys::SERVER_DEFAULT_REPLICATION_TYPE,
             ),
-            ("ozone.replication", "ozone.replication.type"),
+            (keys::REPLICATION, keys::REPLICATION_TYPE),
         ] {
             let Some(value) = get(key) else { continue };
             let policy = match get(type_key).map(str::trim) {
