@@ -93,6 +93,17 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
+        command: "cert issue",
+        rules: &[
+            core("pods", &["list", "patch"]),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            core("secrets", &["get", "create", "update"]),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+        ],
+    },
+    CommandPermissions {
         command: "completion (kubectl_complete-ozone: cluster and datanode names)",
         rules: &[core("pods", LIST), apps("statefulsets", LIST)],
     },

@@ -33,7 +33,12 @@ pub const PASSWORD_KEY: &str = "keystore-password";
 
 /// The Secret with a component's certificate and stores.
 pub fn secret_name(cluster: &Cluster, component: Component) -> String {
-    format!("{}-tls", cluster.names().component(component))
+    secret_name_for(&cluster.names(), component)
+}
+
+/// The same, from the names alone (what the plugin knows of a running cluster).
+pub fn secret_name_for(names: &crate::names::Names, component: Component) -> String {
+    format!("{}-tls", names.component(component))
 }
 
 /// The Secret with the keystore and truststore password.
