@@ -104,6 +104,18 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
+        command: "cert status",
+        rules: &[
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            core("secrets", GET),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
         command: "completion (kubectl_complete-ozone: cluster and datanode names)",
         rules: &[core("pods", LIST), apps("statefulsets", LIST)],
     },

@@ -4,6 +4,7 @@
 //! current certificate.
 
 pub mod issue;
+pub mod status;
 #[cfg(test)]
 mod tests;
 
@@ -29,12 +30,17 @@ pub enum CertCommand {
     /// (security.tls.mode=managed). Existing certificates are kept unless --force.
     #[command(after_help = issue::EXAMPLES)]
     Issue(issue::IssueArgs),
+    /// Show every certificate: subject, names, validity, days left, and whether the pods run
+    /// it. Exit 1 when one is missing or expires within --warn-within.
+    #[command(after_help = status::EXAMPLES)]
+    Status(status::StatusArgs),
 }
 
 /// Runs a certificate command.
 pub async fn run(session: &Session, io: &mut crate::ui::Io, cmd: &CertCommand) -> Result<ExitCode> {
     match cmd {
         CertCommand::Issue(a) => issue::run(session, io, a).await,
+        CertCommand::Status(a) => status::run(session, io, a).await,
     }
 }
 
@@ -42,6 +48,7 @@ pub async fn run(session: &Session, io: &mut crate::ui::Io, cmd: &CertCommand) -
 pub fn cluster_args(cmd: &CertCommand) -> &ClusterArgs {
     match cmd {
         CertCommand::Issue(a) => &a.cluster,
+        CertCommand::Status(a) => &a.cluster,
     }
 }
 
@@ -130,8 +137,6 @@ pub enum PodCert {
     NotRunning,
 }
 
-// `cert status` (next commit) prints these.
-#[allow(dead_code)]
 impl PodCert {
     /// As `cert status` prints it.
     pub fn as_str(self) -> &'static str {
