@@ -821,3 +821,88 @@ async fn status_requests_are_covered_by_the_documented_permissions() {
         );
     }
 }
+
+fn set_waiting(c: &FakeCluster) {
+    let mut st = c.api.state.lock().unwrap();
+    for p in st.pods.iter_mut() {
+        let cs = p
+            .status
+            .as_mut()
+            .unwrap()
+            .container_statuses
+            .as_mut()
+            .unwrap();
+        cs[0].state =
+            serde_json::from_value(json!({"waiting": {"reason": "ContainerCreating"}})).unwrap();
+    }
+}
+
+/// Pods wait for their Secrets; `--wait` follows them until they run and annotates each with
+/// the fingerprint of the certificate it started with.
+#[tokio::test(start_paused = true)]
+async fn wait_follows_the_pods_until_they_run_and_annotates_them() {
+    let c = managed();
+    set_waiting(&c);
+    let starter = async {
+        tokio::time::sleep(std::time::Duration::from_secs(25)).await;
+        let at = Timestamp::now()
+            .checked_add(SignedDuration::from_secs(1))
+            .unwrap();
+        for pod in [
+            "ozone-scm-0",
+            "ozone-om-0",
+            "ozone-datanode-0",
+            "ozone-datanode-1",
+            "ozone-datanode-2",
+        ] {
+            set_started(&c, pod, at);
+        }
+    };
+    let (r, ()) = tokio::join!(
+        run(&c, &["issue", "--yes", "--wait", "--progress", "plain"]),
+        starter
+    );
+    assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
+    assert!(r.err.contains("waiting for 5 pod(s) to start"), "{}", r.err);
+    assert!(r.err.contains("done: 5 pod(s) running"), "{}", r.err);
+    for (pod, secret) in [
+        ("ozone-om-0", "ozone-om-tls"),
+        ("ozone-datanode-2", "ozone-datanode-tls"),
+    ] {
+        let fp = annotation(&c.api.secret(secret).unwrap(), TLS_FINGERPRINT_ANNOTATION);
+        assert_eq!(
+            c.api.pod(pod).unwrap().metadata.annotations.unwrap()[TLS_FINGERPRINT_ANNOTATION],
+            fp
+        );
+    }
+    let patches = c
+        .api
+        .writes()
+        .iter()
+        .filter(|w| w.method == Method::PATCH)
+        .count();
+    assert_eq!(patches, 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_ends_with_exit_3_at_the_timeout_and_says_how_to_resume() {
+    let c = managed();
+    set_waiting(&c);
+    let r = run(&c, &["issue", "--yes", "--wait", "--timeout", "1m"]).await;
+    assert_eq!(r.code(), 3, "{}", r.error());
+    assert!(
+        r.error().contains("waiting for ozone-datanode-0"),
+        "{}",
+        r.error()
+    );
+    assert!(
+        r.error()
+            .contains("kubectl ozone cert issue --wait -n ozone --name ozone"),
+        "{}",
+        r.error()
+    );
+    assert!(
+        c.api.secret("ozone-om-tls").is_some(),
+        "the Secrets stay written"
+    );
+}
