@@ -221,7 +221,7 @@ async fn read(session: &Session, req: &CertificateRequests) -> Result<Found> {
     })
 }
 
-/// Plans the Secrets and pod annotations. Pure, so every branch is unit-tested.
+/// Plans the Secrets and pod annotations from what was read; sends no requests.
 fn plan(
     view: &ClusterView,
     namespace: &str,
@@ -285,6 +285,11 @@ fn plan(
             fingerprint: None,
         },
     ];
+    let issues_leaves = force || found.leaves.values().any(Option::is_none);
+    if issues_leaves {
+        // Found now rather than after the confirmation, so a dry run shows it too.
+        check_usable(found, req)?;
+    }
     let mut annotate = Vec::new();
     let mut notes = Vec::new();
     for (id, leaf) in &req.certificates {
@@ -342,6 +347,32 @@ fn plan(
         annotate,
         notes,
     })
+}
+
+/// The existing CA and password Secrets that new leaves will be issued from must hold what
+/// that takes.
+fn check_usable(found: &Found, req: &CertificateRequests) -> Result<()> {
+    if let Some(s) = &found.ca {
+        let name = &req.ca.secret_name;
+        let (Some(cert), Some(key)) = (secret_text(s, TLS_CRT_KEY), secret_text(s, TLS_KEY_KEY))
+        else {
+            bail!(
+                "CA Secret {name} lacks {TLS_CRT_KEY} or {TLS_KEY_KEY}; restore it, or delete it and re-issue everything with --force"
+            );
+        };
+        Ca::from_pem(&cert, &key).with_context(|| {
+            format!("CA Secret {name} is unusable; restore it, or delete it and re-issue everything with --force")
+        })?;
+    }
+    if let Some(s) = &found.passwords
+        && secret_text(s, PASSWORD_KEY).is_none_or(|p| p.is_empty())
+    {
+        bail!(
+            "Secret {} has no {PASSWORD_KEY}; restore it, or delete it and re-issue everything with --force",
+            req.password_secret
+        );
+    }
+    Ok(())
 }
 
 /// Running pods of a component that started after `secret` was issued and carry no
