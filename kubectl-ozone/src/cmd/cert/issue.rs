@@ -3,6 +3,7 @@
 //! refuse → confirm → act, like every mutating command; the plan names Secrets and DNS
 //! names, never key material.
 
+use super::secrets;
 use super::{PodCert, TlsSetup, pod_cert, secret_annotation, secret_text, tls_setup};
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
@@ -10,11 +11,9 @@ use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
-use crate::exit::BadInput;
-use crate::exit::WaitTimeout;
+use crate::exit::{BadInput, WaitTimeout};
 use crate::pki::{
-    self, CA_BUNDLE_KEY, CA_CRT_KEY, Ca, ISSUED_AT_ANNOTATION, LeafRequest, TLS_CRT_KEY,
-    TLS_KEY_KEY, Validity,
+    self, CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, LeafRequest, TLS_CRT_KEY, TLS_KEY_KEY, Validity,
 };
 use crate::ui::confirm::{Tier, confirm};
 use crate::ui::duration;
@@ -22,16 +21,10 @@ use crate::ui::progress::Progress;
 use crate::ui::{Format, Io, structured, table};
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
-use kube::api::ObjectMeta;
-use ozone_generator::build::tls::{
-    CertificateRequests, KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE,
-};
-use ozone_generator::names::{
-    LABEL_COMPONENT, LABEL_MANAGED_BY, MANAGER, TLS_FINGERPRINT_ANNOTATION,
-};
+use ozone_generator::build::tls::{CertificateRequests, PASSWORD_KEY};
+use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_generator::spec::resolve::go_duration_seconds;
 use ozone_storage::Component;
 use serde::Serialize;
@@ -414,41 +407,6 @@ fn lifetime(text: &str, field: &str) -> Result<SignedDuration> {
     }
 }
 
-fn labels(view: &ClusterView, component: Option<&str>) -> BTreeMap<String, String> {
-    let mut labels = view.names.cluster_selector();
-    labels.insert(LABEL_MANAGED_BY.to_owned(), MANAGER.to_owned());
-    if let Some(c) = component {
-        labels.insert(LABEL_COMPONENT.to_owned(), c.to_owned());
-    }
-    labels
-}
-
-fn secret(
-    name: &str,
-    type_: &str,
-    labels: BTreeMap<String, String>,
-    annotations: Option<BTreeMap<String, String>>,
-    data: Vec<(&str, Vec<u8>)>,
-    previous: Option<&Secret>,
-) -> Secret {
-    Secret {
-        metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            labels: Some(labels),
-            annotations,
-            resource_version: previous.and_then(|p| p.metadata.resource_version.clone()),
-            ..ObjectMeta::default()
-        },
-        type_: Some(type_.to_owned()),
-        data: Some(
-            data.into_iter()
-                .map(|(k, v)| (k.to_owned(), ByteString(v)))
-                .collect(),
-        ),
-        ..Secret::default()
-    }
-}
-
 /// Runs `cert issue`.
 pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCode> {
     let view = discover::find(&session.kube, a.cluster.name.as_deref()).await?;
@@ -501,13 +459,13 @@ pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCo
     } else {
         "Create the Secrets above?"
     };
-    let confirmed = confirm(
-        io.prompt.as_deref_mut(),
-        Tier::Risky,
-        a.change.yes,
-        question,
-        "",
-    )?;
+    // Only waiting for pods (every Secret exists) needs no question.
+    let tier = if plan.changes_anything() {
+        Tier::Risky
+    } else {
+        Tier::Low
+    };
+    let confirmed = confirm(io.prompt.as_deref_mut(), tier, a.change.yes, question, "")?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let act = Actuator::new(&session.kube, &ozone, confirmed);
     let issued = apply(&act, &view, &req, &found, &mut plan)
@@ -562,7 +520,6 @@ async fn apply(
 ) -> Result<Timestamp> {
     let now = Timestamp::now();
     let issued = Timestamp::from_second(now.as_second()).unwrap_or(now);
-    let issued_at = issued.to_string();
     let ca = match &found.ca {
         Some(s) => {
             let (cert, key) = (secret_text(s, TLS_CRT_KEY), secret_text(s, TLS_KEY_KEY));
@@ -578,24 +535,14 @@ async fn apply(
         None => {
             let validity = Validity::starting(now, lifetime(&req.ca.duration, "ca.duration")?)?;
             let ca = Ca::generate(&req.ca.common_name, &validity)?;
-            let s = secret(
+            let s = secrets::ca_secret(
+                &view.names,
                 &req.ca.secret_name,
-                "kubernetes.io/tls",
-                labels(view, None),
-                Some(BTreeMap::from([
-                    (
-                        TLS_FINGERPRINT_ANNOTATION.to_owned(),
-                        pki::fingerprint(ca.cert_pem())?,
-                    ),
-                    (ISSUED_AT_ANNOTATION.to_owned(), issued_at.clone()),
-                ])),
-                vec![
-                    (TLS_CRT_KEY, ca.cert_pem().as_bytes().to_vec()),
-                    (TLS_KEY_KEY, ca.key_pem().as_bytes().to_vec()),
-                    (CA_BUNDLE_KEY, ca.cert_pem().as_bytes().to_vec()),
-                ],
+                &ca,
+                ca.cert_pem(),
+                issued,
                 None,
-            );
+            )?;
             act.create_secret(&s).await?;
             plan.secrets[0].fingerprint = Some(pki::fingerprint(ca.cert_pem())?);
             ca
@@ -612,19 +559,15 @@ async fn apply(
             .with_context(|| format!("Secret {} has no key {PASSWORD_KEY}", req.password_secret))?,
         None => {
             let password = pki::generate_password()?;
-            act.create_secret(&secret(
+            act.create_secret(&secrets::password_secret(
+                &view.names,
                 &req.password_secret,
-                "Opaque",
-                labels(view, None),
-                None,
-                vec![(PASSWORD_KEY, password.as_bytes().to_vec())],
-                None,
+                &password,
             ))
             .await?;
             password
         }
     };
-    let truststore = pki::truststore_p12(&[&bundle], &password)?;
     let lifetime = lifetime(&req.duration, "duration")?;
     for change in plan.secrets.iter_mut().filter(|s| s.kind == "leaf") {
         if change.action == Action::Keep {
@@ -637,25 +580,18 @@ async fn apply(
             validity,
         })?;
         let fingerprint = pki::fingerprint(leaf.cert_pem())?;
-        let keystore = pki::keystore_p12(&leaf, &[ca.cert_pem()], &password)?;
         let previous = found.leaves.get(&change.name).cloned().flatten();
-        let s = secret(
+        let s = secrets::leaf_secret(
+            &view.names,
             &change.name,
-            "kubernetes.io/tls",
-            labels(view, change.component.as_deref()),
-            Some(BTreeMap::from([
-                (TLS_FINGERPRINT_ANNOTATION.to_owned(), fingerprint.clone()),
-                (ISSUED_AT_ANNOTATION.to_owned(), issued_at.clone()),
-            ])),
-            vec![
-                (TLS_CRT_KEY, leaf.cert_pem().as_bytes().to_vec()),
-                (TLS_KEY_KEY, leaf.key_pem().as_bytes().to_vec()),
-                (CA_CRT_KEY, bundle.as_bytes().to_vec()),
-                (KEYSTORE_FILE, keystore),
-                (TRUSTSTORE_FILE, truststore.clone()),
-            ],
+            change.component.as_deref().unwrap_or_default(),
+            &leaf,
+            ca.cert_pem(),
+            &bundle,
+            &password,
+            issued,
             previous.as_ref(),
-        );
+        )?;
         match change.action {
             Action::Replace => act.replace_secret(&s).await?,
             _ => act.create_secret(&s).await?,

@@ -4,6 +4,7 @@
 //! current certificate.
 
 pub mod issue;
+pub mod secrets;
 pub mod status;
 #[cfg(test)]
 mod tests;
