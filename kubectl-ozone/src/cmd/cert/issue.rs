@@ -3,21 +3,19 @@
 //! refuse → confirm → act, like every mutating command; the plan names Secrets and DNS
 //! names, never key material.
 
-use super::secrets;
 use super::{PodCert, TlsSetup, pod_cert, secret_annotation, secret_text, tls_setup};
+use super::{secrets, wait};
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
-use crate::exit::{BadInput, WaitTimeout};
+use crate::exit::BadInput;
 use crate::pki::{
     self, CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, LeafRequest, TLS_CRT_KEY, TLS_KEY_KEY, Validity,
 };
 use crate::ui::confirm::{Tier, confirm};
-use crate::ui::duration;
-use crate::ui::progress::Progress;
 use crate::ui::{Format, Io, structured, table};
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -31,7 +29,6 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
-use tokio::time::Instant;
 
 pub(super) const EXAMPLES: &str = "Examples:
   # See which Secrets would be created
@@ -491,7 +488,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCo
             "kubectl ozone cert issue --wait {}",
             flags_hint(session, view.cluster(), &a.cluster)
         );
-        wait_for_pods(
+        wait::for_pods(
             session,
             &act,
             io,
@@ -601,14 +598,9 @@ async fn apply(
     Ok(issued)
 }
 
-/// A certificate whose pods `--wait` watches: its component, fingerprint and issue time.
-struct WaitTarget {
-    component: Component,
-    fingerprint: String,
-    issued: Timestamp,
-}
+/// What `--wait` watches: each leaf with its fingerprint and issue time.
 
-fn wait_targets(plan: &IssuePlan, found: &Found, issued_now: Timestamp) -> Vec<WaitTarget> {
+fn wait_targets(plan: &IssuePlan, found: &Found, issued_now: Timestamp) -> Vec<wait::Target> {
     plan.secrets
         .iter()
         .filter(|s| s.kind == "leaf")
@@ -624,78 +616,11 @@ fn wait_targets(plan: &IssuePlan, found: &Found, issued_now: Timestamp) -> Vec<W
                     .and_then(|t| t.parse().ok())?,
                 _ => issued_now,
             };
-            Some(WaitTarget {
+            Some(wait::Target {
                 component,
                 fingerprint,
                 issued,
             })
         })
         .collect()
-}
-
-/// `--wait`: polls until no pod of a managed component is still starting, annotating each pod
-/// that came up with its certificate's fingerprint. Pods that run an older certificate are
-/// named once and not waited for: only a restart (`cert rotate`) changes that.
-async fn wait_for_pods(
-    session: &Session,
-    act: &Actuator,
-    io: &mut Io,
-    cluster: &str,
-    targets: &[WaitTarget],
-    change: &ChangeArgs,
-    resume: &str,
-) -> Result<()> {
-    let start = Instant::now();
-    let mut progress = Progress::new(change.progress, io);
-    let mut told_stale = std::collections::BTreeSet::new();
-    loop {
-        let view = discover::find(&session.kube, Some(cluster)).await?;
-        let mut pending = Vec::new();
-        let mut total = 0;
-        for t in targets {
-            for pod in view.pods_of(t.component) {
-                total += 1;
-                let name = pod.metadata.name.clone().unwrap_or_default();
-                let annotated = pod
-                    .metadata
-                    .annotations
-                    .as_ref()
-                    .is_some_and(|a| a.contains_key(TLS_FINGERPRINT_ANNOTATION));
-                match pod_cert(pod, &t.fingerprint, t.issued) {
-                    PodCert::NotRunning => pending.push(name),
-                    PodCert::CurrentByStartTime if !annotated => {
-                        act.annotate_pod(&name, TLS_FINGERPRINT_ANNOTATION, &t.fingerprint)
-                            .await?;
-                    }
-                    PodCert::Stale if told_stale.insert(name.clone()) => io.note(format!(
-                        "{name} runs an older certificate; it loads the new one when restarted (kubectl ozone cert rotate)"
-                    )),
-                    _ => {}
-                }
-            }
-        }
-        if pending.is_empty() {
-            progress.finish(io, &format!("done: {total} pod(s) running"));
-            return Ok(());
-        }
-        let message = format!(
-            "[{}] waiting for {} pod(s) to start: {}",
-            duration::format(start.elapsed()),
-            pending.len(),
-            pending.join(", ")
-        );
-        progress.update(io, pending.len() as u64, &message);
-        if let Some(t) = change.timeout
-            && start.elapsed() + change.poll_interval > t
-        {
-            progress.finish(io, "timed out");
-            return Err(WaitTimeout(format!(
-                "timed out after {} waiting for {} to start (the Secrets are written). Resume watching with:\n  {resume}",
-                duration::format(t),
-                pending.join(", ")
-            ))
-            .into());
-        }
-        tokio::time::sleep(change.poll_interval).await;
-    }
 }

@@ -8,6 +8,7 @@ pub mod secrets;
 pub mod status;
 #[cfg(test)]
 mod tests;
+pub mod wait;
 
 use crate::cluster::Session;
 use crate::cluster::view::ClusterView;
