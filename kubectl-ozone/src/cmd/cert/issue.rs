@@ -599,7 +599,6 @@ async fn apply(
 }
 
 /// What `--wait` watches: each leaf with its fingerprint and issue time.
-
 fn wait_targets(plan: &IssuePlan, found: &Found, issued_now: Timestamp) -> Vec<wait::Target> {
     plan.secrets
         .iter()
