@@ -103,6 +103,29 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
+        command: "cert issue",
+        rules: &[
+            core("pods", &["list", "patch"]),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            core("secrets", &["get", "create", "update"]),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+        ],
+    },
+    CommandPermissions {
+        command: "cert status",
+        rules: &[
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            core("secrets", GET),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
         command: "completion (kubectl_complete-ozone: cluster and datanode names)",
         rules: &[core("pods", LIST), apps("statefulsets", LIST)],
     },

@@ -41,6 +41,9 @@ pub enum Command {
     /// Bucket snapshots: create, list, info, rename, delete, diff.
     #[command(subcommand)]
     Snapshot(crate::cmd::snapshot::SnapshotCommand),
+    /// TLS certificates: issue them (managed mode) and show their state.
+    #[command(subcommand)]
+    Cert(crate::cmd::cert::CertCommand),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

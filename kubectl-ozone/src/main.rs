@@ -7,6 +7,7 @@ mod cmd;
 mod exit;
 mod files;
 mod ops;
+mod pki;
 #[cfg(test)]
 mod scenarios;
 #[cfg(test)]

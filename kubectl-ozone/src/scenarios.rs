@@ -713,7 +713,7 @@ async fn a_down_scm_pod_is_skipped_for_reads() {
 }
 
 /// The verb and resource RBAC checks for a recorded request.
-fn rbac_of(r: &crate::testing::Recorded) -> (String, String, String) {
+pub(crate) fn rbac_of(r: &crate::testing::Recorded) -> (String, String, String) {
     let path = r.uri.split('?').next().unwrap_or_default();
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let (group, rest) = match parts.as_slice() {
@@ -730,6 +730,8 @@ fn rbac_of(r: &crate::testing::Recorded) -> (String, String, String) {
         (&Method::GET, 1) => "list",
         (&Method::GET, _) => "get",
         (&Method::PATCH, _) => "patch",
+        (&Method::POST, _) => "create",
+        (&Method::PUT, _) => "update",
         (&Method::DELETE, _) => "delete",
         (m, _) => panic!("unexpected method {m}"),
     };

@@ -449,3 +449,29 @@ fn snapshot_commands_end_to_end() {
         execs()
     );
 }
+
+#[test]
+fn cert_commands_reject_bad_flags_with_exit_2_naming_the_flag() {
+    let out = Command::cargo_bin("kubectl-ozone")
+        .unwrap()
+        .args(["cert", "status", "--warn-within", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--warn-within") && err.contains("invalid duration \"soon\""),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("kubectl-ozone")
+        .unwrap()
+        .args(["cert", "issue", "--dry-run", "--kubeconfig"])
+        .arg(dir.path().join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read kubeconfig"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -1,5 +1,5 @@
 //! The only code that changes a cluster: scaling a StatefulSet, deleting a PVC, running an
-//! Ozone mutation. An [`Actuator`] can only be built with a [`Confirmed`] token, which the
+//! Ozone mutation, writing a TLS Secret, annotating a pod. An [`Actuator`] can only be built with a [`Confirmed`] token, which the
 //! confirmation step hands out and a dry run never asks for, so a dry run cannot write.
 
 use super::errors::{ApiError, classify};
@@ -7,8 +7,8 @@ use super::exec::{OzoneAdmin, OzoneError, OzoneReader};
 use super::view::KubeReader;
 use crate::ui::confirm::Confirmed;
 use k8s_openapi::api::apps::v1::StatefulSet;
-use k8s_openapi::api::core::v1::PersistentVolumeClaim;
-use kube::api::{Api, DeleteParams, Patch, PatchParams};
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret};
+use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
 use ozone_generator::names::MANAGER;
 use ozone_storage::admin::Mutation;
 
@@ -59,5 +59,35 @@ impl Actuator {
                 &self.namespace,
             )),
         }
+    }
+
+    /// Creates a Secret; fails if it exists (someone else created it since the plan was made).
+    pub async fn create_secret(&self, secret: &Secret) -> Result<(), ApiError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), &self.namespace);
+        api.create(&PostParams::default(), secret)
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "create", "secrets", &self.namespace))
+    }
+
+    /// Replaces a Secret. The caller sets `metadata.resourceVersion` to the version it read,
+    /// so a Secret changed since the plan was made is not overwritten.
+    pub async fn replace_secret(&self, secret: &Secret) -> Result<(), ApiError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), &self.namespace);
+        let name = secret.metadata.name.clone().unwrap_or_default();
+        api.replace(&name, &PostParams::default(), secret)
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "update", "secrets", &self.namespace))
+    }
+
+    /// Sets one annotation on a pod (a merge patch of its metadata; the pod keeps running).
+    pub async fn annotate_pod(&self, pod: &str, key: &str, value: &str) -> Result<(), ApiError> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let patch = serde_json::json!({"metadata": {"annotations": {key: value}}});
+        api.patch(pod, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "patch", "pods", &self.namespace))
     }
 }

@@ -4,7 +4,7 @@
 use super::errors::{ApiError, classify};
 use super::exec::Targets;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret};
 use kube::api::{Api, ListParams};
 use ozone_generator::names::{APP_NAME, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, Names};
 use ozone_storage::Component;
@@ -62,6 +62,15 @@ impl KubeReader {
         api.get_opt(name)
             .await
             .map_err(|e| classify(e, "get", "configmaps", &self.namespace))
+    }
+
+    /// A Secret, if it exists. Callers keep its data to themselves: key material is never
+    /// printed.
+    pub async fn secret(&self, name: &str) -> Result<Option<Secret>, ApiError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), &self.namespace);
+        api.get_opt(name)
+            .await
+            .map_err(|e| classify(e, "get", "secrets", &self.namespace))
     }
 
     /// The cluster's objects: its StatefulSets (from `statefulsets`, already listed during
