@@ -103,6 +103,19 @@ impl Mutation {
         Mutation::with_hosts(&words, hosts)
     }
 
+    /// Move leadership of the OM or SCM ring `service_id` to the member with Raft id
+    /// `new_leader_id` (long options only).
+    pub fn transfer_leadership(
+        component: Component,
+        service_id: &str,
+        new_leader_id: &str,
+    ) -> Mutation {
+        Mutation {
+            argv: crate::rotation::transfer_argv(component, service_id, new_leader_id),
+            component,
+        }
+    }
+
     fn with_hosts(words: &[&str], hosts: &[String]) -> Mutation {
         let mut argv = argv(words);
         // Host names never start with '-', but a stray one must not be read as an option.
@@ -151,6 +164,12 @@ mod tests {
                 .argv()
                 .join(" "),
             "ozone admin datanode decommission -- a b"
+        );
+        let transfer = Mutation::transfer_leadership(Component::Om, "ozone", "om1");
+        assert_eq!(transfer.component(), Component::Om);
+        assert_eq!(
+            transfer.argv().join(" "),
+            "ozone admin om transfer --service-id ozone --new-leader-id om1"
         );
         let all = [
             Query::datanode_list(),
