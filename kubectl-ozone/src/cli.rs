@@ -38,6 +38,9 @@ pub enum Command {
     /// Datanodes: list, decommission, recommission, maintenance, safe scale-down.
     #[command(subcommand)]
     Datanode(crate::cmd::datanode::DatanodeCommand),
+    /// TLS certificates: rotate (and, with --ca, the CA).
+    #[command(subcommand)]
+    Cert(crate::cmd::cert::CertCommand),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

@@ -712,7 +712,7 @@ async fn a_down_scm_pod_is_skipped_for_reads() {
 }
 
 /// The verb and resource RBAC checks for a recorded request.
-fn rbac_of(r: &crate::testing::Recorded) -> (String, String, String) {
+pub(crate) fn rbac_of(r: &crate::testing::Recorded) -> (String, String, String) {
     let path = r.uri.split('?').next().unwrap_or_default();
     let parts: Vec<&str> = path.trim_matches('/').split('/').collect();
     let (group, rest) = match parts.as_slice() {
@@ -730,6 +730,7 @@ fn rbac_of(r: &crate::testing::Recorded) -> (String, String, String) {
         (&Method::GET, _) => "get",
         (&Method::PATCH, _) => "patch",
         (&Method::DELETE, _) => "delete",
+        (&Method::PUT, _) => "update",
         (m, _) => panic!("unexpected method {m}"),
     };
     (group.to_owned(), resource, verb.to_owned())

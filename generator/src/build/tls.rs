@@ -30,7 +30,12 @@ pub const PASSWORD_KEY: &str = "keystore-password";
 
 /// The Secret with a component's certificate and stores.
 pub fn secret_name(cluster: &Cluster, component: Component) -> String {
-    format!("{}-tls", cluster.names().component(component))
+    secret_name_of(&cluster.names(), component)
+}
+
+/// [`secret_name`] from a cluster's names alone (what day-2 commands know).
+pub fn secret_name_of(names: &crate::names::Names, component: Component) -> String {
+    format!("{}-tls", names.component(component))
 }
 
 /// The Secret with the keystore and truststore password.

@@ -1,6 +1,7 @@
 //! One module per command. Commands return data or write it to stdout; progress and notes go
 //! to stderr.
 
+pub mod cert;
 pub mod common;
 pub mod complete;
 pub mod datanode;
@@ -28,6 +29,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Datanode(cmd) => common::block_on(async {
             let session = common::connect(datanode::cluster_args(&cmd)).await?;
             datanode::run(&session, &mut Io::real(), &cmd).await
+        })?,
+        Command::Cert(cmd) => common::block_on(async {
+            let session = common::connect(cert::cluster_args(&cmd)).await?;
+            cert::run(&session, &mut Io::real(), &cmd).await
         })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),

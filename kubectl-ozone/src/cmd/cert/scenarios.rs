@@ -1,0 +1,556 @@
+//! `cert rotate` end to end against the fakes: the exact order of writes (Secrets,
+//! Certificates, pod deletes and annotations, leadership transfers) for a 3-OM/3-SCM cluster
+//! with four datanodes and an S3 Gateway, resuming, dry runs, pre-flight refusals, and that no
+//! key material reaches any output. Time is paused: waits take no real time.
+
+use crate::cli::{Cli, Command};
+use crate::exit;
+use crate::testing::{FakeCluster, io};
+use crate::ui::confirm::testing::Scripted;
+use clap::Parser;
+use k8s_openapi::ByteString;
+use k8s_openapi::api::core::v1::{Pod, Secret};
+use ozone_storage::Component;
+use serde_json::json;
+use std::collections::BTreeMap;
+use std::process::ExitCode;
+
+pub(crate) struct Run {
+    pub result: anyhow::Result<ExitCode>,
+    pub out: String,
+    pub err: String,
+}
+
+impl Run {
+    pub fn code(&self) -> u8 {
+        match &self.result {
+            Ok(c) if *c == ExitCode::SUCCESS => 0,
+            Ok(_) => 1,
+            Err(e) => exit::code_for(e),
+        }
+    }
+
+    pub fn error(&self) -> String {
+        match &self.result {
+            Err(e) => format!("{e:#}"),
+            Ok(_) => String::new(),
+        }
+    }
+}
+
+pub(crate) async fn run(c: &FakeCluster, args: &[&str], prompt: Option<Scripted>) -> Run {
+    let mut argv = vec!["kubectl-ozone"];
+    argv.extend_from_slice(args);
+    let cli = Cli::try_parse_from(&argv).expect("valid command line");
+    let Command::Cert(cmd) = &cli.command else {
+        panic!("not a cert command")
+    };
+    let session = c.session();
+    let (mut io, out, err) = io(prompt);
+    let result = super::run(&session, &mut io, cmd).await;
+    Run {
+        result,
+        out: out.text(),
+        err: err.text(),
+    }
+}
+
+/// The components with certificates in the fixture, in restart order.
+const TLS: [Component; 4] = [
+    Component::Scm,
+    Component::Om,
+    Component::Datanode,
+    Component::S3g,
+];
+
+/// The private key bytes the fixture's Secrets hold; no output may contain them.
+pub(crate) fn key_marker(component: Component) -> String {
+    format!("KEY-MATERIAL-{component}-do-not-print")
+}
+
+/// A PEM certificate for the fixture.
+pub(crate) fn cert_pem(label: &str) -> String {
+    format!("-----BEGIN CERTIFICATE-----\n{label}\n-----END CERTIFICATE-----\n")
+}
+
+fn secret(name: &str, component: Component, crt: &str, cert_manager: bool) -> Secret {
+    let mut annotations = BTreeMap::new();
+    if cert_manager {
+        annotations.insert(
+            "cert-manager.io/certificate-name".to_owned(),
+            format!("ozone-{component}"),
+        );
+    }
+    Secret {
+        metadata: kube::core::ObjectMeta {
+            name: Some(name.to_owned()),
+            namespace: Some("ozone".into()),
+            resource_version: Some("1".into()),
+            annotations: Some(annotations),
+            ..Default::default()
+        },
+        data: Some(BTreeMap::from([
+            ("tls.crt".to_owned(), ByteString(crt.as_bytes().to_vec())),
+            (
+                "tls.key".to_owned(),
+                ByteString(key_marker(component).into_bytes()),
+            ),
+            (
+                "keystore.p12".to_owned(),
+                ByteString(key_marker(component).into_bytes()),
+            ),
+        ])),
+        type_: Some("kubernetes.io/tls".into()),
+        ..Default::default()
+    }
+}
+
+/// A 3-SCM, 3-OM, 4-datanode cluster with one S3 Gateway pod, TLS by cert-manager, every pod
+/// serving its Secret's certificate.
+pub(crate) fn cert_manager_cluster() -> FakeCluster {
+    let c = FakeCluster::new("ozone", 3, 3, 4);
+    let mut st = c.api.state.lock().unwrap();
+    let s3g: Pod = serde_json::from_value(json!({
+        "metadata": {"name": "ozone-s3g-6f7d9-x2x4q", "namespace": "ozone", "uid": "s3g-uid-0",
+                     "labels": {"app.kubernetes.io/name": "ozone", "app.kubernetes.io/instance": "ozone",
+                                "app.kubernetes.io/component": "s3g"}},
+        "spec": {"containers": [{"name": "s3g"}]},
+        "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "True"}]}
+    }))
+    .unwrap();
+    st.pods.push(s3g);
+    for component in TLS {
+        let name = format!("ozone-{component}-tls");
+        let crt = cert_pem(&format!("{component}-original"));
+        let fp = super::pending_pki::fingerprint(&crt).unwrap();
+        st.secrets.push(secret(&name, component, &crt, true));
+        st.certificates.push(json!({
+            "apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+            "metadata": {"name": format!("ozone-{component}"), "namespace": "ozone",
+                         "generation": 2, "resourceVersion": "7"},
+            "spec": {"secretName": name},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Ready"}]}
+        }));
+        for pod in st
+            .pods
+            .iter_mut()
+            .filter(|p| crate::cluster::view::component_of(&p.metadata) == Some(component))
+        {
+            pod.metadata.annotations = Some(BTreeMap::from([(
+                super::pending_pki::TLS_FINGERPRINT_ANNOTATION.to_owned(),
+                fp.clone(),
+            )]));
+        }
+    }
+    st.renew = Some(|secret, n| cert_pem(&format!("{secret}-renewed-{n}")));
+    st.ready_after_lists = 2;
+    drop(st);
+    c
+}
+
+fn journal_without_reads(c: &FakeCluster) -> Vec<String> {
+    c.journal()
+}
+
+fn restart(pod: &str) -> [String; 2] {
+    [format!("DELETE pods/{pod}"), format!("PATCH pods/{pod}")]
+}
+
+/// The writes of a full rolling restart after the certificates were renewed: SCM and OM
+/// followers first, leadership moved to the first follower, the old leader last; datanodes
+/// one at a time; the S3 Gateway last (its replacement has a new name).
+fn rolling_restart(s3g_replacement: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    for ring in ["scm", "om"] {
+        out.extend(restart(&format!("ozone-{ring}-1")));
+        out.extend(restart(&format!("ozone-{ring}-2")));
+        out.push(format!(
+            "exec ozone admin {ring} transfer --service-id ozone --new-leader-id {ring}1"
+        ));
+        out.extend(restart(&format!("ozone-{ring}-0")));
+    }
+    for i in 0..4 {
+        out.extend(restart(&format!("ozone-datanode-{i}")));
+    }
+    out.push("DELETE pods/ozone-s3g-6f7d9-x2x4q".into());
+    out.push(format!("PATCH pods/{s3g_replacement}"));
+    out
+}
+
+fn annotation(c: &FakeCluster, pod: &str) -> Option<String> {
+    let st = c.api.state.lock().unwrap();
+    st.pods
+        .iter()
+        .find(|p| p.metadata.name.as_deref() == Some(pod))?
+        .metadata
+        .annotations
+        .as_ref()?
+        .get(super::pending_pki::TLS_FINGERPRINT_ANNOTATION)
+        .cloned()
+}
+
+fn secret_fingerprint(c: &FakeCluster, name: &str) -> String {
+    let st = c.api.state.lock().unwrap();
+    let s = st
+        .secrets
+        .iter()
+        .find(|s| s.metadata.name.as_deref() == Some(name))
+        .unwrap();
+    super::rotate::secret_fingerprint(s).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn cert_manager_rotation_renews_then_restarts_in_the_safe_order() {
+    let c = cert_manager_cluster();
+    let r = run(&c, &["cert", "rotate", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
+    let mut expected: Vec<String> = TLS
+        .iter()
+        .map(|c| format!("PUT certificates/ozone-{c}/status"))
+        .collect();
+    // Each renewal is waited for (the Secret changes) before the next; restarts come after
+    // all four.
+    let s3g_new = {
+        let st = c.api.state.lock().unwrap();
+        st.pods
+            .iter()
+            .filter_map(|p| p.metadata.name.clone())
+            .find(|n| n.starts_with("ozone-s3g-"))
+            .unwrap()
+    };
+    expected.extend(rolling_restart(&s3g_new));
+    assert_eq!(journal_without_reads(&c), expected);
+    // Never a pod deleted while another of its component was still coming back.
+    assert!(
+        c.api
+            .state
+            .lock()
+            .unwrap()
+            .deleted_while_others_not_ready
+            .is_empty()
+    );
+    // Every pod records the certificate it started with: the renewed one.
+    for component in TLS {
+        let fp = secret_fingerprint(&c, &format!("ozone-{component}-tls"));
+        assert_ne!(
+            fp,
+            super::pending_pki::fingerprint(&cert_pem(&format!("{component}-original"))).unwrap()
+        );
+        let pods: Vec<String> = {
+            let st = c.api.state.lock().unwrap();
+            st.pods
+                .iter()
+                .filter(|p| crate::cluster::view::component_of(&p.metadata) == Some(component))
+                .filter_map(|p| p.metadata.name.clone())
+                .collect()
+        };
+        for pod in pods {
+            assert_eq!(annotation(&c, &pod).as_deref(), Some(fp.as_str()), "{pod}");
+        }
+    }
+    // The renewal is the condition cmctl sets; Ready is kept.
+    let st = c.api.state.lock().unwrap();
+    let conditions = &st.certificates[1]["status"]["conditions"];
+    assert_eq!(conditions[0]["type"], "Ready");
+    assert_eq!(conditions[1]["type"], "Issuing");
+    assert_eq!(conditions[1]["status"], "True");
+    assert_eq!(conditions[1]["reason"], "ManuallyTriggered");
+    assert_eq!(
+        conditions[1]["message"],
+        "Certificate re-issuance manually triggered"
+    );
+    assert_eq!(conditions[1]["observedGeneration"], 2);
+    drop(st);
+    // Leadership really moved: the old leaders are followers now.
+    let oz = c.ozone.state.lock().unwrap();
+    assert_eq!((oz.scm_leader, oz.om_leader), (Some(1), Some(1)));
+    drop(oz);
+    assert!(r.err.contains("certificate rotation complete"), "{}", r.err);
+    assert!(r.out.is_empty(), "{}", r.out);
+}
+
+#[tokio::test(start_paused = true)]
+async fn only_the_chosen_component_is_rotated() {
+    let c = cert_manager_cluster();
+    let r = run(&c, &["cert", "rotate", "--component", "om", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let mut expected = vec!["PUT certificates/ozone-om/status".to_owned()];
+    expected.extend(restart("ozone-om-1"));
+    expected.extend(restart("ozone-om-2"));
+    expected.push("exec ozone admin om transfer --service-id ozone --new-leader-id om1".into());
+    expected.extend(restart("ozone-om-0"));
+    assert_eq!(c.journal(), expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interrupted_rotation_resumes_without_new_certificates() {
+    let c = cert_manager_cluster();
+    c.api.state.lock().unwrap().never_ready = vec!["ozone-om-2".into()];
+    let r = run(&c, &["cert", "rotate", "--yes", "--timeout", "10m"], None).await;
+    assert_eq!(r.code(), 3, "{}", r.error());
+    assert!(
+        r.error()
+            .contains("Resume with:\n  kubectl ozone cert rotate --resume -n ozone --name ozone"),
+        "{}",
+        r.error()
+    );
+    let first = c.journal();
+    // Stopped waiting for ozone-om-2 to come back: it was not annotated, nothing after it ran.
+    assert_eq!(
+        first.last().map(String::as_str),
+        Some("DELETE pods/ozone-om-2")
+    );
+    // ozone-om-2 comes up after all.
+    c.api.state.lock().unwrap().never_ready.clear();
+    let r = run(&c, &["cert", "rotate", "--resume", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
+    let second: Vec<String> = c.journal()[first.len()..].to_vec();
+    let s3g_new = {
+        let st = c.api.state.lock().unwrap();
+        st.pods
+            .iter()
+            .filter_map(|p| p.metadata.name.clone())
+            .find(|n| n.starts_with("ozone-s3g-"))
+            .unwrap()
+    };
+    // No renewal, SCM and ozone-om-1 are not restarted again.
+    let mut expected = Vec::new();
+    expected.extend(restart("ozone-om-2"));
+    expected.push("exec ozone admin om transfer --service-id ozone --new-leader-id om1".into());
+    expected.extend(restart("ozone-om-0"));
+    expected.extend(rolling_restart(&s3g_new).into_iter().skip(14));
+    assert_eq!(second, expected);
+    assert!(r.err.contains("resuming: no new certificates"), "{}", r.err);
+    // A third run with --resume has nothing left to do.
+    let before = c.journal().len();
+    let r = run(&c, &["cert", "rotate", "--resume", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert_eq!(c.journal().len(), before);
+    assert!(r.err.contains("Nothing to change."), "{}", r.err);
+}
+
+#[tokio::test(start_paused = true)]
+async fn dry_runs_change_nothing_even_where_every_write_would_fail() {
+    for format in ["table", "json", "yaml"] {
+        let c = cert_manager_cluster();
+        c.refuse_writes();
+        let r = run(&c, &["cert", "rotate", "--dry-run", "-o", format], None).await;
+        assert_eq!(r.code(), 0, "{format}: {}", r.error());
+        assert!(c.journal().is_empty(), "{format}: {:?}", c.journal());
+        assert!(
+            c.api
+                .requests()
+                .iter()
+                .all(|r| r.method == http::Method::GET),
+            "{format}"
+        );
+        assert!(c.ozone.mutations().is_empty(), "{format}");
+        if format == "table" {
+            for line in [
+                "Dry run: certificate rotation in Ozone cluster ozone (namespace ozone):",
+                "1. ask cert-manager to renew certificate ozone-scm, then wait until secret ozone-scm-tls holds the new certificate",
+                "5. restart pod ozone-scm-1 once the rest of its component is ready",
+                "7. run in a scm pod: ozone admin scm transfer --service-id ozone --new-leader-id scm1",
+                "17. restart pod ozone-s3g-6f7d9-x2x4q: delete it",
+            ] {
+                assert!(r.out.contains(line), "missing {line:?} in\n{}", r.out);
+            }
+        }
+        if format == "json" {
+            let plan: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+            assert_eq!(plan["steps"].as_array().unwrap().len(), 17);
+            assert_eq!(plan["steps"][0]["kind"], "renewCertificate");
+            assert_eq!(plan["steps"][6]["kind"], "ozone");
+        }
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_degraded_cluster_is_refused_unless_the_named_check_is_skipped() {
+    type Break = fn(&FakeCluster);
+    let cases: [(Break, &str, &str); 3] = [
+        (
+            |c| {
+                let mut st = c.api.state.lock().unwrap();
+                let pod = st
+                    .pods
+                    .iter_mut()
+                    .find(|p| p.metadata.name.as_deref() == Some("ozone-om-2"))
+                    .unwrap();
+                pod.status.as_mut().unwrap().conditions = Some(vec![
+                    serde_json::from_value(json!({"type": "Ready", "status": "False"})).unwrap(),
+                ]);
+            },
+            "readiness: ozone-om-2 is not ready; a restart now could lose quorum or data availability (skip with --skip-readiness-check)",
+            "--skip-readiness-check",
+        ),
+        (
+            |c| c.ozone.state.lock().unwrap().scm_leader = None,
+            "raft-leader: scm has no Raft leader; fix the ring before rotating (or skip this check) (skip with --skip-leader-check)",
+            "--skip-leader-check",
+        ),
+        (
+            |c| c.ozone.state.lock().unwrap().datanodes[3].health = "DEAD".into(),
+            "datanode-health: not healthy: ozone-datanode-3 (DEAD)",
+            "--skip-datanode-health-check",
+        ),
+    ];
+    for (damage, refusal, skip) in cases {
+        let c = cert_manager_cluster();
+        damage(&c);
+        let r = run(&c, &["cert", "rotate", "--yes"], None).await;
+        assert_eq!(r.code(), 1, "{skip}");
+        assert!(
+            r.error().starts_with("refused, nothing was changed: ") && r.error().contains(refusal),
+            "{skip}: {}",
+            r.error()
+        );
+        assert!(c.journal().is_empty(), "{skip}: {:?}", c.journal());
+        let r = run(&c, &["cert", "rotate", "--yes", skip], None).await;
+        assert_eq!(r.code(), 0, "{skip}: {}\n{}", r.error(), r.err);
+        let check = skip
+            .trim_start_matches("--skip-")
+            .trim_end_matches("-check")
+            .replace("leader", "raft-leader");
+        assert!(
+            r.err
+                .contains(&format!("SKIPPED {check}: skipped by {skip}")),
+            "{skip}: {}",
+            r.err
+        );
+        assert!(c.journal().len() > 20, "{skip}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_leaderless_ring_skipped_restarts_without_a_transfer() {
+    let c = cert_manager_cluster();
+    c.ozone.state.lock().unwrap().scm_leader = None;
+    let r = run(
+        &c,
+        &[
+            "cert",
+            "rotate",
+            "--component",
+            "scm",
+            "--yes",
+            "--skip-leader-check",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let mut expected = vec!["PUT certificates/ozone-scm/status".to_owned()];
+    for i in 0..3 {
+        expected.extend(restart(&format!("ozone-scm-{i}")));
+    }
+    assert_eq!(c.journal(), expected);
+}
+
+#[tokio::test(start_paused = true)]
+async fn bad_input_names_the_flag_and_changes_nothing() {
+    let c = cert_manager_cluster();
+    for (args, message) in [
+        (
+            &["cert", "rotate", "--component", "httpfs", "--yes"][..],
+            "--component httpfs: HttpFS serves no HTTPS endpoint",
+        ),
+        (
+            &["cert", "rotate", "--component", "recon", "--yes"][..],
+            "--component recon: cluster ozone has no recon pods",
+        ),
+        (
+            &["cert", "rotate", "--ca", "--component", "om", "--yes"][..],
+            "--ca rotates the CA of every component",
+        ),
+    ] {
+        let r = run(&c, args, None).await;
+        assert_eq!(r.code(), 2, "{args:?}: {}", r.error());
+        assert!(r.error().contains(message), "{args:?}: {}", r.error());
+    }
+    let e =
+        Cli::try_parse_from(["kubectl-ozone", "cert", "rotate", "--component", "nfs"]).unwrap_err();
+    assert_eq!(e.exit_code(), 2);
+    assert!(e.to_string().contains("--component"), "{e}");
+    assert!(c.journal().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn without_a_terminal_and_without_yes_nothing_changes() {
+    let c = cert_manager_cluster();
+    let r = run(&c, &["cert", "rotate"], None).await;
+    assert_eq!(r.code(), 2, "{}", r.error());
+    assert!(r.error().contains("pass --yes"), "{}", r.error());
+    let r = run(&c, &["cert", "rotate"], Some(Scripted::new(&["n"]))).await;
+    assert_eq!(r.code(), 1);
+    assert!(c.journal().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_renewal_cert_manager_never_completes_times_out_with_the_command_to_run_again() {
+    let c = cert_manager_cluster();
+    c.api.state.lock().unwrap().renew = None;
+    let r = run(&c, &["cert", "rotate", "--yes", "--timeout", "5m"], None).await;
+    assert_eq!(r.code(), 3, "{}", r.error());
+    // Not --resume: the certificates are not all new yet.
+    assert!(
+        r.error()
+            .contains("cert-manager to write a new certificate into secret ozone-scm-tls")
+            && r.error()
+                .contains("Resume with:\n  kubectl ozone cert rotate -n ozone"),
+        "{}",
+        r.error()
+    );
+    assert_eq!(c.journal(), ["PUT certificates/ozone-scm/status"]);
+}
+
+#[tokio::test(start_paused = true)]
+async fn every_request_is_covered_by_the_documented_permissions() {
+    use ozone_generator::permissions::COMMANDS;
+    let c = cert_manager_cluster();
+    let r = run(&c, &["cert", "rotate", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let rules = COMMANDS
+        .iter()
+        .find(|p| p.command == "cert rotate")
+        .expect("cert rotate is in the permissions table")
+        .rules;
+    let mut needed: Vec<(String, String, String)> = c
+        .api
+        .requests()
+        .iter()
+        .map(crate::scenarios::rbac_of)
+        .collect();
+    needed.push((String::new(), "pods/exec".into(), "create".into()));
+    for (group, resource, verb) in needed {
+        assert!(
+            rules.iter().any(|rule| rule.api_group == group
+                && rule.resource == resource
+                && rule.verbs.contains(&verb.as_str())),
+            "cert rotate sends {verb} {group}/{resource}, which the permissions table does not grant"
+        );
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_output_mode_shows_key_material() {
+    for args in [
+        &["cert", "rotate", "--yes"][..],
+        &["cert", "rotate", "--yes", "-o", "json"][..],
+        &["cert", "rotate", "--yes", "-o", "yaml"][..],
+        &["cert", "rotate", "--dry-run"][..],
+        &["cert", "rotate", "--dry-run", "-o", "json"][..],
+        &["cert", "rotate", "--dry-run", "-o", "yaml"][..],
+    ] {
+        let c = cert_manager_cluster();
+        let r = run(&c, args, None).await;
+        assert_eq!(r.code(), 0, "{args:?}: {}", r.error());
+        for component in TLS {
+            let key = key_marker(component);
+            for (stream, text) in [("stdout", &r.out), ("stderr", &r.err)] {
+                assert!(!text.contains(&key), "{args:?}: {stream} shows {key}");
+                assert!(!text.contains("PRIVATE KEY"), "{args:?}: {stream}");
+            }
+        }
+    }
+}
