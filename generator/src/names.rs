@@ -26,6 +26,9 @@ pub const MANAGER: &str = "kubectl-ozone";
 pub const LABEL_SERVICE_ROLE: &str = "ozone.apache.org/service";
 /// Pod annotation with the hash of the configuration the pod started with.
 pub const CONFIG_HASH_ANNOTATION: &str = "ozone.apache.org/config-hash";
+/// Pod annotation with the SHA-256 fingerprint of the TLS certificate the pod started with;
+/// managed leaf Secrets carry the same annotation for their current certificate.
+pub const TLS_FINGERPRINT_ANNOTATION: &str = "ozone.apache.org/tls-fingerprint";
 
 /// The longest DNS label (RFC 1123): object names used as host names must fit.
 pub const DNS_LABEL_MAX: usize = 63;

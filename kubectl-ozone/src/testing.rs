@@ -61,6 +61,8 @@ pub struct ApiState {
     pub pvcs: Vec<PersistentVolumeClaim>,
     /// ConfigMaps.
     pub config_maps: Vec<ConfigMap>,
+    /// Secrets.
+    pub secrets: Vec<Secret>,
     /// Every request, in order.
     pub requests: Vec<Recorded>,
     /// Answer every write with 500.
@@ -168,6 +170,136 @@ impl FakeApi {
     /// All requests.
     pub fn requests(&self) -> Vec<Recorded> {
         self.state.lock().unwrap().requests.clone()
+    }
+
+    /// A Secret as the fake holds it now.
+    pub fn secret(&self, name: &str) -> Option<Secret> {
+        self.state
+            .lock()
+            .unwrap()
+            .secrets
+            .iter()
+            .find(|s| s.metadata.name.as_deref() == Some(name))
+            .cloned()
+    }
+
+    /// A pod as the fake holds it now.
+    pub fn pod(&self, name: &str) -> Option<Pod> {
+        self.state
+            .lock()
+            .unwrap()
+            .pods
+            .iter()
+            .find(|p| p.metadata.name.as_deref() == Some(name))
+            .cloned()
+    }
+}
+
+/// Applies a JSON merge patch (RFC 7386) to an object; strategic merge patches of metadata
+/// behave the same, which is all the commands send.
+fn merge_patch<T: serde::Serialize + serde::de::DeserializeOwned>(
+    obj: &mut T,
+    patch: &Value,
+) -> Result<(), serde_json::Error> {
+    let mut v = serde_json::to_value(&*obj)?;
+    merge(&mut v, patch);
+    *obj = serde_json::from_value(v)?;
+    Ok(())
+}
+
+fn merge(target: &mut Value, patch: &Value) {
+    let Value::Object(p) = patch else {
+        *target = patch.clone();
+        return;
+    };
+    if !target.is_object() {
+        *target = json!({});
+    }
+    let t = target.as_object_mut().unwrap();
+    for (k, v) in p {
+        if v.is_null() {
+            t.remove(k);
+        } else {
+            merge(t.entry(k.clone()).or_insert(Value::Null), v);
+        }
+    }
+}
+
+fn named<'a, T: kube::Resource>(items: &'a mut [T], name: &str) -> Option<&'a mut T> {
+    items
+        .iter_mut()
+        .find(|o| o.meta().name.as_deref() == Some(name))
+}
+
+fn secret_routes(
+    st: &mut ApiState,
+    method: &Method,
+    name: Option<&str>,
+    selector: &str,
+    body: &Value,
+) -> Response<Body> {
+    let not_found = |n: &str| {
+        status(
+            StatusCode::NOT_FOUND,
+            "NotFound",
+            &format!("secrets \"{n}\" not found"),
+        )
+    };
+    match (method.clone(), name) {
+        (Method::GET, None) => ok(list(&st.secrets, selector, "SecretList")),
+        (Method::GET, Some(n)) => match named(&mut st.secrets, n) {
+            Some(s) => ok(serde_json::to_value(&*s).unwrap()),
+            None => not_found(n),
+        },
+        (Method::POST, None) => {
+            let Ok(secret) = serde_json::from_value::<Secret>(body.clone()) else {
+                return status(StatusCode::BAD_REQUEST, "BadRequest", "not a Secret");
+            };
+            let n = secret.metadata.name.clone().unwrap_or_default();
+            if named(&mut st.secrets, &n).is_some() {
+                return status(
+                    StatusCode::CONFLICT,
+                    "AlreadyExists",
+                    &format!("secrets \"{n}\" already exists"),
+                );
+            }
+            st.secrets.push(secret.clone());
+            ok(serde_json::to_value(secret).unwrap())
+        }
+        (Method::PUT, Some(n)) => {
+            let Ok(secret) = serde_json::from_value::<Secret>(body.clone()) else {
+                return status(StatusCode::BAD_REQUEST, "BadRequest", "not a Secret");
+            };
+            match named(&mut st.secrets, n) {
+                Some(s) => {
+                    *s = secret.clone();
+                    ok(serde_json::to_value(secret).unwrap())
+                }
+                None => not_found(n),
+            }
+        }
+        (Method::PATCH, Some(n)) => match named(&mut st.secrets, n) {
+            Some(s) => match merge_patch(s, body) {
+                Ok(()) => ok(serde_json::to_value(&*s).unwrap()),
+                Err(e) => status(StatusCode::BAD_REQUEST, "BadRequest", &e.to_string()),
+            },
+            None => not_found(n),
+        },
+        (Method::DELETE, Some(n)) => {
+            match st
+                .secrets
+                .iter()
+                .position(|s| s.metadata.name.as_deref() == Some(n))
+            {
+                Some(i) => ok(serde_json::to_value(st.secrets.remove(i)).unwrap()),
+                None => not_found(n),
+            }
+        }
+        _ => status(
+            StatusCode::METHOD_NOT_ALLOWED,
+            "MethodNotAllowed",
+            "fake: unsupported secrets request",
+        ),
     }
 }
 
@@ -414,6 +546,23 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
                 "Forbidden",
                 "pods \"ozone-scm-0\" is forbidden: User \"jane\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"ozone\"",
             )
+        }
+        (_, ["api", "v1", "namespaces", _, "secrets"]) => {
+            secret_routes(&mut st, &method, None, &selector, body)
+        }
+        (_, ["api", "v1", "namespaces", _, "secrets", name]) => {
+            let name = name.to_string();
+            secret_routes(&mut st, &method, Some(&name), &selector, body)
+        }
+        (Method::PATCH, ["api", "v1", "namespaces", _, "pods", name]) => {
+            let name = name.to_string();
+            match named(&mut st.pods, &name) {
+                Some(p) => match merge_patch(p, body) {
+                    Ok(()) => ok(serde_json::to_value(&*p).unwrap()),
+                    Err(e) => status(StatusCode::BAD_REQUEST, "BadRequest", &e.to_string()),
+                },
+                None => status(StatusCode::NOT_FOUND, "NotFound", "pod not found"),
+            }
         }
         (Method::GET, ["api", "v1", "namespaces", _, "persistentvolumeclaims"]) => {
             ok(list(&st.pvcs, &selector, "PersistentVolumeClaimList"))
@@ -984,4 +1133,88 @@ pub fn io(prompt: Option<Scripted>) -> (Io, Buf, Buf) {
         live_progress: false,
     };
     (io, out, err)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::ByteString;
+    use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+
+    fn secret(name: &str, value: &str) -> Secret {
+        Secret {
+            metadata: kube::api::ObjectMeta {
+                name: Some(name.into()),
+                labels: Some(labels("ozone", "scm")),
+                ..Default::default()
+            },
+            data: Some(BTreeMap::from([(
+                "tls.crt".to_owned(),
+                ByteString(value.as_bytes().to_vec()),
+            )])),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn secrets_are_created_read_replaced_patched_and_recorded() {
+        let c = FakeCluster::new("ozone", 1, 1, 3);
+        let api: Api<Secret> = Api::namespaced(c.api.client("ozone"), "ozone");
+        api.create(&PostParams::default(), &secret("a", "one"))
+            .await
+            .unwrap();
+        let again = api
+            .create(&PostParams::default(), &secret("a", "two"))
+            .await;
+        assert!(matches!(again, Err(kube::Error::Api(s)) if s.code == 409));
+        api.replace("a", &PostParams::default(), &secret("a", "three"))
+            .await
+            .unwrap();
+        let patch = json!({"metadata": {"annotations": {"x": "y"}}});
+        api.patch("a", &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .unwrap();
+        let got = api.get("a").await.unwrap();
+        assert_eq!(got.data.unwrap()["tls.crt"].0, b"three");
+        assert_eq!(got.metadata.annotations.unwrap()["x"], "y");
+        let listed = api
+            .list(&ListParams::default().labels("app.kubernetes.io/component=scm"))
+            .await
+            .unwrap();
+        assert_eq!(listed.items.len(), 1);
+        assert!(matches!(api.get("b").await, Err(kube::Error::Api(s)) if s.code == 404));
+        let methods: Vec<Method> = c.api.writes().into_iter().map(|r| r.method).collect();
+        assert_eq!(
+            methods,
+            [Method::POST, Method::POST, Method::PUT, Method::PATCH]
+        );
+    }
+
+    #[tokio::test]
+    async fn pod_annotations_can_be_patched_and_writes_can_be_refused() {
+        let c = FakeCluster::new("ozone", 1, 1, 3);
+        let pods: Api<Pod> = Api::namespaced(c.api.client("ozone"), "ozone");
+        let patch = json!({"metadata": {"annotations": {"k": "v"}}});
+        pods.patch("ozone-om-0", &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .unwrap();
+        assert_eq!(
+            c.api
+                .pod("ozone-om-0")
+                .unwrap()
+                .metadata
+                .annotations
+                .unwrap()["k"],
+            "v"
+        );
+        c.refuse_writes();
+        let secrets: Api<Secret> = Api::namespaced(c.api.client("ozone"), "ozone");
+        assert!(
+            secrets
+                .create(&PostParams::default(), &secret("a", "x"))
+                .await
+                .is_err()
+        );
+        assert!(c.api.secret("a").is_none());
+    }
 }
