@@ -32,8 +32,6 @@ pub type Journal = Arc<Mutex<Vec<String>>>;
 /// What the fake API server holds.
 #[derive(Default)]
 pub struct ApiState {
-    /// Secrets.
-    pub secrets: Vec<Secret>,
     /// cert-manager Certificates, as JSON.
     pub certificates: Vec<Value>,
     /// Writes, shared with the scripted Ozone.
@@ -303,15 +301,6 @@ fn secret_routes(
     }
 }
 
-fn named<'a, T: kube::Resource<DynamicType = ()>>(
-    items: &'a mut [T],
-    name: &str,
-) -> Option<&'a mut T> {
-    items
-        .iter_mut()
-        .find(|o| o.meta().name.as_deref() == Some(name))
-}
-
 /// A pod list: recreated pods get one list closer to ready first.
 fn list_pods(st: &mut ApiState, selector: &str) -> Value {
     let mut became_ready = Vec::new();
@@ -430,63 +419,12 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
         st.journal.lock().unwrap().push(format!("{method} {what}"));
     }
     match (method.clone(), parts.as_slice()) {
-        (Method::GET, ["api", "v1", "namespaces", _, "secrets", name]) => {
-            match st
-                .secrets
-                .iter()
-                .find(|c| c.metadata.name.as_deref() == Some(name))
-            {
-                Some(c) => ok(serde_json::to_value(c).unwrap()),
-                None => status(StatusCode::NOT_FOUND, "NotFound", "secret not found"),
-            }
-        }
-        (Method::PUT, ["api", "v1", "namespaces", _, "secrets", name]) => {
-            let name = name.to_string();
-            let Ok(new) = serde_json::from_value::<Secret>(body.clone()) else {
-                return status(StatusCode::BAD_REQUEST, "BadRequest", "not a Secret");
-            };
-            let Some(secret) = named(&mut st.secrets, &name) else {
-                return status(StatusCode::NOT_FOUND, "NotFound", "secret not found");
-            };
-            if new.metadata.resource_version != secret.metadata.resource_version {
-                return status(
-                    StatusCode::CONFLICT,
-                    "Conflict",
-                    "the object has been modified",
-                );
-            }
-            let version: u64 = secret
-                .metadata
-                .resource_version
-                .as_deref()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(0);
-            *secret = new;
-            secret.metadata.resource_version = Some((version + 1).to_string());
-            ok(serde_json::to_value(&*secret).unwrap())
-        }
         (Method::DELETE, ["api", "v1", "namespaces", _, "pods", name]) => {
             let name = name.to_string();
             match recreate_pod(&mut st, &name) {
                 Some(old) => ok(serde_json::to_value(old).unwrap()),
                 None => status(StatusCode::NOT_FOUND, "NotFound", "pod not found"),
             }
-        }
-        (Method::PATCH, ["api", "v1", "namespaces", _, "pods", name]) => {
-            let name = name.to_string();
-            let Some(pod) = named(&mut st.pods, &name) else {
-                return status(StatusCode::NOT_FOUND, "NotFound", "pod not found");
-            };
-            if let Some(annotations) = body["metadata"]["annotations"].as_object() {
-                let mine = pod
-                    .metadata
-                    .annotations
-                    .get_or_insert_with(Default::default);
-                for (k, v) in annotations {
-                    mine.insert(k.clone(), v.as_str().unwrap_or_default().to_owned());
-                }
-            }
-            ok(serde_json::to_value(&*pod).unwrap())
         }
         (
             Method::GET,

@@ -2,7 +2,6 @@
 
 mod ca;
 mod issue;
-mod pending_pki;
 pub mod restart;
 pub mod rotate;
 #[cfg(test)]

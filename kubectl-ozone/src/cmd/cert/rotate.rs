@@ -13,7 +13,6 @@
 //! `--resume` every run is a new rotation: a run cut off while certificates were being issued
 //! is simply run again.
 
-use super::pending_pki::{TLS_FINGERPRINT_ANNOTATION, fingerprint};
 use super::restart::{Restarter, Waits};
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
@@ -25,6 +24,7 @@ use crate::cmd::datanode::{is_data, print_plan, refuse_if_unsafe};
 use crate::exit::BadInput;
 use crate::ops::plan::{Plan, Step};
 use crate::ops::rotation::{self, Skips};
+use crate::pki::{TLS_CRT_KEY, fingerprint};
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result, anyhow};
@@ -32,6 +32,7 @@ use clap::Args;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::DynamicObject;
 use ozone_generator::build::tls::{secret_name_of, serves_https};
+use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_storage::Component;
 use ozone_storage::admin::{Mutation, Query, datanode, roles};
 use ozone_storage::rotation::{PodState, restart_order_anyway};
@@ -52,8 +53,6 @@ pub(super) const EXAMPLES: &str = "Examples:
 
 /// The annotation cert-manager puts on the Secrets it writes, naming their Certificate.
 const CERT_MANAGER_CERTIFICATE: &str = "cert-manager.io/certificate-name";
-/// The key of a Secret holding the certificate.
-const TLS_CRT: &str = "tls.crt";
 
 /// `cert rotate` arguments.
 #[derive(Debug, Args, Clone)]
@@ -124,11 +123,11 @@ pub fn secret_fingerprint(secret: &Secret) -> Result<String> {
     let pem = secret
         .data
         .as_ref()
-        .and_then(|d| d.get(TLS_CRT))
-        .ok_or_else(|| anyhow!("secret {name} has no {TLS_CRT}"))?;
+        .and_then(|d| d.get(TLS_CRT_KEY))
+        .ok_or_else(|| anyhow!("secret {name} has no {TLS_CRT_KEY}"))?;
     let pem = std::str::from_utf8(&pem.0)
-        .map_err(|_| anyhow!("secret {name}: {TLS_CRT} is not PEM text"))?;
-    fingerprint(pem).map_err(|e| anyhow!("secret {name}: {TLS_CRT}: {e}"))
+        .map_err(|_| anyhow!("secret {name}: {TLS_CRT_KEY} is not PEM text"))?;
+    fingerprint(pem).map_err(|e| anyhow!("secret {name}: {TLS_CRT_KEY}: {e}"))
 }
 
 /// Reads the TLS Secrets of `components`.

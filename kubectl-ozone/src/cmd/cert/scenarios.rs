@@ -68,9 +68,20 @@ pub(crate) fn key_marker(component: Component) -> String {
     format!("KEY-MATERIAL-{component}-do-not-print")
 }
 
-/// A PEM certificate for the fixture.
+/// A real certificate for the fixture, `label` as its common name.
 pub(crate) fn cert_pem(label: &str) -> String {
-    format!("-----BEGIN CERTIFICATE-----\n{label}\n-----END CERTIFICATE-----\n")
+    use crate::pki::{Ca, LeafRequest, Validity};
+    use k8s_openapi::jiff::{SignedDuration, Timestamp};
+    let validity = Validity::starting(Timestamp::now(), SignedDuration::from_hours(24)).unwrap();
+    let ca = Ca::generate("fixture CA", &validity).unwrap();
+    ca.issue(&LeafRequest {
+        common_name: label.to_owned(),
+        dns_names: vec![format!("{label}.example")],
+        validity,
+    })
+    .unwrap()
+    .cert_pem()
+    .to_owned()
 }
 
 fn secret(name: &str, component: Component, crt: &str, cert_manager: bool) -> Secret {
@@ -122,7 +133,7 @@ pub(crate) fn cert_manager_cluster() -> FakeCluster {
     for component in TLS {
         let name = format!("ozone-{component}-tls");
         let crt = cert_pem(&format!("{component}-original"));
-        let fp = super::pending_pki::fingerprint(&crt).unwrap();
+        let fp = crate::pki::fingerprint(&crt).unwrap();
         st.secrets.push(secret(&name, component, &crt, true));
         st.certificates.push(json!({
             "apiVersion": "cert-manager.io/v1", "kind": "Certificate",
@@ -137,7 +148,7 @@ pub(crate) fn cert_manager_cluster() -> FakeCluster {
             .filter(|p| crate::cluster::view::component_of(&p.metadata) == Some(component))
         {
             pod.metadata.annotations = Some(BTreeMap::from([(
-                super::pending_pki::TLS_FINGERPRINT_ANNOTATION.to_owned(),
+                ozone_generator::names::TLS_FINGERPRINT_ANNOTATION.to_owned(),
                 fp.clone(),
             )]));
         }
@@ -185,7 +196,7 @@ fn annotation(c: &FakeCluster, pod: &str) -> Option<String> {
         .metadata
         .annotations
         .as_ref()?
-        .get(super::pending_pki::TLS_FINGERPRINT_ANNOTATION)
+        .get(ozone_generator::names::TLS_FINGERPRINT_ANNOTATION)
         .cloned()
 }
 
@@ -234,7 +245,7 @@ async fn cert_manager_rotation_renews_then_restarts_in_the_safe_order() {
         let fp = secret_fingerprint(&c, &format!("ozone-{component}-tls"));
         assert_ne!(
             fp,
-            super::pending_pki::fingerprint(&cert_pem(&format!("{component}-original"))).unwrap()
+            crate::pki::fingerprint(&cert_pem(&format!("{component}-original"))).unwrap()
         );
         let pods: Vec<String> = {
             let st = c.api.state.lock().unwrap();
