@@ -1,23 +1,376 @@
-//! `cert rotate --ca`: not built yet (needs the pki module of branch `cert`).
+//! `cert rotate --ca` (managed mode): replace the cluster CA without ever leaving a client
+//! with a peer it does not trust, in the phases of `ozone_storage::rotation::CaPhase`:
+//! new CA added to every truststore → restart all → leaves re-issued from the new CA →
+//! restart all → old CA removed → restart all.
+//!
+//! State lives in the CA Secret `<cluster>-ca`: the annotation `ozone.apache.org/ca-rotation`
+//! holds the last phase completed, and the new CA waits in `next-ca.crt`/`next-ca.key` until
+//! every pod trusts it. Every action is idempotent, so re-running after an interruption
+//! repeats at most the action that was cut off (a restart round restarts every pod again).
 
-use super::rotate::{RotateArgs, TlsSecret};
+use super::issue::{
+    annotate, common_name, password, put_leaf, put_trust, required, same_lifetime, set, signing_ca,
+    text,
+};
+use super::restart::{Restarter, Waits};
+use super::rotate::{
+    Issuer, RotateArgs, TlsSecret, checks, plan_restarts, pod_states, resume_command,
+};
 use crate::cluster::Session;
+use crate::cluster::act::Actuator;
+use crate::cluster::discover;
+use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
+use crate::cmd::datanode::{is_data, print_plan, refuse_if_unsafe};
+use crate::exit::BadInput;
+use crate::ops::plan::{Plan, Step};
+use crate::pki::{CA_BUNDLE_KEY, Ca, CertSummary, TLS_CRT_KEY, TLS_KEY_KEY, ca_secret_name};
 use crate::ui::Io;
-use anyhow::Result;
+use crate::ui::confirm::{Tier, confirm};
+use anyhow::{Context, Result, anyhow};
+use k8s_openapi::api::core::v1::Secret;
+use k8s_openapi::jiff::Timestamp;
 use ozone_storage::Component;
+use ozone_storage::rotation::{CaAction, CaPhase};
+use std::collections::BTreeMap;
 use std::process::ExitCode;
 use tokio::time::Instant;
 
-/// Runs a CA rotation.
+/// Annotation on the CA Secret: the last CA rotation phase completed.
+pub const PHASE_ANNOTATION: &str = "ozone.apache.org/ca-rotation";
+/// Key of the CA Secret holding the new CA's certificate while it is not yet signing.
+pub const NEXT_CRT_KEY: &str = "next-ca.crt";
+/// Key of the CA Secret holding the new CA's private key while it is not yet signing.
+pub const NEXT_KEY_KEY: &str = "next-ca.key";
+
+/// Where a rotation stands, from the CA Secret: no annotation, or `done` from an earlier
+/// rotation, starts a new one; anything unknown is refused rather than guessed at.
+pub fn phase_of(ca_secret: &Secret) -> Result<CaPhase> {
+    let value = ca_secret
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(PHASE_ANNOTATION));
+    match value {
+        None => Ok(CaPhase::Started),
+        Some(v) => match CaPhase::parse(v) {
+            Some(CaPhase::Done) => Ok(CaPhase::Started),
+            Some(p) => Ok(p),
+            None => Err(anyhow!(
+                "secret {} has {PHASE_ANNOTATION}={v:?}, which is not a phase this version knows; refusing to guess where the CA rotation stands",
+                ca_secret.metadata.name.as_deref().unwrap_or_default()
+            )),
+        },
+    }
+}
+
+fn record(secret: &mut Secret, phase: CaPhase) {
+    annotate(secret, PHASE_ANNOTATION, phase.as_str());
+}
+
+/// The printed steps of one action.
+fn describe(
+    action: CaAction,
+    next: CaPhase,
+    ca: &str,
+    leaves: &[TlsSecret],
+    restarts: &[Step],
+) -> Vec<Step> {
+    let leaf_steps = |change: &str| -> Vec<Step> {
+        leaves
+            .iter()
+            .map(|l| Step::UpdateSecret {
+                name: l.name.clone(),
+                change: change.to_owned(),
+            })
+            .collect()
+    };
+    let record = Step::RecordPhase {
+        secret: ca.to_owned(),
+        phase: next.as_str().to_owned(),
+    };
+    let mut out = Vec::new();
+    match action {
+        CaAction::TrustNewCa => {
+            out.push(Step::UpdateSecret {
+                name: ca.to_owned(),
+                change: "generate the new CA (kept beside the signing one) and trust both".into(),
+            });
+            out.extend(leaf_steps(
+                "truststore and ca.crt trust the old and the new CA",
+            ));
+            out.push(record);
+        }
+        CaAction::ReissueLeaves => {
+            out.push(Step::UpdateSecret {
+                name: ca.to_owned(),
+                change: "the new CA becomes the signing CA".into(),
+            });
+            out.extend(leaf_steps("new certificate and key issued from the new CA"));
+            out.push(record);
+        }
+        CaAction::DropOldCa => {
+            out.extend(leaf_steps("truststore and ca.crt trust only the new CA"));
+            out.push(Step::UpdateSecret {
+                name: ca.to_owned(),
+                change: format!("the bundle holds only the new CA; phase {}", next.as_str()),
+            });
+        }
+        CaAction::RestartAll => {
+            out.extend(restarts.iter().cloned());
+            out.push(record);
+        }
+    }
+    out
+}
+
+/// Runs a CA rotation from the phase recorded on the CA Secret.
 pub async fn run(
-    _session: &Session,
-    _io: &mut Io,
-    _a: &RotateArgs,
-    _view: &ClusterView,
-    _components: &[Component],
-    _secrets: &[TlsSecret],
-    _started: Instant,
+    session: &Session,
+    io: &mut Io,
+    a: &RotateArgs,
+    view: &ClusterView,
+    components: &[Component],
+    secrets: &[TlsSecret],
+    started: Instant,
 ) -> Result<ExitCode> {
-    anyhow::bail!("cert rotate --ca is not available yet")
+    if let Some(s) = secrets.iter().find(|s| s.issuer != Issuer::Managed) {
+        return Err(BadInput(format!(
+            "--ca: secret {} is written by cert-manager; rotate the CA of its issuer with cert-manager instead",
+            s.name
+        ))
+        .into());
+    }
+    let kube = &session.kube;
+    let ca_name = ca_secret_name(view.cluster());
+    let start = phase_of(&required(kube, &ca_name).await?)?;
+    let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
+    let pods = pod_states(view, &ozone, components).await?;
+    let checks = checks(&ozone, &pods, components, a).await?;
+    let restarts = plan_restarts(kube, view, &pods, components, |_| false).await?;
+    let restart_steps = restarts.plan_steps()?;
+    let mut steps = Vec::new();
+    let mut phase = start;
+    while let Some((action, next)) = phase.next_action() {
+        steps.extend(describe(action, next, &ca_name, secrets, &restart_steps));
+        phase = next;
+    }
+    let mut notes =
+        vec!["each restart round is planned again from the Raft roles at that time".to_owned()];
+    if start != CaPhase::Started {
+        notes.insert(
+            0,
+            format!("resuming the CA rotation after phase {start} (recorded on secret {ca_name})"),
+        );
+    }
+    let plan = Plan {
+        action: "CA rotation".into(),
+        cluster: view.cluster().into(),
+        namespace: session.namespace().into(),
+        dry_run: a.change.is_dry_run(),
+        targets: Vec::new(),
+        checks,
+        notes,
+        steps,
+    };
+    if a.change.is_dry_run() {
+        print_plan(io, &plan, &a.change)?;
+        refuse_if_unsafe(&plan)?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    io.err.write_all(plan.to_text().as_bytes())?;
+    refuse_if_unsafe(&plan)?;
+    let confirmed = confirm(
+        io.prompt.as_deref_mut(),
+        Tier::Risky,
+        a.change.yes,
+        &format!(
+            "replace the CA of cluster {}, restarting every pod three times?",
+            view.cluster()
+        ),
+        "",
+    )?;
+    let act = Actuator::new(kube, &ozone, confirmed);
+    let waits = Waits {
+        interval: a.change.poll_interval,
+        deadline: a.change.timeout.map(|t| started + t),
+        started,
+        resume: resume_command(session, view, a, false),
+    };
+    let password = password(kube, view.cluster()).await?;
+    let mut phase = start;
+    while let Some((action, next)) = phase.next_action() {
+        io.note(format!("CA rotation: {phase} → {next}"));
+        match action {
+            CaAction::TrustNewCa => {
+                trust_new_ca(session, &act, &ca_name, secrets, &password, next).await?
+            }
+            CaAction::ReissueLeaves => {
+                reissue_leaves(session, &act, &ca_name, secrets, &password, next).await?
+            }
+            CaAction::DropOldCa => {
+                drop_old_ca(session, &act, &ca_name, secrets, &password, next).await?
+            }
+            CaAction::RestartAll => {
+                restart_all(session, io, &act, a, components, &waits).await?;
+                let mut ca = required(kube, &ca_name).await?;
+                record(&mut ca, next);
+                act.replace_secret(&ca).await?;
+            }
+        }
+        phase = next;
+    }
+    io.note("CA rotation complete");
+    if is_data(a.change.format) {
+        print_plan(io, &plan, &a.change)?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Keeps a new CA beside the signing one, trusts both everywhere, records `next`.
+async fn trust_new_ca(
+    session: &Session,
+    act: &Actuator,
+    ca_name: &str,
+    leaves: &[TlsSecret],
+    password: &str,
+    next: CaPhase,
+) -> Result<()> {
+    let kube = &session.kube;
+    let mut ca = required(kube, ca_name).await?;
+    let current = signing_ca(&ca)?;
+    // A run cut off after the new CA was stored reuses it: leaves may already trust it.
+    let has_next = ca
+        .data
+        .as_ref()
+        .is_some_and(|d| d.contains_key(NEXT_CRT_KEY));
+    let new_cert = if has_next {
+        text(&ca, NEXT_CRT_KEY)?.to_owned()
+    } else {
+        let old = CertSummary::parse(current.cert_pem())?;
+        let cn = common_name(&old.subject).unwrap_or("Ozone CA");
+        let new = Ca::generate(cn, &same_lifetime(&old, Timestamp::now())?)?;
+        set(&mut ca, NEXT_CRT_KEY, new.cert_pem());
+        set(&mut ca, NEXT_KEY_KEY, new.key_pem());
+        new.cert_pem().to_owned()
+    };
+    let bundle = format!("{}{}", current.cert_pem(), new_cert);
+    set(&mut ca, CA_BUNDLE_KEY, bundle.clone());
+    record(&mut ca, CaPhase::Started);
+    act.replace_secret(&ca)
+        .await
+        .context("cannot store the new CA")?;
+    for l in leaves {
+        let mut secret = required(kube, &l.name).await?;
+        put_trust(&mut secret, &bundle, password)?;
+        act.replace_secret(&secret).await?;
+    }
+    let mut ca = required(kube, ca_name).await?;
+    record(&mut ca, next);
+    act.replace_secret(&ca).await?;
+    Ok(())
+}
+
+/// Makes the new CA the signing one, re-issues every leaf from it, records `next`.
+async fn reissue_leaves(
+    session: &Session,
+    act: &Actuator,
+    ca_name: &str,
+    leaves: &[TlsSecret],
+    password: &str,
+    next: CaPhase,
+) -> Result<()> {
+    let kube = &session.kube;
+    let mut ca = required(kube, ca_name).await?;
+    // Without `next-ca.*` the new CA was promoted by a run that was cut off.
+    if ca
+        .data
+        .as_ref()
+        .is_some_and(|d| d.contains_key(NEXT_CRT_KEY))
+    {
+        let crt = text(&ca, NEXT_CRT_KEY)?.to_owned();
+        let key = text(&ca, NEXT_KEY_KEY)?.to_owned();
+        Ca::from_pem(&crt, &key).context("the new CA in the CA Secret is not usable")?;
+        set(&mut ca, TLS_CRT_KEY, crt);
+        set(&mut ca, TLS_KEY_KEY, key);
+        if let Some(d) = ca.data.as_mut() {
+            d.remove(NEXT_CRT_KEY);
+            d.remove(NEXT_KEY_KEY);
+        }
+        ca = act
+            .replace_secret(&ca)
+            .await
+            .context("cannot promote the new CA")?;
+    }
+    let signing = signing_ca(&ca)?;
+    for l in leaves {
+        let mut secret = required(kube, &l.name).await?;
+        let now = Timestamp::now();
+        let leaf = signing.issue(&super::issue::like_current(&secret, now)?)?;
+        put_leaf(&mut secret, &leaf, &signing, password, now)?;
+        act.replace_secret(&secret).await?;
+    }
+    let mut ca = required(kube, ca_name).await?;
+    record(&mut ca, next);
+    act.replace_secret(&ca).await?;
+    Ok(())
+}
+
+/// Trusts only the signing (new) CA everywhere; the CA Secret's bundle and `next` are written
+/// last, together.
+async fn drop_old_ca(
+    session: &Session,
+    act: &Actuator,
+    ca_name: &str,
+    leaves: &[TlsSecret],
+    password: &str,
+    next: CaPhase,
+) -> Result<()> {
+    let kube = &session.kube;
+    let ca = required(kube, ca_name).await?;
+    let new_only = signing_ca(&ca)?.cert_pem().to_owned();
+    for l in leaves {
+        let mut secret = required(kube, &l.name).await?;
+        put_trust(&mut secret, &new_only, password)?;
+        act.replace_secret(&secret).await?;
+    }
+    let mut ca = required(kube, ca_name).await?;
+    set(&mut ca, CA_BUNDLE_KEY, new_only);
+    record(&mut ca, next);
+    act.replace_secret(&ca).await?;
+    Ok(())
+}
+
+/// One restart round of every pod, planned from the cluster as it is now.
+async fn restart_all(
+    session: &Session,
+    io: &mut Io,
+    act: &Actuator,
+    a: &RotateArgs,
+    components: &[Component],
+    waits: &Waits,
+) -> Result<()> {
+    let view = discover::find(&session.kube, a.cluster.name.as_deref()).await?;
+    let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
+    let pods = pod_states(&view, &ozone, components).await?;
+    let restarts = plan_restarts(&session.kube, &view, &pods, components, |_| false).await?;
+    let secrets = super::rotate::tls_secrets(&session.kube, &view, components).await?;
+    let fingerprints: BTreeMap<Component, String> = secrets
+        .into_iter()
+        .map(|s| (s.component, s.fingerprint))
+        .collect();
+    let restarter = Restarter {
+        kube: &session.kube,
+        act,
+        ozone: &ozone,
+        cluster: view.cluster(),
+        not_ready_at_start: pods
+            .iter()
+            .filter(|p| !p.ready)
+            .map(|p| p.pod.clone())
+            .collect(),
+        waits: waits.clone(),
+        progress: a.change.progress,
+    };
+    restarts.run(&restarter, io, &fingerprints).await
 }

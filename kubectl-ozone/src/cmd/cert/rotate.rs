@@ -109,8 +109,6 @@ pub struct TlsSecret {
     pub component: Component,
     /// Secret name.
     pub name: String,
-    /// The Secret (key material: never printed).
-    pub secret: Secret,
     /// Fingerprint of its certificate.
     pub fingerprint: String,
     /// Who issues it.
@@ -154,7 +152,6 @@ pub async fn tls_secrets(
             component,
             fingerprint: secret_fingerprint(&secret)?,
             name,
-            secret,
             issuer,
         });
     }

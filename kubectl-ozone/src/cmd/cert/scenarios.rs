@@ -119,6 +119,28 @@ fn secret(name: &str, component: Component, crt: &str, cert_manager: bool) -> Se
 /// A 3-SCM, 3-OM, 4-datanode cluster with one S3 Gateway pod, TLS by cert-manager, every pod
 /// serving its Secret's certificate.
 pub(crate) fn cert_manager_cluster() -> FakeCluster {
+    let c = base_cluster();
+    let mut st = c.api.state.lock().unwrap();
+    for component in TLS {
+        let name = format!("ozone-{component}-tls");
+        let crt = cert_pem(&format!("{component}-original"));
+        st.secrets.push(secret(&name, component, &crt, true));
+        st.certificates.push(json!({
+            "apiVersion": "cert-manager.io/v1", "kind": "Certificate",
+            "metadata": {"name": format!("ozone-{component}"), "namespace": "ozone",
+                         "generation": 2, "resourceVersion": "7"},
+            "spec": {"secretName": name},
+            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Ready"}]}
+        }));
+    }
+    st.renew = Some(|secret, n| cert_pem(&format!("{secret}-renewed-{n}")));
+    drop(st);
+    annotate_pods(&c);
+    c
+}
+
+/// The fixture's pods without TLS Secrets.
+fn base_cluster() -> FakeCluster {
     let c = FakeCluster::new("ozone", 3, 3, 4);
     let mut st = c.api.state.lock().unwrap();
     let s3g: Pod = serde_json::from_value(json!({
@@ -130,18 +152,16 @@ pub(crate) fn cert_manager_cluster() -> FakeCluster {
     }))
     .unwrap();
     st.pods.push(s3g);
+    st.ready_after_lists = 2;
+    drop(st);
+    c
+}
+
+/// Every pod records the certificate in its Secret, as after a completed rotation.
+fn annotate_pods(c: &FakeCluster) {
     for component in TLS {
-        let name = format!("ozone-{component}-tls");
-        let crt = cert_pem(&format!("{component}-original"));
-        let fp = crate::pki::fingerprint(&crt).unwrap();
-        st.secrets.push(secret(&name, component, &crt, true));
-        st.certificates.push(json!({
-            "apiVersion": "cert-manager.io/v1", "kind": "Certificate",
-            "metadata": {"name": format!("ozone-{component}"), "namespace": "ozone",
-                         "generation": 2, "resourceVersion": "7"},
-            "spec": {"secretName": name},
-            "status": {"conditions": [{"type": "Ready", "status": "True", "reason": "Ready"}]}
-        }));
+        let fp = secret_fingerprint(c, &format!("ozone-{component}-tls"));
+        let mut st = c.api.state.lock().unwrap();
         for pod in st
             .pods
             .iter_mut()
@@ -153,10 +173,54 @@ pub(crate) fn cert_manager_cluster() -> FakeCluster {
             )]));
         }
     }
-    st.renew = Some(|secret, n| cert_pem(&format!("{secret}-renewed-{n}")));
-    st.ready_after_lists = 2;
+}
+
+/// The keystore password of the managed fixture.
+const PASSWORD: &str = "0123456789abcdef0123456789abcdef";
+
+/// The same cluster in managed mode: a CA Secret, a password Secret, and a leaf Secret per
+/// component issued from the CA. Returns the CA.
+pub(crate) fn managed_cluster() -> (FakeCluster, crate::pki::Ca) {
+    use super::issue::{put_leaf, put_trust, set};
+    use crate::pki::{Ca, LeafRequest, Validity};
+    use k8s_openapi::jiff::{SignedDuration, Timestamp};
+    let c = base_cluster();
+    let now = Timestamp::now();
+    let ca_validity = Validity::starting(now, SignedDuration::from_hours(24 * 3650)).unwrap();
+    let ca = Ca::generate("Ozone CA ozone/ozone", &ca_validity).unwrap();
+    let leaf_validity = Validity::starting(now, SignedDuration::from_hours(24 * 90)).unwrap();
+    let mut st = c.api.state.lock().unwrap();
+    let mut ca_secret = secret("ozone-ca", Component::Scm, ca.cert_pem(), false);
+    set(&mut ca_secret, "tls.key", ca.key_pem());
+    set(&mut ca_secret, "ca-bundle.crt", ca.cert_pem());
+    if let Some(d) = ca_secret.data.as_mut() {
+        d.remove("keystore.p12");
+    }
+    st.secrets.push(ca_secret);
+    let mut passwords = secret("ozone-tls-passwords", Component::Scm, "", false);
+    passwords.data = Some(BTreeMap::from([(
+        "keystore-password".to_owned(),
+        ByteString(PASSWORD.into()),
+    )]));
+    st.secrets.push(passwords);
+    for component in TLS {
+        let host = format!("ozone-{component}.ozone.svc.cluster.local");
+        let leaf = ca
+            .issue(&LeafRequest {
+                common_name: host.clone(),
+                dns_names: vec![host, format!("ozone-{component}")],
+                validity: leaf_validity,
+            })
+            .unwrap();
+        let mut s = secret(&format!("ozone-{component}-tls"), component, "", false);
+        s.data = None;
+        put_leaf(&mut s, &leaf, &ca, PASSWORD, now).unwrap();
+        put_trust(&mut s, ca.cert_pem(), PASSWORD).unwrap();
+        st.secrets.push(s);
+    }
     drop(st);
-    c
+    annotate_pods(&c);
+    (c, ca)
 }
 
 fn journal_without_reads(c: &FakeCluster) -> Vec<String> {
@@ -171,19 +235,27 @@ fn restart(pod: &str) -> [String; 2] {
 /// followers first, leadership moved to the first follower, the old leader last; datanodes
 /// one at a time; the S3 Gateway last (its replacement has a new name).
 fn rolling_restart(s3g_replacement: &str) -> Vec<String> {
+    rolling_restart_led(0, "ozone-s3g-6f7d9-x2x4q", s3g_replacement)
+}
+
+/// [`rolling_restart`] when member `leader` of both rings leads.
+fn rolling_restart_led(leader: usize, s3g: &str, s3g_replacement: &str) -> Vec<String> {
     let mut out = Vec::new();
     for ring in ["scm", "om"] {
-        out.extend(restart(&format!("ozone-{ring}-1")));
-        out.extend(restart(&format!("ozone-{ring}-2")));
+        let followers: Vec<usize> = (0..3).filter(|i| *i != leader).collect();
+        for f in &followers {
+            out.extend(restart(&format!("ozone-{ring}-{f}")));
+        }
         out.push(format!(
-            "exec ozone admin {ring} transfer --service-id ozone --new-leader-id {ring}1"
+            "exec ozone admin {ring} transfer --service-id ozone --new-leader-id {ring}{}",
+            followers[0]
         ));
-        out.extend(restart(&format!("ozone-{ring}-0")));
+        out.extend(restart(&format!("ozone-{ring}-{leader}")));
     }
     for i in 0..4 {
         out.extend(restart(&format!("ozone-datanode-{i}")));
     }
-    out.push("DELETE pods/ozone-s3g-6f7d9-x2x4q".into());
+    out.push(format!("DELETE pods/{s3g}"));
     out.push(format!("PATCH pods/{s3g_replacement}"));
     out
 }
@@ -561,6 +633,375 @@ async fn no_output_mode_shows_key_material() {
             for (stream, text) in [("stdout", &r.out), ("stderr", &r.err)] {
                 assert!(!text.contains(&key), "{args:?}: {stream} shows {key}");
                 assert!(!text.contains("PRIVATE KEY"), "{args:?}: {stream}");
+            }
+        }
+    }
+}
+
+fn data(c: &FakeCluster, secret: &str, key: &str) -> String {
+    let s = c.api.secret(secret).unwrap();
+    String::from_utf8_lossy(&s.data.unwrap()[key].0).into_owned()
+}
+
+fn phase(c: &FakeCluster) -> Option<String> {
+    c.api
+        .secret("ozone-ca")
+        .unwrap()
+        .metadata
+        .annotations
+        .unwrap_or_default()
+        .get(super::ca::PHASE_ANNOTATION)
+        .cloned()
+}
+
+/// Reads a PKCS12 store back: the certificates it holds, DER.
+fn store_certificates(c: &FakeCluster, secret: &str, key: &str) -> Vec<Vec<u8>> {
+    let s = c.api.secret(secret).unwrap();
+    let bytes = &s.data.unwrap()[key].0;
+    let store = p12_keystore::KeyStore::from_pkcs12(
+        bytes,
+        PASSWORD,
+        p12_keystore::Pkcs12ImportPolicy::Strict,
+    )
+    .unwrap();
+    store
+        .entries()
+        .flat_map(|(_, e)| match e {
+            p12_keystore::KeyStoreEntry::Certificate(c) => vec![c.as_der().to_vec()],
+            p12_keystore::KeyStoreEntry::PrivateKeyChain(k) => {
+                k.certs().iter().map(|c| c.as_der().to_vec()).collect()
+            }
+            _ => Vec::new(),
+        })
+        .collect()
+}
+
+fn der(pem: &str) -> Vec<Vec<u8>> {
+    crate::pki::certificates_in(pem).unwrap()
+}
+
+#[tokio::test(start_paused = true)]
+async fn managed_rotation_reissues_from_the_cluster_ca_then_restarts_in_the_safe_order() {
+    let (c, ca) = managed_cluster();
+    let before: Vec<(String, String)> = TLS
+        .iter()
+        .map(|t| {
+            let name = format!("ozone-{t}-tls");
+            (data(&c, &name, "tls.crt"), data(&c, &name, "tls.key"))
+        })
+        .collect();
+    let r = run(&c, &["cert", "rotate", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
+    let mut expected: Vec<String> = TLS
+        .iter()
+        .map(|t| format!("PUT secrets/ozone-{t}-tls"))
+        .collect();
+    expected.extend(rolling_restart("ozone-s3g-6f7d9-r11"));
+    assert_eq!(c.journal(), expected);
+    let ca_summary = crate::pki::CertSummary::parse(ca.cert_pem()).unwrap();
+    for (t, (old_crt, old_key)) in TLS.iter().zip(before) {
+        let name = format!("ozone-{t}-tls");
+        let crt = data(&c, &name, "tls.crt");
+        assert_ne!(crt, old_crt);
+        assert_ne!(data(&c, &name, "tls.key"), old_key);
+        let new = crate::pki::CertSummary::parse(&crt).unwrap();
+        let old = crate::pki::CertSummary::parse(&old_crt).unwrap();
+        // Issued by the cluster CA, for the same names and lifetime.
+        assert_eq!(new.issuer, ca_summary.subject);
+        assert_eq!((new.subject, new.dns_names), (old.subject, old.dns_names));
+        assert_eq!(
+            new.not_after.as_second() - new.not_before.as_second(),
+            old.not_after.as_second() - old.not_before.as_second()
+        );
+        // The keystore holds the new leaf and the CA; trust is unchanged.
+        let mut chain = der(&crt);
+        chain.extend(der(ca.cert_pem()));
+        assert_eq!(store_certificates(&c, &name, "keystore.p12"), chain);
+        assert_eq!(
+            store_certificates(&c, &name, "truststore.p12"),
+            der(ca.cert_pem())
+        );
+        let secret = c.api.secret(&name).unwrap();
+        assert_eq!(
+            secret.metadata.annotations.unwrap()[crate::pki::SECRET_FINGERPRINT_ANNOTATION],
+            new.fingerprint
+        );
+    }
+    assert_eq!(
+        annotation(&c, "ozone-om-0"),
+        Some(secret_fingerprint(&c, "ozone-om-tls"))
+    );
+}
+
+/// The writes of one CA rotation from the start, leadership starting at member 0.
+fn ca_rotation_writes() -> Vec<String> {
+    let leaves = |out: &mut Vec<String>| {
+        out.extend(TLS.iter().map(|t| format!("PUT secrets/ozone-{t}-tls")));
+    };
+    let ca = "PUT secrets/ozone-ca".to_owned();
+    let mut out = vec![ca.clone()];
+    leaves(&mut out);
+    out.push(ca.clone()); // new-ca-trusted
+    out.extend(rolling_restart_led(
+        0,
+        "ozone-s3g-6f7d9-x2x4q",
+        "ozone-s3g-6f7d9-r11",
+    ));
+    out.push(ca.clone()); // restarted-trusting-both
+    out.push(ca.clone()); // the new CA signs
+    leaves(&mut out);
+    out.push(ca.clone()); // leaves-reissued
+    out.extend(rolling_restart_led(
+        1,
+        "ozone-s3g-6f7d9-r11",
+        "ozone-s3g-6f7d9-r22",
+    ));
+    out.push(ca.clone()); // restarted-with-new-leaves
+    leaves(&mut out);
+    out.push(ca.clone()); // bundle without the old CA, old-ca-removed
+    out.extend(rolling_restart_led(
+        0,
+        "ozone-s3g-6f7d9-r22",
+        "ozone-s3g-6f7d9-r33",
+    ));
+    out.push(ca); // done
+    out
+}
+
+#[tokio::test(start_paused = true)]
+async fn ca_rotation_runs_its_phases_in_order_and_ends_trusting_only_the_new_ca() {
+    let (c, old_ca) = managed_cluster();
+    let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
+    assert_eq!(c.journal(), ca_rotation_writes());
+    assert_eq!(phase(&c).as_deref(), Some("done"));
+    assert!(
+        c.api
+            .state
+            .lock()
+            .unwrap()
+            .deleted_while_others_not_ready
+            .is_empty()
+    );
+    let new_ca = data(&c, "ozone-ca", "tls.crt");
+    assert_ne!(new_ca, old_ca.cert_pem());
+    assert_eq!(data(&c, "ozone-ca", "ca-bundle.crt"), new_ca);
+    let ca_secret = c.api.secret("ozone-ca").unwrap();
+    assert!(
+        !ca_secret
+            .data
+            .unwrap()
+            .contains_key(super::ca::NEXT_CRT_KEY)
+    );
+    let issuer = crate::pki::CertSummary::parse(&new_ca).unwrap();
+    for t in TLS {
+        let name = format!("ozone-{t}-tls");
+        assert_eq!(data(&c, &name, "ca.crt"), new_ca);
+        assert_eq!(
+            store_certificates(&c, &name, "truststore.p12"),
+            der(&new_ca)
+        );
+        let leaf = crate::pki::CertSummary::parse(&data(&c, &name, "tls.crt")).unwrap();
+        assert_eq!(leaf.issuer, issuer.subject);
+        assert_eq!(
+            store_certificates(&c, &name, "keystore.p12")[1..],
+            der(&new_ca)[..]
+        );
+    }
+    assert!(r.err.contains("CA rotation complete"), "{}", r.err);
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_interrupted_ca_rotation_resumes_at_the_recorded_phase() {
+    let (c, _) = managed_cluster();
+    c.api.state.lock().unwrap().never_ready = vec!["ozone-datanode-2".into()];
+    let r = run(
+        &c,
+        &["cert", "rotate", "--ca", "--yes", "--timeout", "30m"],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 3, "{}", r.error());
+    assert!(
+        r.error()
+            .contains("Resume with:\n  kubectl ozone cert rotate --ca -n ozone --name ozone"),
+        "{}",
+        r.error()
+    );
+    let first = c.journal();
+    assert_eq!(
+        first.last().map(String::as_str),
+        Some("DELETE pods/ozone-datanode-2")
+    );
+    assert_eq!(phase(&c).as_deref(), Some("new-ca-trusted"));
+    let pending_ca = data(&c, "ozone-ca", super::ca::NEXT_CRT_KEY);
+    c.api.state.lock().unwrap().never_ready.clear();
+    let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
+    assert!(
+        r.err
+            .contains("resuming the CA rotation after phase new-ca-trusted"),
+        "{}",
+        r.err
+    );
+    let second = c.journal()[first.len()..].to_vec();
+    // The cut-off restart round runs again from its start (leadership moved in the first
+    // run), then the rotation goes on; the trust step is not repeated and the CA kept
+    // waiting is the one that gets promoted.
+    assert_eq!(second[0], "DELETE pods/ozone-scm-0");
+    let whole = ca_rotation_writes();
+    let after_first_round = whole
+        .iter()
+        .position(|w| w == "PATCH pods/ozone-s3g-6f7d9-r11")
+        .unwrap()
+        + 1;
+    assert_eq!(
+        second.iter().filter(|w| w.starts_with("PUT")).count(),
+        whole[after_first_round..]
+            .iter()
+            .filter(|w| w.starts_with("PUT"))
+            .count()
+    );
+    assert!(
+        !second[..22].iter().any(|w| w.starts_with("PUT")),
+        "{second:?}"
+    );
+    assert_eq!(data(&c, "ozone-ca", "tls.crt"), pending_ca);
+    assert_eq!(phase(&c).as_deref(), Some("done"));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_ca_secret_annotated_mid_rotation_continues_there_and_an_unknown_phase_is_refused() {
+    let (c, _) = managed_cluster();
+    // As a run cut off right after the leaves were re-issued would leave it.
+    {
+        let mut st = c.api.state.lock().unwrap();
+        let ca = st
+            .secrets
+            .iter_mut()
+            .find(|s| s.metadata.name.as_deref() == Some("ozone-ca"))
+            .unwrap();
+        super::issue::annotate(ca, super::ca::PHASE_ANNOTATION, "leaves-reissued");
+    }
+    let r = run(&c, &["cert", "rotate", "--ca", "--dry-run"], None).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert!(
+        r.out
+            .contains("Note: resuming the CA rotation after phase leaves-reissued"),
+        "{}",
+        r.out
+    );
+    // Left: restart, drop the old CA, restart.
+    assert!(
+        !r.out
+            .contains("new certificate and key issued from the new CA"),
+        "{}",
+        r.out
+    );
+    assert!(r.out.contains("trust only the new CA"), "{}", r.out);
+    assert!(
+        r.out
+            .contains("record CA rotation phase restarted-with-new-leaves on secret ozone-ca")
+    );
+    assert!(
+        r.out
+            .contains("record CA rotation phase done on secret ozone-ca")
+    );
+    assert!(c.journal().is_empty());
+    let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let journal = c.journal();
+    // First the restart round, then the old CA is dropped.
+    assert_eq!(journal[0], "DELETE pods/ozone-scm-1");
+    assert_eq!(journal.len(), 24 + 1 + 4 + 1 + 24 + 1);
+    assert_eq!(phase(&c).as_deref(), Some("done"));
+
+    let (c, _) = managed_cluster();
+    {
+        let mut st = c.api.state.lock().unwrap();
+        let ca = st
+            .secrets
+            .iter_mut()
+            .find(|s| s.metadata.name.as_deref() == Some("ozone-ca"))
+            .unwrap();
+        super::issue::annotate(ca, super::ca::PHASE_ANNOTATION, "half-way");
+    }
+    let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
+    assert_eq!(r.code(), 1);
+    assert!(r.error().contains("refusing to guess"), "{}", r.error());
+    assert!(c.journal().is_empty());
+}
+
+#[tokio::test(start_paused = true)]
+async fn ca_dry_run_changes_nothing_and_cert_manager_mode_has_no_ca_to_rotate() {
+    let (c, _) = managed_cluster();
+    c.refuse_writes();
+    for format in ["table", "json"] {
+        let r = run(
+            &c,
+            &["cert", "rotate", "--ca", "--dry-run", "-o", format],
+            None,
+        )
+        .await;
+        assert_eq!(r.code(), 0, "{}", r.error());
+        if format == "table" {
+            for line in [
+                "1. update secret ozone-ca: generate the new CA (kept beside the signing one) and trust both",
+                "2. update secret ozone-scm-tls: truststore and ca.crt trust the old and the new CA",
+                "6. record CA rotation phase new-ca-trusted on secret ozone-ca",
+            ] {
+                assert!(r.out.contains(line), "missing {line:?} in\n{}", r.out);
+            }
+        }
+    }
+    assert!(c.journal().is_empty());
+    assert!(
+        c.api
+            .requests()
+            .iter()
+            .all(|r| r.method == http::Method::GET)
+    );
+    let c = cert_manager_cluster();
+    let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
+    assert_eq!(r.code(), 2);
+    assert!(
+        r.error()
+            .contains("--ca: secret ozone-scm-tls is written by cert-manager"),
+        "{}",
+        r.error()
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_output_mode_shows_managed_key_material() {
+    for args in [
+        &["cert", "rotate", "--yes"][..],
+        &["cert", "rotate", "--yes", "-o", "json"][..],
+        &["cert", "rotate", "--yes", "-o", "yaml"][..],
+        &["cert", "rotate", "--ca", "--yes", "-o", "json"][..],
+        &["cert", "rotate", "--ca", "--yes"][..],
+        &["cert", "rotate", "--ca", "--dry-run", "-o", "yaml"][..],
+    ] {
+        let (c, ca) = managed_cluster();
+        let mut keys = vec![ca.key_pem().to_owned(), PASSWORD.to_owned()];
+        keys.extend(
+            TLS.iter()
+                .map(|t| data(&c, &format!("ozone-{t}-tls"), "tls.key")),
+        );
+        let r = run(&c, args, None).await;
+        assert_eq!(r.code(), 0, "{args:?}: {}", r.error());
+        // Keys written during the run, too.
+        for t in TLS {
+            keys.push(data(&c, &format!("ozone-{t}-tls"), "tls.key"));
+        }
+        keys.push(data(&c, "ozone-ca", "tls.key"));
+        for (stream, text) in [("stdout", &r.out), ("stderr", &r.err)] {
+            assert!(!text.contains("PRIVATE KEY"), "{args:?}: {stream}");
+            for key in &keys {
+                // Any line of base64 key body.
+                for line in key.lines().filter(|l| !l.starts_with("-----")) {
+                    assert!(!text.contains(line), "{args:?}: {stream} shows key bytes");
+                }
             }
         }
     }
