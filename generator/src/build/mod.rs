@@ -111,6 +111,9 @@ pub fn render(cluster: &Cluster) -> Result<Manifest, BuildError> {
             &rule,
         )?);
     }
+    if let Some(cm) = tls::certificates_config_map(cluster)? {
+        objects.push(Object::typed(&cm)?);
+    }
     let (issuers, certificates) = tls::cert_manager_objects(cluster);
     for issuer in issuers {
         let name = issuer.metadata.name.clone().unwrap_or_default();

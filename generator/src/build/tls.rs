@@ -7,12 +7,15 @@
 //!
 //! - `cert-manager`: render a CA chain (self-signed root → CA Issuer, unless the spec names an
 //!   issuer) and a Certificate per component.
-//! - `managed`: render only references; `kubectl ozone cert issue` creates the Secrets, so no
-//!   key material ever appears in rendered output.
+//! - `managed`: render only references, plus the ConfigMap `<cluster>-certificates` that tells
+//!   `kubectl ozone cert issue` and `cert rotate` which Secrets to write with which names (so a
+//!   re-render after a scale-up updates them). The commands create the Secrets; no key material
+//!   ever appears in rendered output.
 
-use super::meta;
+use super::{BuildError, meta};
 use crate::spec::Cluster;
 use crate::spec::doc::TlsMode;
+use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use ozone_storage::Component;
 use ozone_storage::catalog::State;
@@ -85,6 +88,112 @@ pub fn dns_names(cluster: &Cluster, component: Component) -> Vec<String> {
         out.extend(extra.iter().cloned());
     }
     out
+}
+
+/// The managed-mode ConfigMap naming the certificates `cert issue` must create.
+pub fn certificates_config_map_name(cluster_name: &str) -> String {
+    format!("{cluster_name}-certificates")
+}
+
+/// The key of that ConfigMap holding [`CertificateRequests`] as JSON.
+pub const CERTIFICATES_KEY: &str = "certificates.json";
+
+/// The CA's lifetime in managed mode, as in cert-manager mode: it outlives the leaves it signs
+/// several times over.
+pub const CA_DURATION: &str = "87600h";
+
+/// What managed mode needs issued: read back from the cluster by `cert issue`/`cert rotate`.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CertificateRequests {
+    /// The CA.
+    pub ca: CaRequest,
+    /// The Secret with the keystore password.
+    pub password_secret: String,
+    /// Leaf lifetime (Go duration).
+    pub duration: String,
+    /// Renew this long before expiry (Go duration).
+    pub renew_before: String,
+    /// One per component serving HTTPS, by component id (`om`, `scm`, …).
+    pub certificates: BTreeMap<String, LeafCertificate>,
+}
+
+/// The CA entry of [`CertificateRequests`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CaRequest {
+    /// Its Secret (`tls.crt`, `tls.key`, `ca-bundle.crt`).
+    pub secret_name: String,
+    /// Subject common name.
+    pub common_name: String,
+    /// Lifetime (Go duration).
+    pub duration: String,
+}
+
+/// A leaf entry of [`CertificateRequests`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LeafCertificate {
+    /// The Secret the component mounts.
+    pub secret_name: String,
+    /// Subject common name.
+    pub common_name: String,
+    /// Subject alternative names.
+    pub dns_names: Vec<String>,
+}
+
+/// The certificate requests, in managed mode.
+pub fn certificate_requests(cluster: &Cluster) -> Option<CertificateRequests> {
+    let tls = cluster
+        .tls
+        .as_ref()
+        .filter(|t| t.mode == TlsMode::Managed)?;
+    let names = cluster.names();
+    let certificates = cluster
+        .components
+        .keys()
+        .filter(|c| serves_https(**c))
+        .map(|&c| {
+            (
+                c.id().to_owned(),
+                LeafCertificate {
+                    secret_name: secret_name(cluster, c),
+                    common_name: names.service_host(c),
+                    dns_names: dns_names(cluster, c),
+                },
+            )
+        })
+        .collect();
+    Some(CertificateRequests {
+        ca: CaRequest {
+            secret_name: format!("{}-ca", cluster.name),
+            common_name: format!("Ozone CA {}/{}", cluster.namespace, cluster.name),
+            duration: CA_DURATION.into(),
+        },
+        password_secret: password_secret(cluster),
+        duration: tls.duration.clone(),
+        renew_before: tls.renew_before.clone(),
+        certificates,
+    })
+}
+
+/// The ConfigMap `<cluster>-certificates`, in managed mode.
+pub fn certificates_config_map(cluster: &Cluster) -> Result<Option<ConfigMap>, BuildError> {
+    let Some(requests) = certificate_requests(cluster) else {
+        return Ok(None);
+    };
+    let name = certificates_config_map_name(&cluster.name);
+    let json = serde_json::to_string_pretty(&requests).map_err(|e| BuildError::Serialize {
+        kind: "ConfigMap".into(),
+        name: name.clone(),
+        message: e.to_string(),
+    })?;
+    let labels = cluster.names().cluster_labels(&cluster.version);
+    Ok(Some(ConfigMap {
+        metadata: meta(&name, &cluster.namespace, labels),
+        data: Some(BTreeMap::from([(CERTIFICATES_KEY.to_owned(), json)])),
+        ..ConfigMap::default()
+    }))
 }
 
 /// `cert-manager.io/v1` Issuer (the fields we set).
@@ -396,6 +505,52 @@ mod tests {
                 .iter()
                 .any(|c| c.metadata.name.as_deref() == Some("ozone-httpfs"))
         );
+    }
+
+    #[test]
+    fn managed_mode_renders_the_certificate_requests_and_no_key_material() {
+        let c = cluster(&[
+            "security.tls.mode=managed",
+            "security.tls.duration=720h",
+            "security.tls.extraDnsNames.s3g[0]=s3.example.com",
+        ]);
+        let cm = certificates_config_map(&c).unwrap().unwrap();
+        assert_eq!(cm.metadata.name.as_deref(), Some("ozone-certificates"));
+        let data = cm.data.unwrap();
+        let body = &data[CERTIFICATES_KEY];
+        let req: CertificateRequests = serde_json::from_str(body).unwrap();
+        assert_eq!(req.ca.secret_name, "ozone-ca");
+        assert_eq!(req.password_secret, "ozone-tls-passwords");
+        assert_eq!(req.duration, "720h");
+        let ids: Vec<&str> = req.certificates.keys().map(String::as_str).collect();
+        assert_eq!(ids, ["datanode", "om", "recon", "s3g", "scm"]);
+        let om = &req.certificates["om"];
+        assert_eq!(om.secret_name, "ozone-om-tls");
+        assert_eq!(om.dns_names, dns_names(&c, Component::Om));
+        assert!(
+            om.dns_names
+                .iter()
+                .any(|n| n == "ozone-om-2.ozone-om-headless.ozone.svc.cluster.local")
+        );
+        assert!(
+            req.certificates["s3g"]
+                .dns_names
+                .contains(&"s3.example.com".to_owned())
+        );
+        assert!(!body.contains("PRIVATE KEY") && !body.contains("BEGIN"));
+        // Scaling up re-renders the names of the new pods.
+        let bigger = cluster(&["security.tls.mode=managed", "datanodes.replicas=7"]);
+        let req = certificate_requests(&bigger).unwrap();
+        assert!(
+            req.certificates["datanode"]
+                .dns_names
+                .iter()
+                .any(|n| n.starts_with("ozone-datanode-6."))
+        );
+        for mode in ["none", "cert-manager"] {
+            let other = cluster(&[&format!("security.tls.mode={mode}")]);
+            assert!(certificates_config_map(&other).unwrap().is_none());
+        }
     }
 
     #[test]

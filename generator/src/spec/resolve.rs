@@ -688,8 +688,9 @@ fn tls_settings(ck: &mut Checker, doc: TlsDoc) -> Option<Tls> {
     })
 }
 
-/// Seconds in a Go duration (`1h30m`, `2160h`, `90s`).
-fn go_duration_seconds(text: &str) -> Option<f64> {
+/// Seconds in a Go duration (`1h30m`, `2160h`, `90s`), as `spec.security.tls.duration` and
+/// `renewBefore` are written; `None` when the text is not one.
+pub fn go_duration_seconds(text: &str) -> Option<f64> {
     let mut total = 0.0;
     let mut rest = text;
     if rest.is_empty() {
