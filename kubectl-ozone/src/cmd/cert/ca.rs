@@ -9,8 +9,8 @@
 //! repeats at most the action that was cut off (a restart round restarts every pod again).
 
 use super::issue::{
-    annotate, common_name, password, put_leaf, put_trust, required, same_lifetime, set, signing_ca,
-    text,
+    annotate, common_name, leaf_request, lifetime, password, put_leaf, put_trust, requests,
+    required, same_lifetime, set, signing_ca, text,
 };
 use super::restart::{Restarter, Waits};
 use super::rotate::{
@@ -62,6 +62,14 @@ pub fn phase_of(ca_secret: &Secret) -> Result<CaPhase> {
             )),
         },
     }
+}
+
+/// The cluster a CA Secret `<cluster>-ca` belongs to.
+fn cluster_of(ca_secret: &str) -> String {
+    ca_secret
+        .strip_suffix("-ca")
+        .unwrap_or(ca_secret)
+        .to_owned()
 }
 
 fn record(secret: &mut Secret, phase: CaPhase) {
@@ -248,8 +256,15 @@ async fn trust_new_ca(
         text(&ca, NEXT_CRT_KEY)?.to_owned()
     } else {
         let old = CertSummary::parse(current.cert_pem())?;
-        let cn = common_name(&old.subject).unwrap_or("Ozone CA");
-        let new = Ca::generate(cn, &same_lifetime(&old, Timestamp::now())?)?;
+        let now = Timestamp::now();
+        // As rendered; a cluster rendered without the ConfigMap gets a CA like the old one.
+        let new = match requests(kube, &cluster_of(ca_name)).await? {
+            Some(r) => Ca::generate(&r.ca.common_name, &lifetime(&r.ca.duration, now)?)?,
+            None => Ca::generate(
+                common_name(&old.subject).unwrap_or("Ozone CA"),
+                &same_lifetime(&old, now)?,
+            )?,
+        };
         set(&mut ca, NEXT_CRT_KEY, new.cert_pem());
         set(&mut ca, NEXT_KEY_KEY, new.key_pem());
         new.cert_pem().to_owned()
@@ -303,10 +318,11 @@ async fn reissue_leaves(
             .context("cannot promote the new CA")?;
     }
     let signing = signing_ca(&ca)?;
+    let requests = requests(kube, &cluster_of(ca_name)).await?;
     for l in leaves {
         let mut secret = required(kube, &l.name).await?;
         let now = Timestamp::now();
-        let leaf = signing.issue(&super::issue::like_current(&secret, now)?)?;
+        let leaf = signing.issue(&leaf_request(requests.as_ref(), l.component, &secret, now)?)?;
         put_leaf(&mut secret, &leaf, &signing, password, now)?;
         act.replace_secret(&secret).await?;
     }

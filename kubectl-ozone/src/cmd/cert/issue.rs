@@ -1,6 +1,8 @@
-//! Managed-mode Secret contents for rotation: a leaf re-issued from the cluster CA (same
-//! subject, names and lifetime as the certificate it replaces), and the trust material
-//! (`ca.crt`, `truststore.p12`) for a set of CAs. Key material moves from the CA Secret into
+//! Managed-mode Secret contents for rotation: a leaf re-issued from the cluster CA (subject,
+//! names and lifetime from the rendered ConfigMap `<cluster>-certificates`, so a re-render
+//! after a scale-up adds the new pods' names; from the certificate it replaces when a cluster
+//! was rendered without that ConfigMap), and the trust material (`ca.crt`, `truststore.p12`)
+//! for a set of CAs. Key material moves from the CA Secret into
 //! leaf Secrets and nowhere else.
 
 use super::rotate::TlsSecret;
@@ -16,8 +18,10 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use ozone_generator::build::tls::{
-    KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE, password_secret_of,
+    CERTIFICATES_KEY, CertificateRequests, KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE,
+    certificates_config_map_name, password_secret_of,
 };
+use ozone_storage::Component;
 
 /// A text value of a Secret.
 pub fn text<'s>(secret: &'s Secret, key: &str) -> Result<&'s str> {
@@ -100,6 +104,48 @@ pub fn like_current(secret: &Secret, now: Timestamp) -> Result<LeafRequest> {
     })
 }
 
+/// What managed mode must issue, from the ConfigMap `<cluster>-certificates`; `None` when the
+/// cluster was rendered without it.
+pub async fn requests(kube: &KubeReader, cluster: &str) -> Result<Option<CertificateRequests>> {
+    let name = certificates_config_map_name(cluster);
+    let Some(cm) = kube.config_map(&name).await? else {
+        return Ok(None);
+    };
+    let json = cm
+        .data
+        .as_ref()
+        .and_then(|d| d.get(CERTIFICATES_KEY))
+        .ok_or_else(|| anyhow!("ConfigMap {name} has no {CERTIFICATES_KEY}"))?;
+    serde_json::from_str(json)
+        .map(Some)
+        .with_context(|| format!("ConfigMap {name}: {CERTIFICATES_KEY}"))
+}
+
+/// A validity window of a Go-style duration (`2160h`) from `now`.
+pub fn lifetime(duration: &str, now: Timestamp) -> Result<Validity> {
+    let d = crate::ui::duration::parse(duration).map_err(|e| anyhow!("duration: {e}"))?;
+    let d = SignedDuration::try_from(d).map_err(|e| anyhow!("duration {duration}: {e}"))?;
+    Ok(Validity::starting(now, d)?)
+}
+
+/// The leaf to issue for `component`: as rendered in `requests`, else like the certificate in
+/// `secret`.
+pub fn leaf_request(
+    requests: Option<&CertificateRequests>,
+    component: Component,
+    secret: &Secret,
+    now: Timestamp,
+) -> Result<LeafRequest> {
+    match requests.and_then(|r| r.certificates.get(component.id()).map(|c| (r, c))) {
+        Some((r, c)) => Ok(LeafRequest {
+            common_name: c.common_name.clone(),
+            dns_names: c.dns_names.clone(),
+            validity: lifetime(&r.duration, now)?,
+        }),
+        None => like_current(secret, now),
+    }
+}
+
 /// Puts a new leaf into a Secret: certificate, key, keystore (with `ca` as its chain), and the
 /// fingerprint and issue-time annotations. Returns the fingerprint.
 pub fn put_leaf(
@@ -147,9 +193,10 @@ pub async fn reissue(
 ) -> Result<String> {
     let ca = signing_ca(&required(kube, &ca_secret_name(view.cluster())).await?)?;
     let password = password(kube, view.cluster()).await?;
+    let requests = requests(kube, view.cluster()).await?;
     let mut secret = required(kube, &s.name).await?;
     let now = Timestamp::now();
-    let leaf = ca.issue(&like_current(&secret, now)?)?;
+    let leaf = ca.issue(&leaf_request(requests.as_ref(), s.component, &secret, now)?)?;
     let fp = put_leaf(&mut secret, &leaf, &ca, &password, now)?;
     act.replace_secret(&secret)
         .await

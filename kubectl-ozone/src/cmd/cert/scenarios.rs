@@ -1006,3 +1006,54 @@ async fn no_output_mode_shows_managed_key_material() {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn managed_rotation_issues_what_the_rendered_config_map_asks_for() {
+    use ozone_generator::build::tls::{
+        CERTIFICATES_KEY, CaRequest, CertificateRequests, LeafCertificate,
+    };
+    let (c, ca) = managed_cluster();
+    // Rendered after a scale-up: the OM certificate must cover a fourth pod.
+    let names: Vec<String> = (0..4)
+        .map(|i| format!("ozone-om-{i}.ozone-om-headless.ozone.svc.cluster.local"))
+        .collect();
+    let requests = CertificateRequests {
+        ca: CaRequest {
+            secret_name: "ozone-ca".into(),
+            common_name: "Ozone CA ozone/ozone".into(),
+            duration: "87600h".into(),
+        },
+        password_secret: "ozone-tls-passwords".into(),
+        duration: "720h".into(),
+        renew_before: "240h".into(),
+        certificates: BTreeMap::from([(
+            "om".to_owned(),
+            LeafCertificate {
+                secret_name: "ozone-om-tls".into(),
+                common_name: "ozone-om.ozone.svc.cluster.local".into(),
+                dns_names: names.clone(),
+            },
+        )]),
+    };
+    c.api.state.lock().unwrap().config_maps.push(
+        serde_json::from_value(json!({
+            "metadata": {"name": "ozone-certificates", "namespace": "ozone"},
+            "data": {CERTIFICATES_KEY: serde_json::to_string(&requests).unwrap()}
+        }))
+        .unwrap(),
+    );
+    let r = run(&c, &["cert", "rotate", "--component", "om", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert_eq!(c.journal()[0], "PUT secrets/ozone-om-tls");
+    let leaf = crate::pki::CertSummary::parse(&data(&c, "ozone-om-tls", "tls.crt")).unwrap();
+    assert_eq!(leaf.dns_names, names);
+    assert_eq!(leaf.subject, "CN=ozone-om.ozone.svc.cluster.local");
+    assert_eq!(
+        leaf.not_after.as_second() - leaf.not_before.as_second(),
+        720 * 3600 + 300
+    );
+    assert_eq!(
+        leaf.issuer,
+        crate::pki::CertSummary::parse(ca.cert_pem()).unwrap().subject
+    );
+}
