@@ -101,6 +101,17 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
+        command: "cert issue",
+        rules: &[
+            core("pods", &["list", "patch"]),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            core("secrets", &["get", "create", "update"]),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+        ],
+    },
+    CommandPermissions {
         command: "cert rotate",
         rules: &[
             core("pods", &["list", "delete", "patch"]),

@@ -38,7 +38,7 @@ pub enum Command {
     /// Datanodes: list, decommission, recommission, maintenance, safe scale-down.
     #[command(subcommand)]
     Datanode(crate::cmd::datanode::DatanodeCommand),
-    /// TLS certificates: rotate (and, with --ca, the CA).
+    /// TLS certificates: issue them (managed mode), rotate them (with --ca, the CA too).
     #[command(subcommand)]
     Cert(crate::cmd::cert::CertCommand),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.

@@ -729,8 +729,9 @@ pub(crate) fn rbac_of(r: &crate::testing::Recorded) -> (String, String, String) 
         (&Method::GET, 1) => "list",
         (&Method::GET, _) => "get",
         (&Method::PATCH, _) => "patch",
-        (&Method::DELETE, _) => "delete",
+        (&Method::POST, _) => "create",
         (&Method::PUT, _) => "update",
+        (&Method::DELETE, _) => "delete",
         (m, _) => panic!("unexpected method {m}"),
     };
     (group.to_owned(), resource, verb.to_owned())

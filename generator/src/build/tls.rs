@@ -33,11 +33,11 @@ pub const PASSWORD_KEY: &str = "keystore-password";
 
 /// The Secret with a component's certificate and stores.
 pub fn secret_name(cluster: &Cluster, component: Component) -> String {
-    secret_name_of(&cluster.names(), component)
+    secret_name_for(&cluster.names(), component)
 }
 
-/// [`secret_name`] from a cluster's names alone (what day-2 commands know).
-pub fn secret_name_of(names: &crate::names::Names, component: Component) -> String {
+/// The same, from the names alone (what the plugin knows of a running cluster).
+pub fn secret_name_for(names: &crate::names::Names, component: Component) -> String {
     format!("{}-tls", names.component(component))
 }
 

@@ -1,6 +1,6 @@
 //! The only code that changes a cluster: scaling a StatefulSet, deleting a PVC or a pod,
-//! annotating a pod, replacing a Secret, asking cert-manager to renew, running an Ozone
-//! mutation. An [`Actuator`] can only be built with a [`Confirmed`] token, which the
+//! annotating a pod, creating or replacing a Secret, asking cert-manager to renew, running an
+//! Ozone mutation. An [`Actuator`] can only be built with a [`Confirmed`] token, which the
 //! confirmation step hands out and a dry run never asks for, so a dry run cannot write.
 
 use super::errors::{ApiError, classify};
@@ -73,24 +73,34 @@ impl Actuator {
         }
     }
 
-    /// Sets one annotation on a pod.
-    pub async fn annotate_pod(&self, name: &str, key: &str, value: &str) -> Result<(), ApiError> {
-        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
-        let patch = serde_json::json!({"metadata": {"annotations": {key: value}}});
-        api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+    /// Creates a Secret; fails if it exists (someone else created it since the plan was made).
+    pub async fn create_secret(&self, secret: &Secret) -> Result<(), ApiError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), &self.namespace);
+        api.create(&PostParams::default(), secret)
             .await
             .map(drop)
-            .map_err(|e| classify(e, "patch", "pods", &self.namespace))
+            .map_err(|e| classify(e, "create", "secrets", &self.namespace))
     }
 
-    /// Replaces a Secret. The Secret carries the resourceVersion it was read with, so a
-    /// concurrent change makes this fail instead of being overwritten.
-    pub async fn replace_secret(&self, secret: &Secret) -> Result<Secret, ApiError> {
+    /// Replaces a Secret. The caller sets `metadata.resourceVersion` to the version it read,
+    /// so a Secret changed since the plan was made is not overwritten.
+    pub async fn replace_secret(&self, secret: &Secret) -> Result<(), ApiError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), &self.namespace);
         let name = secret.metadata.name.clone().unwrap_or_default();
         api.replace(&name, &PostParams::default(), secret)
             .await
+            .map(drop)
             .map_err(|e| classify(e, "update", "secrets", &self.namespace))
+    }
+
+    /// Sets one annotation on a pod (a merge patch of its metadata; the pod keeps running).
+    pub async fn annotate_pod(&self, pod: &str, key: &str, value: &str) -> Result<(), ApiError> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        let patch = serde_json::json!({"metadata": {"annotations": {key: value}}});
+        api.patch(pod, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "patch", "pods", &self.namespace))
     }
 
     /// Replaces a cert-manager Certificate's status (how `cmctl renew` asks for a renewal).

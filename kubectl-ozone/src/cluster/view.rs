@@ -64,7 +64,8 @@ impl KubeReader {
             .map_err(|e| classify(e, "get", "configmaps", &self.namespace))
     }
 
-    /// A Secret, if it exists. Its data is key material: callers must never print it.
+    /// A Secret, if it exists. Callers keep its data to themselves: key material is never
+    /// printed.
     pub async fn secret(&self, name: &str) -> Result<Option<Secret>, ApiError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), &self.namespace);
         api.get_opt(name)

@@ -8,28 +8,29 @@
 //! every pod trusts it. Every action is idempotent, so re-running after an interruption
 //! repeats at most the action that was cut off (a restart round restarts every pod again).
 
-use super::issue::{
-    annotate, common_name, leaf_request, lifetime, password, put_leaf, put_trust, requests,
-    required, same_lifetime, set, signing_ca, text,
+use super::issue::lifetime;
+use super::reissue::{
+    annotate, leaf_request, password, put_leaf, put_trust, required, set, signing_ca, text,
 };
 use super::restart::{Restarter, Waits};
-use super::rotate::{
-    Issuer, RotateArgs, TlsSecret, checks, plan_restarts, pod_states, resume_command,
-};
+use super::rotate::{RotateArgs, TlsSecret, checks, plan_restarts, pod_states, resume_command};
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
 use crate::cmd::datanode::{is_data, print_plan, refuse_if_unsafe};
-use crate::exit::BadInput;
 use crate::ops::plan::{Plan, Step};
-use crate::pki::{CA_BUNDLE_KEY, Ca, CertSummary, TLS_CRT_KEY, TLS_KEY_KEY, ca_secret_name};
+use crate::pki::{
+    CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, SECRET_FINGERPRINT_ANNOTATION, TLS_CRT_KEY,
+    TLS_KEY_KEY, Validity, fingerprint,
+};
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result, anyhow};
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::Timestamp;
+use ozone_generator::build::tls::CertificateRequests;
 use ozone_storage::Component;
 use ozone_storage::rotation::{CaAction, CaPhase};
 use std::collections::BTreeMap;
@@ -62,14 +63,6 @@ pub fn phase_of(ca_secret: &Secret) -> Result<CaPhase> {
             )),
         },
     }
-}
-
-/// The cluster a CA Secret `<cluster>-ca` belongs to.
-fn cluster_of(ca_secret: &str) -> String {
-    ca_secret
-        .strip_suffix("-ca")
-        .unwrap_or(ca_secret)
-        .to_owned()
 }
 
 fn record(secret: &mut Secret, phase: CaPhase) {
@@ -139,18 +132,12 @@ pub async fn run(
     a: &RotateArgs,
     view: &ClusterView,
     components: &[Component],
-    secrets: &[TlsSecret],
+    requests: &CertificateRequests,
     started: Instant,
 ) -> Result<ExitCode> {
-    if let Some(s) = secrets.iter().find(|s| s.issuer != Issuer::Managed) {
-        return Err(BadInput(format!(
-            "--ca: secret {} is written by cert-manager; rotate the CA of its issuer with cert-manager instead",
-            s.name
-        ))
-        .into());
-    }
     let kube = &session.kube;
-    let ca_name = ca_secret_name(view.cluster());
+    let secrets = &super::rotate::tls_secrets(kube, view, components, true).await?;
+    let ca_name = requests.ca.secret_name.clone();
     let start = phase_of(&required(kube, &ca_name).await?)?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let pods = pod_states(view, &ozone, components).await?;
@@ -205,20 +192,22 @@ pub async fn run(
         started,
         resume: resume_command(session, view, a, false),
     };
-    let password = password(kube, view.cluster()).await?;
+    let password = password(kube, requests).await?;
+    let ctx = Ctx {
+        session,
+        act: &act,
+        ca_name: &ca_name,
+        leaves: secrets,
+        password: &password,
+        requests,
+    };
     let mut phase = start;
     while let Some((action, next)) = phase.next_action() {
         io.note(format!("CA rotation: {phase} → {next}"));
         match action {
-            CaAction::TrustNewCa => {
-                trust_new_ca(session, &act, &ca_name, secrets, &password, next).await?
-            }
-            CaAction::ReissueLeaves => {
-                reissue_leaves(session, &act, &ca_name, secrets, &password, next).await?
-            }
-            CaAction::DropOldCa => {
-                drop_old_ca(session, &act, &ca_name, secrets, &password, next).await?
-            }
+            CaAction::TrustNewCa => trust_new_ca(&ctx, next).await?,
+            CaAction::ReissueLeaves => reissue_leaves(&ctx, next).await?,
+            CaAction::DropOldCa => drop_old_ca(&ctx, next).await?,
             CaAction::RestartAll => {
                 restart_all(session, io, &act, a, components, &waits).await?;
                 let mut ca = required(kube, &ca_name).await?;
@@ -235,15 +224,26 @@ pub async fn run(
     Ok(ExitCode::SUCCESS)
 }
 
+/// What the Secret-changing actions work with.
+struct Ctx<'a> {
+    session: &'a Session,
+    act: &'a Actuator,
+    ca_name: &'a str,
+    leaves: &'a [TlsSecret],
+    password: &'a str,
+    requests: &'a CertificateRequests,
+}
+
 /// Keeps a new CA beside the signing one, trusts both everywhere, records `next`.
-async fn trust_new_ca(
-    session: &Session,
-    act: &Actuator,
-    ca_name: &str,
-    leaves: &[TlsSecret],
-    password: &str,
-    next: CaPhase,
-) -> Result<()> {
+async fn trust_new_ca(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
+    let Ctx {
+        session,
+        act,
+        ca_name,
+        leaves,
+        password,
+        requests,
+    } = *ctx;
     let kube = &session.kube;
     let mut ca = required(kube, ca_name).await?;
     let current = signing_ca(&ca)?;
@@ -253,18 +253,13 @@ async fn trust_new_ca(
         .as_ref()
         .is_some_and(|d| d.contains_key(NEXT_CRT_KEY));
     let new_cert = if has_next {
-        text(&ca, NEXT_CRT_KEY)?.to_owned()
+        text(&ca, NEXT_CRT_KEY)?
     } else {
-        let old = CertSummary::parse(current.cert_pem())?;
-        let now = Timestamp::now();
-        // As rendered; a cluster rendered without the ConfigMap gets a CA like the old one.
-        let new = match requests(kube, &cluster_of(ca_name)).await? {
-            Some(r) => Ca::generate(&r.ca.common_name, &lifetime(&r.ca.duration, now)?)?,
-            None => Ca::generate(
-                common_name(&old.subject).unwrap_or("Ozone CA"),
-                &same_lifetime(&old, now)?,
-            )?,
-        };
+        let validity = Validity::starting(
+            Timestamp::now(),
+            lifetime(&requests.ca.duration, "ca.duration")?,
+        )?;
+        let new = Ca::generate(&requests.ca.common_name, &validity)?;
         set(&mut ca, NEXT_CRT_KEY, new.cert_pem());
         set(&mut ca, NEXT_KEY_KEY, new.key_pem());
         new.cert_pem().to_owned()
@@ -287,14 +282,15 @@ async fn trust_new_ca(
 }
 
 /// Makes the new CA the signing one, re-issues every leaf from it, records `next`.
-async fn reissue_leaves(
-    session: &Session,
-    act: &Actuator,
-    ca_name: &str,
-    leaves: &[TlsSecret],
-    password: &str,
-    next: CaPhase,
-) -> Result<()> {
+async fn reissue_leaves(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
+    let Ctx {
+        session,
+        act,
+        ca_name,
+        leaves,
+        password,
+        requests,
+    } = *ctx;
     let kube = &session.kube;
     let mut ca = required(kube, ca_name).await?;
     // Without `next-ca.*` the new CA was promoted by a run that was cut off.
@@ -303,26 +299,31 @@ async fn reissue_leaves(
         .as_ref()
         .is_some_and(|d| d.contains_key(NEXT_CRT_KEY))
     {
-        let crt = text(&ca, NEXT_CRT_KEY)?.to_owned();
-        let key = text(&ca, NEXT_KEY_KEY)?.to_owned();
+        let crt = text(&ca, NEXT_CRT_KEY)?;
+        let key = text(&ca, NEXT_KEY_KEY)?;
         Ca::from_pem(&crt, &key).context("the new CA in the CA Secret is not usable")?;
+        annotate(&mut ca, SECRET_FINGERPRINT_ANNOTATION, &fingerprint(&crt)?);
+        annotate(
+            &mut ca,
+            ISSUED_AT_ANNOTATION,
+            &Timestamp::from_second(Timestamp::now().as_second())?.to_string(),
+        );
         set(&mut ca, TLS_CRT_KEY, crt);
         set(&mut ca, TLS_KEY_KEY, key);
         if let Some(d) = ca.data.as_mut() {
             d.remove(NEXT_CRT_KEY);
             d.remove(NEXT_KEY_KEY);
         }
-        ca = act
-            .replace_secret(&ca)
+        act.replace_secret(&ca)
             .await
             .context("cannot promote the new CA")?;
+        ca = required(kube, ca_name).await?;
     }
     let signing = signing_ca(&ca)?;
-    let requests = requests(kube, &cluster_of(ca_name)).await?;
     for l in leaves {
         let mut secret = required(kube, &l.name).await?;
         let now = Timestamp::now();
-        let leaf = signing.issue(&leaf_request(requests.as_ref(), l.component, &secret, now)?)?;
+        let leaf = signing.issue(&leaf_request(requests, l.component, now)?)?;
         put_leaf(&mut secret, &leaf, &signing, password, now)?;
         act.replace_secret(&secret).await?;
     }
@@ -334,14 +335,15 @@ async fn reissue_leaves(
 
 /// Trusts only the signing (new) CA everywhere; the CA Secret's bundle and `next` are written
 /// last, together.
-async fn drop_old_ca(
-    session: &Session,
-    act: &Actuator,
-    ca_name: &str,
-    leaves: &[TlsSecret],
-    password: &str,
-    next: CaPhase,
-) -> Result<()> {
+async fn drop_old_ca(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
+    let Ctx {
+        session,
+        act,
+        ca_name,
+        leaves,
+        password,
+        ..
+    } = *ctx;
     let kube = &session.kube;
     let ca = required(kube, ca_name).await?;
     let new_only = signing_ca(&ca)?.cert_pem().to_owned();
@@ -370,7 +372,7 @@ async fn restart_all(
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let pods = pod_states(&view, &ozone, components).await?;
     let restarts = plan_restarts(&session.kube, &view, &pods, components, |_| false).await?;
-    let secrets = super::rotate::tls_secrets(&session.kube, &view, components).await?;
+    let secrets = super::rotate::tls_secrets(&session.kube, &view, components, true).await?;
     let fingerprints: BTreeMap<Component, String> = secrets
         .into_iter()
         .map(|s| (s.component, s.fingerprint))

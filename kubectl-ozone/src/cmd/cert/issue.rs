@@ -1,205 +1,612 @@
-//! Managed-mode Secret contents for rotation: a leaf re-issued from the cluster CA (subject,
-//! names and lifetime from the rendered ConfigMap `<cluster>-certificates`, so a re-render
-//! after a scale-up adds the new pods' names; from the certificate it replaces when a cluster
-//! was rendered without that ConfigMap), and the trust material (`ca.crt`, `truststore.p12`)
-//! for a set of CAs. Key material moves from the CA Secret into
-//! leaf Secrets and nowhere else.
+//! `cert issue`: create the managed-mode CA, keystore password and leaf certificates in
+//! Secrets, from the `<cluster>-certificates` ConfigMap the render wrote. Plan → print →
+//! refuse → confirm → act, like every mutating command; the plan names Secrets and DNS
+//! names, never key material.
 
-use super::rotate::TlsSecret;
+use super::{PodCert, TlsSetup, pod_cert, secret_annotation, secret_text, tls_setup};
+use crate::cluster::Session;
 use crate::cluster::act::Actuator;
-use crate::cluster::view::{ClusterView, KubeReader};
+use crate::cluster::discover;
+use crate::cluster::exec::OzoneReader;
+use crate::cluster::view::ClusterView;
+use crate::cmd::common::{ChangeArgs, ClusterArgs};
+use crate::exit::BadInput;
 use crate::pki::{
-    CA_CRT_KEY, Ca, CertSummary, ISSUED_AT_ANNOTATION, Leaf, LeafRequest,
-    SECRET_FINGERPRINT_ANNOTATION, TLS_CRT_KEY, TLS_KEY_KEY, Validity, ca_secret_name, fingerprint,
-    keystore_p12, truststore_p12,
+    self, CA_BUNDLE_KEY, CA_CRT_KEY, Ca, ISSUED_AT_ANNOTATION, LeafRequest, TLS_CRT_KEY,
+    TLS_KEY_KEY, Validity,
 };
-use anyhow::{Context, Result, anyhow};
+use crate::ui::confirm::{Tier, confirm};
+use crate::ui::{Format, Io, structured, table};
+use anyhow::{Context, Result, bail};
+use clap::Args;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use kube::api::ObjectMeta;
 use ozone_generator::build::tls::{
-    CERTIFICATES_KEY, CertificateRequests, KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE,
-    certificates_config_map_name, password_secret_of,
+    CertificateRequests, KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE,
 };
+use ozone_generator::names::{
+    LABEL_COMPONENT, LABEL_MANAGED_BY, MANAGER, TLS_FINGERPRINT_ANNOTATION,
+};
+use ozone_generator::spec::resolve::go_duration_seconds;
 use ozone_storage::Component;
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::process::ExitCode;
 
-/// A text value of a Secret.
-pub fn text<'s>(secret: &'s Secret, key: &str) -> Result<&'s str> {
-    let name = secret.metadata.name.as_deref().unwrap_or_default();
-    let bytes = secret
-        .data
-        .as_ref()
-        .and_then(|d| d.get(key))
-        .ok_or_else(|| anyhow!("secret {name} has no {key}"))?;
-    std::str::from_utf8(&bytes.0).map_err(|_| anyhow!("secret {name}: {key} is not text"))
+pub(super) const EXAMPLES: &str = "Examples:
+  # See which Secrets would be created
+  kubectl ozone cert issue --dry-run
+
+  # Create them (after `kubectl ozone render --set security.tls.mode=managed | kubectl apply …`)
+  kubectl ozone cert issue --yes
+
+  # Re-issue every leaf certificate with the existing CA (pods pick them up when restarted)
+  kubectl ozone cert issue --force --yes";
+
+/// `cert issue` arguments.
+#[derive(Debug, Args, Clone)]
+pub struct IssueArgs {
+    /// Re-issue leaf certificates whose Secrets exist (replacing them), and issue leaves even
+    /// when the CA or password Secret must be created anew.
+    #[arg(long)]
+    pub force: bool,
+    /// Which cluster.
+    #[command(flatten)]
+    pub cluster: ClusterArgs,
+    /// Change flags.
+    #[command(flatten)]
+    pub change: ChangeArgs,
 }
 
-/// Sets a value of a Secret.
-pub fn set(secret: &mut Secret, key: &str, value: impl Into<Vec<u8>>) {
-    secret
-        .data
-        .get_or_insert_with(Default::default)
-        .insert(key.to_owned(), ByteString(value.into()));
+/// What happens to one Secret.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// It does not exist and will be created.
+    Create,
+    /// It exists and is replaced (`--force`).
+    Replace,
+    /// It exists and is left alone.
+    Keep,
 }
 
-/// Sets an annotation.
-pub fn annotate(secret: &mut Secret, key: &str, value: &str) {
-    secret
-        .metadata
-        .annotations
-        .get_or_insert_with(Default::default)
-        .insert(key.to_owned(), value.to_owned());
-}
-
-/// Reads a Secret that must exist.
-pub async fn required(kube: &KubeReader, name: &str) -> Result<Secret> {
-    kube.secret(name).await?.ok_or_else(|| {
-        anyhow!("secret {name} not found (managed mode: run `kubectl ozone cert issue` first)")
-    })
-}
-
-/// The keystore password of a cluster.
-pub async fn password(kube: &KubeReader, cluster: &str) -> Result<String> {
-    let name = password_secret_of(cluster);
-    Ok(text(&required(kube, &name).await?, PASSWORD_KEY)?.to_owned())
-}
-
-/// The CA that signs leaves now, from the CA Secret.
-pub fn signing_ca(ca_secret: &Secret) -> Result<Ca> {
-    let name = ca_secret.metadata.name.as_deref().unwrap_or_default();
-    Ca::from_pem(text(ca_secret, TLS_CRT_KEY)?, text(ca_secret, TLS_KEY_KEY)?)
-        .with_context(|| format!("secret {name} does not hold a usable CA"))
-}
-
-/// The common name of a certificate's subject.
-pub fn common_name(subject: &str) -> Option<&str> {
-    subject
-        .split(',')
-        .map(str::trim)
-        .find_map(|rdn| rdn.strip_prefix("CN="))
-}
-
-/// A validity window as long as `old`'s, starting now. Issued certificates start five minutes
-/// early (see `Validity::starting`), which is taken off again so lifetimes do not creep.
-pub fn same_lifetime(old: &CertSummary, now: Timestamp) -> Result<Validity> {
-    let span = SignedDuration::from_secs(old.not_after.as_second() - old.not_before.as_second());
-    let lifetime = span
-        .checked_sub(SignedDuration::from_mins(5))
-        .filter(|l| l.is_positive())
-        .unwrap_or(span);
-    Ok(Validity::starting(now, lifetime)?)
-}
-
-/// A request for a leaf like the one in `secret`: same subject, names and lifetime.
-pub fn like_current(secret: &Secret, now: Timestamp) -> Result<LeafRequest> {
-    let name = secret.metadata.name.as_deref().unwrap_or_default();
-    let old = CertSummary::parse(text(secret, TLS_CRT_KEY)?)
-        .with_context(|| format!("secret {name}: {TLS_CRT_KEY}"))?;
-    let cn = common_name(&old.subject)
-        .ok_or_else(|| anyhow!("secret {name}: the certificate has no common name"))?;
-    Ok(LeafRequest {
-        common_name: cn.to_owned(),
-        dns_names: old.dns_names.clone(),
-        validity: same_lifetime(&old, now)?,
-    })
-}
-
-/// What managed mode must issue, from the ConfigMap `<cluster>-certificates`; `None` when the
-/// cluster was rendered without it.
-pub async fn requests(kube: &KubeReader, cluster: &str) -> Result<Option<CertificateRequests>> {
-    let name = certificates_config_map_name(cluster);
-    let Some(cm) = kube.config_map(&name).await? else {
-        return Ok(None);
-    };
-    let json = cm
-        .data
-        .as_ref()
-        .and_then(|d| d.get(CERTIFICATES_KEY))
-        .ok_or_else(|| anyhow!("ConfigMap {name} has no {CERTIFICATES_KEY}"))?;
-    serde_json::from_str(json)
-        .map(Some)
-        .with_context(|| format!("ConfigMap {name}: {CERTIFICATES_KEY}"))
-}
-
-/// A validity window of a Go-style duration (`2160h`) from `now`.
-pub fn lifetime(duration: &str, now: Timestamp) -> Result<Validity> {
-    let d = crate::ui::duration::parse(duration).map_err(|e| anyhow!("duration: {e}"))?;
-    let d = SignedDuration::try_from(d).map_err(|e| anyhow!("duration {duration}: {e}"))?;
-    Ok(Validity::starting(now, d)?)
-}
-
-/// The leaf to issue for `component`: as rendered in `requests`, else like the certificate in
-/// `secret`.
-pub fn leaf_request(
-    requests: Option<&CertificateRequests>,
-    component: Component,
-    secret: &Secret,
-    now: Timestamp,
-) -> Result<LeafRequest> {
-    match requests.and_then(|r| r.certificates.get(component.id()).map(|c| (r, c))) {
-        Some((r, c)) => Ok(LeafRequest {
-            common_name: c.common_name.clone(),
-            dns_names: c.dns_names.clone(),
-            validity: lifetime(&r.duration, now)?,
-        }),
-        None => like_current(secret, now),
+impl Action {
+    fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Replace => "replace",
+            Action::Keep => "keep",
+        }
     }
 }
 
-/// Puts a new leaf into a Secret: certificate, key, keystore (with `ca` as its chain), and the
-/// fingerprint and issue-time annotations. Returns the fingerprint.
-pub fn put_leaf(
-    secret: &mut Secret,
-    leaf: &Leaf,
-    ca: &Ca,
-    password: &str,
-    now: Timestamp,
-) -> Result<String> {
-    let fp = fingerprint(leaf.cert_pem())?;
-    set(secret, TLS_CRT_KEY, leaf.cert_pem());
-    set(secret, TLS_KEY_KEY, leaf.key_pem());
-    set(
-        secret,
-        KEYSTORE_FILE,
-        keystore_p12(leaf, &[ca.cert_pem()], password)?,
-    );
-    annotate(secret, SECRET_FINGERPRINT_ANNOTATION, &fp);
-    annotate(
-        secret,
-        ISSUED_AT_ANNOTATION,
-        &now.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
-    );
-    Ok(fp)
+/// One Secret of the plan.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SecretChange {
+    /// Secret name.
+    pub name: String,
+    /// `ca`, `passwords` or `leaf`.
+    pub kind: &'static str,
+    /// The component of a leaf.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub component: Option<String>,
+    /// What happens.
+    pub action: Action,
+    /// Subject common name (CA and leaves).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub common_name: Option<String>,
+    /// DNS names of a leaf.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub dns_names: Vec<String>,
+    /// The certificate's SHA-256 fingerprint: the existing one, or after a run the new one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fingerprint: Option<String>,
 }
 
-/// Puts the trust material for `bundle` (every CA to trust, PEM) into a leaf Secret.
-pub fn put_trust(secret: &mut Secret, bundle: &str, password: &str) -> Result<()> {
-    set(secret, CA_CRT_KEY, bundle);
-    set(
-        secret,
-        TRUSTSTORE_FILE,
-        truststore_p12(&[bundle], password)?,
-    );
-    Ok(())
+/// A pod to annotate with the fingerprint of the certificate it runs.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PodAnnotation {
+    /// Pod.
+    pub pod: String,
+    /// Its component.
+    pub component: String,
+    /// The fingerprint it gets.
+    pub fingerprint: String,
 }
 
-/// Re-issues a component's leaf from the cluster CA into its Secret; returns the new
-/// fingerprint.
-pub async fn reissue(
-    kube: &KubeReader,
+/// The plan (and, after a run, the result).
+#[derive(Clone, Debug, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IssuePlan {
+    /// The Ozone cluster.
+    pub cluster: String,
+    /// Its namespace.
+    pub namespace: String,
+    /// Whether nothing will be (or was) changed.
+    pub dry_run: bool,
+    /// Every Secret, in the order they are written.
+    pub secrets: Vec<SecretChange>,
+    /// Running pods that started after their certificate was issued and lack the annotation.
+    pub annotate: Vec<PodAnnotation>,
+    /// Notes.
+    pub notes: Vec<String>,
+}
+
+impl IssuePlan {
+    fn changes_anything(&self) -> bool {
+        !self.annotate.is_empty() || self.secrets.iter().any(|s| s.action != Action::Keep)
+    }
+
+    fn to_text(&self, wide: bool) -> String {
+        let mut out = String::new();
+        let _ = writeln!(
+            out,
+            "{}cert issue in Ozone cluster {} (namespace {}):",
+            if self.dry_run { "Dry run: " } else { "Plan: " },
+            self.cluster,
+            self.namespace
+        );
+        let rows: Vec<Vec<String>> = self
+            .secrets
+            .iter()
+            .map(|s| {
+                let names = if s.dns_names.is_empty() {
+                    "-".to_owned()
+                } else if wide {
+                    s.dns_names.join(",")
+                } else {
+                    let first = &s.dns_names[0];
+                    match s.dns_names.len() {
+                        1 => first.clone(),
+                        n => format!("{first} (+{} more)", n - 1),
+                    }
+                };
+                vec![
+                    s.name.clone(),
+                    s.kind.into(),
+                    s.component.clone().unwrap_or_else(|| "-".into()),
+                    s.action.as_str().into(),
+                    names,
+                ]
+            })
+            .collect();
+        out.push_str(&table::render(
+            &["SECRET", "KIND", "COMPONENT", "ACTION", "DNS NAMES"],
+            &rows,
+        ));
+        for a in &self.annotate {
+            let _ = writeln!(
+                out,
+                "annotate pod {} with {TLS_FINGERPRINT_ANNOTATION}={}",
+                a.pod, a.fingerprint
+            );
+        }
+        for n in &self.notes {
+            let _ = writeln!(out, "note: {n}");
+        }
+        out
+    }
+}
+
+/// What the cluster holds now, read once.
+struct Found {
+    ca: Option<Secret>,
+    passwords: Option<Secret>,
+    leaves: BTreeMap<String, Option<Secret>>,
+}
+
+async fn read(session: &Session, req: &CertificateRequests) -> Result<Found> {
+    let ca = session.kube.secret(&req.ca.secret_name).await?;
+    let passwords = session.kube.secret(&req.password_secret).await?;
+    let mut leaves = BTreeMap::new();
+    for leaf in req.certificates.values() {
+        leaves.insert(
+            leaf.secret_name.clone(),
+            session.kube.secret(&leaf.secret_name).await?,
+        );
+    }
+    Ok(Found {
+        ca,
+        passwords,
+        leaves,
+    })
+}
+
+/// Plans the Secrets and pod annotations. Pure, so every branch is unit-tested.
+fn plan(
+    view: &ClusterView,
+    namespace: &str,
+    req: &CertificateRequests,
+    found: &Found,
+    force: bool,
+    dry_run: bool,
+) -> Result<IssuePlan> {
+    let exists = |s: &Option<Secret>| {
+        if s.is_some() {
+            Action::Keep
+        } else {
+            Action::Create
+        }
+    };
+    let ca_action = exists(&found.ca);
+    let pw_action = exists(&found.passwords);
+    let existing: Vec<&str> = found
+        .leaves
+        .iter()
+        .filter(|(_, s)| s.is_some())
+        .map(|(n, _)| n.as_str())
+        .collect();
+    // Leaves signed by a lost CA, or keystores locked with a lost password, would be kept
+    // but useless: only a full re-issue makes them consistent again.
+    if !force && !existing.is_empty() {
+        for (action, name, what) in [
+            (ca_action, &req.ca.secret_name, "CA"),
+            (pw_action, &req.password_secret, "keystore password"),
+        ] {
+            if action == Action::Create {
+                return Err(BadInput(format!(
+                    "the {what} Secret {name} is missing but leaf Secrets exist ({}): restore it, or re-issue every certificate with --force",
+                    existing.join(", ")
+                ))
+                .into());
+            }
+        }
+    }
+    let mut secrets = vec![
+        SecretChange {
+            name: req.ca.secret_name.clone(),
+            kind: "ca",
+            component: None,
+            action: ca_action,
+            common_name: Some(req.ca.common_name.clone()),
+            dns_names: Vec::new(),
+            fingerprint: found
+                .ca
+                .as_ref()
+                .and_then(|s| secret_text(s, TLS_CRT_KEY))
+                .and_then(|pem| pki::fingerprint(&pem).ok()),
+        },
+        SecretChange {
+            name: req.password_secret.clone(),
+            kind: "passwords",
+            component: None,
+            action: pw_action,
+            common_name: None,
+            dns_names: Vec::new(),
+            fingerprint: None,
+        },
+    ];
+    let mut annotate = Vec::new();
+    let mut notes = Vec::new();
+    for (id, leaf) in &req.certificates {
+        let current = found.leaves.get(&leaf.secret_name).cloned().flatten();
+        let action = match (&current, force) {
+            (None, _) => Action::Create,
+            (Some(_), true) => Action::Replace,
+            (Some(_), false) => Action::Keep,
+        };
+        let fingerprint = current
+            .as_ref()
+            .and_then(|s| secret_text(s, TLS_CRT_KEY))
+            .and_then(|pem| pki::fingerprint(&pem).ok());
+        if action == Action::Keep {
+            match (&current, &fingerprint) {
+                (Some(secret), Some(fp)) => {
+                    annotate.extend(annotations_for(view, id, secret, fp));
+                    let dns = current
+                        .as_ref()
+                        .and_then(|s| secret_text(s, TLS_CRT_KEY))
+                        .and_then(|pem| pki::CertSummary::parse(&pem).ok())
+                        .map(|s| s.dns_names);
+                    if dns.as_ref().is_some_and(|d| d != &leaf.dns_names) {
+                        notes.push(format!(
+                            "{}: the certificate's DNS names differ from the rendered ones (scaled since it was issued?); re-issue with `kubectl ozone cert rotate`, or --force",
+                            leaf.secret_name
+                        ));
+                    }
+                }
+                _ => notes.push(format!(
+                    "{} exists but holds no readable certificate; re-issue it with --force",
+                    leaf.secret_name
+                )),
+            }
+        }
+        secrets.push(SecretChange {
+            name: leaf.secret_name.clone(),
+            kind: "leaf",
+            component: Some(id.clone()),
+            action,
+            common_name: Some(leaf.common_name.clone()),
+            dns_names: leaf.dns_names.clone(),
+            fingerprint: if action == Action::Keep {
+                fingerprint
+            } else {
+                None
+            },
+        });
+    }
+    Ok(IssuePlan {
+        cluster: view.cluster().to_owned(),
+        namespace: namespace.to_owned(),
+        dry_run,
+        secrets,
+        annotate,
+        notes,
+    })
+}
+
+/// Running pods of a component that started after `secret` was issued and carry no
+/// fingerprint annotation: they run its certificate, so they get the annotation.
+fn annotations_for(view: &ClusterView, id: &str, secret: &Secret, fp: &str) -> Vec<PodAnnotation> {
+    let Some(component) = Component::from_id(id) else {
+        return Vec::new();
+    };
+    let Some(issued) =
+        secret_annotation(secret, ISSUED_AT_ANNOTATION).and_then(|t| t.parse::<Timestamp>().ok())
+    else {
+        return Vec::new();
+    };
+    view.pods_of(component)
+        .into_iter()
+        .filter(|p| {
+            let annotated = p
+                .metadata
+                .annotations
+                .as_ref()
+                .is_some_and(|a| a.contains_key(TLS_FINGERPRINT_ANNOTATION));
+            !annotated && pod_cert(p, fp, issued) == PodCert::CurrentByStartTime
+        })
+        .filter_map(|p| p.metadata.name.clone())
+        .map(|pod| PodAnnotation {
+            pod,
+            component: id.to_owned(),
+            fingerprint: fp.to_owned(),
+        })
+        .collect()
+}
+
+pub(super) fn lifetime(text: &str, field: &str) -> Result<SignedDuration> {
+    match go_duration_seconds(text) {
+        Some(s) if (1.0..1e11).contains(&s) => Ok(SignedDuration::from_secs(s as i64)),
+        _ => bail!(
+            "{field} {text:?} in the certificates ConfigMap is not a positive duration; re-render and re-apply"
+        ),
+    }
+}
+
+fn labels(view: &ClusterView, component: Option<&str>) -> BTreeMap<String, String> {
+    let mut labels = view.names.cluster_selector();
+    labels.insert(LABEL_MANAGED_BY.to_owned(), MANAGER.to_owned());
+    if let Some(c) = component {
+        labels.insert(LABEL_COMPONENT.to_owned(), c.to_owned());
+    }
+    labels
+}
+
+fn secret(
+    name: &str,
+    type_: &str,
+    labels: BTreeMap<String, String>,
+    annotations: Option<BTreeMap<String, String>>,
+    data: Vec<(&str, Vec<u8>)>,
+    previous: Option<&Secret>,
+) -> Secret {
+    Secret {
+        metadata: ObjectMeta {
+            name: Some(name.to_owned()),
+            labels: Some(labels),
+            annotations,
+            resource_version: previous.and_then(|p| p.metadata.resource_version.clone()),
+            ..ObjectMeta::default()
+        },
+        type_: Some(type_.to_owned()),
+        data: Some(
+            data.into_iter()
+                .map(|(k, v)| (k.to_owned(), ByteString(v)))
+                .collect(),
+        ),
+        ..Secret::default()
+    }
+}
+
+/// Runs `cert issue`.
+pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCode> {
+    let view = discover::find(&session.kube, a.cluster.name.as_deref()).await?;
+    let req = match tls_setup(session, &view).await? {
+        TlsSetup::Managed(req) => req,
+        TlsSetup::CertManager => {
+            return Err(BadInput(format!(
+                "Ozone cluster {} gets its certificates from cert-manager; `cert issue` is for security.tls.mode=managed (see `kubectl ozone cert status`)",
+                view.cluster()
+            ))
+            .into());
+        }
+        TlsSetup::Off => {
+            return Err(BadInput(format!(
+                "Ozone cluster {} does not use managed TLS (no ConfigMap {}): render it with --set security.tls.mode=managed and apply that first",
+                view.cluster(),
+                ozone_generator::build::tls::certificates_config_map_name(view.cluster())
+            ))
+            .into());
+        }
+    };
+    let found = read(session, &req).await?;
+    let mut plan = plan(
+        &view,
+        session.namespace(),
+        &req,
+        &found,
+        a.force,
+        a.change.is_dry_run(),
+    )?;
+    let wide = a.change.format == Format::Wide;
+    if a.change.is_dry_run() {
+        match structured(a.change.format, &plan)? {
+            Some(s) => io.out.write_all(s.as_bytes())?,
+            None => io.out.write_all(plan.to_text(wide).as_bytes())?,
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    io.err.write_all(plan.to_text(wide).as_bytes())?;
+    if !plan.changes_anything() {
+        io.note("nothing to do: every Secret exists (re-issue with --force, or rotate with `kubectl ozone cert rotate`)");
+        if let Some(s) = structured(a.change.format, &plan)? {
+            io.out.write_all(s.as_bytes())?;
+        }
+        return Ok(ExitCode::SUCCESS);
+    }
+    let replacing = plan.secrets.iter().any(|s| s.action == Action::Replace);
+    let question = if replacing {
+        "Replace the certificates above? Running pods keep the old ones until restarted."
+    } else {
+        "Create the Secrets above?"
+    };
+    let confirmed = confirm(
+        io.prompt.as_deref_mut(),
+        Tier::Risky,
+        a.change.yes,
+        question,
+        "",
+    )?;
+    let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
+    let act = Actuator::new(&session.kube, &ozone, confirmed);
+    apply(&act, &view, &req, &found, &mut plan)
+        .await
+        .context("cert issue stopped part-way; re-running it creates what is missing")?;
+    for a in &plan.annotate {
+        act.annotate_pod(&a.pod, TLS_FINGERPRINT_ANNOTATION, &a.fingerprint)
+            .await?;
+    }
+    let written = plan
+        .secrets
+        .iter()
+        .filter(|s| s.action != Action::Keep)
+        .count();
+    io.note(format!(
+        "wrote {written} Secret(s); pods waiting for them start now, running pods pick up replaced certificates when restarted"
+    ));
+    if let Some(s) = structured(a.change.format, &plan)? {
+        io.out.write_all(s.as_bytes())?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Generates and writes what the plan says, in order: CA, password, leaves. Fills in the new
+/// fingerprints.
+async fn apply(
     act: &Actuator,
     view: &ClusterView,
-    s: &TlsSecret,
-) -> Result<String> {
-    let ca = signing_ca(&required(kube, &ca_secret_name(view.cluster())).await?)?;
-    let password = password(kube, view.cluster()).await?;
-    let requests = requests(kube, view.cluster()).await?;
-    let mut secret = required(kube, &s.name).await?;
+    req: &CertificateRequests,
+    found: &Found,
+    plan: &mut IssuePlan,
+) -> Result<()> {
     let now = Timestamp::now();
-    let leaf = ca.issue(&leaf_request(requests.as_ref(), s.component, &secret, now)?)?;
-    let fp = put_leaf(&mut secret, &leaf, &ca, &password, now)?;
-    act.replace_secret(&secret)
-        .await
-        .with_context(|| format!("cannot write the new certificate into secret {}", s.name))?;
-    Ok(fp)
+    let issued_at = Timestamp::from_second(now.as_second())
+        .unwrap_or(now)
+        .to_string();
+    let ca = match &found.ca {
+        Some(s) => {
+            let (cert, key) = (secret_text(s, TLS_CRT_KEY), secret_text(s, TLS_KEY_KEY));
+            let (Some(cert), Some(key)) = (cert, key) else {
+                bail!(
+                    "CA Secret {} lacks {TLS_CRT_KEY} or {TLS_KEY_KEY}",
+                    req.ca.secret_name
+                );
+            };
+            Ca::from_pem(&cert, &key)
+                .with_context(|| format!("CA Secret {}", req.ca.secret_name))?
+        }
+        None => {
+            let validity = Validity::starting(now, lifetime(&req.ca.duration, "ca.duration")?)?;
+            let ca = Ca::generate(&req.ca.common_name, &validity)?;
+            let s = secret(
+                &req.ca.secret_name,
+                "kubernetes.io/tls",
+                labels(view, None),
+                Some(BTreeMap::from([
+                    (
+                        TLS_FINGERPRINT_ANNOTATION.to_owned(),
+                        pki::fingerprint(ca.cert_pem())?,
+                    ),
+                    (ISSUED_AT_ANNOTATION.to_owned(), issued_at.clone()),
+                ])),
+                vec![
+                    (TLS_CRT_KEY, ca.cert_pem().as_bytes().to_vec()),
+                    (TLS_KEY_KEY, ca.key_pem().as_bytes().to_vec()),
+                    (CA_BUNDLE_KEY, ca.cert_pem().as_bytes().to_vec()),
+                ],
+                None,
+            );
+            act.create_secret(&s).await?;
+            plan.secrets[0].fingerprint = Some(pki::fingerprint(ca.cert_pem())?);
+            ca
+        }
+    };
+    // Truststores trust every CA in the bundle: during a CA rotation, old and new.
+    let bundle = found
+        .ca
+        .as_ref()
+        .and_then(|s| secret_text(s, CA_BUNDLE_KEY))
+        .unwrap_or_else(|| ca.cert_pem().to_owned());
+    let password = match &found.passwords {
+        Some(s) => secret_text(s, PASSWORD_KEY)
+            .with_context(|| format!("Secret {} has no key {PASSWORD_KEY}", req.password_secret))?,
+        None => {
+            let password = pki::generate_password()?;
+            act.create_secret(&secret(
+                &req.password_secret,
+                "Opaque",
+                labels(view, None),
+                None,
+                vec![(PASSWORD_KEY, password.as_bytes().to_vec())],
+                None,
+            ))
+            .await?;
+            password
+        }
+    };
+    let truststore = pki::truststore_p12(&[&bundle], &password)?;
+    let lifetime = lifetime(&req.duration, "duration")?;
+    for change in plan.secrets.iter_mut().filter(|s| s.kind == "leaf") {
+        if change.action == Action::Keep {
+            continue;
+        }
+        let validity = Validity::starting(now, lifetime)?;
+        let leaf = ca.issue(&LeafRequest {
+            common_name: change.common_name.clone().unwrap_or_default(),
+            dns_names: change.dns_names.clone(),
+            validity,
+        })?;
+        let fingerprint = pki::fingerprint(leaf.cert_pem())?;
+        let keystore = pki::keystore_p12(&leaf, &[ca.cert_pem()], &password)?;
+        let previous = found.leaves.get(&change.name).cloned().flatten();
+        let s = secret(
+            &change.name,
+            "kubernetes.io/tls",
+            labels(view, change.component.as_deref()),
+            Some(BTreeMap::from([
+                (TLS_FINGERPRINT_ANNOTATION.to_owned(), fingerprint.clone()),
+                (ISSUED_AT_ANNOTATION.to_owned(), issued_at.clone()),
+            ])),
+            vec![
+                (TLS_CRT_KEY, leaf.cert_pem().as_bytes().to_vec()),
+                (TLS_KEY_KEY, leaf.key_pem().as_bytes().to_vec()),
+                (CA_CRT_KEY, bundle.as_bytes().to_vec()),
+                (KEYSTORE_FILE, keystore),
+                (TRUSTSTORE_FILE, truststore.clone()),
+            ],
+            previous.as_ref(),
+        );
+        match change.action {
+            Action::Replace => act.replace_secret(&s).await?,
+            _ => act.create_secret(&s).await?,
+        }
+        change.fingerprint = Some(fingerprint);
+    }
+    Ok(())
 }

@@ -1,11 +1,11 @@
 //! `cert rotate`: new leaf certificates, then a rolling restart that keeps Raft quorums and
 //! data available (order from `ozone_storage::rotation`).
 //!
-//! - managed mode: each component's Secret gets a new certificate and key issued from the
-//!   cluster's CA (Secret `<cluster>-ca`).
-//! - cert-manager mode (the Secret carries cert-manager's `cert-manager.io/certificate-name`
-//!   annotation): the Certificate gets the status condition `Issuing=True` that `cmctl renew`
-//!   sets, and the command waits until the Secret holds a new certificate.
+//! - managed mode (the cluster has the `<cluster>-certificates` ConfigMap): each component's
+//!   Secret gets a new certificate and key issued from the cluster's CA.
+//! - cert-manager mode (HTTPS without that ConfigMap): the Certificate gets the status
+//!   condition `Issuing=True` that `cmctl renew` sets, and the command waits until the Secret
+//!   holds a new certificate.
 //!
 //! Resuming: a pod records the fingerprint of the certificate it started with. A run cut off
 //! during the restarts prints the same command with `--resume`, which issues nothing and
@@ -14,6 +14,7 @@
 //! is simply run again.
 
 use super::restart::{Restarter, Waits};
+use super::{TlsSetup, tls_setup};
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
 use crate::cluster::discover;
@@ -31,7 +32,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::DynamicObject;
-use ozone_generator::build::tls::{secret_name_of, serves_https};
+use ozone_generator::build::tls::{secret_name_for, serves_https};
 use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_storage::Component;
 use ozone_storage::admin::{Mutation, Query, datanode, roles};
@@ -118,36 +119,35 @@ pub struct TlsSecret {
 /// The fingerprint of the certificate in a Secret.
 pub fn secret_fingerprint(secret: &Secret) -> Result<String> {
     let name = secret.metadata.name.as_deref().unwrap_or_default();
-    let pem = secret
-        .data
-        .as_ref()
-        .and_then(|d| d.get(TLS_CRT_KEY))
-        .ok_or_else(|| anyhow!("secret {name} has no {TLS_CRT_KEY}"))?;
-    let pem = std::str::from_utf8(&pem.0)
-        .map_err(|_| anyhow!("secret {name}: {TLS_CRT_KEY} is not PEM text"))?;
-    fingerprint(pem).map_err(|e| anyhow!("secret {name}: {TLS_CRT_KEY}: {e}"))
+    let pem = super::reissue::text(secret, TLS_CRT_KEY)?;
+    fingerprint(&pem).with_context(|| format!("secret {name}: {TLS_CRT_KEY}"))
 }
 
-/// Reads the TLS Secrets of `components`.
+/// Reads the TLS Secrets of `components`. `managed` says who issues them: kubectl-ozone, or
+/// cert-manager (whose Secrets name their Certificate; the render names it
+/// `<cluster>-<component>`).
 pub async fn tls_secrets(
     kube: &KubeReader,
     view: &ClusterView,
     components: &[Component],
+    managed: bool,
 ) -> Result<Vec<TlsSecret>> {
     let mut out = Vec::new();
     for &component in components {
-        let name = secret_name_of(&view.names, component);
+        let name = secret_name_for(&view.names, component);
         let secret = kube.secret(&name).await?.ok_or_else(|| {
             anyhow!(
-                "secret {name} not found: TLS is not set up for {component} (render with security.tls.mode, and in managed mode run `kubectl ozone cert issue`)"
+                "secret {name} not found: {component} has no certificate yet (managed mode: run `kubectl ozone cert issue`)"
             )
         })?;
-        let issuer = secret
-            .metadata
-            .annotations
-            .as_ref()
-            .and_then(|a| a.get(CERT_MANAGER_CERTIFICATE))
-            .map_or(Issuer::Managed, |c| Issuer::CertManager(c.clone()));
+        let issuer = if managed {
+            Issuer::Managed
+        } else {
+            Issuer::CertManager(
+                super::secret_annotation(&secret, CERT_MANAGER_CERTIFICATE)
+                    .map_or_else(|| view.names.component(component), str::to_owned),
+            )
+        };
         out.push(TlsSecret {
             component,
             fingerprint: secret_fingerprint(&secret)?,
@@ -408,10 +408,27 @@ pub async fn run(session: &Session, io: &mut Io, a: &RotateArgs) -> Result<ExitC
         ))
         .into());
     }
-    let secrets = tls_secrets(&session.kube, &view, &components).await?;
+    let requests = match tls_setup(session, &view).await? {
+        TlsSetup::Managed(r) => Some(r),
+        TlsSetup::CertManager => None,
+        TlsSetup::Off => {
+            return Err(BadInput(format!(
+                "cluster {} serves plain HTTP (security.tls.mode: none): there are no certificates to rotate",
+                view.cluster()
+            ))
+            .into());
+        }
+    };
     if a.ca {
-        return super::ca::run(session, io, a, &view, &components, &secrets, started).await;
+        let Some(requests) = &requests else {
+            return Err(BadInput(
+                "--ca: this cluster's certificates come from cert-manager; rotate the CA of its issuer with cert-manager instead".into(),
+            )
+            .into());
+        };
+        return super::ca::run(session, io, a, &view, &components, requests, started).await;
     }
+    let secrets = tls_secrets(&session.kube, &view, &components, requests.is_some()).await?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let pods = pod_states(&view, &ozone, &components).await?;
     let checks = checks(&ozone, &pods, &components, a).await?;
@@ -507,7 +524,12 @@ pub async fn run(session: &Session, io: &mut Io, a: &RotateArgs) -> Result<ExitC
         .collect();
     for s in secrets.iter().filter(|s| fresh.contains(&s.component)) {
         let new = match &s.issuer {
-            Issuer::Managed => super::issue::reissue(&session.kube, &act, &view, s).await?,
+            Issuer::Managed => {
+                let requests = requests
+                    .as_ref()
+                    .ok_or_else(|| anyhow!("managed mode without its certificates ConfigMap"))?;
+                super::reissue::reissue(&session.kube, &act, requests, s.component, &s.name).await?
+            }
             Issuer::CertManager(certificate) => {
                 renew(&session.kube, &act, &waits, s, certificate).await?
             }

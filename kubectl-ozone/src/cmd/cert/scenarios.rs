@@ -134,6 +134,15 @@ pub(crate) fn cert_manager_cluster() -> FakeCluster {
         }));
     }
     st.renew = Some(|secret, n| cert_pem(&format!("{secret}-renewed-{n}")));
+    let config = st
+        .config_maps
+        .iter_mut()
+        .find(|c| c.metadata.name.as_deref() == Some("ozone-config"))
+        .unwrap();
+    config.data.get_or_insert_with(Default::default).insert(
+        format!("OZONE-SITE.XML_{}", ozone_storage::config::HTTP_POLICY_KEY),
+        "HTTPS_ONLY".into(),
+    );
     drop(st);
     annotate_pods(&c);
     c
@@ -175,13 +184,60 @@ fn annotate_pods(c: &FakeCluster) {
     }
 }
 
+/// The names the managed fixture's certificates cover.
+fn fixture_dns_names(component: Component) -> Vec<String> {
+    vec![
+        format!("ozone-{component}.ozone.svc.cluster.local"),
+        format!("ozone-{component}"),
+    ]
+}
+
+/// What the render asks managed mode to issue, for the fixture: 90-day leaves.
+fn requests_for_fixture() -> ozone_generator::build::tls::CertificateRequests {
+    use ozone_generator::build::tls::{CaRequest, CertificateRequests, LeafCertificate};
+    CertificateRequests {
+        ca: CaRequest {
+            secret_name: "ozone-ca".into(),
+            common_name: "Ozone CA ozone/ozone".into(),
+            duration: "87600h".into(),
+        },
+        password_secret: "ozone-tls-passwords".into(),
+        duration: "2160h".into(),
+        renew_before: "720h".into(),
+        certificates: TLS
+            .iter()
+            .map(|c| {
+                (
+                    c.id().to_owned(),
+                    LeafCertificate {
+                        secret_name: format!("ozone-{c}-tls"),
+                        common_name: format!("ozone-{c}.ozone.svc.cluster.local"),
+                        dns_names: fixture_dns_names(*c),
+                    },
+                )
+            })
+            .collect(),
+    }
+}
+
+/// The ConfigMap `<cluster>-certificates` holding `requests`.
+fn certificates_config_map(
+    requests: &ozone_generator::build::tls::CertificateRequests,
+) -> k8s_openapi::api::core::v1::ConfigMap {
+    serde_json::from_value(json!({
+        "metadata": {"name": "ozone-certificates", "namespace": "ozone"},
+        "data": {ozone_generator::build::tls::CERTIFICATES_KEY: serde_json::to_string(requests).unwrap()}
+    }))
+    .unwrap()
+}
+
 /// The keystore password of the managed fixture.
 const PASSWORD: &str = "0123456789abcdef0123456789abcdef";
 
 /// The same cluster in managed mode: a CA Secret, a password Secret, and a leaf Secret per
 /// component issued from the CA. Returns the CA.
 pub(crate) fn managed_cluster() -> (FakeCluster, crate::pki::Ca) {
-    use super::issue::{put_leaf, put_trust, set};
+    use super::reissue::{put_leaf, put_trust, set};
     use crate::pki::{Ca, LeafRequest, Validity};
     use k8s_openapi::jiff::{SignedDuration, Timestamp};
     let c = base_cluster();
@@ -190,6 +246,8 @@ pub(crate) fn managed_cluster() -> (FakeCluster, crate::pki::Ca) {
     let ca = Ca::generate("Ozone CA ozone/ozone", &ca_validity).unwrap();
     let leaf_validity = Validity::starting(now, SignedDuration::from_hours(24 * 90)).unwrap();
     let mut st = c.api.state.lock().unwrap();
+    st.config_maps
+        .push(certificates_config_map(&requests_for_fixture()));
     let mut ca_secret = secret("ozone-ca", Component::Scm, ca.cert_pem(), false);
     set(&mut ca_secret, "tls.key", ca.key_pem());
     set(&mut ca_secret, "ca-bundle.crt", ca.cert_pem());
@@ -207,8 +265,8 @@ pub(crate) fn managed_cluster() -> (FakeCluster, crate::pki::Ca) {
         let host = format!("ozone-{component}.ozone.svc.cluster.local");
         let leaf = ca
             .issue(&LeafRequest {
-                common_name: host.clone(),
-                dns_names: vec![host, format!("ozone-{component}")],
+                common_name: host,
+                dns_names: fixture_dns_names(component),
                 validity: leaf_validity,
             })
             .unwrap();
@@ -883,7 +941,7 @@ async fn a_ca_secret_annotated_mid_rotation_continues_there_and_an_unknown_phase
             .iter_mut()
             .find(|s| s.metadata.name.as_deref() == Some("ozone-ca"))
             .unwrap();
-        super::issue::annotate(ca, super::ca::PHASE_ANNOTATION, "leaves-reissued");
+        super::reissue::annotate(ca, super::ca::PHASE_ANNOTATION, "leaves-reissued");
     }
     let r = run(&c, &["cert", "rotate", "--ca", "--dry-run"], None).await;
     assert_eq!(r.code(), 0, "{}", r.error());
@@ -926,7 +984,7 @@ async fn a_ca_secret_annotated_mid_rotation_continues_there_and_an_unknown_phase
             .iter_mut()
             .find(|s| s.metadata.name.as_deref() == Some("ozone-ca"))
             .unwrap();
-        super::issue::annotate(ca, super::ca::PHASE_ANNOTATION, "half-way");
+        super::reissue::annotate(ca, super::ca::PHASE_ANNOTATION, "half-way");
     }
     let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
     assert_eq!(r.code(), 1);
@@ -968,7 +1026,7 @@ async fn ca_dry_run_changes_nothing_and_cert_manager_mode_has_no_ca_to_rotate() 
     assert_eq!(r.code(), 2);
     assert!(
         r.error()
-            .contains("--ca: secret ozone-scm-tls is written by cert-manager"),
+            .contains("--ca: this cluster's certificates come from cert-manager"),
         "{}",
         r.error()
     );
@@ -1011,39 +1069,25 @@ async fn no_output_mode_shows_managed_key_material() {
 
 #[tokio::test(start_paused = true)]
 async fn managed_rotation_issues_what_the_rendered_config_map_asks_for() {
-    use ozone_generator::build::tls::{
-        CERTIFICATES_KEY, CaRequest, CertificateRequests, LeafCertificate,
-    };
     let (c, ca) = managed_cluster();
     // Rendered after a scale-up: the OM certificate must cover a fourth pod.
     let names: Vec<String> = (0..4)
         .map(|i| format!("ozone-om-{i}.ozone-om-headless.ozone.svc.cluster.local"))
         .collect();
-    let requests = CertificateRequests {
-        ca: CaRequest {
-            secret_name: "ozone-ca".into(),
-            common_name: "Ozone CA ozone/ozone".into(),
-            duration: "87600h".into(),
-        },
-        password_secret: "ozone-tls-passwords".into(),
-        duration: "720h".into(),
-        renew_before: "240h".into(),
-        certificates: BTreeMap::from([(
-            "om".to_owned(),
-            LeafCertificate {
-                secret_name: "ozone-om-tls".into(),
-                common_name: "ozone-om.ozone.svc.cluster.local".into(),
-                dns_names: names.clone(),
-            },
-        )]),
-    };
-    c.api.state.lock().unwrap().config_maps.push(
-        serde_json::from_value(json!({
-            "metadata": {"name": "ozone-certificates", "namespace": "ozone"},
-            "data": {CERTIFICATES_KEY: serde_json::to_string(&requests).unwrap()}
-        }))
-        .unwrap(),
-    );
+    let mut requests = requests_for_fixture();
+    requests.duration = "720h".into();
+    requests
+        .certificates
+        .get_mut("om")
+        .unwrap()
+        .dns_names
+        .clone_from(&names);
+    {
+        let mut st = c.api.state.lock().unwrap();
+        st.config_maps
+            .retain(|c| c.metadata.name.as_deref() != Some("ozone-certificates"));
+        st.config_maps.push(certificates_config_map(&requests));
+    }
     let r = run(&c, &["cert", "rotate", "--component", "om", "--yes"], None).await;
     assert_eq!(r.code(), 0, "{}", r.error());
     assert_eq!(c.journal()[0], "PUT secrets/ozone-om-tls");

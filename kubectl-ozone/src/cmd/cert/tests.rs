@@ -1,0 +1,491 @@
+//! Scenarios of `cert issue` and `cert status` against the fake API server: the command line
+//! as a user types it, every request recorded, the Secrets read back and their certificates
+//! and stores parsed with independent parsers.
+
+use crate::cli::{Cli, Command};
+use crate::exit;
+use crate::pki::{self, CertSummary};
+use crate::testing::{FakeCluster, io};
+use clap::Parser;
+use http::Method;
+use k8s_openapi::api::core::v1::{ConfigMap, Secret};
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use ozone_generator::build::tls::{
+    CertificateRequests, certificate_requests, certificates_config_map,
+};
+use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
+use ozone_generator::spec::{Inputs, resolve};
+use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12Archive, Pkcs12ImportPolicy};
+use serde_json::json;
+use std::process::ExitCode;
+use x509_parser::parse_x509_certificate;
+
+pub(super) struct Run {
+    pub result: anyhow::Result<ExitCode>,
+    pub out: String,
+    pub err: String,
+}
+
+impl Run {
+    pub fn code(&self) -> u8 {
+        match &self.result {
+            Ok(c) if *c == ExitCode::SUCCESS => 0,
+            Ok(c) if *c == ExitCode::from(1) => 1,
+            Ok(_) => 255,
+            Err(e) => exit::code_for(e),
+        }
+    }
+
+    pub fn error(&self) -> String {
+        match &self.result {
+            Err(e) => format!("{e:#}"),
+            Ok(_) => String::new(),
+        }
+    }
+
+    /// Everything the user saw.
+    pub fn all(&self) -> String {
+        format!("{}\n{}\n{}", self.out, self.err, self.error())
+    }
+}
+
+pub(super) async fn run(c: &FakeCluster, args: &[&str]) -> Run {
+    let mut argv = vec!["kubectl-ozone", "cert"];
+    argv.extend_from_slice(args);
+    let cli = Cli::try_parse_from(&argv).expect("valid command line");
+    let Command::Cert(cmd) = &cli.command else {
+        panic!("not a cert command");
+    };
+    let session = c.session();
+    let (mut io, out, err) = io(None);
+    let result = super::run(&session, &mut io, cmd).await;
+    Run {
+        result,
+        out: out.text(),
+        err: err.text(),
+    }
+}
+
+/// The small profile in managed mode, matching the fake cluster's 1 SCM, 1 OM, 3 datanodes.
+pub(super) fn requests() -> CertificateRequests {
+    certificate_requests(&spec()).unwrap()
+}
+
+fn spec() -> ozone_generator::spec::Cluster {
+    resolve(&Inputs::with_sets(
+        "small",
+        &["security.tls.mode=managed", "datanodes.replicas=3"],
+    ))
+    .unwrap()
+}
+
+/// A fake cluster with the rendered managed-TLS ConfigMaps applied.
+pub(super) fn managed() -> FakeCluster {
+    let c = FakeCluster::new("ozone", 1, 1, 3);
+    let cm: ConfigMap = certificates_config_map(&spec()).unwrap().unwrap();
+    let mut st = c.api.state.lock().unwrap();
+    st.config_maps.push(cm);
+    for cm in st.config_maps.iter_mut() {
+        if cm.metadata.name.as_deref() == Some("ozone-config") {
+            cm.data.get_or_insert_default().insert(
+                "OZONE-SITE.XML_ozone.http.policy".into(),
+                "HTTPS_ONLY".into(),
+            );
+        }
+    }
+    drop(st);
+    c
+}
+
+fn text(s: &Secret, key: &str) -> String {
+    String::from_utf8(s.data.as_ref().unwrap()[key].0.clone()).unwrap()
+}
+
+fn bytes(s: &Secret, key: &str) -> Vec<u8> {
+    s.data.as_ref().unwrap()[key].0.clone()
+}
+
+fn annotation(s: &Secret, key: &str) -> String {
+    s.metadata.annotations.as_ref().unwrap()[key].clone()
+}
+
+fn der(pem: &str) -> Vec<u8> {
+    pki::certificates_in(pem).unwrap().remove(0)
+}
+
+#[tokio::test]
+async fn issue_creates_the_ca_the_password_and_a_verified_leaf_per_component() {
+    let c = managed();
+    let r = run(&c, &["issue", "--yes"]).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let req = requests();
+    let writes = c.api.writes();
+    assert_eq!(writes.len(), 2 + req.certificates.len(), "{writes:?}");
+    assert!(
+        writes
+            .iter()
+            .all(|w| w.method == Method::POST && w.uri.contains("/secrets"))
+    );
+
+    let ca = c.api.secret("ozone-ca").expect("CA Secret");
+    assert_eq!(text(&ca, "ca-bundle.crt"), text(&ca, "tls.crt"));
+    let ca_der = der(&text(&ca, "tls.crt"));
+    let (_, ca_cert) = parse_x509_certificate(&ca_der).unwrap();
+    assert!(ca_cert.is_ca());
+    let password = text(
+        &c.api.secret("ozone-tls-passwords").unwrap(),
+        "keystore-password",
+    );
+    assert_eq!(password.len(), 32);
+
+    for (id, want) in &req.certificates {
+        let s = c
+            .api
+            .secret(&want.secret_name)
+            .unwrap_or_else(|| panic!("{id}"));
+        assert_eq!(s.type_.as_deref(), Some("kubernetes.io/tls"));
+        assert_eq!(
+            s.metadata.labels.as_ref().unwrap()["app.kubernetes.io/component"],
+            *id
+        );
+        let pem = text(&s, "tls.crt");
+        let leaf_der = der(&pem);
+        let (_, leaf) = parse_x509_certificate(&leaf_der).unwrap();
+        leaf.verify_signature(Some(ca_cert.public_key()))
+            .expect("signed by the CA in ozone-ca");
+        let summary = CertSummary::parse(&pem).unwrap();
+        assert_eq!(summary.dns_names, want.dns_names, "{id}");
+        assert_eq!(summary.subject, format!("CN={}", want.common_name));
+        let lifetime = summary.not_after.as_second() - summary.not_before.as_second();
+        // The small profile's 2160h, plus the five minutes of backdating.
+        assert_eq!(lifetime, 2160 * 3600 + 300, "{id}");
+        assert_eq!(
+            annotation(&s, TLS_FINGERPRINT_ANNOTATION),
+            pki::fingerprint(&pem).unwrap()
+        );
+        let issued: Timestamp = annotation(&s, pki::ISSUED_AT_ANNOTATION).parse().unwrap();
+        assert!((Timestamp::now().as_second() - issued.as_second()).abs() < 60);
+        assert_eq!(text(&s, "ca.crt"), text(&ca, "tls.crt"));
+        let ks = KeyStore::from_pkcs12(
+            &bytes(&s, "keystore.p12"),
+            &password,
+            Pkcs12ImportPolicy::Strict,
+        )
+        .expect("keystore opens with the password Secret's password");
+        let Some(KeyStoreEntry::PrivateKeyChain(chain)) = ks.entry(pki::KEY_ALIAS) else {
+            panic!("{id}: no key entry");
+        };
+        assert_eq!(chain.certs()[0].as_der(), leaf_der.as_slice());
+        let ts = Pkcs12Archive::from_pkcs12(&bytes(&s, "truststore.p12"), &password).unwrap();
+        assert_eq!(ts.certs.len(), 1);
+        assert!(ts.certs[0].trusted && ts.certs[0].cert.as_der() == ca_der.as_slice());
+    }
+    assert!(
+        r.err.contains("ozone-om-tls") && r.err.contains("create"),
+        "{}",
+        r.err
+    );
+}
+
+#[tokio::test]
+async fn a_dry_run_prints_the_plan_and_writes_nothing() {
+    let c = managed();
+    c.refuse_writes();
+    let r = run(&c, &["issue", "--dry-run"]).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert!(c.api.writes().is_empty());
+    assert!(
+        r.out
+            .starts_with("Dry run: cert issue in Ozone cluster ozone (namespace ozone):"),
+        "{}",
+        r.out
+    );
+    for name in [
+        "ozone-ca",
+        "ozone-tls-passwords",
+        "ozone-om-tls",
+        "ozone-datanode-tls",
+    ] {
+        assert!(
+            r.out
+                .lines()
+                .any(|l| l.starts_with(name) && l.contains("create")),
+            "{name}: {}",
+            r.out
+        );
+    }
+    let r = run(&c, &["issue", "--dry-run", "-o", "json"]).await;
+    let plan: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(plan["dryRun"], true);
+    let om = plan["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "ozone-om-tls")
+        .unwrap();
+    assert_eq!(om["action"], "create");
+    assert_eq!(
+        om["dnsNames"],
+        json!(requests().certificates["om"].dns_names)
+    );
+    assert!(c.api.writes().is_empty());
+}
+
+#[tokio::test]
+async fn existing_certificates_are_kept_and_force_replaces_only_the_leaves() {
+    let c = managed();
+    assert_eq!(run(&c, &["issue", "--yes"]).await.code(), 0);
+    let before = c.api.secret("ozone-om-tls").unwrap();
+    let ca_before = c.api.secret("ozone-ca").unwrap();
+    let n = c.api.writes().len();
+
+    let r = run(&c, &["issue", "--yes"]).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert_eq!(c.api.writes().len(), n, "a second issue writes nothing");
+    assert!(r.err.contains("nothing to do"), "{}", r.err);
+
+    let r = run(&c, &["issue", "--force", "--yes", "-o", "json"]).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let new: Vec<_> = c.api.writes().into_iter().skip(n).collect();
+    assert_eq!(new.len(), requests().certificates.len());
+    assert!(new.iter().all(|w| w.method == Method::PUT), "{new:?}");
+    let after = c.api.secret("ozone-om-tls").unwrap();
+    assert_ne!(text(&after, "tls.crt"), text(&before, "tls.crt"));
+    assert_eq!(
+        c.api.secret("ozone-ca").unwrap(),
+        ca_before,
+        "the CA is kept"
+    );
+    let plan: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    let om = plan["secrets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == "ozone-om-tls")
+        .unwrap();
+    assert_eq!(om["action"], "replace");
+    assert_eq!(
+        om["fingerprint"],
+        annotation(&after, TLS_FINGERPRINT_ANNOTATION)
+    );
+}
+
+#[tokio::test]
+async fn a_lost_ca_with_leaves_left_is_refused_unless_forced() {
+    let c = managed();
+    assert_eq!(run(&c, &["issue", "--yes"]).await.code(), 0);
+    c.api
+        .state
+        .lock()
+        .unwrap()
+        .secrets
+        .retain(|s| s.metadata.name.as_deref() != Some("ozone-ca"));
+    let n = c.api.writes().len();
+    let r = run(&c, &["issue", "--yes"]).await;
+    assert_eq!(r.code(), 2);
+    assert!(
+        r.error()
+            .contains("the CA Secret ozone-ca is missing but leaf Secrets exist"),
+        "{}",
+        r.error()
+    );
+    assert!(r.error().contains("--force"));
+    assert_eq!(c.api.writes().len(), n);
+    let r = run(&c, &["issue", "--yes", "--force"]).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let ca = c.api.secret("ozone-ca").unwrap();
+    let ca_der = der(&text(&ca, "tls.crt"));
+    let (_, ca_cert) = parse_x509_certificate(&ca_der).unwrap();
+    let leaf_der = der(&text(&c.api.secret("ozone-om-tls").unwrap(), "tls.crt"));
+    let (_, leaf) = parse_x509_certificate(&leaf_der).unwrap();
+    leaf.verify_signature(Some(ca_cert.public_key()))
+        .expect("re-issued under the new CA");
+}
+
+#[tokio::test]
+async fn clusters_not_in_managed_mode_are_refused_with_exit_2() {
+    let plain = FakeCluster::new("ozone", 1, 1, 3);
+    let r = run(&plain, &["issue", "--yes"]).await;
+    assert_eq!(r.code(), 2);
+    assert!(
+        r.error()
+            .contains("does not use managed TLS (no ConfigMap ozone-certificates)"),
+        "{}",
+        r.error()
+    );
+    let cm = managed();
+    cm.api
+        .state
+        .lock()
+        .unwrap()
+        .config_maps
+        .retain(|c| c.metadata.name.as_deref() != Some("ozone-certificates"));
+    let r = run(&cm, &["issue", "--yes"]).await;
+    assert_eq!(r.code(), 2);
+    assert!(
+        r.error()
+            .contains("gets its certificates from cert-manager"),
+        "{}",
+        r.error()
+    );
+    assert!(plain.api.writes().is_empty() && cm.api.writes().is_empty());
+}
+
+#[tokio::test]
+async fn without_a_terminal_or_yes_nothing_is_written() {
+    let c = managed();
+    let r = run(&c, &["issue"]).await;
+    assert_eq!(r.code(), 2);
+    assert!(r.error().contains("pass --yes"), "{}", r.error());
+    assert!(c.api.writes().is_empty());
+}
+
+fn set_started(c: &FakeCluster, pod: &str, at: Timestamp) {
+    let mut st = c.api.state.lock().unwrap();
+    let p = st
+        .pods
+        .iter_mut()
+        .find(|p| p.metadata.name.as_deref() == Some(pod))
+        .unwrap();
+    let mut v = serde_json::to_value(&*p).unwrap();
+    v["status"]["containerStatuses"][0]["state"] =
+        json!({"running": {"startedAt": at.to_string()}});
+    *p = serde_json::from_value(v).unwrap();
+}
+
+#[tokio::test]
+async fn pods_started_after_issuance_are_annotated_on_the_next_issue() {
+    let c = managed();
+    assert_eq!(run(&c, &["issue", "--yes"]).await.code(), 0);
+    let later = Timestamp::now()
+        .checked_add(SignedDuration::from_mins(2))
+        .unwrap();
+    let earlier = Timestamp::now()
+        .checked_sub(SignedDuration::from_hours(1))
+        .unwrap();
+    set_started(&c, "ozone-om-0", later);
+    set_started(&c, "ozone-scm-0", earlier);
+    let n = c.api.writes().len();
+    let r = run(&c, &["issue", "--yes"]).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let new: Vec<_> = c.api.writes().into_iter().skip(n).collect();
+    assert_eq!(new.len(), 1, "{new:?}");
+    assert_eq!(new[0].method, Method::PATCH);
+    assert!(new[0].uri.contains("/pods/ozone-om-0"));
+    let om = c.api.pod("ozone-om-0").unwrap();
+    let secret = c.api.secret("ozone-om-tls").unwrap();
+    assert_eq!(
+        om.metadata.annotations.unwrap()[TLS_FINGERPRINT_ANNOTATION],
+        annotation(&secret, TLS_FINGERPRINT_ANNOTATION)
+    );
+    assert!(
+        c.api
+            .pod("ozone-scm-0")
+            .unwrap()
+            .metadata
+            .annotations
+            .is_none()
+    );
+}
+
+/// Every piece of secret material the cluster holds: PEM key bodies, the password, and the
+/// base64 of every store and key as the API would show them.
+fn secret_material(c: &FakeCluster) -> Vec<String> {
+    let mut out = Vec::new();
+    for s in c.api.state.lock().unwrap().secrets.iter() {
+        for (k, v) in s.data.as_ref().unwrap() {
+            let text = String::from_utf8_lossy(&v.0).into_owned();
+            match k.as_str() {
+                "tls.key" => {
+                    // The key's base64 body, line by line: any one line leaking is a leak.
+                    out.extend(
+                        text.lines()
+                            .filter(|l| !l.starts_with("-----"))
+                            .map(str::to_owned),
+                    );
+                }
+                "keystore-password" => out.push(text),
+                "keystore.p12" | "truststore.p12" => {
+                    let b64 = serde_json::to_value(v)
+                        .unwrap()
+                        .as_str()
+                        .unwrap()
+                        .to_owned();
+                    out.push(b64[..40].to_owned());
+                }
+                _ => {}
+            }
+        }
+    }
+    assert!(out.len() > 10, "the fixture holds secret material");
+    out
+}
+
+#[tokio::test]
+async fn secret_material_never_appears_in_any_output() {
+    let c = managed();
+    let mut runs = vec![run(&c, &["issue", "--yes"]).await];
+    for format in ["table", "wide", "json", "yaml"] {
+        runs.push(run(&c, &["issue", "--dry-run", "-o", format]).await);
+        runs.push(run(&c, &["issue", "--force", "--yes", "-o", format]).await);
+        runs.push(run(&c, &["issue", "--yes", "-o", format]).await);
+    }
+    let material = secret_material(&c);
+    for r in &runs {
+        let all = r.all();
+        assert!(!all.contains("PRIVATE KEY"), "{all}");
+        for m in &material {
+            assert!(
+                !all.contains(m.as_str()),
+                "secret material {m:?} in output:\n{all}"
+            );
+        }
+    }
+    for req in c.api.requests() {
+        for m in &material {
+            assert!(!req.uri.contains(m.as_str()));
+        }
+    }
+}
+
+/// The requests `cert issue` sends, with and without `--force` and with pods to annotate,
+/// are all granted by its row of the permissions table (README and operator Role).
+#[tokio::test]
+async fn every_request_is_covered_by_the_documented_permissions() {
+    let rules = ozone_generator::permissions::COMMANDS
+        .iter()
+        .find(|p| p.command == "cert issue")
+        .expect("cert issue is in the permissions table")
+        .rules;
+    let c = managed();
+    assert_eq!(run(&c, &["issue", "--yes"]).await.code(), 0);
+    set_started(
+        &c,
+        "ozone-om-0",
+        Timestamp::now()
+            .checked_add(SignedDuration::from_mins(2))
+            .unwrap(),
+    );
+    assert_eq!(run(&c, &["issue", "--yes"]).await.code(), 0);
+    assert_eq!(run(&c, &["issue", "--yes", "--force"]).await.code(), 0);
+    let needed: std::collections::BTreeSet<_> = c
+        .api
+        .requests()
+        .iter()
+        .map(crate::scenarios::rbac_of)
+        .collect();
+    for verb in ["create", "update", "patch"] {
+        assert!(
+            needed.iter().any(|(_, _, v)| v == verb),
+            "{verb} was exercised"
+        );
+    }
+    for (group, resource, verb) in needed {
+        assert!(
+            rules.iter().any(|r| r.api_group == group
+                && r.resource == resource
+                && r.verbs.contains(&verb.as_str())),
+            "cert issue sends {verb} {group}/{resource}, which the permissions table does not grant"
+        );
+    }
+}
