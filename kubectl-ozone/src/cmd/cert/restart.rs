@@ -126,7 +126,12 @@ impl Restarter<'_> {
             .iter()
             .map(|p| (p.metadata.name.as_deref(), uid(p)))
             .collect();
-        let target = find(&before, pod).map(|p| (Some(pod), uid(p)));
+        let Some(target) = find(&before, pod).map(|p| (Some(pod), uid(p))) else {
+            // Its controller replaced it since the plan was made; the replacement started
+            // with the Secret as it is now.
+            progress.finish(io, &format!("{pod} is gone already: not restarted"));
+            return Ok(());
+        };
         self.act.delete_pod(pod).await.with_context(|| {
             format!(
                 "cannot restart {pod}; re-run to resume:\n  {}",
@@ -146,11 +151,10 @@ impl Restarter<'_> {
             .until(&format!("the replacement of {pod} to be ready"), || async {
                 let pods = self.kube.component_pods(self.cluster, component).await?;
                 let identity = |p: &Pod| (p.metadata.name.clone(), p.metadata.uid.clone());
-                let gone = target.is_none_or(|(name, u)| {
-                    !pods
-                        .iter()
-                        .any(|p| identity(p) == (name.map(str::to_owned), u.map(str::to_owned)))
-                });
+                let (name, u) = target;
+                let gone = !pods
+                    .iter()
+                    .any(|p| identity(p) == (name.map(str::to_owned), u.map(str::to_owned)));
                 let ready = pods.iter().filter(|p| is_ready(p)).count();
                 let new = pods
                     .iter()
