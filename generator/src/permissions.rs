@@ -112,6 +112,18 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
+        command: "cert status",
+        rules: &[
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            core("secrets", GET),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
         command: "cert rotate",
         rules: &[
             core("pods", &["list", "delete", "patch"]),

@@ -7,8 +7,6 @@ mod cmd;
 mod exit;
 mod files;
 mod ops;
-// The cert commands that use all of it land in the next commits.
-#[allow(dead_code, unused_imports)]
 mod pki;
 #[cfg(test)]
 mod scenarios;

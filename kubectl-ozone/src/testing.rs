@@ -792,6 +792,16 @@ impl FakeOzone {
                     },
                 }
             }
+            [
+                "ozone",
+                "admin",
+                "cert",
+                "list",
+                "--role",
+                role,
+                ..,
+                "--json",
+            ] => ok(cert_list_json(role)),
             ["ozone", "admin", "safemode", "status"] => ok(format!(
                 "SCM is {} safe mode.\n",
                 if st.in_safe_mode { "in" } else { "out of" }
@@ -873,6 +883,18 @@ pub fn decommission_status_json(dns: &[FakeDatanode]) -> String {
             })
         })
         .collect();
+    serde_json::to_string_pretty(&items).unwrap()
+}
+
+/// `cert list --json`: one certificate of the role, in the documented shape (reference §6).
+pub fn cert_list_json(role: &str) -> String {
+    let items = json!([{
+        "serialNumber": if role == "om" { 1763900000001u64 } else { 1763900000002u64 },
+        "validFrom": "2026-11-23T13:00:00Z",
+        "expiry": "2027-11-23T13:00:00Z",
+        "subjectDN": {"CN": format!("{role}@ozone-{role}-0"), "O": "CID-1"},
+        "issuerDN": {"CN": "scm-sub@ozone-scm-0", "O": "CID-1"}
+    }]);
     serde_json::to_string_pretty(&items).unwrap()
 }
 

@@ -333,3 +333,29 @@ fn cluster_commands_reject_bad_input_with_exit_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read kubeconfig"));
 }
+
+#[test]
+fn cert_commands_reject_bad_flags_with_exit_2_naming_the_flag() {
+    let out = Command::cargo_bin("kubectl-ozone")
+        .unwrap()
+        .args(["cert", "status", "--warn-within", "soon"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("--warn-within") && err.contains("invalid duration \"soon\""),
+        "{err}"
+    );
+    assert!(out.stdout.is_empty());
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::cargo_bin("kubectl-ozone")
+        .unwrap()
+        .args(["cert", "issue", "--dry-run", "--kubeconfig"])
+        .arg(dir.path().join("missing"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read kubeconfig"));
+    assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+}

@@ -17,11 +17,16 @@ mod summary;
 
 pub use ca::{Ca, Leaf, LeafRequest, Validity};
 pub use error::PkiError;
-pub use keystore::{KEY_ALIAS, keystore_p12, truststore_p12};
-pub use summary::{CertSummary, certificates_in, fingerprint};
+pub use keystore::{keystore_p12, truststore_p12};
+pub use summary::{CertSummary, fingerprint};
+// Part of the API `cert rotate` builds on; today only tests use them.
+#[allow(unused_imports)]
+pub use keystore::KEY_ALIAS;
+#[allow(unused_imports)]
+pub use summary::certificates_in;
 
-/// Annotation on a managed leaf Secret: the SHA-256 fingerprint of its `tls.crt`.
-pub const SECRET_FINGERPRINT_ANNOTATION: &str = ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
+// Managed leaf Secrets and pods carry the certificate's fingerprint under
+// `ozone_generator::names::TLS_FINGERPRINT_ANNOTATION`, defined once there.
 /// Annotation on a managed leaf Secret: when `cert issue` or `cert rotate` wrote it (RFC 3339).
 pub const ISSUED_AT_ANNOTATION: &str = "ozone.apache.org/issued-at";
 /// Key of the CA Secret holding every CA a truststore must trust (old and new during a CA

@@ -58,6 +58,15 @@ impl Query {
         }
     }
 
+    /// The certificates Ozone's SCM CA issued to components of `role` (`om` or `datanode`),
+    /// as JSON. Secure clusters only; the count is raised from the default 20 so a large
+    /// cluster's list is whole.
+    pub fn cert_list(role: &str) -> Query {
+        Query::scm(&[
+            "ozone", "admin", "cert", "list", "--role", role, "--count", "10000", "--json",
+        ])
+    }
+
     /// Whether SCM is in safe mode (text only: this command has no JSON form).
     pub fn safemode_status() -> Query {
         Query::scm(&["ozone", "admin", "safemode", "status"])

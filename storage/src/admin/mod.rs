@@ -5,6 +5,7 @@
 //! only (reference §0 item 6: single-dash options were removed after 2.2.0). Parsers follow
 //! the `--json` shapes in reference §6, accept unknown fields, and never panic.
 
+pub mod cert;
 pub mod command;
 pub mod datanode;
 pub mod decommission;
@@ -13,6 +14,7 @@ pub mod replication;
 pub mod roles;
 pub mod safemode;
 
+pub use cert::OzoneCert;
 pub use command::{Mutation, Query};
 pub use datanode::{DatanodeInfo, HealthState, OpState};
 pub use decommission::{DecommissionMetrics, DecommissionStatus};

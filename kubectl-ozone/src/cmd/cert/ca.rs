@@ -22,8 +22,7 @@ use crate::cluster::view::ClusterView;
 use crate::cmd::datanode::{is_data, print_plan, refuse_if_unsafe};
 use crate::ops::plan::{Plan, Step};
 use crate::pki::{
-    CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, SECRET_FINGERPRINT_ANNOTATION, TLS_CRT_KEY,
-    TLS_KEY_KEY, Validity, fingerprint,
+    CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, TLS_CRT_KEY, TLS_KEY_KEY, Validity, fingerprint,
 };
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
@@ -31,6 +30,7 @@ use anyhow::{Context, Result, anyhow};
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::Timestamp;
 use ozone_generator::build::tls::CertificateRequests;
+use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_storage::Component;
 use ozone_storage::rotation::{CaAction, CaPhase};
 use std::collections::BTreeMap;
@@ -302,7 +302,7 @@ async fn reissue_leaves(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
         let crt = text(&ca, NEXT_CRT_KEY)?;
         let key = text(&ca, NEXT_KEY_KEY)?;
         Ca::from_pem(&crt, &key).context("the new CA in the CA Secret is not usable")?;
-        annotate(&mut ca, SECRET_FINGERPRINT_ANNOTATION, &fingerprint(&crt)?);
+        annotate(&mut ca, TLS_FINGERPRINT_ANNOTATION, &fingerprint(&crt)?);
         annotate(
             &mut ca,
             ISSUED_AT_ANNOTATION,

@@ -9,13 +9,16 @@ use crate::cluster::act::Actuator;
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
-use crate::cmd::common::{ChangeArgs, ClusterArgs};
+use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
 use crate::exit::BadInput;
+use crate::exit::WaitTimeout;
 use crate::pki::{
     self, CA_BUNDLE_KEY, CA_CRT_KEY, Ca, ISSUED_AT_ANNOTATION, LeafRequest, TLS_CRT_KEY,
     TLS_KEY_KEY, Validity,
 };
 use crate::ui::confirm::{Tier, confirm};
+use crate::ui::duration;
+use crate::ui::progress::Progress;
 use crate::ui::{Format, Io, structured, table};
 use anyhow::{Context, Result, bail};
 use clap::Args;
@@ -35,6 +38,7 @@ use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
+use tokio::time::Instant;
 
 pub(super) const EXAMPLES: &str = "Examples:
   # See which Secrets would be created
@@ -453,7 +457,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCo
         return Ok(ExitCode::SUCCESS);
     }
     io.err.write_all(plan.to_text(wide).as_bytes())?;
-    if !plan.changes_anything() {
+    if !plan.changes_anything() && !a.change.wait {
         io.note("nothing to do: every Secret exists (re-issue with --force, or rotate with `kubectl ozone cert rotate`)");
         if let Some(s) = structured(a.change.format, &plan)? {
             io.out.write_all(s.as_bytes())?;
@@ -475,7 +479,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCo
     )?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let act = Actuator::new(&session.kube, &ozone, confirmed);
-    apply(&act, &view, &req, &found, &mut plan)
+    let issued = apply(&act, &view, &req, &found, &mut plan)
         .await
         .context("cert issue stopped part-way; re-running it creates what is missing")?;
     for a in &plan.annotate {
@@ -487,9 +491,28 @@ pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCo
         .iter()
         .filter(|s| s.action != Action::Keep)
         .count();
-    io.note(format!(
-        "wrote {written} Secret(s); pods waiting for them start now, running pods pick up replaced certificates when restarted"
-    ));
+    if written > 0 {
+        io.note(format!(
+            "wrote {written} Secret(s); pods waiting for them start now, running pods pick up replaced certificates when restarted"
+        ));
+    }
+    if a.change.wait {
+        let targets = wait_targets(&plan, &found, issued);
+        let resume = format!(
+            "kubectl ozone cert issue --wait {}",
+            flags_hint(session, view.cluster(), &a.cluster)
+        );
+        wait_for_pods(
+            session,
+            &act,
+            io,
+            view.cluster(),
+            &targets,
+            &a.change,
+            &resume,
+        )
+        .await?;
+    }
     if let Some(s) = structured(a.change.format, &plan)? {
         io.out.write_all(s.as_bytes())?;
     }
@@ -497,18 +520,18 @@ pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCo
 }
 
 /// Generates and writes what the plan says, in order: CA, password, leaves. Fills in the new
-/// fingerprints.
+/// fingerprints and returns the issue time written to the Secrets (whole seconds, the
+/// precision of container start times).
 async fn apply(
     act: &Actuator,
     view: &ClusterView,
     req: &CertificateRequests,
     found: &Found,
     plan: &mut IssuePlan,
-) -> Result<()> {
+) -> Result<Timestamp> {
     let now = Timestamp::now();
-    let issued_at = Timestamp::from_second(now.as_second())
-        .unwrap_or(now)
-        .to_string();
+    let issued = Timestamp::from_second(now.as_second()).unwrap_or(now);
+    let issued_at = issued.to_string();
     let ca = match &found.ca {
         Some(s) => {
             let (cert, key) = (secret_text(s, TLS_CRT_KEY), secret_text(s, TLS_KEY_KEY));
@@ -608,5 +631,104 @@ async fn apply(
         }
         change.fingerprint = Some(fingerprint);
     }
-    Ok(())
+    Ok(issued)
+}
+
+/// A certificate whose pods `--wait` watches: its component, fingerprint and issue time.
+struct WaitTarget {
+    component: Component,
+    fingerprint: String,
+    issued: Timestamp,
+}
+
+fn wait_targets(plan: &IssuePlan, found: &Found, issued_now: Timestamp) -> Vec<WaitTarget> {
+    plan.secrets
+        .iter()
+        .filter(|s| s.kind == "leaf")
+        .filter_map(|s| {
+            let component = Component::from_id(s.component.as_deref()?)?;
+            let fingerprint = s.fingerprint.clone()?;
+            let issued = match s.action {
+                Action::Keep => found
+                    .leaves
+                    .get(&s.name)?
+                    .as_ref()
+                    .and_then(|x| secret_annotation(x, ISSUED_AT_ANNOTATION))
+                    .and_then(|t| t.parse().ok())?,
+                _ => issued_now,
+            };
+            Some(WaitTarget {
+                component,
+                fingerprint,
+                issued,
+            })
+        })
+        .collect()
+}
+
+/// `--wait`: polls until no pod of a managed component is still starting, annotating each pod
+/// that came up with its certificate's fingerprint. Pods that run an older certificate are
+/// named once and not waited for: only a restart (`cert rotate`) changes that.
+async fn wait_for_pods(
+    session: &Session,
+    act: &Actuator,
+    io: &mut Io,
+    cluster: &str,
+    targets: &[WaitTarget],
+    change: &ChangeArgs,
+    resume: &str,
+) -> Result<()> {
+    let start = Instant::now();
+    let mut progress = Progress::new(change.progress, io);
+    let mut told_stale = std::collections::BTreeSet::new();
+    loop {
+        let view = discover::find(&session.kube, Some(cluster)).await?;
+        let mut pending = Vec::new();
+        let mut total = 0;
+        for t in targets {
+            for pod in view.pods_of(t.component) {
+                total += 1;
+                let name = pod.metadata.name.clone().unwrap_or_default();
+                let annotated = pod
+                    .metadata
+                    .annotations
+                    .as_ref()
+                    .is_some_and(|a| a.contains_key(TLS_FINGERPRINT_ANNOTATION));
+                match pod_cert(pod, &t.fingerprint, t.issued) {
+                    PodCert::NotRunning => pending.push(name),
+                    PodCert::CurrentByStartTime if !annotated => {
+                        act.annotate_pod(&name, TLS_FINGERPRINT_ANNOTATION, &t.fingerprint)
+                            .await?;
+                    }
+                    PodCert::Stale if told_stale.insert(name.clone()) => io.note(format!(
+                        "{name} runs an older certificate; it loads the new one when restarted (kubectl ozone cert rotate)"
+                    )),
+                    _ => {}
+                }
+            }
+        }
+        if pending.is_empty() {
+            progress.finish(io, &format!("done: {total} pod(s) running"));
+            return Ok(());
+        }
+        let message = format!(
+            "[{}] waiting for {} pod(s) to start: {}",
+            duration::format(start.elapsed()),
+            pending.len(),
+            pending.join(", ")
+        );
+        progress.update(io, pending.len() as u64, &message);
+        if let Some(t) = change.timeout
+            && start.elapsed() + change.poll_interval > t
+        {
+            progress.finish(io, "timed out");
+            return Err(WaitTimeout(format!(
+                "timed out after {} waiting for {} to start (the Secrets are written). Resume watching with:\n  {resume}",
+                duration::format(t),
+                pending.join(", ")
+            ))
+            .into());
+        }
+        tokio::time::sleep(change.poll_interval).await;
+    }
 }

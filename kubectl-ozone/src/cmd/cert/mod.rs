@@ -11,6 +11,7 @@ pub mod restart;
 pub mod rotate;
 #[cfg(test)]
 mod scenarios;
+pub mod status;
 #[cfg(test)]
 mod tests;
 
@@ -36,6 +37,10 @@ pub enum CertCommand {
     /// (security.tls.mode=managed). Existing certificates are kept unless --force.
     #[command(after_help = issue::EXAMPLES)]
     Issue(issue::IssueArgs),
+    /// Show every certificate: subject, names, validity, days left, and whether the pods run
+    /// it. Exit 1 when one is missing or expires within --warn-within.
+    #[command(after_help = status::EXAMPLES)]
+    Status(status::StatusArgs),
     /// Rotate certificates (or, with --ca, the CA) and restart pods one at a time, keeping
     /// OM and SCM quorums and datanode availability. Re-running resumes an interrupted
     /// rotation.
@@ -47,6 +52,7 @@ pub enum CertCommand {
 pub async fn run(session: &Session, io: &mut crate::ui::Io, cmd: &CertCommand) -> Result<ExitCode> {
     match cmd {
         CertCommand::Issue(a) => issue::run(session, io, a).await,
+        CertCommand::Status(a) => status::run(session, io, a).await,
         CertCommand::Rotate(a) => rotate::run(session, io, a).await,
     }
 }
@@ -55,6 +61,7 @@ pub async fn run(session: &Session, io: &mut crate::ui::Io, cmd: &CertCommand) -
 pub fn cluster_args(cmd: &CertCommand) -> &ClusterArgs {
     match cmd {
         CertCommand::Issue(a) => &a.cluster,
+        CertCommand::Status(a) => &a.cluster,
         CertCommand::Rotate(a) => &a.cluster,
     }
 }
@@ -144,8 +151,6 @@ pub enum PodCert {
     NotRunning,
 }
 
-// `cert status` (next commit) prints these.
-#[allow(dead_code)]
 impl PodCert {
     /// As `cert status` prints it.
     pub fn as_str(self) -> &'static str {

@@ -9,8 +9,8 @@ use super::secret_text;
 use crate::cluster::act::Actuator;
 use crate::cluster::view::KubeReader;
 use crate::pki::{
-    CA_CRT_KEY, Ca, ISSUED_AT_ANNOTATION, Leaf, LeafRequest, SECRET_FINGERPRINT_ANNOTATION,
-    TLS_CRT_KEY, TLS_KEY_KEY, Validity, fingerprint, keystore_p12, truststore_p12,
+    CA_CRT_KEY, Ca, ISSUED_AT_ANNOTATION, Leaf, LeafRequest, TLS_CRT_KEY, TLS_KEY_KEY, Validity,
+    fingerprint, keystore_p12, truststore_p12,
 };
 use anyhow::{Context, Result, anyhow};
 use k8s_openapi::ByteString;
@@ -19,6 +19,7 @@ use k8s_openapi::jiff::Timestamp;
 use ozone_generator::build::tls::{
     CertificateRequests, KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE,
 };
+use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_storage::Component;
 
 /// A text value a Secret must have.
@@ -113,7 +114,7 @@ pub fn put_leaf(
         KEYSTORE_FILE,
         keystore_p12(leaf, &[ca.cert_pem()], password)?,
     );
-    annotate(secret, SECRET_FINGERPRINT_ANNOTATION, &fp);
+    annotate(secret, TLS_FINGERPRINT_ANNOTATION, &fp);
     annotate(secret, ISSUED_AT_ANNOTATION, &issued_at(now));
     Ok(fp)
 }

@@ -783,7 +783,8 @@ async fn managed_rotation_reissues_from_the_cluster_ca_then_restarts_in_the_safe
         );
         let secret = c.api.secret(&name).unwrap();
         assert_eq!(
-            secret.metadata.annotations.unwrap()[crate::pki::SECRET_FINGERPRINT_ANNOTATION],
+            secret.metadata.annotations.unwrap()
+                [ozone_generator::names::TLS_FINGERPRINT_ANNOTATION],
             new.fingerprint
         );
     }

@@ -429,6 +429,7 @@ async fn secret_material_never_appears_in_any_output() {
         runs.push(run(&c, &["issue", "--dry-run", "-o", format]).await);
         runs.push(run(&c, &["issue", "--force", "--yes", "-o", format]).await);
         runs.push(run(&c, &["issue", "--yes", "-o", format]).await);
+        runs.push(run(&c, &["status", "-o", format]).await);
     }
     let material = secret_material(&c);
     for r in &runs {
@@ -488,4 +489,420 @@ async fn every_request_is_covered_by_the_documented_permissions() {
             "cert issue sends {verb} {group}/{resource}, which the permissions table does not grant"
         );
     }
+}
+
+#[tokio::test]
+async fn status_shows_each_certificate_and_which_pods_run_it() {
+    let c = managed();
+    assert_eq!(run(&c, &["issue", "--yes"]).await.code(), 0);
+    let now = Timestamp::now();
+    set_started(
+        &c,
+        "ozone-om-0",
+        now.checked_add(SignedDuration::from_mins(2)).unwrap(),
+    );
+    set_started(
+        &c,
+        "ozone-scm-0",
+        now.checked_sub(SignedDuration::from_hours(1)).unwrap(),
+    );
+    for i in 0..3 {
+        set_started(
+            &c,
+            &format!("ozone-datanode-{i}"),
+            now.checked_add(SignedDuration::from_mins(1)).unwrap(),
+        );
+    }
+    // One datanode was annotated with an older certificate: it must show stale even though
+    // it started later.
+    {
+        let mut st = c.api.state.lock().unwrap();
+        let p = st
+            .pods
+            .iter_mut()
+            .find(|p| p.metadata.name.as_deref() == Some("ozone-datanode-2"))
+            .unwrap();
+        p.metadata.annotations =
+            Some([(TLS_FINGERPRINT_ANNOTATION.to_owned(), "0ld".to_owned())].into());
+    }
+    let r = run(&c, &["status"]).await;
+    assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
+    let header = r.out.lines().next().unwrap();
+    assert!(
+        header.starts_with("COMPONENT") && header.contains("DAYS LEFT"),
+        "{}",
+        r.out
+    );
+    let line = |secret: &str| {
+        r.out
+            .lines()
+            .find(|l| l.contains(secret))
+            .unwrap_or_else(|| panic!("{secret}: {}", r.out))
+            .to_owned()
+    };
+    assert!(line("ozone-om-tls").contains("1/1 current"), "{}", r.out);
+    assert!(
+        line("ozone-recon-tls").ends_with(" -"),
+        "no recon pods: {}",
+        r.out
+    );
+    assert!(
+        line("ozone-scm-tls").contains("0/1 current, 1 stale"),
+        "{}",
+        r.out
+    );
+    assert!(
+        line("ozone-datanode-tls").contains("2/3 current, 1 stale"),
+        "{}",
+        r.out
+    );
+    assert!(line("ozone-ca").starts_with("ca "), "{}", r.out);
+
+    let r = run(&c, &["status", "-o", "json"]).await;
+    let report: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(report["mode"], "managed");
+    let om = report["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["component"] == "om")
+        .unwrap();
+    assert_eq!(
+        om["dnsNames"],
+        json!(requests().certificates["om"].dns_names)
+    );
+    assert_eq!(om["issuer"], "CN=Ozone CA ozone/ozone");
+    assert_eq!(
+        om["subject"],
+        format!("CN={}", requests().certificates["om"].common_name)
+    );
+    assert!(matches!(om["daysLeft"].as_i64(), Some(89 | 90)));
+    assert_eq!(
+        om["pods"],
+        json!([{"pod": "ozone-om-0", "state": "current-by-start-time"}])
+    );
+    assert_eq!(om["allPodsCurrent"], true);
+    let dn = report["certificates"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|x| x["component"] == "datanode")
+        .unwrap();
+    assert_eq!(dn["allPodsCurrent"], false);
+    assert_eq!(dn["pods"][2]["state"], "stale");
+    assert!(om["notBefore"].is_string() && om["notAfter"].is_string());
+    assert!(
+        report.get("ozoneCertificates").is_none(),
+        "not a secure cluster"
+    );
+
+    {
+        let mut st = c.api.state.lock().unwrap();
+        let p = st
+            .pods
+            .iter_mut()
+            .find(|p| p.metadata.name.as_deref() == Some("ozone-om-0"))
+            .unwrap();
+        p.status
+            .as_mut()
+            .unwrap()
+            .container_statuses
+            .as_mut()
+            .unwrap()[0]
+            .state = None;
+    }
+    let r = run(&c, &["status"]).await;
+    assert!(
+        r.out
+            .lines()
+            .any(|l| l.contains("ozone-om-tls") && l.contains("0/0 current, 1 not running")),
+        "{}",
+        r.out
+    );
+    set_started(
+        &c,
+        "ozone-om-0",
+        now.checked_add(SignedDuration::from_mins(2)).unwrap(),
+    );
+    let r = run(&c, &["status", "-o", "wide"]).await;
+    assert!(
+        r.out.contains("ozone-om-0=current (by start time)"),
+        "{}",
+        r.out
+    );
+    assert!(
+        r.out
+            .contains(&requests().certificates["om"].dns_names.join(",")),
+        "{}",
+        r.out
+    );
+    assert!(
+        c.api.writes().len() == 2 + requests().certificates.len(),
+        "status writes nothing"
+    );
+}
+
+#[tokio::test]
+async fn status_exits_1_when_a_certificate_expires_within_warn_within() {
+    let c = managed();
+    assert_eq!(run(&c, &["issue", "--yes"]).await.code(), 0);
+    let r = run(&c, &["status", "--warn-within", "30d"]).await;
+    assert_eq!(
+        r.code(),
+        0,
+        "90-day certificates are fine for 30 days: {}",
+        r.err
+    );
+    let r = run(&c, &["status", "--warn-within", "100d", "-o", "json"]).await;
+    assert_eq!(r.code(), 1);
+    assert!(
+        r.err.contains("error: ozone-om-tls: expires in 89 days"),
+        "{}",
+        r.err
+    );
+    assert!(
+        !r.err.contains("ozone-ca:"),
+        "the 10-year CA is not expiring: {}",
+        r.err
+    );
+    let report: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(report["warnWithinDays"], 100.0);
+}
+
+#[tokio::test]
+async fn status_reports_missing_secrets_with_exit_1_and_plain_clusters_with_exit_0() {
+    let c = managed();
+    let r = run(&c, &["status"]).await;
+    assert_eq!(r.code(), 1);
+    assert!(
+        r.err
+            .contains("ozone-om-tls: missing: create it with `kubectl ozone cert issue`"),
+        "{}",
+        r.err
+    );
+    let plain = FakeCluster::new("ozone", 1, 1, 3);
+    let r = run(&plain, &["status"]).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert!(r.out.contains("No TLS certificates"), "{}", r.out);
+    assert!(r.err.contains("TLS is off"), "{}", r.err);
+}
+
+/// A cert-manager cluster: Secrets written by cert-manager (no annotations); whether a pod
+/// runs the current certificate follows from its start time against the notBefore.
+#[tokio::test]
+async fn status_reads_cert_manager_secrets_and_ozones_own_certificates() {
+    let c = managed();
+    let now = Timestamp::now();
+    {
+        let mut st = c.api.state.lock().unwrap();
+        st.config_maps
+            .retain(|m| m.metadata.name.as_deref() != Some("ozone-certificates"));
+        for m in st.config_maps.iter_mut() {
+            m.data.get_or_insert_default().insert(
+                "OZONE-SITE.XML_ozone.security.enabled".into(),
+                "true".into(),
+            );
+        }
+        let ca = pki::Ca::generate(
+            "cm-ca",
+            &pki::Validity::starting(now, SignedDuration::from_hours(24 * 365)).unwrap(),
+        )
+        .unwrap();
+        for id in ["scm", "om", "datanode", "s3g"] {
+            let leaf = ca
+                .issue(&pki::LeafRequest {
+                    common_name: format!("ozone-{id}"),
+                    dns_names: vec![format!("ozone-{id}.ozone.svc")],
+                    validity: pki::Validity::starting(now, SignedDuration::from_hours(24 * 20))
+                        .unwrap(),
+                })
+                .unwrap();
+            st.secrets.push(
+            serde_json::from_value(json!({
+                "metadata": {"name": format!("ozone-{id}-tls"), "namespace": "ozone"},
+                "type": "kubernetes.io/tls",
+                "data": {"tls.crt": k8s_openapi::ByteString(leaf.cert_pem().as_bytes().to_vec()),
+                         "tls.key": k8s_openapi::ByteString(leaf.key_pem().as_bytes().to_vec())}
+            }))
+            .unwrap(),
+        );
+        }
+    }
+    set_started(
+        &c,
+        "ozone-om-0",
+        now.checked_add(SignedDuration::from_mins(1)).unwrap(),
+    );
+    set_started(
+        &c,
+        "ozone-scm-0",
+        now.checked_sub(SignedDuration::from_hours(2)).unwrap(),
+    );
+    let r = run(&c, &["status", "-o", "json"]).await;
+    assert_eq!(
+        r.code(),
+        1,
+        "20-day certificates are within the default 30 days"
+    );
+    let report: serde_json::Value = serde_json::from_str(&r.out).unwrap();
+    assert_eq!(report["mode"], "cert-manager");
+    let certs = report["certificates"].as_array().unwrap();
+    let ids: Vec<&str> = certs
+        .iter()
+        .map(|x| x["component"].as_str().unwrap())
+        .collect();
+    assert_eq!(
+        ids,
+        ["scm", "om", "datanode", "s3g"],
+        "present components serving HTTPS"
+    );
+    assert_eq!(certs[1]["pods"][0]["state"], "current-by-start-time");
+    assert_eq!(certs[0]["pods"][0]["state"], "stale");
+    assert_eq!(certs[3]["issuer"], "CN=cm-ca");
+    let ozone = report["ozoneCertificates"].as_array().unwrap();
+    assert_eq!(ozone.len(), 2);
+    assert_eq!(ozone[0]["subject"], "CN=om@ozone-om-0, O=CID-1");
+    assert_eq!(ozone[1]["expiry"], "2027-11-23T13:00:00Z");
+    let calls: Vec<String> = c
+        .ozone
+        .state
+        .lock()
+        .unwrap()
+        .calls
+        .iter()
+        .map(|(_, a)| a.clone())
+        .collect();
+    assert!(
+        calls.contains(&"ozone admin cert list --role datanode --count 10000 --json".to_owned()),
+        "{calls:?}"
+    );
+    let r = run(&c, &["status"]).await;
+    assert!(
+        r.out
+            .contains("Ozone certificates (ozone admin cert list):"),
+        "{}",
+        r.out
+    );
+    assert!(r.out.contains("CN=datanode@ozone-datanode-0"), "{}", r.out);
+}
+
+#[tokio::test]
+async fn status_requests_are_covered_by_the_documented_permissions() {
+    let rules = ozone_generator::permissions::COMMANDS
+        .iter()
+        .find(|p| p.command == "cert status")
+        .expect("cert status is in the permissions table")
+        .rules;
+    let c = managed();
+    assert_eq!(run(&c, &["issue", "--yes"]).await.code(), 0);
+    let n = c.api.requests().len();
+    {
+        let mut st = c.api.state.lock().unwrap();
+        for m in st.config_maps.iter_mut() {
+            m.data.get_or_insert_default().insert(
+                "OZONE-SITE.XML_ozone.security.enabled".into(),
+                "true".into(),
+            );
+        }
+    }
+    assert_eq!(run(&c, &["status"]).await.code(), 0);
+    assert!(c.ozone.call_count() > 0);
+    let mut needed: Vec<_> = c.api.requests()[n..]
+        .iter()
+        .map(crate::scenarios::rbac_of)
+        .collect();
+    needed.push((String::new(), "pods/exec".into(), "create".into()));
+    for (group, resource, verb) in needed {
+        assert!(
+            rules.iter().any(|r| r.api_group == group
+                && r.resource == resource
+                && r.verbs.contains(&verb.as_str())),
+            "cert status sends {verb} {group}/{resource}, which the permissions table does not grant"
+        );
+    }
+}
+
+fn set_waiting(c: &FakeCluster) {
+    let mut st = c.api.state.lock().unwrap();
+    for p in st.pods.iter_mut() {
+        let cs = p
+            .status
+            .as_mut()
+            .unwrap()
+            .container_statuses
+            .as_mut()
+            .unwrap();
+        cs[0].state =
+            serde_json::from_value(json!({"waiting": {"reason": "ContainerCreating"}})).unwrap();
+    }
+}
+
+/// Pods wait for their Secrets; `--wait` follows them until they run and annotates each with
+/// the fingerprint of the certificate it started with.
+#[tokio::test(start_paused = true)]
+async fn wait_follows_the_pods_until_they_run_and_annotates_them() {
+    let c = managed();
+    set_waiting(&c);
+    let starter = async {
+        tokio::time::sleep(std::time::Duration::from_secs(25)).await;
+        let at = Timestamp::now()
+            .checked_add(SignedDuration::from_secs(1))
+            .unwrap();
+        for pod in [
+            "ozone-scm-0",
+            "ozone-om-0",
+            "ozone-datanode-0",
+            "ozone-datanode-1",
+            "ozone-datanode-2",
+        ] {
+            set_started(&c, pod, at);
+        }
+    };
+    let (r, ()) = tokio::join!(
+        run(&c, &["issue", "--yes", "--wait", "--progress", "plain"]),
+        starter
+    );
+    assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
+    assert!(r.err.contains("waiting for 5 pod(s) to start"), "{}", r.err);
+    assert!(r.err.contains("done: 5 pod(s) running"), "{}", r.err);
+    for (pod, secret) in [
+        ("ozone-om-0", "ozone-om-tls"),
+        ("ozone-datanode-2", "ozone-datanode-tls"),
+    ] {
+        let fp = annotation(&c.api.secret(secret).unwrap(), TLS_FINGERPRINT_ANNOTATION);
+        assert_eq!(
+            c.api.pod(pod).unwrap().metadata.annotations.unwrap()[TLS_FINGERPRINT_ANNOTATION],
+            fp
+        );
+    }
+    let patches = c
+        .api
+        .writes()
+        .iter()
+        .filter(|w| w.method == Method::PATCH)
+        .count();
+    assert_eq!(patches, 5);
+}
+
+#[tokio::test(start_paused = true)]
+async fn wait_ends_with_exit_3_at_the_timeout_and_says_how_to_resume() {
+    let c = managed();
+    set_waiting(&c);
+    let r = run(&c, &["issue", "--yes", "--wait", "--timeout", "1m"]).await;
+    assert_eq!(r.code(), 3, "{}", r.error());
+    assert!(
+        r.error().contains("waiting for ozone-datanode-0"),
+        "{}",
+        r.error()
+    );
+    assert!(
+        r.error()
+            .contains("kubectl ozone cert issue --wait -n ozone --name ozone"),
+        "{}",
+        r.error()
+    );
+    assert!(
+        c.api.secret("ozone-om-tls").is_some(),
+        "the Secrets stay written"
+    );
 }
