@@ -139,6 +139,8 @@ pub async fn run(
     let secrets = &super::rotate::tls_secrets(kube, view, components, true).await?;
     let ca_name = requests.ca.secret_name.clone();
     let start = phase_of(&required(kube, &ca_name).await?)?;
+    super::reissue::check(kube, requests, components).await?;
+    let password = password(kube, requests).await?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let pods = pod_states(view, &ozone, components).await?;
     let checks = checks(&ozone, &pods, components, a).await?;
@@ -192,7 +194,6 @@ pub async fn run(
         started,
         resume: resume_command(session, view, a, false),
     };
-    let password = password(kube, requests).await?;
     let ctx = Ctx {
         session,
         act: &act,

@@ -130,6 +130,21 @@ pub fn put_trust(secret: &mut Secret, bundle: &str, password: &str) -> Result<()
     Ok(())
 }
 
+/// Checks, before anything changes, that every leaf of `components` can be re-issued: the CA
+/// and password Secrets are usable and the ConfigMap has an entry for each.
+pub async fn check(
+    kube: &KubeReader,
+    requests: &CertificateRequests,
+    components: &[Component],
+) -> Result<()> {
+    signing_ca(&required(kube, &requests.ca.secret_name).await?)?;
+    password(kube, requests).await?;
+    for &c in components {
+        leaf_request(requests, c, Timestamp::now())?;
+    }
+    Ok(())
+}
+
 /// Re-issues `component`'s leaf from the cluster CA into its Secret `name`; returns the new
 /// fingerprint.
 pub async fn reissue(

@@ -429,6 +429,11 @@ pub async fn run(session: &Session, io: &mut Io, a: &RotateArgs) -> Result<ExitC
         return super::ca::run(session, io, a, &view, &components, requests, started).await;
     }
     let secrets = tls_secrets(&session.kube, &view, &components, requests.is_some()).await?;
+    if let Some(r) = &requests
+        && !a.resume
+    {
+        super::reissue::check(&session.kube, r, &components).await?;
+    }
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let pods = pod_states(&view, &ozone, &components).await?;
     let checks = checks(&ozone, &pods, &components, a).await?;

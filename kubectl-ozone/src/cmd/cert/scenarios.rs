@@ -1106,3 +1106,47 @@ async fn managed_rotation_issues_what_the_rendered_config_map_asks_for() {
             .subject
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn what_managed_rotation_needs_is_checked_before_anything_changes() {
+    // No password Secret: neither a leaf nor a CA rotation starts.
+    for args in [
+        &["cert", "rotate", "--yes"][..],
+        &["cert", "rotate", "--ca", "--yes"][..],
+    ] {
+        let (c, _) = managed_cluster();
+        c.api
+            .state
+            .lock()
+            .unwrap()
+            .secrets
+            .retain(|s| s.metadata.name.as_deref() != Some("ozone-tls-passwords"));
+        let r = run(&c, args, None).await;
+        assert_eq!(r.code(), 1, "{args:?}");
+        assert!(
+            r.error().contains("secret ozone-tls-passwords not found"),
+            "{args:?}: {}",
+            r.error()
+        );
+        assert!(c.journal().is_empty(), "{args:?}: {:?}", c.journal());
+    }
+    // A component the rendered ConfigMap does not know.
+    let (c, _) = managed_cluster();
+    let mut requests = requests_for_fixture();
+    requests.certificates.remove("s3g");
+    {
+        let mut st = c.api.state.lock().unwrap();
+        st.config_maps
+            .retain(|c| c.metadata.name.as_deref() != Some("ozone-certificates"));
+        st.config_maps.push(certificates_config_map(&requests));
+    }
+    let r = run(&c, &["cert", "rotate", "--yes"], None).await;
+    assert_eq!(r.code(), 1);
+    assert!(
+        r.error()
+            .contains("no entry for s3g; re-render and re-apply"),
+        "{}",
+        r.error()
+    );
+    assert!(c.journal().is_empty());
+}
