@@ -46,6 +46,9 @@ pub struct ApiState {
     pub recreated: u32,
     /// Pods deleted while another pod of their component was not ready.
     pub deleted_while_others_not_ready: Vec<String>,
+    /// Refuse the write that would be the journal's entry at this index (a cluster that
+    /// goes away mid-run); writes before and after it succeed.
+    pub fail_write_at: Option<usize>,
     /// What cert-manager writes into a Secret when its Certificate is renewed:
     /// `(secret name, renewal number) → tls.crt`. Unset: renewal is never completed.
     pub renew: Option<fn(&str, u32) -> String>,
@@ -408,6 +411,13 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError",
             "fake cluster: writes are refused in this test",
+        );
+    }
+    if method != Method::GET && st.fail_write_at == Some(st.journal.lock().unwrap().len()) {
+        return status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "fake cluster: this write is refused in this test",
         );
     }
     if method != Method::GET {

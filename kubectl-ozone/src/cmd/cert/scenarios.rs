@@ -1150,3 +1150,50 @@ async fn what_managed_rotation_needs_is_checked_before_anything_changes() {
     );
     assert!(c.journal().is_empty());
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_ca_rotation_cut_off_in_any_phase_finishes_when_run_again() {
+    let whole = ca_rotation_writes();
+    assert_eq!(whole.len(), 92);
+    // Storing the new CA, trusting it, recording phases, restarting, promoting it,
+    // re-issuing, dropping the old CA, finishing.
+    for at in [0, 2, 18, 31, 36, 63, 66, 91] {
+        let (c, old_ca) = managed_cluster();
+        c.api.state.lock().unwrap().fail_write_at = Some(at);
+        let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
+        assert_eq!(r.code(), 1, "cut at {at}");
+        assert_eq!(c.journal(), whole[..at], "cut at {at}");
+        // The CA the first run created, waiting or already signing.
+        let created = c
+            .api
+            .secret("ozone-ca")
+            .and_then(|s| super::secret_text(&s, super::ca::NEXT_CRT_KEY))
+            .or_else(|| {
+                let signing = data(&c, "ozone-ca", "tls.crt");
+                (signing != old_ca.cert_pem()).then_some(signing)
+            });
+        assert_eq!(created.is_some(), at > 0, "cut at {at}");
+        c.api.state.lock().unwrap().fail_write_at = None;
+        let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
+        assert_eq!(r.code(), 0, "cut at {at}: {}", r.error());
+        assert_eq!(phase(&c).as_deref(), Some("done"), "cut at {at}");
+        let new_ca = data(&c, "ozone-ca", "tls.crt");
+        assert_ne!(new_ca, old_ca.cert_pem(), "cut at {at}");
+        if let Some(created) = created {
+            assert_eq!(new_ca, created, "cut at {at}: a second new CA was made");
+        }
+        assert_eq!(data(&c, "ozone-ca", "ca-bundle.crt"), new_ca, "cut at {at}");
+        let subject = crate::pki::CertSummary::parse(&new_ca).unwrap().subject;
+        for t in TLS {
+            let name = format!("ozone-{t}-tls");
+            assert_eq!(data(&c, &name, "ca.crt"), new_ca, "cut at {at}: {name}");
+            let leaf = crate::pki::CertSummary::parse(&data(&c, &name, "tls.crt")).unwrap();
+            assert_eq!(leaf.issuer, subject, "cut at {at}: {name}");
+            assert_eq!(
+                store_certificates(&c, &name, "keystore.p12")[1..],
+                der(&new_ca)[..],
+                "cut at {at}: {name}"
+            );
+        }
+    }
+}
