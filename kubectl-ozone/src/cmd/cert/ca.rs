@@ -125,6 +125,16 @@ fn describe(
     out
 }
 
+/// How many restart rounds are left after `phase`.
+fn rounds_left(mut phase: CaPhase) -> usize {
+    let mut n = 0;
+    while let Some((action, next)) = phase.next_action() {
+        n += usize::from(action == CaAction::RestartAll);
+        phase = next;
+    }
+    n
+}
+
 /// Runs a CA rotation from the phase recorded on the CA Secret.
 pub async fn run(
     session: &Session,
@@ -182,8 +192,12 @@ pub async fn run(
         Tier::Risky,
         a.change.yes,
         &format!(
-            "replace the CA of cluster {}, restarting every pod three times?",
-            view.cluster()
+            "replace the CA of cluster {}, restarting every pod {}?",
+            view.cluster(),
+            match rounds_left(start) {
+                1 => "once".to_owned(),
+                n => format!("{n} times"),
+            }
         ),
         "",
     )?;
@@ -392,4 +406,25 @@ async fn restart_all(
         progress: a.change.progress,
     };
     restarts.run(&restarter, io, &fingerprints).await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phases_are_read_from_the_annotation_and_rounds_counted() {
+        let mut s = Secret::default();
+        assert_eq!(phase_of(&s).unwrap(), CaPhase::Started);
+        annotate(&mut s, PHASE_ANNOTATION, "done");
+        // A finished rotation: the next run starts a new one.
+        assert_eq!(phase_of(&s).unwrap(), CaPhase::Started);
+        annotate(&mut s, PHASE_ANNOTATION, "leaves-reissued");
+        assert_eq!(phase_of(&s).unwrap(), CaPhase::LeavesReissued);
+        annotate(&mut s, PHASE_ANNOTATION, "somewhere");
+        assert!(phase_of(&s).is_err());
+        assert_eq!(rounds_left(CaPhase::Started), 3);
+        assert_eq!(rounds_left(CaPhase::LeavesReissued), 2);
+        assert_eq!(rounds_left(CaPhase::OldCaRemoved), 1);
+    }
 }
