@@ -287,13 +287,21 @@ fn debug_output_never_shows_a_private_key() {
     }
 }
 
-/// Java itself must load the stores. Run with `cargo test -- --ignored` where a JDK is
-/// installed; CI images without one skip it.
+/// Java itself must load the stores and serve TLS with them: keytool lists the entries, and
+/// `testdata/TlsCheck.java` loads both stores, runs a TLS server with the keystore and
+/// connects to it with the truststore and HTTPS host-name verification. Run with
+/// `cargo test -- --ignored` where a JDK (11+) is installed; CI images without one skip it.
 #[test]
-#[ignore = "needs a JDK's keytool on PATH"]
-fn keytool_lists_the_stores() {
+#[ignore = "needs a JDK (keytool, java) on PATH"]
+fn java_loads_the_stores_and_completes_a_tls_handshake() {
     let ca = ca();
-    let leaf = ca.issue(&request(&["ozone-scm"])).unwrap();
+    let leaf = ca
+        .issue(&LeafRequest {
+            common_name: "localhost".into(),
+            dns_names: vec!["localhost".into()],
+            validity: Validity::starting(Timestamp::now(), days(30)).unwrap(),
+        })
+        .unwrap();
     let dir = tempfile::tempdir().unwrap();
     let ks = dir.path().join("keystore.p12");
     let ts = dir.path().join("truststore.p12");
@@ -320,6 +328,22 @@ fn keytool_lists_the_stores() {
         assert!(out.status.success(), "{text}");
         assert!(text.contains(expect), "{text}");
     }
+    let out = std::process::Command::new("java")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/src/pki/testdata/TlsCheck.java"
+        ))
+        .args([&ks, &ts])
+        .arg("changeit")
+        .output()
+        .unwrap();
+    let text = format!(
+        "{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("handshake ok"), "{text}");
 }
 
 proptest! {

@@ -4,6 +4,7 @@
 //! names, never key material.
 
 use super::{PodCert, TlsSetup, pod_cert, secret_annotation, secret_text, tls_setup};
+use super::{secrets, wait};
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
 use crate::cluster::discover;
@@ -11,34 +12,23 @@ use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
 use crate::exit::BadInput;
-use crate::exit::WaitTimeout;
 use crate::pki::{
-    self, CA_BUNDLE_KEY, CA_CRT_KEY, Ca, ISSUED_AT_ANNOTATION, LeafRequest, TLS_CRT_KEY,
-    TLS_KEY_KEY, Validity,
+    self, CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, LeafRequest, TLS_CRT_KEY, TLS_KEY_KEY, Validity,
 };
 use crate::ui::confirm::{Tier, confirm};
-use crate::ui::duration;
-use crate::ui::progress::Progress;
 use crate::ui::{Format, Io, structured, table};
 use anyhow::{Context, Result, bail};
 use clap::Args;
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
-use kube::api::ObjectMeta;
-use ozone_generator::build::tls::{
-    CertificateRequests, KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE,
-};
-use ozone_generator::names::{
-    LABEL_COMPONENT, LABEL_MANAGED_BY, MANAGER, TLS_FINGERPRINT_ANNOTATION,
-};
+use ozone_generator::build::tls::{CertificateRequests, PASSWORD_KEY};
+use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_generator::spec::resolve::go_duration_seconds;
 use ozone_storage::Component;
 use serde::Serialize;
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::process::ExitCode;
-use tokio::time::Instant;
 
 pub(super) const EXAMPLES: &str = "Examples:
   # See which Secrets would be created
@@ -221,7 +211,7 @@ async fn read(session: &Session, req: &CertificateRequests) -> Result<Found> {
     })
 }
 
-/// Plans the Secrets and pod annotations. Pure, so every branch is unit-tested.
+/// Plans the Secrets and pod annotations from what was read; sends no requests.
 fn plan(
     view: &ClusterView,
     namespace: &str,
@@ -285,6 +275,11 @@ fn plan(
             fingerprint: None,
         },
     ];
+    let issues_leaves = force || found.leaves.values().any(Option::is_none);
+    if issues_leaves {
+        // Found now rather than after the confirmation, so a dry run shows it too.
+        check_usable(found, req)?;
+    }
     let mut annotate = Vec::new();
     let mut notes = Vec::new();
     for (id, leaf) in &req.certificates {
@@ -344,6 +339,32 @@ fn plan(
     })
 }
 
+/// The existing CA and password Secrets that new leaves will be issued from must hold what
+/// that takes.
+fn check_usable(found: &Found, req: &CertificateRequests) -> Result<()> {
+    if let Some(s) = &found.ca {
+        let name = &req.ca.secret_name;
+        let (Some(cert), Some(key)) = (secret_text(s, TLS_CRT_KEY), secret_text(s, TLS_KEY_KEY))
+        else {
+            bail!(
+                "CA Secret {name} lacks {TLS_CRT_KEY} or {TLS_KEY_KEY}; restore it, or delete it and re-issue everything with --force"
+            );
+        };
+        Ca::from_pem(&cert, &key).with_context(|| {
+            format!("CA Secret {name} is unusable; restore it, or delete it and re-issue everything with --force")
+        })?;
+    }
+    if let Some(s) = &found.passwords
+        && secret_text(s, PASSWORD_KEY).is_none_or(|p| p.is_empty())
+    {
+        bail!(
+            "Secret {} has no {PASSWORD_KEY}; restore it, or delete it and re-issue everything with --force",
+            req.password_secret
+        );
+    }
+    Ok(())
+}
+
 /// Running pods of a component that started after `secret` was issued and carry no
 /// fingerprint annotation: they run its certificate, so they get the annotation.
 fn annotations_for(view: &ClusterView, id: &str, secret: &Secret, fp: &str) -> Vec<PodAnnotation> {
@@ -380,41 +401,6 @@ pub(super) fn lifetime(text: &str, field: &str) -> Result<SignedDuration> {
         _ => bail!(
             "{field} {text:?} in the certificates ConfigMap is not a positive duration; re-render and re-apply"
         ),
-    }
-}
-
-fn labels(view: &ClusterView, component: Option<&str>) -> BTreeMap<String, String> {
-    let mut labels = view.names.cluster_selector();
-    labels.insert(LABEL_MANAGED_BY.to_owned(), MANAGER.to_owned());
-    if let Some(c) = component {
-        labels.insert(LABEL_COMPONENT.to_owned(), c.to_owned());
-    }
-    labels
-}
-
-fn secret(
-    name: &str,
-    type_: &str,
-    labels: BTreeMap<String, String>,
-    annotations: Option<BTreeMap<String, String>>,
-    data: Vec<(&str, Vec<u8>)>,
-    previous: Option<&Secret>,
-) -> Secret {
-    Secret {
-        metadata: ObjectMeta {
-            name: Some(name.to_owned()),
-            labels: Some(labels),
-            annotations,
-            resource_version: previous.and_then(|p| p.metadata.resource_version.clone()),
-            ..ObjectMeta::default()
-        },
-        type_: Some(type_.to_owned()),
-        data: Some(
-            data.into_iter()
-                .map(|(k, v)| (k.to_owned(), ByteString(v)))
-                .collect(),
-        ),
-        ..Secret::default()
     }
 }
 
@@ -470,13 +456,13 @@ pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCo
     } else {
         "Create the Secrets above?"
     };
-    let confirmed = confirm(
-        io.prompt.as_deref_mut(),
-        Tier::Risky,
-        a.change.yes,
-        question,
-        "",
-    )?;
+    // Only waiting for pods (every Secret exists) needs no question.
+    let tier = if plan.changes_anything() {
+        Tier::Risky
+    } else {
+        Tier::Low
+    };
+    let confirmed = confirm(io.prompt.as_deref_mut(), tier, a.change.yes, question, "")?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let act = Actuator::new(&session.kube, &ozone, confirmed);
     let issued = apply(&act, &view, &req, &found, &mut plan)
@@ -502,7 +488,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCo
             "kubectl ozone cert issue --wait {}",
             flags_hint(session, view.cluster(), &a.cluster)
         );
-        wait_for_pods(
+        wait::for_pods(
             session,
             &act,
             io,
@@ -531,7 +517,6 @@ async fn apply(
 ) -> Result<Timestamp> {
     let now = Timestamp::now();
     let issued = Timestamp::from_second(now.as_second()).unwrap_or(now);
-    let issued_at = issued.to_string();
     let ca = match &found.ca {
         Some(s) => {
             let (cert, key) = (secret_text(s, TLS_CRT_KEY), secret_text(s, TLS_KEY_KEY));
@@ -547,24 +532,14 @@ async fn apply(
         None => {
             let validity = Validity::starting(now, lifetime(&req.ca.duration, "ca.duration")?)?;
             let ca = Ca::generate(&req.ca.common_name, &validity)?;
-            let s = secret(
+            let s = secrets::ca_secret(
+                &view.names,
                 &req.ca.secret_name,
-                "kubernetes.io/tls",
-                labels(view, None),
-                Some(BTreeMap::from([
-                    (
-                        TLS_FINGERPRINT_ANNOTATION.to_owned(),
-                        pki::fingerprint(ca.cert_pem())?,
-                    ),
-                    (ISSUED_AT_ANNOTATION.to_owned(), issued_at.clone()),
-                ])),
-                vec![
-                    (TLS_CRT_KEY, ca.cert_pem().as_bytes().to_vec()),
-                    (TLS_KEY_KEY, ca.key_pem().as_bytes().to_vec()),
-                    (CA_BUNDLE_KEY, ca.cert_pem().as_bytes().to_vec()),
-                ],
+                &ca,
+                ca.cert_pem(),
+                issued,
                 None,
-            );
+            )?;
             act.create_secret(&s).await?;
             plan.secrets[0].fingerprint = Some(pki::fingerprint(ca.cert_pem())?);
             ca
@@ -581,19 +556,15 @@ async fn apply(
             .with_context(|| format!("Secret {} has no key {PASSWORD_KEY}", req.password_secret))?,
         None => {
             let password = pki::generate_password()?;
-            act.create_secret(&secret(
+            act.create_secret(&secrets::password_secret(
+                &view.names,
                 &req.password_secret,
-                "Opaque",
-                labels(view, None),
-                None,
-                vec![(PASSWORD_KEY, password.as_bytes().to_vec())],
-                None,
+                &password,
             ))
             .await?;
             password
         }
     };
-    let truststore = pki::truststore_p12(&[&bundle], &password)?;
     let lifetime = lifetime(&req.duration, "duration")?;
     for change in plan.secrets.iter_mut().filter(|s| s.kind == "leaf") {
         if change.action == Action::Keep {
@@ -606,25 +577,18 @@ async fn apply(
             validity,
         })?;
         let fingerprint = pki::fingerprint(leaf.cert_pem())?;
-        let keystore = pki::keystore_p12(&leaf, &[ca.cert_pem()], &password)?;
         let previous = found.leaves.get(&change.name).cloned().flatten();
-        let s = secret(
+        let s = secrets::leaf_secret(
+            &view.names,
             &change.name,
-            "kubernetes.io/tls",
-            labels(view, change.component.as_deref()),
-            Some(BTreeMap::from([
-                (TLS_FINGERPRINT_ANNOTATION.to_owned(), fingerprint.clone()),
-                (ISSUED_AT_ANNOTATION.to_owned(), issued_at.clone()),
-            ])),
-            vec![
-                (TLS_CRT_KEY, leaf.cert_pem().as_bytes().to_vec()),
-                (TLS_KEY_KEY, leaf.key_pem().as_bytes().to_vec()),
-                (CA_CRT_KEY, bundle.as_bytes().to_vec()),
-                (KEYSTORE_FILE, keystore),
-                (TRUSTSTORE_FILE, truststore.clone()),
-            ],
+            change.component.as_deref().unwrap_or_default(),
+            &leaf,
+            ca.cert_pem(),
+            &bundle,
+            &password,
+            issued,
             previous.as_ref(),
-        );
+        )?;
         match change.action {
             Action::Replace => act.replace_secret(&s).await?,
             _ => act.create_secret(&s).await?,
@@ -634,14 +598,8 @@ async fn apply(
     Ok(issued)
 }
 
-/// A certificate whose pods `--wait` watches: its component, fingerprint and issue time.
-struct WaitTarget {
-    component: Component,
-    fingerprint: String,
-    issued: Timestamp,
-}
-
-fn wait_targets(plan: &IssuePlan, found: &Found, issued_now: Timestamp) -> Vec<WaitTarget> {
+/// What `--wait` watches: each leaf with its fingerprint and issue time.
+fn wait_targets(plan: &IssuePlan, found: &Found, issued_now: Timestamp) -> Vec<wait::Target> {
     plan.secrets
         .iter()
         .filter(|s| s.kind == "leaf")
@@ -657,78 +615,11 @@ fn wait_targets(plan: &IssuePlan, found: &Found, issued_now: Timestamp) -> Vec<W
                     .and_then(|t| t.parse().ok())?,
                 _ => issued_now,
             };
-            Some(WaitTarget {
+            Some(wait::Target {
                 component,
                 fingerprint,
                 issued,
             })
         })
         .collect()
-}
-
-/// `--wait`: polls until no pod of a managed component is still starting, annotating each pod
-/// that came up with its certificate's fingerprint. Pods that run an older certificate are
-/// named once and not waited for: only a restart (`cert rotate`) changes that.
-async fn wait_for_pods(
-    session: &Session,
-    act: &Actuator,
-    io: &mut Io,
-    cluster: &str,
-    targets: &[WaitTarget],
-    change: &ChangeArgs,
-    resume: &str,
-) -> Result<()> {
-    let start = Instant::now();
-    let mut progress = Progress::new(change.progress, io);
-    let mut told_stale = std::collections::BTreeSet::new();
-    loop {
-        let view = discover::find(&session.kube, Some(cluster)).await?;
-        let mut pending = Vec::new();
-        let mut total = 0;
-        for t in targets {
-            for pod in view.pods_of(t.component) {
-                total += 1;
-                let name = pod.metadata.name.clone().unwrap_or_default();
-                let annotated = pod
-                    .metadata
-                    .annotations
-                    .as_ref()
-                    .is_some_and(|a| a.contains_key(TLS_FINGERPRINT_ANNOTATION));
-                match pod_cert(pod, &t.fingerprint, t.issued) {
-                    PodCert::NotRunning => pending.push(name),
-                    PodCert::CurrentByStartTime if !annotated => {
-                        act.annotate_pod(&name, TLS_FINGERPRINT_ANNOTATION, &t.fingerprint)
-                            .await?;
-                    }
-                    PodCert::Stale if told_stale.insert(name.clone()) => io.note(format!(
-                        "{name} runs an older certificate; it loads the new one when restarted (kubectl ozone cert rotate)"
-                    )),
-                    _ => {}
-                }
-            }
-        }
-        if pending.is_empty() {
-            progress.finish(io, &format!("done: {total} pod(s) running"));
-            return Ok(());
-        }
-        let message = format!(
-            "[{}] waiting for {} pod(s) to start: {}",
-            duration::format(start.elapsed()),
-            pending.len(),
-            pending.join(", ")
-        );
-        progress.update(io, pending.len() as u64, &message);
-        if let Some(t) = change.timeout
-            && start.elapsed() + change.poll_interval > t
-        {
-            progress.finish(io, "timed out");
-            return Err(WaitTimeout(format!(
-                "timed out after {} waiting for {} to start (the Secrets are written). Resume watching with:\n  {resume}",
-                duration::format(t),
-                pending.join(", ")
-            ))
-            .into());
-        }
-        tokio::time::sleep(change.poll_interval).await;
-    }
 }

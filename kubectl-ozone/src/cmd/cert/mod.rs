@@ -11,9 +11,11 @@ pub mod restart;
 pub mod rotate;
 #[cfg(test)]
 mod scenarios;
+pub mod secrets;
 pub mod status;
 #[cfg(test)]
 mod tests;
+pub mod wait;
 
 use crate::cluster::Session;
 use crate::cluster::view::ClusterView;

@@ -906,3 +906,72 @@ async fn wait_ends_with_exit_3_at_the_timeout_and_says_how_to_resume() {
         "the Secrets stay written"
     );
 }
+
+#[tokio::test]
+async fn an_unusable_ca_is_reported_before_anything_is_written() {
+    let c = managed();
+    let ca = pki::Ca::generate(
+        "x",
+        &pki::Validity::starting(Timestamp::now(), SignedDuration::from_hours(24)).unwrap(),
+    )
+    .unwrap();
+    let other = pki::Ca::generate(
+        "y",
+        &pki::Validity::starting(Timestamp::now(), SignedDuration::from_hours(24)).unwrap(),
+    )
+    .unwrap();
+    c.api.state.lock().unwrap().secrets.push(
+        serde_json::from_value(json!({
+            "metadata": {"name": "ozone-ca"},
+            "data": {"tls.crt": k8s_openapi::ByteString(ca.cert_pem().as_bytes().to_vec()),
+                     "tls.key": k8s_openapi::ByteString(other.key_pem().as_bytes().to_vec())}
+        }))
+        .unwrap(),
+    );
+    let r = run(&c, &["issue", "--dry-run"]).await;
+    assert_eq!(r.code(), 1);
+    assert!(
+        r.error().contains("CA Secret ozone-ca is unusable"),
+        "{}",
+        r.error()
+    );
+    assert!(
+        r.error().contains("does not belong to the certificate"),
+        "{}",
+        r.error()
+    );
+    assert!(!r.all().contains("PRIVATE KEY"));
+    assert!(c.api.writes().is_empty());
+}
+
+#[tokio::test]
+async fn a_kept_certificate_whose_names_no_longer_match_the_render_is_pointed_out() {
+    let c = managed();
+    assert_eq!(run(&c, &["issue", "--yes"]).await.code(), 0);
+    let rerendered = resolve(&Inputs::with_sets(
+        "small",
+        &[
+            "security.tls.mode=managed",
+            "datanodes.replicas=3",
+            "security.tls.extraDnsNames.s3g[0]=s3.example.com",
+        ],
+    ))
+    .unwrap();
+    {
+        let mut st = c.api.state.lock().unwrap();
+        st.config_maps
+            .retain(|m| m.metadata.name.as_deref() != Some("ozone-certificates"));
+        st.config_maps
+            .push(certificates_config_map(&rerendered).unwrap().unwrap());
+    }
+    let r = run(&c, &["issue", "--dry-run"]).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    assert!(
+        r.out.contains(
+            "note: ozone-s3g-tls: the certificate's DNS names differ from the rendered ones"
+        ),
+        "{}",
+        r.out
+    );
+    assert!(!r.out.contains("note: ozone-om-tls"), "{}", r.out);
+}
