@@ -10,10 +10,11 @@
 
 use super::issue::lifetime;
 use super::reissue::{
-    annotate, leaf_request, password, put_leaf, put_trust, required, set, signing_ca, text,
+    current_leaf, issued_of, leaf_request, now, password, required, signing_ca, text,
 };
 use super::restart::{Restarter, Waits};
 use super::rotate::{RotateArgs, TlsSecret, checks, plan_restarts, pod_states, resume_command};
+use super::secrets;
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
 use crate::cluster::discover;
@@ -21,16 +22,14 @@ use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
 use crate::cmd::datanode::{is_data, print_plan, refuse_if_unsafe};
 use crate::ops::plan::{Plan, Step};
-use crate::pki::{
-    CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, TLS_CRT_KEY, TLS_KEY_KEY, Validity, fingerprint,
-};
+use crate::pki::{CA_BUNDLE_KEY, Ca, Validity};
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result, anyhow};
+use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
-use k8s_openapi::jiff::Timestamp;
 use ozone_generator::build::tls::CertificateRequests;
-use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
+use ozone_generator::names::Names;
 use ozone_storage::Component;
 use ozone_storage::rotation::{CaAction, CaPhase};
 use std::collections::BTreeMap;
@@ -66,7 +65,58 @@ pub fn phase_of(ca_secret: &Secret) -> Result<CaPhase> {
 }
 
 fn record(secret: &mut Secret, phase: CaPhase) {
-    annotate(secret, PHASE_ANNOTATION, phase.as_str());
+    secret
+        .metadata
+        .annotations
+        .get_or_insert_with(Default::default)
+        .insert(PHASE_ANNOTATION.to_owned(), phase.as_str().to_owned());
+}
+
+/// The CA Secret as `cert issue` lays it out (signing CA, bundle), plus the rotation's state:
+/// the phase and, while it does not sign yet, the new CA. The issue time changes only with
+/// the signing CA.
+fn ca_secret(
+    names: &Names,
+    previous: &Secret,
+    signing: &Ca,
+    bundle: &str,
+    next: Option<&Ca>,
+    phase: CaPhase,
+) -> Result<Secret> {
+    let name = previous.metadata.name.as_deref().unwrap_or_default();
+    let same_ca =
+        text(previous, crate::pki::TLS_CRT_KEY).ok().as_deref() == Some(signing.cert_pem());
+    let issued = if same_ca { issued_of(previous) } else { now() };
+    let mut secret = secrets::ca_secret(names, name, signing, bundle, issued, Some(previous))?;
+    if let (Some(next), Some(data)) = (next, secret.data.as_mut()) {
+        data.insert(NEXT_CRT_KEY.to_owned(), ByteString(next.cert_pem().into()));
+        data.insert(NEXT_KEY_KEY.to_owned(), ByteString(next.key_pem().into()));
+    }
+    record(&mut secret, phase);
+    Ok(secret)
+}
+
+/// A leaf Secret rewritten with the same certificate and key and the trust of `bundle`.
+fn retrusted(
+    names: &Names,
+    previous: &Secret,
+    component: Component,
+    issuer: &Ca,
+    bundle: &str,
+    password: &str,
+) -> Result<Secret> {
+    let name = previous.metadata.name.as_deref().unwrap_or_default();
+    Ok(secrets::leaf_secret(
+        names,
+        name,
+        component.id(),
+        &current_leaf(previous)?,
+        issuer.cert_pem(),
+        bundle,
+        password,
+        issued_of(previous),
+        Some(previous),
+    )?)
 }
 
 /// The printed steps of one action.
@@ -210,6 +260,7 @@ pub async fn run(
     };
     let ctx = Ctx {
         session,
+        names: &view.names,
         act: &act,
         ca_name: &ca_name,
         leaves: secrets,
@@ -225,9 +276,7 @@ pub async fn run(
             CaAction::DropOldCa => drop_old_ca(&ctx, next).await?,
             CaAction::RestartAll => {
                 restart_all(session, io, &act, a, components, &waits).await?;
-                let mut ca = required(kube, &ca_name).await?;
-                record(&mut ca, next);
-                act.replace_secret(&ca).await?;
+                record_phase(&ctx, next).await?;
             }
         }
         phase = next;
@@ -242,6 +291,7 @@ pub async fn run(
 /// What the Secret-changing actions work with.
 struct Ctx<'a> {
     session: &'a Session,
+    names: &'a Names,
     act: &'a Actuator,
     ca_name: &'a str,
     leaves: &'a [TlsSecret],
@@ -251,126 +301,116 @@ struct Ctx<'a> {
 
 /// Keeps a new CA beside the signing one, trusts both everywhere, records `next`.
 async fn trust_new_ca(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
-    let Ctx {
-        session,
-        act,
-        ca_name,
-        leaves,
-        password,
-        requests,
-    } = *ctx;
-    let kube = &session.kube;
-    let mut ca = required(kube, ca_name).await?;
+    let kube = &ctx.session.kube;
+    let ca = required(kube, ctx.ca_name).await?;
     let current = signing_ca(&ca)?;
     // A run cut off after the new CA was stored reuses it: leaves may already trust it.
-    let has_next = ca
-        .data
-        .as_ref()
-        .is_some_and(|d| d.contains_key(NEXT_CRT_KEY));
-    let new_cert = if has_next {
-        text(&ca, NEXT_CRT_KEY)?
-    } else {
-        let validity = Validity::starting(
-            Timestamp::now(),
-            lifetime(&requests.ca.duration, "ca.duration")?,
-        )?;
-        let new = Ca::generate(&requests.ca.common_name, &validity)?;
-        set(&mut ca, NEXT_CRT_KEY, new.cert_pem());
-        set(&mut ca, NEXT_KEY_KEY, new.key_pem());
-        new.cert_pem().to_owned()
+    let new = match (text(&ca, NEXT_CRT_KEY), text(&ca, NEXT_KEY_KEY)) {
+        (Ok(crt), Ok(key)) => {
+            Ca::from_pem(&crt, &key).context("the new CA in the CA Secret is not usable")?
+        }
+        _ => {
+            let lifetime = lifetime(&ctx.requests.ca.duration, "ca.duration")?;
+            Ca::generate(
+                &ctx.requests.ca.common_name,
+                &Validity::starting(now(), lifetime)?,
+            )?
+        }
     };
-    let bundle = format!("{}{}", current.cert_pem(), new_cert);
-    set(&mut ca, CA_BUNDLE_KEY, bundle.clone());
-    record(&mut ca, CaPhase::Started);
-    act.replace_secret(&ca)
+    let bundle = format!("{}{}", current.cert_pem(), new.cert_pem());
+    let stored = ca_secret(
+        ctx.names,
+        &ca,
+        &current,
+        &bundle,
+        Some(&new),
+        CaPhase::Started,
+    )?;
+    ctx.act
+        .replace_secret(&stored)
         .await
         .context("cannot store the new CA")?;
-    for l in leaves {
-        let mut secret = required(kube, &l.name).await?;
-        put_trust(&mut secret, &bundle, password)?;
-        act.replace_secret(&secret).await?;
+    for l in ctx.leaves {
+        let previous = required(kube, &l.name).await?;
+        let secret = retrusted(
+            ctx.names,
+            &previous,
+            l.component,
+            &current,
+            &bundle,
+            ctx.password,
+        )?;
+        ctx.act.replace_secret(&secret).await?;
     }
-    let mut ca = required(kube, ca_name).await?;
-    record(&mut ca, next);
-    act.replace_secret(&ca).await?;
+    record_phase(ctx, next).await
+}
+
+/// Records `phase` on the CA Secret, changing nothing else.
+async fn record_phase(ctx: &Ctx<'_>, phase: CaPhase) -> Result<()> {
+    let mut ca = required(&ctx.session.kube, ctx.ca_name).await?;
+    record(&mut ca, phase);
+    ctx.act.replace_secret(&ca).await?;
     Ok(())
 }
 
 /// Makes the new CA the signing one, re-issues every leaf from it, records `next`.
 async fn reissue_leaves(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
-    let Ctx {
-        session,
-        act,
-        ca_name,
-        leaves,
-        password,
-        requests,
-    } = *ctx;
-    let kube = &session.kube;
-    let mut ca = required(kube, ca_name).await?;
+    let kube = &ctx.session.kube;
+    let mut ca = required(kube, ctx.ca_name).await?;
     // Without `next-ca.*` the new CA was promoted by a run that was cut off.
-    if ca
-        .data
-        .as_ref()
-        .is_some_and(|d| d.contains_key(NEXT_CRT_KEY))
-    {
-        let crt = text(&ca, NEXT_CRT_KEY)?;
-        let key = text(&ca, NEXT_KEY_KEY)?;
-        Ca::from_pem(&crt, &key).context("the new CA in the CA Secret is not usable")?;
-        annotate(&mut ca, TLS_FINGERPRINT_ANNOTATION, &fingerprint(&crt)?);
-        annotate(
-            &mut ca,
-            ISSUED_AT_ANNOTATION,
-            &Timestamp::from_second(Timestamp::now().as_second())?.to_string(),
-        );
-        set(&mut ca, TLS_CRT_KEY, crt);
-        set(&mut ca, TLS_KEY_KEY, key);
-        if let Some(d) = ca.data.as_mut() {
-            d.remove(NEXT_CRT_KEY);
-            d.remove(NEXT_KEY_KEY);
-        }
-        act.replace_secret(&ca)
+    if let (Ok(crt), Ok(key)) = (text(&ca, NEXT_CRT_KEY), text(&ca, NEXT_KEY_KEY)) {
+        let new = Ca::from_pem(&crt, &key).context("the new CA in the CA Secret is not usable")?;
+        let bundle = text(&ca, CA_BUNDLE_KEY)?;
+        let promoted = ca_secret(ctx.names, &ca, &new, &bundle, None, phase_of(&ca)?)?;
+        ctx.act
+            .replace_secret(&promoted)
             .await
             .context("cannot promote the new CA")?;
-        ca = required(kube, ca_name).await?;
+        ca = required(kube, ctx.ca_name).await?;
     }
     let signing = signing_ca(&ca)?;
-    for l in leaves {
-        let mut secret = required(kube, &l.name).await?;
-        let now = Timestamp::now();
-        let leaf = signing.issue(&leaf_request(requests, l.component, now)?)?;
-        put_leaf(&mut secret, &leaf, &signing, password, now)?;
-        act.replace_secret(&secret).await?;
+    let bundle = text(&ca, CA_BUNDLE_KEY)?;
+    for l in ctx.leaves {
+        let previous = required(kube, &l.name).await?;
+        let issued = now();
+        let leaf = signing.issue(&leaf_request(ctx.requests, l.component, issued)?)?;
+        let secret = secrets::leaf_secret(
+            ctx.names,
+            &l.name,
+            l.component.id(),
+            &leaf,
+            signing.cert_pem(),
+            &bundle,
+            ctx.password,
+            issued,
+            Some(&previous),
+        )?;
+        ctx.act.replace_secret(&secret).await?;
     }
-    let mut ca = required(kube, ca_name).await?;
-    record(&mut ca, next);
-    act.replace_secret(&ca).await?;
-    Ok(())
+    record_phase(ctx, next).await
 }
 
 /// Trusts only the signing (new) CA everywhere; the CA Secret's bundle and `next` are written
 /// last, together.
 async fn drop_old_ca(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
-    let Ctx {
-        session,
-        act,
-        ca_name,
-        leaves,
-        password,
-        ..
-    } = *ctx;
-    let kube = &session.kube;
-    let ca = required(kube, ca_name).await?;
-    let new_only = signing_ca(&ca)?.cert_pem().to_owned();
-    for l in leaves {
-        let mut secret = required(kube, &l.name).await?;
-        put_trust(&mut secret, &new_only, password)?;
-        act.replace_secret(&secret).await?;
+    let kube = &ctx.session.kube;
+    let signing = signing_ca(&required(kube, ctx.ca_name).await?)?;
+    let new_only = signing.cert_pem().to_owned();
+    for l in ctx.leaves {
+        let previous = required(kube, &l.name).await?;
+        let secret = retrusted(
+            ctx.names,
+            &previous,
+            l.component,
+            &signing,
+            &new_only,
+            ctx.password,
+        )?;
+        ctx.act.replace_secret(&secret).await?;
     }
-    let mut ca = required(kube, ca_name).await?;
-    set(&mut ca, CA_BUNDLE_KEY, new_only);
-    record(&mut ca, next);
-    act.replace_secret(&ca).await?;
+    let ca = required(kube, ctx.ca_name).await?;
+    let secret = ca_secret(ctx.names, &ca, &signing, &new_only, None, next)?;
+    ctx.act.replace_secret(&secret).await?;
     Ok(())
 }
 
@@ -416,12 +456,15 @@ mod tests {
     fn phases_are_read_from_the_annotation_and_rounds_counted() {
         let mut s = Secret::default();
         assert_eq!(phase_of(&s).unwrap(), CaPhase::Started);
-        annotate(&mut s, PHASE_ANNOTATION, "done");
+        record(&mut s, CaPhase::Done);
         // A finished rotation: the next run starts a new one.
         assert_eq!(phase_of(&s).unwrap(), CaPhase::Started);
-        annotate(&mut s, PHASE_ANNOTATION, "leaves-reissued");
+        record(&mut s, CaPhase::LeavesReissued);
         assert_eq!(phase_of(&s).unwrap(), CaPhase::LeavesReissued);
-        annotate(&mut s, PHASE_ANNOTATION, "somewhere");
+        s.metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(PHASE_ANNOTATION.to_owned(), "somewhere".to_owned());
         assert!(phase_of(&s).is_err());
         assert_eq!(rounds_left(CaPhase::Started), 3);
         assert_eq!(rounds_left(CaPhase::LeavesReissued), 2);

@@ -1,25 +1,21 @@
-//! Managed-mode Secret changes for rotation: a leaf re-issued from the cluster CA with the
-//! names and lifetime the rendered `<cluster>-certificates` ConfigMap asks for (so a
-//! re-render after a scale-up adds the new pods' names), and the trust material (`ca.crt`,
-//! `truststore.p12`) for a set of CAs. The Secrets keep the shape `cert issue` gives them; key
-//! material moves between Secrets and nowhere else.
+//! Managed-mode reads and the leaf re-issue for rotation: a leaf is re-issued from the cluster
+//! CA with the names and lifetime the rendered `<cluster>-certificates` ConfigMap asks for (so
+//! a re-render after a scale-up adds the new pods' names), into a Secret laid out by
+//! [`super::secrets`], as `cert issue` writes it.
 
 use super::issue::lifetime;
-use super::secret_text;
+use super::{secret_text, secrets};
 use crate::cluster::act::Actuator;
 use crate::cluster::view::KubeReader;
 use crate::pki::{
-    CA_CRT_KEY, Ca, ISSUED_AT_ANNOTATION, Leaf, LeafRequest, TLS_CRT_KEY, TLS_KEY_KEY, Validity,
-    fingerprint, keystore_p12, truststore_p12,
+    CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, Leaf, LeafRequest, TLS_CRT_KEY, TLS_KEY_KEY, Validity,
+    fingerprint,
 };
 use anyhow::{Context, Result, anyhow};
-use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::Timestamp;
-use ozone_generator::build::tls::{
-    CertificateRequests, KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE,
-};
-use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
+use ozone_generator::build::tls::{CertificateRequests, PASSWORD_KEY};
+use ozone_generator::names::Names;
 use ozone_storage::Component;
 
 /// A text value a Secret must have.
@@ -30,23 +26,6 @@ pub fn text(secret: &Secret, key: &str) -> Result<String> {
             secret.metadata.name.as_deref().unwrap_or_default()
         )
     })
-}
-
-/// Sets a value of a Secret.
-pub fn set(secret: &mut Secret, key: &str, value: impl Into<Vec<u8>>) {
-    secret
-        .data
-        .get_or_insert_with(Default::default)
-        .insert(key.to_owned(), ByteString(value.into()));
-}
-
-/// Sets an annotation.
-pub fn annotate(secret: &mut Secret, key: &str, value: &str) {
-    secret
-        .metadata
-        .annotations
-        .get_or_insert_with(Default::default)
-        .insert(key.to_owned(), value.to_owned());
 }
 
 /// Reads a Secret that must exist.
@@ -90,44 +69,24 @@ pub fn leaf_request(
     })
 }
 
-/// The issue time as the annotation records it (whole seconds, RFC 3339).
-fn issued_at(now: Timestamp) -> String {
-    Timestamp::from_second(now.as_second())
-        .unwrap_or(now)
-        .to_string()
+/// Now, to the second: issue times are recorded at that precision.
+pub fn now() -> Timestamp {
+    let now = Timestamp::now();
+    Timestamp::from_second(now.as_second()).unwrap_or(now)
 }
 
-/// Puts a new leaf into a Secret: certificate, key, keystore (with `ca` as its chain), and the
-/// fingerprint and issue-time annotations. Returns the fingerprint.
-pub fn put_leaf(
-    secret: &mut Secret,
-    leaf: &Leaf,
-    ca: &Ca,
-    password: &str,
-    now: Timestamp,
-) -> Result<String> {
-    let fp = fingerprint(leaf.cert_pem())?;
-    set(secret, TLS_CRT_KEY, leaf.cert_pem());
-    set(secret, TLS_KEY_KEY, leaf.key_pem());
-    set(
-        secret,
-        KEYSTORE_FILE,
-        keystore_p12(leaf, &[ca.cert_pem()], password)?,
-    );
-    annotate(secret, TLS_FINGERPRINT_ANNOTATION, &fp);
-    annotate(secret, ISSUED_AT_ANNOTATION, &issued_at(now));
-    Ok(fp)
+/// When a Secret's certificate was issued, as its annotation records it; `now` without one.
+pub fn issued_of(secret: &Secret) -> Timestamp {
+    super::secret_annotation(secret, ISSUED_AT_ANNOTATION)
+        .and_then(|t| t.parse().ok())
+        .unwrap_or_else(now)
 }
 
-/// Puts the trust material for `bundle` (every CA to trust, PEM) into a leaf Secret.
-pub fn put_trust(secret: &mut Secret, bundle: &str, password: &str) -> Result<()> {
-    set(secret, CA_CRT_KEY, bundle);
-    set(
-        secret,
-        TRUSTSTORE_FILE,
-        truststore_p12(&[bundle], password)?,
-    );
-    Ok(())
+/// The certificate and key a leaf Secret holds now.
+pub fn current_leaf(secret: &Secret) -> Result<Leaf> {
+    let name = secret.metadata.name.as_deref().unwrap_or_default();
+    Leaf::from_pem(&text(secret, TLS_CRT_KEY)?, &text(secret, TLS_KEY_KEY)?)
+        .with_context(|| format!("secret {name} does not hold a usable certificate and key"))
 }
 
 /// Checks, before anything changes, that every leaf of `components` can be re-issued: the CA
@@ -145,23 +104,36 @@ pub async fn check(
     Ok(())
 }
 
-/// Re-issues `component`'s leaf from the cluster CA into its Secret `name`; returns the new
-/// fingerprint.
+/// Re-issues `component`'s leaf from the cluster CA into its Secret `name` (laid out as `cert
+/// issue` lays it out); returns the new fingerprint.
 pub async fn reissue(
     kube: &KubeReader,
     act: &Actuator,
+    names: &Names,
     requests: &CertificateRequests,
     component: Component,
     name: &str,
 ) -> Result<String> {
-    let ca = signing_ca(&required(kube, &requests.ca.secret_name).await?)?;
+    let ca_secret = required(kube, &requests.ca.secret_name).await?;
+    let ca = signing_ca(&ca_secret)?;
+    let bundle = text(&ca_secret, CA_BUNDLE_KEY)?;
     let password = password(kube, requests).await?;
-    let mut secret = required(kube, name).await?;
-    let now = Timestamp::now();
-    let leaf = ca.issue(&leaf_request(requests, component, now)?)?;
-    let fp = put_leaf(&mut secret, &leaf, &ca, &password, now)?;
+    let previous = required(kube, name).await?;
+    let issued = now();
+    let leaf = ca.issue(&leaf_request(requests, component, issued)?)?;
+    let secret = secrets::leaf_secret(
+        names,
+        name,
+        component.id(),
+        &leaf,
+        ca.cert_pem(),
+        &bundle,
+        &password,
+        issued,
+        Some(&previous),
+    )?;
     act.replace_secret(&secret)
         .await
         .with_context(|| format!("cannot write the new certificate into secret {name}"))?;
-    Ok(fp)
+    Ok(fingerprint(leaf.cert_pem())?)
 }

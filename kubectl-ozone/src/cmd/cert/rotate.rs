@@ -533,7 +533,15 @@ pub async fn run(session: &Session, io: &mut Io, a: &RotateArgs) -> Result<ExitC
                 let requests = requests
                     .as_ref()
                     .ok_or_else(|| anyhow!("managed mode without its certificates ConfigMap"))?;
-                super::reissue::reissue(&session.kube, &act, requests, s.component, &s.name).await?
+                super::reissue::reissue(
+                    &session.kube,
+                    &act,
+                    &view.names,
+                    requests,
+                    s.component,
+                    &s.name,
+                )
+                .await?
             }
             Issuer::CertManager(certificate) => {
                 renew(&session.kube, &act, &waits, s, certificate).await?

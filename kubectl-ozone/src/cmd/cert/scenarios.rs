@@ -237,30 +237,25 @@ const PASSWORD: &str = "0123456789abcdef0123456789abcdef";
 /// The same cluster in managed mode: a CA Secret, a password Secret, and a leaf Secret per
 /// component issued from the CA. Returns the CA.
 pub(crate) fn managed_cluster() -> (FakeCluster, crate::pki::Ca) {
-    use super::reissue::{put_leaf, put_trust, set};
+    use super::secrets;
     use crate::pki::{Ca, LeafRequest, Validity};
     use k8s_openapi::jiff::{SignedDuration, Timestamp};
     let c = base_cluster();
-    let now = Timestamp::now();
+    let names = ozone_generator::names::Names::new("ozone", "ozone", "cluster.local");
+    let now = Timestamp::from_second(Timestamp::now().as_second()).unwrap();
     let ca_validity = Validity::starting(now, SignedDuration::from_hours(24 * 3650)).unwrap();
     let ca = Ca::generate("Ozone CA ozone/ozone", &ca_validity).unwrap();
     let leaf_validity = Validity::starting(now, SignedDuration::from_hours(24 * 90)).unwrap();
     let mut st = c.api.state.lock().unwrap();
     st.config_maps
         .push(certificates_config_map(&requests_for_fixture()));
-    let mut ca_secret = secret("ozone-ca", Component::Scm, ca.cert_pem(), false);
-    set(&mut ca_secret, "tls.key", ca.key_pem());
-    set(&mut ca_secret, "ca-bundle.crt", ca.cert_pem());
-    if let Some(d) = ca_secret.data.as_mut() {
-        d.remove("keystore.p12");
-    }
-    st.secrets.push(ca_secret);
-    let mut passwords = secret("ozone-tls-passwords", Component::Scm, "", false);
-    passwords.data = Some(BTreeMap::from([(
-        "keystore-password".to_owned(),
-        ByteString(PASSWORD.into()),
-    )]));
-    st.secrets.push(passwords);
+    st.secrets
+        .push(secrets::ca_secret(&names, "ozone-ca", &ca, ca.cert_pem(), now, None).unwrap());
+    st.secrets.push(secrets::password_secret(
+        &names,
+        "ozone-tls-passwords",
+        PASSWORD,
+    ));
     for component in TLS {
         let host = format!("ozone-{component}.ozone.svc.cluster.local");
         let leaf = ca
@@ -270,11 +265,20 @@ pub(crate) fn managed_cluster() -> (FakeCluster, crate::pki::Ca) {
                 validity: leaf_validity,
             })
             .unwrap();
-        let mut s = secret(&format!("ozone-{component}-tls"), component, "", false);
-        s.data = None;
-        put_leaf(&mut s, &leaf, &ca, PASSWORD, now).unwrap();
-        put_trust(&mut s, ca.cert_pem(), PASSWORD).unwrap();
-        st.secrets.push(s);
+        st.secrets.push(
+            secrets::leaf_secret(
+                &names,
+                &format!("ozone-{component}-tls"),
+                component.id(),
+                &leaf,
+                ca.cert_pem(),
+                ca.cert_pem(),
+                PASSWORD,
+                now,
+                None,
+            )
+            .unwrap(),
+        );
     }
     drop(st);
     annotate_pods(&c);
@@ -942,7 +946,10 @@ async fn a_ca_secret_annotated_mid_rotation_continues_there_and_an_unknown_phase
             .iter_mut()
             .find(|s| s.metadata.name.as_deref() == Some("ozone-ca"))
             .unwrap();
-        super::reissue::annotate(ca, super::ca::PHASE_ANNOTATION, "leaves-reissued");
+        ca.metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(super::ca::PHASE_ANNOTATION.into(), "leaves-reissued".into());
     }
     let r = run(&c, &["cert", "rotate", "--ca", "--dry-run"], None).await;
     assert_eq!(r.code(), 0, "{}", r.error());
@@ -985,7 +992,10 @@ async fn a_ca_secret_annotated_mid_rotation_continues_there_and_an_unknown_phase
             .iter_mut()
             .find(|s| s.metadata.name.as_deref() == Some("ozone-ca"))
             .unwrap();
-        super::reissue::annotate(ca, super::ca::PHASE_ANNOTATION, "half-way");
+        ca.metadata
+            .annotations
+            .get_or_insert_with(Default::default)
+            .insert(super::ca::PHASE_ANNOTATION.into(), "half-way".into());
     }
     let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
     assert_eq!(r.code(), 1);
