@@ -81,8 +81,8 @@ pub struct Skips {
     pub datanode_health: bool,
 }
 
-/// The pre-flight checks: every pod to restart ready, every ring with a leader and a follower
-/// to take over, and (when datanodes restart) every in-service datanode healthy in SCM's view
+/// The pre-flight checks: every pod to restart ready, (when OM or SCM restart) every ring with a
+/// leader and a follower to take over, and (when datanodes restart) every in-service datanode healthy in SCM's view
 /// (`datanodes`, as `datanode list` reports them; not read when that check is skipped).
 pub fn checks(
     pods: &[PodState],
@@ -101,22 +101,36 @@ pub fn checks(
     };
     let not_ready = describe(&|p| matches!(p, PlanError::NotReady { .. }));
     let leaderless = describe(&|p| !matches!(p, PlanError::NotReady { .. }));
-    let mut out = vec![
-        Check::run("readiness", SKIP_READINESS, skips.readiness, || {
+    let mut out = vec![Check::run(
+        "readiness",
+        SKIP_READINESS,
+        skips.readiness,
+        || {
             if not_ready.is_empty() {
-                Ok(format!("all {} pods to restart are ready", pods.len()))
+                Ok(format!("every pod to restart is ready ({})", pods.len()))
             } else {
                 Err(not_ready.join("; "))
             }
-        }),
-        Check::run("raft-leader", SKIP_LEADER, skips.leader, || {
+        },
+    )];
+    let rings: Vec<&str> = [Component::Scm, Component::Om]
+        .iter()
+        .filter(|c| components.contains(c))
+        .map(|c| c.id())
+        .collect();
+    if !rings.is_empty() {
+        out.push(Check::run("raft-leader", SKIP_LEADER, skips.leader, || {
             if leaderless.is_empty() {
-                Ok("OM and SCM have a leader and a follower to hand over to".into())
+                Ok(format!(
+                    "{} {} a leader and a follower to hand over to",
+                    rings.join(" and "),
+                    if rings.len() == 1 { "has" } else { "have" }
+                ))
             } else {
                 Err(leaderless.join("; "))
             }
-        }),
-    ];
+        }));
+    }
     if components.contains(&Component::Datanode) {
         let dns = datanodes;
         out.push(Check::run(
