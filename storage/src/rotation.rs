@@ -597,6 +597,92 @@ mod tests {
         }
     }
 
+    fn arbitrary_cluster() -> impl Strategy<Value = Vec<PodState>> {
+        (
+            1usize..6,
+            1usize..6,
+            prop::option::of(0usize..6),
+            prop::option::of(0usize..6),
+            0usize..13,
+            0usize..3,
+            prop::collection::vec(any::<bool>(), 40),
+        )
+            .prop_map(|(scm, om, scm_leader, om_leader, dn, s3g, ready)| {
+                let mut pods = Vec::new();
+                for (c, n, leader) in [
+                    (Component::Scm, scm, scm_leader),
+                    (Component::Om, om, om_leader),
+                ] {
+                    for i in 0..n {
+                        let role = if Some(i) == leader {
+                            RaftRole::Leader
+                        } else {
+                            RaftRole::Follower
+                        };
+                        pods.push(pod(c, i, Some(role)));
+                    }
+                }
+                pods.extend((0..dn).map(|i| pod(Component::Datanode, i, None)));
+                pods.extend((0..s3g).map(|i| pod(Component::S3g, i, None)));
+                for (p, r) in pods.iter_mut().zip(ready) {
+                    p.ready = r;
+                }
+                pods
+            })
+    }
+
+    proptest! {
+        /// Whatever state the cluster is in: every pod restarts exactly once, components in
+        /// order, datanodes each behind a readiness gate, and a ring's leader only after its
+        /// followers and after leadership moved away from it. Without problems the checked
+        /// plan is the same plan.
+        #[test]
+        fn every_plan_restarts_each_pod_once_and_the_leader_last(pods in arbitrary_cluster()) {
+            let steps = restart_order_anyway(&pods, &Component::ALL);
+            let restarted: Vec<&str> = steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Restart { pod, .. } => Some(pod.as_str()),
+                    Step::TransferLeadership { .. } => None,
+                })
+                .collect();
+            prop_assert_eq!(restarted.len(), pods.len());
+            let unique: BTreeSet<&str> = restarted.iter().copied().collect();
+            prop_assert_eq!(unique.len(), pods.len());
+            let component_of = |s: &Step| match s {
+                Step::Restart { component, .. } | Step::TransferLeadership { component, .. } => *component,
+            };
+            prop_assert!(steps.windows(2).all(|w| component_of(&w[0]) <= component_of(&w[1])));
+            for s in &steps {
+                if let Step::Restart { component: Component::Datanode, others_ready, .. } = s {
+                    prop_assert!(*others_ready);
+                }
+            }
+            for (i, s) in steps.iter().enumerate() {
+                if let Step::TransferLeadership { component, from, to } = s {
+                    let ring: Vec<&PodState> = pods.iter().filter(|p| p.component == *component).collect();
+                    prop_assert!(ring.len() > 1);
+                    prop_assert!(ring.iter().any(|p| p.pod == *from && p.role == Some(RaftRole::Leader)));
+                    prop_assert!(ring.iter().any(|p| p.pod != *from && p.raft_id.as_deref() == Some(to.as_str())));
+                    // Every follower before, the leader right after.
+                    let position = |pod: &str| steps.iter().position(|s| matches!(s, Step::Restart { pod: p, .. } if p == pod));
+                    for p in ring.iter().filter(|p| p.pod != *from) {
+                        prop_assert!(position(&p.pod) < Some(i));
+                    }
+                    prop_assert_eq!(position(from), Some(i + 1));
+                }
+            }
+            let problems = degraded(&pods, &Component::ALL);
+            match restart_order(&pods, &Component::ALL) {
+                Ok(checked) => {
+                    prop_assert!(problems.is_empty());
+                    prop_assert_eq!(checked, steps);
+                }
+                Err(e) => prop_assert_eq!(Some(&e), problems.first()),
+            }
+        }
+    }
+
     #[test]
     fn phases_round_trip() {
         for p in CaPhase::ALL {
