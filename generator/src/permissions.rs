@@ -40,6 +40,14 @@ const fn apps(resource: &'static str, verbs: &'static [&'static str]) -> Rule {
     }
 }
 
+const fn cert_manager(resource: &'static str, verbs: &'static [&'static str]) -> Rule {
+    Rule {
+        api_group: "cert-manager.io",
+        resource,
+        verbs,
+    }
+}
+
 const LIST: &[&str] = &["list"];
 const GET: &[&str] = &["get"];
 /// Running the Ozone CLI in a pod. The exec WebSocket is a GET that Kubernetes before 1.35
@@ -122,6 +130,20 @@ pub const COMMANDS: &[CommandPermissions] = &[
             core("secrets", GET),
             apps("statefulsets", LIST),
             apps("deployments", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
+        command: "cert rotate",
+        rules: &[
+            core("pods", &["list", "delete", "patch"]),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            core("secrets", &["get", "update"]),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            cert_manager("certificates", GET),
+            cert_manager("certificates/status", &["update"]),
             EXEC,
         ],
     },

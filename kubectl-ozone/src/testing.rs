@@ -24,9 +24,34 @@ pub struct Recorded {
     pub uri: String,
 }
 
+/// The writes of both fakes in the order they happened: `PUT secrets/<name>`,
+/// `DELETE pods/<name>`, `PATCH pods/<name>`, `PUT certificates/<name>/status`, and
+/// `exec <argv>` for Ozone mutations.
+pub type Journal = Arc<Mutex<Vec<String>>>;
+
 /// What the fake API server holds.
 #[derive(Default)]
 pub struct ApiState {
+    /// cert-manager Certificates, as JSON.
+    pub certificates: Vec<Value>,
+    /// Writes, shared with the scripted Ozone.
+    pub journal: Journal,
+    /// Pod lists a recreated pod stays not ready for (0: ready at once).
+    pub ready_after_lists: u32,
+    /// Recreated pods that never become ready.
+    pub never_ready: Vec<String>,
+    /// Recreated pods and the pod lists left until they are ready.
+    pub starting: BTreeMap<String, u32>,
+    /// Pods recreated so far, for new uids.
+    pub recreated: u32,
+    /// Pods deleted while another pod of their component was not ready.
+    pub deleted_while_others_not_ready: Vec<String>,
+    /// Refuse the write that would be the journal's entry at this index (a cluster that
+    /// goes away mid-run); writes before and after it succeed.
+    pub fail_write_at: Option<usize>,
+    /// What cert-manager writes into a Secret when its Certificate is renewed:
+    /// `(secret name, renewal number) → tls.crt`. Unset: renewal is never completed.
+    pub renew: Option<fn(&str, u32) -> String>,
     /// StatefulSets.
     pub statefulsets: Vec<StatefulSet>,
     /// Deployments.
@@ -279,6 +304,98 @@ fn secret_routes(
     }
 }
 
+/// A pod list: recreated pods get one list closer to ready first.
+fn list_pods(st: &mut ApiState, selector: &str) -> Value {
+    let mut became_ready = Vec::new();
+    for (pod, left) in st.starting.iter_mut() {
+        if *left == 0 && !st.never_ready.contains(pod) {
+            became_ready.push(pod.clone());
+        }
+        *left = left.saturating_sub(1);
+    }
+    for name in became_ready {
+        st.starting.remove(&name);
+        if let Some(pod) = named(&mut st.pods, &name) {
+            set_ready(pod, true);
+        }
+    }
+    list(&st.pods, selector, "PodList")
+}
+
+fn set_ready(pod: &mut Pod, ready: bool) {
+    let status = pod.status.get_or_insert_with(Default::default);
+    status.conditions = Some(vec![
+        serde_json::from_value(
+            json!({"type": "Ready", "status": if ready { "True" } else { "False" }}),
+        )
+        .unwrap(),
+    ]);
+}
+
+/// Deleting a pod of a StatefulSet or Deployment: the controller creates a new one (a new
+/// uid, no annotations; the same name for a StatefulSet pod, a new name for a Deployment's),
+/// not ready until it has started.
+fn recreate_pod(st: &mut ApiState, name: &str) -> Option<Pod> {
+    let i = st
+        .pods
+        .iter()
+        .position(|p| p.metadata.name.as_deref() == Some(name))?;
+    let old = st.pods.remove(i);
+    let component = |p: &Pod| crate::cluster::view::component_of(&p.metadata);
+    if st
+        .pods
+        .iter()
+        .any(|p| component(p) == component(&old) && !crate::cluster::view::is_ready(p))
+    {
+        st.deleted_while_others_not_ready.push(name.to_owned());
+    }
+    st.recreated += 1;
+    let stateful = st.statefulsets.iter().any(|s| {
+        name.strip_prefix(s.metadata.name.as_deref().unwrap_or_default())
+            .and_then(|rest| rest.strip_prefix('-'))
+            .is_some_and(|n| n.parse::<u32>().is_ok())
+    });
+    let new_name = if stateful {
+        name.to_owned()
+    } else {
+        let stem = name.rsplit_once('-').map_or(name, |(stem, _)| stem);
+        format!("{stem}-r{}", st.recreated)
+    };
+    let mut new = old.clone();
+    new.metadata.name = Some(new_name.clone());
+    new.metadata.uid = Some(format!("{new_name}-uid-{}", st.recreated));
+    new.metadata.annotations = None;
+    set_ready(&mut new, false);
+    st.pods.insert(i, new);
+    st.starting.insert(new_name, st.ready_after_lists);
+    Some(old)
+}
+
+/// cert-manager's answer to a manual renewal: a new certificate in the Secret.
+fn renew_certificate(st: &mut ApiState, certificate: &Value) {
+    let issuing = certificate["status"]["conditions"]
+        .as_array()
+        .is_some_and(|cs| {
+            cs.iter()
+                .any(|c| c["type"] == "Issuing" && c["status"] == "True")
+        });
+    let secret_name = certificate["spec"]["secretName"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let Some(renew) = st.renew.filter(|_| issuing) else {
+        return;
+    };
+    st.recreated += 1;
+    let crt = renew(&secret_name, st.recreated);
+    if let Some(secret) = named(&mut st.secrets, &secret_name) {
+        secret
+            .data
+            .get_or_insert_with(Default::default)
+            .insert("tls.crt".into(), k8s_openapi::ByteString(crt.into_bytes()));
+    }
+}
+
 fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> Response<Body> {
     let mut st = state.lock().unwrap();
     let uri = req.uri.clone();
@@ -296,15 +413,81 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
             "fake cluster: writes are refused in this test",
         );
     }
+    if method != Method::GET && st.fail_write_at == Some(st.journal.lock().unwrap().len()) {
+        return status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "fake cluster: this write is refused in this test",
+        );
+    }
+    if method != Method::GET {
+        let what = match parts.as_slice() {
+            [.., "namespaces", _, resource, name] => format!("{resource}/{name}"),
+            [.., "namespaces", _, resource, name, sub] => format!("{resource}/{name}/{sub}"),
+            _ => uri.path().to_owned(),
+        };
+        st.journal.lock().unwrap().push(format!("{method} {what}"));
+    }
     match (method.clone(), parts.as_slice()) {
+        (Method::DELETE, ["api", "v1", "namespaces", _, "pods", name]) => {
+            let name = name.to_string();
+            match recreate_pod(&mut st, &name) {
+                Some(old) => ok(serde_json::to_value(old).unwrap()),
+                None => status(StatusCode::NOT_FOUND, "NotFound", "pod not found"),
+            }
+        }
+        (
+            Method::GET,
+            [
+                "apis",
+                "cert-manager.io",
+                "v1",
+                "namespaces",
+                _,
+                "certificates",
+                name,
+            ],
+        ) => match st
+            .certificates
+            .iter()
+            .find(|c| c["metadata"]["name"] == *name)
+        {
+            Some(c) => ok(c.clone()),
+            None => status(StatusCode::NOT_FOUND, "NotFound", "certificate not found"),
+        },
+        (
+            Method::PUT,
+            [
+                "apis",
+                "cert-manager.io",
+                "v1",
+                "namespaces",
+                _,
+                "certificates",
+                name,
+                "status",
+            ],
+        ) => {
+            let name = name.to_string();
+            let Some(i) = st
+                .certificates
+                .iter()
+                .position(|c| c["metadata"]["name"] == name.as_str())
+            else {
+                return status(StatusCode::NOT_FOUND, "NotFound", "certificate not found");
+            };
+            // The status subresource changes only the status.
+            st.certificates[i]["status"] = body["status"].clone();
+            let certificate = st.certificates[i].clone();
+            renew_certificate(&mut st, &certificate);
+            ok(certificate)
+        }
         (Method::GET, ["api", "v1", "namespaces", _, "pods"]) if st.forbid_pod_list => status(
             StatusCode::FORBIDDEN,
             "Forbidden",
             "pods is forbidden: User \"jane\" cannot list resource \"pods\" in the namespace \"ozone\"",
         ),
-        (Method::GET, ["api", "v1", "namespaces", _, "pods"]) => {
-            ok(list(&st.pods, &selector, "PodList"))
-        }
+        (Method::GET, ["api", "v1", "namespaces", _, "pods"]) => ok(list_pods(&mut st, &selector)),
         (Method::GET, ["api", "v1", "namespaces", _, "pods", _, "exec"]) if st.forbid_exec => {
             status(
                 StatusCode::FORBIDDEN,
@@ -434,6 +617,12 @@ pub struct OzoneState {
     pub work_per_poll: u64,
     /// Every command run: (pod, argv).
     pub calls: Vec<(String, String)>,
+    /// Index of the SCM leader in `scm_hosts` (`None`: no leader).
+    pub scm_leader: Option<usize>,
+    /// Index of the OM leader in `om_hosts` (`None`: no leader).
+    pub om_leader: Option<usize>,
+    /// Mutations, shared with the fake API.
+    pub journal: Journal,
     /// Refuse (and record) every mutation.
     pub fail_mutations: bool,
     /// Answer every command with 403.
@@ -498,7 +687,8 @@ fn is_mutation(argv: &[String]) -> bool {
             "admin",
             "datanode",
             "decommission" | "recommission" | "maintenance"
-        ] | ["ozone", "sh", "snapshot", "create" | "rename" | "delete"]
+        ] | ["ozone", "admin", "om" | "scm", "transfer"]
+            | ["ozone", "sh", "snapshot", "create" | "rename" | "delete"]
     )
 }
 
@@ -761,6 +951,12 @@ impl FakeOzone {
                 exit_code: 99,
             });
         }
+        if is_mutation(argv) {
+            st.journal
+                .lock()
+                .unwrap()
+                .push(format!("exec {}", argv.join(" ")));
+        }
         if let Some(out) = st.snapshot(argv) {
             return Ok(out);
         }
@@ -805,7 +1001,46 @@ impl FakeOzone {
                 }
                 ok(out)
             }
-            ["ozone", "admin", "scm", "roles", "--json"] => ok(scm_roles_json(&st.scm_hosts)),
+            ["ozone", "admin", "scm", "roles", "--json"] => {
+                ok(scm_roles_json_led(&st.scm_hosts, st.scm_leader))
+            }
+            ["ozone", "admin", "om", "roles", "--json"] => {
+                ok(om_roles_json_led(&st.om_hosts, st.om_leader))
+            }
+            [
+                "ozone",
+                "admin",
+                which @ ("om" | "scm"),
+                "transfer",
+                "--service-id",
+                _,
+                "--new-leader-id",
+                id,
+            ] => {
+                let index = id
+                    .strip_prefix(*which)
+                    .and_then(|i| i.parse::<usize>().ok());
+                let members = if *which == "om" {
+                    st.om_hosts.len()
+                } else {
+                    st.scm_hosts.len()
+                };
+                match index.filter(|i| *i < members) {
+                    Some(i) => {
+                        if *which == "om" {
+                            st.om_leader = Some(i);
+                        } else {
+                            st.scm_leader = Some(i);
+                        }
+                        ok(format!("Transfer leadership successfully to {id}.\n"))
+                    }
+                    None => ExecOutput {
+                        stdout: String::new(),
+                        stderr: format!("Error: unknown node id {id}"),
+                        exit_code: 1,
+                    },
+                }
+            }
             [
                 "ozone",
                 "admin",
@@ -816,7 +1051,6 @@ impl FakeOzone {
                 ..,
                 "--json",
             ] => ok(cert_list_json(role)),
-            ["ozone", "admin", "om", "roles", "--json"] => ok(om_roles_json(&st.om_hosts)),
             ["ozone", "admin", "safemode", "status"] => ok(format!(
                 "SCM is {} safe mode.\n",
                 if st.in_safe_mode { "in" } else { "out of" }
@@ -913,25 +1147,26 @@ pub fn cert_list_json(role: &str) -> String {
     serde_json::to_string_pretty(&items).unwrap()
 }
 
-/// `scm roles --json`: object keyed by host (reference §6).
-pub fn scm_roles_json(hosts: &[String]) -> String {
+/// `scm roles --json`: object keyed by host, the leader at `leader` (reference §6).
+pub fn scm_roles_json_led(hosts: &[String], leader: Option<usize>) -> String {
     let mut m = serde_json::Map::new();
     for (i, h) in hosts.iter().enumerate() {
         m.insert(
             h.clone(),
-            json!({"address": format!("{h}:9894"), "raftPeerRole": if i == 0 { "LEADER" } else { "FOLLOWER" },
+            json!({"address": format!("{h}:9894"), "raftPeerRole": if Some(i) == leader { "LEADER" } else { "FOLLOWER" },
                    "ID": format!("scm{i}"), "InetAddress": format!("10.2.0.{i}")}),
         );
     }
     serde_json::to_string_pretty(&m).unwrap()
 }
 
-/// `om roles --json`: array of `{nodeId: {serverRole, hostname}}` (reference §6).
-pub fn om_roles_json(hosts: &[String]) -> String {
+/// `om roles --json`: array of `{nodeId: {serverRole, hostname}}`, the leader at `leader`
+/// (reference §6).
+pub fn om_roles_json_led(hosts: &[String], leader: Option<usize>) -> String {
     let items: Vec<Value> = hosts
         .iter()
         .enumerate()
-        .map(|(i, h)| json!({format!("om{i}"): {"serverRole": if i == 0 { "LEADER" } else { "FOLLOWER" }, "hostname": h}}))
+        .map(|(i, h)| json!({format!("om{i}"): {"serverRole": if Some(i) == leader { "LEADER" } else { "FOLLOWER" }, "hostname": h}}))
         .collect();
     serde_json::to_string_pretty(&items).unwrap()
 }
@@ -972,6 +1207,9 @@ impl FakeCluster {
             let mut oz = cluster.ozone.state.lock().unwrap();
             oz.initial_work = 100;
             oz.work_per_poll = 40;
+            oz.scm_leader = Some(0);
+            oz.om_leader = Some(0);
+            oz.journal = cluster.api.state.lock().unwrap().journal.clone();
         }
         cluster
     }
@@ -1016,11 +1254,21 @@ impl FakeCluster {
         }))
         .unwrap();
         st.deployments.push(s3g);
-        let cm: ConfigMap = serde_json::from_value(json!({
+        let mut cm: ConfigMap = serde_json::from_value(json!({
             "metadata": {"name": format!("{name}-config"), "namespace": "ozone"},
             "data": {"OZONE-SITE.XML_ozone.replication": "THREE", "OZONE-SITE.XML_ozone.server.default.replication": "3"}
         }))
         .unwrap();
+        // HA rings name their service ids, as render writes them.
+        let data = cm.data.get_or_insert_with(Default::default);
+        for (key, members) in [
+            (ozone_storage::ha::SCM_SERVICE_IDS, scm),
+            (ozone_storage::ha::OM_SERVICE_IDS, om),
+        ] {
+            if members > 1 {
+                data.insert(format!("OZONE-SITE.XML_{key}"), name.to_owned());
+            }
+        }
         st.config_maps.push(cm);
         drop(st);
         let mut oz = self.ozone.state.lock().unwrap();
@@ -1042,6 +1290,18 @@ impl FakeCluster {
             "ozone",
             Arc::new(self.ozone.clone()) as Arc<dyn OzoneExec>,
         )
+    }
+
+    /// The writes of both fakes, in order.
+    pub fn journal(&self) -> Vec<String> {
+        self.api
+            .state
+            .lock()
+            .unwrap()
+            .journal
+            .lock()
+            .unwrap()
+            .clone()
     }
 
     /// Makes every write fail, in Kubernetes and in Ozone.

@@ -475,3 +475,37 @@ fn cert_commands_reject_bad_flags_with_exit_2_naming_the_flag() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("cannot read kubeconfig"));
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
 }
+
+#[test]
+fn cert_rotate_rejects_bad_flags_with_exit_2_naming_the_flag() {
+    for (args, flag, detail) in [
+        (
+            &["cert", "rotate", "--component", "nfs"][..],
+            "--component",
+            "unknown component; one of scm, om, datanode, s3g, recon, httpfs",
+        ),
+        (
+            &["cert", "rotate", "--timeout", "soon"][..],
+            "--timeout",
+            "invalid duration \"soon\"",
+        ),
+        (
+            &["cert", "rotate", "--ca", "--resume"][..],
+            "--resume",
+            "cannot be used with",
+        ),
+    ] {
+        let out = Command::cargo_bin("kubectl-ozone")
+            .unwrap()
+            .args(args)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2), "{args:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains(flag) && err.contains(detail),
+            "{args:?}: {err}"
+        );
+        assert!(out.stdout.is_empty(), "{args:?}");
+    }
+}

@@ -15,6 +15,11 @@ pub struct Member {
     pub host: String,
 }
 
+/// The key naming the OM ring's service id.
+pub const OM_SERVICE_IDS: &str = "ozone.om.service.ids";
+/// The key naming the SCM ring's service id.
+pub const SCM_SERVICE_IDS: &str = "ozone.scm.service.ids";
+
 /// `ozone-site.xml` keys for an OM ring. `port` is appended to addresses only when it is not
 /// the default, so rendered config stays as short as Ozone's own examples.
 pub fn om_ring(
@@ -24,7 +29,7 @@ pub fn om_ring(
     default_rpc_port: u16,
 ) -> BTreeMap<String, String> {
     let mut keys = BTreeMap::new();
-    keys.insert("ozone.om.service.ids".to_owned(), service_id.to_owned());
+    keys.insert(OM_SERVICE_IDS.to_owned(), service_id.to_owned());
     keys.insert(format!("ozone.om.nodes.{service_id}"), node_list(members));
     for m in members {
         keys.insert(
@@ -39,7 +44,7 @@ pub fn om_ring(
 /// that formats the cluster (`ozone.scm.primordial.node.id`).
 pub fn scm_ring(service_id: &str, members: &[Member]) -> BTreeMap<String, String> {
     let mut keys = BTreeMap::new();
-    keys.insert("ozone.scm.service.ids".to_owned(), service_id.to_owned());
+    keys.insert(SCM_SERVICE_IDS.to_owned(), service_id.to_owned());
     keys.insert(format!("ozone.scm.nodes.{service_id}"), node_list(members));
     for m in members {
         keys.insert(

@@ -90,29 +90,54 @@ const ORDER: [Component; 6] = [
 /// Raft rings of several members restart followers first, then transfer leadership to a
 /// follower, then restart the old leader. A single-member ring restarts as is (there is no
 /// one to hand over to). Datanodes restart one at a time, each only when all others are ready.
-/// Pre-flight: every pod of a rotated component must be ready now.
+/// Pre-flight: every pod of a rotated component must be ready now, and every ring of several
+/// members must have a leader and a follower to hand over to.
 pub fn restart_order(pods: &[PodState], components: &[Component]) -> Result<Vec<Step>, PlanError> {
+    match degraded(pods, components).into_iter().next() {
+        Some(problem) => Err(problem),
+        None => Ok(restart_order_anyway(pods, components)),
+    }
+}
+
+/// Every reason [`restart_order`] would refuse, in restart order: pods not ready, rings
+/// without a leader or without a follower to take over.
+pub fn degraded(pods: &[PodState], components: &[Component]) -> Vec<PlanError> {
+    let mut out = Vec::new();
+    for component in ORDER.into_iter().filter(|c| components.contains(c)) {
+        let members = members(pods, component);
+        out.extend(
+            members
+                .iter()
+                .filter(|p| !p.ready)
+                .map(|p| PlanError::NotReady { pod: p.pod.clone() }),
+        );
+        if is_ring(component, &members) {
+            match members.iter().find(|p| p.role == Some(RaftRole::Leader)) {
+                None => out.push(PlanError::NoLeader(component)),
+                Some(leader) if successor(&members, leader).is_none() => {
+                    out.push(PlanError::NoFollower(component));
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    out
+}
+
+/// The rolling restart when the user chose to go ahead although [`degraded`] found problems.
+/// A ring without a leader, or without a follower to take over, restarts its members one at
+/// a time without a transfer: there is no leadership to keep.
+pub fn restart_order_anyway(pods: &[PodState], components: &[Component]) -> Vec<Step> {
     let mut steps = Vec::new();
     for component in ORDER.into_iter().filter(|c| components.contains(c)) {
-        let mut members: Vec<&PodState> =
-            pods.iter().filter(|p| p.component == component).collect();
-        members.sort_by(|a, b| natural_key(&a.pod).cmp(&natural_key(&b.pod)));
-        if let Some(p) = members.iter().find(|p| !p.ready) {
-            return Err(PlanError::NotReady { pod: p.pod.clone() });
-        }
-        let ring = component.service().raft_port.is_some() && members.len() > 1;
-        if ring {
-            let leader = members
-                .iter()
-                .find(|p| p.role == Some(RaftRole::Leader))
-                .ok_or(PlanError::NoLeader(component))?;
-            let followers: Vec<&&PodState> =
-                members.iter().filter(|p| p.pod != leader.pod).collect();
-            let successor = followers
-                .iter()
-                .find(|p| p.raft_id.is_some())
-                .ok_or(PlanError::NoFollower(component))?;
-            for f in &followers {
+        let members = members(pods, component);
+        let leader = members
+            .iter()
+            .find(|p| p.role == Some(RaftRole::Leader))
+            .filter(|_| is_ring(component, &members));
+        let handover = leader.and_then(|l| successor(&members, l).map(|to| (l, to)));
+        if let Some((leader, to)) = handover {
+            for f in members.iter().filter(|p| p.pod != leader.pod) {
                 steps.push(Step::Restart {
                     component,
                     pod: f.pod.clone(),
@@ -122,7 +147,7 @@ pub fn restart_order(pods: &[PodState], components: &[Component]) -> Result<Vec<
             steps.push(Step::TransferLeadership {
                 component,
                 from: leader.pod.clone(),
-                to: successor.raft_id.clone().unwrap_or_default(),
+                to: to.to_owned(),
             });
             steps.push(Step::Restart {
                 component,
@@ -130,16 +155,36 @@ pub fn restart_order(pods: &[PodState], components: &[Component]) -> Result<Vec<
                 others_ready: true,
             });
         } else {
+            let ring = component.service().raft_port.is_some() && members.len() > 1;
             for p in members {
                 steps.push(Step::Restart {
                     component,
                     pod: p.pod.clone(),
-                    others_ready: component == Component::Datanode,
+                    others_ready: ring || component == Component::Datanode,
                 });
             }
         }
     }
-    Ok(steps)
+    steps
+}
+
+/// Pods of a component, by ordinal.
+fn members(pods: &[PodState], component: Component) -> Vec<&PodState> {
+    let mut members: Vec<&PodState> = pods.iter().filter(|p| p.component == component).collect();
+    members.sort_by(|a, b| natural_key(&a.pod).cmp(&natural_key(&b.pod)));
+    members
+}
+
+fn is_ring(component: Component, members: &[&PodState]) -> bool {
+    component.service().raft_port.is_some() && members.len() > 1
+}
+
+/// The Raft id of the first follower that can take over from `leader`.
+fn successor<'a>(members: &[&'a PodState], leader: &PodState) -> Option<&'a str> {
+    members
+        .iter()
+        .filter(|p| p.pod != leader.pod)
+        .find_map(|p| p.raft_id.as_deref())
 }
 
 /// Sorts `ozone-datanode-10` after `ozone-datanode-9`.
@@ -393,6 +438,62 @@ mod tests {
     }
 
     #[test]
+    fn going_ahead_anyway_lists_every_problem_and_still_restarts_one_at_a_time() {
+        let mut pods = ha_cluster();
+        pods[4].ready = false;
+        for p in pods.iter_mut().filter(|p| p.component == Component::Om) {
+            p.role = Some(RaftRole::Follower);
+        }
+        assert_eq!(
+            degraded(&pods, &Component::ALL),
+            vec![
+                PlanError::NotReady {
+                    pod: "ozone-scm-1".into()
+                },
+                PlanError::NoLeader(Component::Om),
+            ]
+        );
+        let steps = restart_order_anyway(&pods, &Component::ALL);
+        // The leaderless OM ring restarts in ordinal order, without a transfer.
+        let om: Vec<&Step> = steps
+            .iter()
+            .filter(|s| {
+                matches!(
+                    s,
+                    Step::Restart {
+                        component: Component::Om,
+                        ..
+                    } | Step::TransferLeadership {
+                        component: Component::Om,
+                        ..
+                    }
+                )
+            })
+            .collect();
+        assert_eq!(om.len(), 3);
+        assert!(om.iter().all(|s| matches!(
+            s,
+            Step::Restart {
+                others_ready: true,
+                ..
+            }
+        )));
+        // The SCM ring still has a leader: followers, transfer, leader.
+        assert!(steps.contains(&Step::TransferLeadership {
+            component: Component::Scm,
+            from: "ozone-scm-1".into(),
+            to: "scm-id-0".into()
+        }));
+        // Without problems both functions agree.
+        let healthy = ha_cluster();
+        assert!(degraded(&healthy, &Component::ALL).is_empty());
+        assert_eq!(
+            restart_order(&healthy, &Component::ALL).unwrap(),
+            restart_order_anyway(&healthy, &Component::ALL)
+        );
+    }
+
+    #[test]
     fn transfer_uses_long_options() {
         assert_eq!(
             transfer_argv(Component::Scm, "ozone", "id-2").join(" "),
@@ -493,6 +594,92 @@ mod tests {
                 }
             }
             prop_assert!(world.pods.iter().all(|p| p.leaf == "new" && p.trusts == BTreeSet::from(["new"])));
+        }
+    }
+
+    fn arbitrary_cluster() -> impl Strategy<Value = Vec<PodState>> {
+        (
+            1usize..6,
+            1usize..6,
+            prop::option::of(0usize..6),
+            prop::option::of(0usize..6),
+            0usize..13,
+            0usize..3,
+            prop::collection::vec(any::<bool>(), 40),
+        )
+            .prop_map(|(scm, om, scm_leader, om_leader, dn, s3g, ready)| {
+                let mut pods = Vec::new();
+                for (c, n, leader) in [
+                    (Component::Scm, scm, scm_leader),
+                    (Component::Om, om, om_leader),
+                ] {
+                    for i in 0..n {
+                        let role = if Some(i) == leader {
+                            RaftRole::Leader
+                        } else {
+                            RaftRole::Follower
+                        };
+                        pods.push(pod(c, i, Some(role)));
+                    }
+                }
+                pods.extend((0..dn).map(|i| pod(Component::Datanode, i, None)));
+                pods.extend((0..s3g).map(|i| pod(Component::S3g, i, None)));
+                for (p, r) in pods.iter_mut().zip(ready) {
+                    p.ready = r;
+                }
+                pods
+            })
+    }
+
+    proptest! {
+        /// Whatever state the cluster is in: every pod restarts exactly once, components in
+        /// order, datanodes each behind a readiness gate, and a ring's leader only after its
+        /// followers and after leadership moved away from it. Without problems the checked
+        /// plan is the same plan.
+        #[test]
+        fn every_plan_restarts_each_pod_once_and_the_leader_last(pods in arbitrary_cluster()) {
+            let steps = restart_order_anyway(&pods, &Component::ALL);
+            let restarted: Vec<&str> = steps
+                .iter()
+                .filter_map(|s| match s {
+                    Step::Restart { pod, .. } => Some(pod.as_str()),
+                    Step::TransferLeadership { .. } => None,
+                })
+                .collect();
+            prop_assert_eq!(restarted.len(), pods.len());
+            let unique: BTreeSet<&str> = restarted.iter().copied().collect();
+            prop_assert_eq!(unique.len(), pods.len());
+            let component_of = |s: &Step| match s {
+                Step::Restart { component, .. } | Step::TransferLeadership { component, .. } => *component,
+            };
+            prop_assert!(steps.windows(2).all(|w| component_of(&w[0]) <= component_of(&w[1])));
+            for s in &steps {
+                if let Step::Restart { component: Component::Datanode, others_ready, .. } = s {
+                    prop_assert!(*others_ready);
+                }
+            }
+            for (i, s) in steps.iter().enumerate() {
+                if let Step::TransferLeadership { component, from, to } = s {
+                    let ring: Vec<&PodState> = pods.iter().filter(|p| p.component == *component).collect();
+                    prop_assert!(ring.len() > 1);
+                    prop_assert!(ring.iter().any(|p| p.pod == *from && p.role == Some(RaftRole::Leader)));
+                    prop_assert!(ring.iter().any(|p| p.pod != *from && p.raft_id.as_deref() == Some(to.as_str())));
+                    // Every follower before, the leader right after.
+                    let position = |pod: &str| steps.iter().position(|s| matches!(s, Step::Restart { pod: p, .. } if p == pod));
+                    for p in ring.iter().filter(|p| p.pod != *from) {
+                        prop_assert!(position(&p.pod) < Some(i));
+                    }
+                    prop_assert_eq!(position(from), Some(i + 1));
+                }
+            }
+            let problems = degraded(&pods, &Component::ALL);
+            match restart_order(&pods, &Component::ALL) {
+                Ok(checked) => {
+                    prop_assert!(problems.is_empty());
+                    prop_assert_eq!(checked, steps);
+                }
+                Err(e) => prop_assert_eq!(Some(&e), problems.first()),
+            }
         }
     }
 

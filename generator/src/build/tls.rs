@@ -43,7 +43,12 @@ pub fn secret_name_for(names: &crate::names::Names, component: Component) -> Str
 
 /// The Secret with the keystore and truststore password.
 pub fn password_secret(cluster: &Cluster) -> String {
-    format!("{}-tls-passwords", cluster.name)
+    password_secret_of(&cluster.name)
+}
+
+/// [`password_secret`] from the cluster's name alone (what day-2 commands know).
+pub fn password_secret_of(cluster_name: &str) -> String {
+    format!("{cluster_name}-tls-passwords")
 }
 
 /// Whether a component serves HTTPS when TLS is on (it has an HTTP port with an HTTPS twin).

@@ -1,5 +1,6 @@
-//! The only code that changes a cluster: scaling a StatefulSet, deleting a PVC, running an
-//! Ozone mutation, writing a TLS Secret, annotating a pod. An [`Actuator`] can only be built with a [`Confirmed`] token, which the
+//! The only code that changes a cluster: scaling a StatefulSet, deleting a PVC or a pod,
+//! annotating a pod, creating or replacing a Secret, asking cert-manager to renew, running an
+//! Ozone mutation. An [`Actuator`] can only be built with a [`Confirmed`] token, which the
 //! confirmation step hands out and a dry run never asks for, so a dry run cannot write.
 
 use super::errors::{ApiError, classify};
@@ -8,7 +9,7 @@ use super::view::KubeReader;
 use crate::ui::confirm::Confirmed;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret};
-use kube::api::{Api, DeleteParams, Patch, PatchParams, PostParams};
+use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use ozone_generator::names::MANAGER;
 use ozone_storage::admin::Mutation;
 
@@ -61,6 +62,17 @@ impl Actuator {
         }
     }
 
+    /// Deletes a pod so that its StatefulSet or Deployment recreates it.
+    pub async fn delete_pod(&self, name: &str) -> Result<(), ApiError> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        match api.delete(name, &DeleteParams::default()).await {
+            Ok(_) => Ok(()),
+            // Already gone: its controller is recreating it.
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(e) => Err(classify(e, "delete", "pods", &self.namespace)),
+        }
+    }
+
     /// Creates a Secret; fails if it exists (someone else created it since the plan was made).
     pub async fn create_secret(&self, secret: &Secret) -> Result<(), ApiError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), &self.namespace);
@@ -89,5 +101,25 @@ impl Actuator {
             .await
             .map(drop)
             .map_err(|e| classify(e, "patch", "pods", &self.namespace))
+    }
+
+    /// Replaces a cert-manager Certificate's status (how `cmctl renew` asks for a renewal).
+    pub async fn replace_certificate_status(
+        &self,
+        certificate: &DynamicObject,
+    ) -> Result<(), ApiError> {
+        let name = certificate.metadata.name.clone().unwrap_or_default();
+        super::view::certificates(&self.client, &self.namespace)
+            .replace_status(&name, &PostParams::default(), certificate)
+            .await
+            .map(drop)
+            .map_err(|e| {
+                classify(
+                    e,
+                    "update",
+                    "certificates.cert-manager.io/status",
+                    &self.namespace,
+                )
+            })
     }
 }

@@ -5,7 +5,7 @@ use super::errors::{ApiError, classify};
 use super::exec::Targets;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret};
-use kube::api::{Api, ListParams};
+use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use ozone_generator::names::{APP_NAME, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, Names};
 use ozone_storage::Component;
 
@@ -73,6 +73,27 @@ impl KubeReader {
             .map_err(|e| classify(e, "get", "secrets", &self.namespace))
     }
 
+    /// The pods of one component of a cluster, as they are now (one list request).
+    pub async fn component_pods(
+        &self,
+        cluster: &str,
+        component: Component,
+    ) -> Result<Vec<Pod>, ApiError> {
+        let selector = format!(
+            "{LABEL_NAME}={APP_NAME},{LABEL_INSTANCE}={cluster},{LABEL_COMPONENT}={}",
+            component.id()
+        );
+        self.list(&selector, "pods").await
+    }
+
+    /// A cert-manager Certificate, if it exists.
+    pub async fn certificate(&self, name: &str) -> Result<Option<DynamicObject>, ApiError> {
+        certificates(&self.client, &self.namespace)
+            .get_opt(name)
+            .await
+            .map_err(|e| classify(e, "get", "certificates.cert-manager.io", &self.namespace))
+    }
+
     /// The cluster's objects: its StatefulSets (from `statefulsets`, already listed during
     /// discovery), Deployments, pods and PVCs — three more requests.
     pub async fn snapshot(
@@ -98,6 +119,16 @@ impl KubeReader {
             pvcs,
         })
     }
+}
+
+/// The `cert-manager.io/v1` Certificates of a namespace.
+pub(super) fn certificates(client: &kube::Client, namespace: &str) -> Api<DynamicObject> {
+    let gvk = GroupVersionKind::gvk("cert-manager.io", "v1", "Certificate");
+    Api::namespaced_with(
+        client.clone(),
+        namespace,
+        &ApiResource::from_gvk_with_plural(&gvk, "certificates"),
+    )
 }
 
 /// A label's value.

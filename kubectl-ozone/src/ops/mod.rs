@@ -4,3 +4,4 @@
 pub mod datanodes;
 pub mod plan;
 pub mod preflight;
+pub mod rotation;

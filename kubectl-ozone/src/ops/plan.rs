@@ -43,6 +43,41 @@ pub enum Step {
         /// Name.
         name: String,
     },
+    /// Replace data in a Secret (never shown: only what changes, in words).
+    #[serde(rename_all = "camelCase")]
+    UpdateSecret {
+        /// Name.
+        name: String,
+        /// What changes.
+        change: String,
+    },
+    /// Ask cert-manager to issue a Certificate again (as `cmctl renew` does: the status
+    /// condition `Issuing=True`, reason `ManuallyTriggered`), then wait until its Secret holds
+    /// a new certificate.
+    #[serde(rename_all = "camelCase")]
+    RenewCertificate {
+        /// The Certificate.
+        name: String,
+        /// Its Secret.
+        secret: String,
+    },
+    /// Delete a pod, wait until its replacement is ready, and record on it the fingerprint
+    /// of the certificate it started with.
+    #[serde(rename_all = "camelCase")]
+    RestartPod {
+        /// Pod name.
+        pod: String,
+        /// Wait first until every other pod of the component is ready.
+        others_ready: bool,
+    },
+    /// Record how far a CA rotation got, on the CA Secret.
+    #[serde(rename_all = "camelCase")]
+    RecordPhase {
+        /// The CA Secret.
+        secret: String,
+        /// The phase reached.
+        phase: String,
+    },
 }
 
 impl Step {
@@ -64,6 +99,21 @@ impl Step {
             }
             Step::DeletePvc { name } => {
                 format!("delete persistentvolumeclaim {name} (its data is lost)")
+            }
+            Step::UpdateSecret { name, change } => format!("update secret {name}: {change}"),
+            Step::RenewCertificate { name, secret } => format!(
+                "ask cert-manager to renew certificate {name}, then wait until secret {secret} holds the new certificate"
+            ),
+            Step::RestartPod { pod, others_ready } => format!(
+                "restart pod {pod}{}: delete it, wait until its replacement is ready",
+                if *others_ready {
+                    " once the rest of its component is ready"
+                } else {
+                    ""
+                }
+            ),
+            Step::RecordPhase { secret, phase } => {
+                format!("record CA rotation phase {phase} on secret {secret}")
             }
         }
     }

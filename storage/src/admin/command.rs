@@ -190,6 +190,19 @@ impl Mutation {
         }
     }
 
+    /// Move leadership of the OM or SCM ring `service_id` to the member with Raft id
+    /// `new_leader_id` (long options only).
+    pub fn transfer_leadership(
+        component: Component,
+        service_id: &str,
+        new_leader_id: &str,
+    ) -> Mutation {
+        Mutation {
+            argv: crate::rotation::transfer_argv(component, service_id, new_leader_id),
+            component,
+        }
+    }
+
     fn with_hosts(words: &[&str], hosts: &[String]) -> Mutation {
         let mut argv = argv(words);
         // Host names never start with '-', but a stray one must not be read as an option.
@@ -261,6 +274,12 @@ mod tests {
             "ozone sh snapshot delete /vol1/logs s1"
         );
         assert_eq!(delete.component(), Component::Om);
+        let transfer = Mutation::transfer_leadership(Component::Om, "ozone", "om1");
+        assert_eq!(transfer.component(), Component::Om);
+        assert_eq!(
+            transfer.argv().join(" "),
+            "ozone admin om transfer --service-id ozone --new-leader-id om1"
+        );
         let all = [
             Query::snapshot_diff(&logs, "a", "b", Some("7"), 100),
             Query::datanode_list(),

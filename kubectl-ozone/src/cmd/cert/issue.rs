@@ -395,7 +395,7 @@ fn annotations_for(view: &ClusterView, id: &str, secret: &Secret, fp: &str) -> V
         .collect()
 }
 
-fn lifetime(text: &str, field: &str) -> Result<SignedDuration> {
+pub(super) fn lifetime(text: &str, field: &str) -> Result<SignedDuration> {
     match go_duration_seconds(text) {
         Some(s) if (1.0..1e11).contains(&s) => Ok(SignedDuration::from_secs(s as i64)),
         _ => bail!(

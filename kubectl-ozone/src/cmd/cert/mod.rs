@@ -1,9 +1,16 @@
 //! `kubectl ozone cert …`: the TLS certificates of the HTTP endpoints. `issue` creates them in
-//! managed mode; `status` reports them in both modes. What the commands share lives here:
+//! managed mode; `status` reports them in both modes; `rotate` replaces them (and with `--ca`
+//! the CA) with a rolling restart that keeps the cluster available. What the commands share lives here:
 //! which TLS mode a running cluster uses, reading a Secret's PEM, and whether a pod runs the
 //! current certificate.
 
+mod ca;
 pub mod issue;
+mod reissue;
+pub mod restart;
+pub mod rotate;
+#[cfg(test)]
+mod scenarios;
 pub mod secrets;
 pub mod status;
 #[cfg(test)]
@@ -36,6 +43,11 @@ pub enum CertCommand {
     /// it. Exit 1 when one is missing or expires within --warn-within.
     #[command(after_help = status::EXAMPLES)]
     Status(status::StatusArgs),
+    /// Rotate certificates (or, with --ca, the CA) and restart pods one at a time, keeping
+    /// OM and SCM quorums and datanode availability. Re-running resumes an interrupted
+    /// rotation.
+    #[command(after_help = rotate::EXAMPLES)]
+    Rotate(rotate::RotateArgs),
 }
 
 /// Runs a certificate command.
@@ -43,6 +55,7 @@ pub async fn run(session: &Session, io: &mut crate::ui::Io, cmd: &CertCommand) -
     match cmd {
         CertCommand::Issue(a) => issue::run(session, io, a).await,
         CertCommand::Status(a) => status::run(session, io, a).await,
+        CertCommand::Rotate(a) => rotate::run(session, io, a).await,
     }
 }
 
@@ -51,6 +64,7 @@ pub fn cluster_args(cmd: &CertCommand) -> &ClusterArgs {
     match cmd {
         CertCommand::Issue(a) => &a.cluster,
         CertCommand::Status(a) => &a.cluster,
+        CertCommand::Rotate(a) => &a.cluster,
     }
 }
 

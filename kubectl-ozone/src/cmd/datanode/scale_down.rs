@@ -275,6 +275,11 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
                     .with_context(|| format!("re-run to retry:\n  {resume}"))?;
                 io.note(format!("deleted persistentvolumeclaim {name}"));
             }
+            // Certificate steps; `layout` never plans them.
+            Step::UpdateSecret { .. }
+            | Step::RenewCertificate { .. }
+            | Step::RestartPod { .. }
+            | Step::RecordPhase { .. } => {}
         }
     }
     if super::is_data(a.change.format) {
