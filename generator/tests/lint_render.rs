@@ -112,3 +112,40 @@ fn committed_manifest_directories_lint_clean() {
         assert_eq!(report.objects, files.len() - 1);
     }
 }
+
+fn render_yaml(profile: &str, sets: &[&str]) -> String {
+    let cluster = resolve(&Inputs::with_sets(profile, sets)).unwrap();
+    build::render(&cluster).unwrap().to_yaml().unwrap()
+}
+
+/// Two clusters may share a namespace (objects are named `<cluster>-…`): each one's Ozone
+/// settings are checked against its own workloads, not merged with its neighbour's.
+#[test]
+fn two_clusters_in_one_namespace_lint_clean_and_stay_apart() {
+    let a = render_yaml("medium", &["metadata.name=a", "metadata.namespace=shared"]);
+    let b = render_yaml("large", &["metadata.name=b", "metadata.namespace=shared"]);
+    let report =
+        lint::lint_text("two.yaml", &format!("{a}{b}"), Options::default(), crds()).unwrap();
+    assert!(report.findings.is_empty(), "{}", report.to_text(false));
+
+    // Breaking b's OM ring is reported against b's ConfigMap only.
+    let broken = b.replace(
+        "b-om-1.b-om-headless.shared.svc.cluster.local",
+        "b-om-1.a-om-headless.shared.svc.cluster.local",
+    );
+    assert_ne!(broken, b, "the address to break is in the render");
+    let report = lint::lint_text(
+        "two.yaml",
+        &format!("{a}{broken}"),
+        Options::default(),
+        crds(),
+    )
+    .unwrap();
+    let objects: Vec<&str> = report.findings.iter().map(|f| f.object.as_str()).collect();
+    assert_eq!(
+        objects,
+        ["ConfigMap/shared/b-config"],
+        "{}",
+        report.to_text(false)
+    );
+}

@@ -23,6 +23,9 @@ struct Workload {
     component: Option<Component>,
     /// `ozone-site.xml` keys set directly in the environment of its containers.
     env_site: BTreeMap<String, String>,
+    /// ConfigMaps its containers load whole (`envFrom`), which is how the apache/ozone image
+    /// gets its configuration.
+    config_maps: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -53,6 +56,9 @@ struct Monitor {
     ports: Vec<(usize, String)>,
 }
 
+/// A ConfigMap's Ozone settings (`ozone-site.xml` keys) and where the ConfigMap is.
+type SiteConfig = (Location, BTreeMap<String, String>);
+
 /// What cross-object checks need to know about the objects seen so far.
 #[derive(Debug, Default)]
 pub struct Index {
@@ -61,12 +67,15 @@ pub struct Index {
     pdbs: Vec<Selecting>,
     policies: Vec<Selecting>,
     monitors: Vec<Monitor>,
-    /// Ozone settings per namespace, from ConfigMaps.
-    site: BTreeMap<String, (Location, BTreeMap<String, String>)>,
+    /// Ozone settings per namespace and ConfigMap name. Kept apart per ConfigMap because two
+    /// clusters may share a namespace.
+    site: BTreeMap<String, BTreeMap<String, SiteConfig>>,
     /// Built by [`Index::check`]: workloads by namespace and pod label.
     workload_labels: LabelIndex,
     /// Built by [`Index::check`]: Services by namespace and label.
     service_labels: LabelIndex,
+    /// Built by [`Index::check`]: (namespace, name) of every ConfigMap some workload loads.
+    loaded_config_maps: BTreeSet<(String, String)>,
 }
 
 /// Positions of objects by namespace and by each of their labels, so a selector is matched
@@ -214,6 +223,8 @@ impl Index {
                     let entry = self
                         .site
                         .entry(namespace)
+                        .or_default()
+                        .entry(obj.name.to_owned())
                         .or_insert_with(|| (at, BTreeMap::new()));
                     entry.1.extend(site);
                 }
@@ -224,7 +235,16 @@ impl Index {
                 };
                 let mut ports = Vec::new();
                 let mut env = BTreeMap::new();
+                let mut config_maps = Vec::new();
                 for (field, _, c) in containers(spec) {
+                    config_maps.extend(
+                        c.get("envFrom")
+                            .and_then(Value::as_array)
+                            .into_iter()
+                            .flatten()
+                            .filter_map(|e| e.pointer("/configMapRef/name").and_then(Value::as_str))
+                            .map(str::to_owned),
+                    );
                     if field != "containers" {
                         continue;
                     }
@@ -260,6 +280,7 @@ impl Index {
                         .map(str::to_owned),
                     component: obj.ozone_component(),
                     env_site: ozone::ozone_site(&env),
+                    config_maps,
                 });
             }
         }
@@ -290,6 +311,15 @@ impl Index {
                 .iter()
                 .map(|s| (s.namespace.as_str(), &s.labels)),
         );
+        self.loaded_config_maps = self
+            .workloads
+            .iter()
+            .flat_map(|w| {
+                w.config_maps
+                    .iter()
+                    .map(|c| (w.namespace.clone(), c.clone()))
+            })
+            .collect();
         self.run(out);
     }
 
@@ -472,12 +502,14 @@ impl Index {
     }
 
     fn ozone(&self, emit: &mut impl FnMut(&Location, &'static str, String)) {
-        let empty = BTreeMap::new();
         for w in &self.workloads {
             let Some(component) = w.component else {
                 continue;
             };
-            let mut site = self.site.get(&w.namespace).map_or(&empty, |s| &s.1).clone();
+            let mut site = BTreeMap::new();
+            for (_, settings) in self.configs_of(w) {
+                site.extend(settings.1.clone());
+            }
             site.extend(w.env_site.clone());
             for port in component.service().ports {
                 let want = ozone::listening_port(&site, port);
@@ -497,42 +529,73 @@ impl Index {
                 }
             }
         }
-        for (ns, members) in &self.workload_labels.by_namespace {
-            let ns = ns.as_str();
-            let site = self.site.get(ns);
-            let datanodes: Vec<&Workload> = members
-                .iter()
-                .map(|&i| &self.workloads[i])
-                .filter(|w| w.component == Some(Component::Datanode))
-                .collect();
-            if let Some(first) = datanodes.first() {
-                let factor = ozone::replication_factor(site.map_or(&empty, |s| &s.1));
-                let count: i64 = datanodes.iter().map(|w| w.replicas.unwrap_or(1)).sum();
-                if count < i64::from(factor) {
-                    emit(
-                        &first.at,
-                        "ozone-datanode-count",
-                        format!(
-                            "{count} datanode(s) but replication factor {factor}: writes cannot be fully replicated"
-                        ),
-                    );
-                }
+        let mut members_of: BTreeMap<(&str, &str), Vec<&Workload>> = BTreeMap::new();
+        for w in &self.workloads {
+            for (name, _) in self.configs_of(w) {
+                members_of
+                    .entry((w.namespace.as_str(), name.as_str()))
+                    .or_default()
+                    .push(w);
             }
-            if let Some((at, site)) = site {
+        }
+        for (ns, configs) in &self.site {
+            for (name, (at, site)) in configs {
+                let members = members_of
+                    .get(&(ns.as_str(), name.as_str()))
+                    .map_or(&[][..], Vec::as_slice);
+                let datanodes: Vec<&&Workload> = members
+                    .iter()
+                    .filter(|w| w.component == Some(Component::Datanode))
+                    .collect();
+                if let Some(first) = datanodes.first() {
+                    let factor = ozone::replication_factor(site);
+                    let count: i64 = datanodes.iter().map(|w| w.replicas.unwrap_or(1)).sum();
+                    if count < i64::from(factor) {
+                        emit(
+                            &first.at,
+                            "ozone-datanode-count",
+                            format!(
+                                "{count} datanode(s) but replication factor {factor}: writes cannot be fully replicated"
+                            ),
+                        );
+                    }
+                }
                 for (component, prefix) in
                     [(Component::Om, "ozone.om"), (Component::Scm, "ozone.scm")]
                 {
-                    self.ha_addresses(ns, at, site, component, prefix, emit);
+                    self.ha_addresses(ns, at, site, members, component, prefix, emit);
                 }
             }
         }
     }
 
+    /// The ConfigMaps with Ozone settings a workload runs with: those it loads with `envFrom`;
+    /// for a workload loading none of them (configuration mounted as files, say), every one
+    /// of its namespace that no workload loads.
+    fn configs_of<'a>(
+        &'a self,
+        w: &'a Workload,
+    ) -> impl Iterator<Item = (&'a String, &'a SiteConfig)> + 'a {
+        let configs = self.site.get(&w.namespace);
+        let loads_one = configs.is_some_and(|c| w.config_maps.iter().any(|n| c.contains_key(n)));
+        configs.into_iter().flatten().filter(move |(name, _)| {
+            if loads_one {
+                w.config_maps.contains(name)
+            } else {
+                !self
+                    .loaded_config_maps
+                    .contains(&(w.namespace.clone(), (*name).clone()))
+            }
+        })
+    }
+
+    #[allow(clippy::too_many_arguments)] // One call site; a struct would only rename them.
     fn ha_addresses(
         &self,
         ns: &str,
         at: &Location,
         site: &BTreeMap<String, String>,
+        members: &[&Workload],
         component: Component,
         prefix: &str,
         emit: &mut impl FnMut(&Location, &'static str, String),
@@ -540,9 +603,10 @@ impl Index {
         let Some(ids) = site.get(&format!("{prefix}.service.ids")) else {
             return;
         };
-        let Some(sts) = self.workloads.iter().find(|w| {
-            w.namespace == ns && w.component == Some(component) && w.kind == "StatefulSet"
-        }) else {
+        let Some(sts) = members
+            .iter()
+            .find(|w| w.component == Some(component) && w.kind == "StatefulSet")
+        else {
             return;
         };
         let replicas = sts.replicas.unwrap_or(1);
