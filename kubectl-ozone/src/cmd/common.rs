@@ -1,12 +1,13 @@
 //! Flags and plumbing shared by the cluster commands: connecting, the flags of every
-//! mutating command, and the runtime.
+//! mutating command, the runtime, and how a plan is shown and refused.
 
 use crate::cluster::Session;
 use crate::cluster::flags::KubeFlags;
 use crate::cluster::ws::WsExec;
-use crate::ui::Format;
+use crate::ops::plan::Plan;
 use crate::ui::duration;
 use crate::ui::progress::ProgressMode;
+use crate::ui::{Format, Io, structured};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use std::future::Future;
@@ -46,8 +47,8 @@ pub struct ChangeArgs {
     /// Wait until Ozone reports the operation finished.
     #[arg(long)]
     pub wait: bool,
-    /// Give up waiting after this long (exit code 3; the operation goes on), e.g. 30m.
-    /// Default: no limit.
+    /// Give up waiting after this long, e.g. 30m: exit code 3, what was already started goes
+    /// on in the cluster, and the command that resumes is printed. Default: no limit.
     #[arg(long, value_name = "DURATION", value_parser = duration::parse)]
     pub timeout: Option<Duration>,
     /// Progress display while waiting.
@@ -109,4 +110,38 @@ pub fn flags_hint(session: &Session, cluster: &str, args: &ClusterArgs) -> Strin
         out.push_str(&format!(" --kubeconfig {}", k.display()));
     }
     out
+}
+
+/// Prints a plan: to stdout as data on a dry run or with `-o json|yaml`, else to stderr.
+pub fn print_plan(io: &mut Io, plan: &Plan, change: &ChangeArgs) -> Result<()> {
+    match structured(change.format, plan)? {
+        Some(s) => io.out.write_all(s.as_bytes())?,
+        None if plan.dry_run => io.out.write_all(plan.to_text().as_bytes())?,
+        None => io.err.write_all(plan.to_text().as_bytes())?,
+    }
+    Ok(())
+}
+
+/// Refuses when a pre-flight check failed, naming the flag that would skip it.
+pub fn refuse_if_unsafe(plan: &Plan) -> Result<()> {
+    let failed = plan.failed_checks();
+    if failed.is_empty() {
+        return Ok(());
+    }
+    let reasons: Vec<String> = failed
+        .iter()
+        .map(|c| {
+            let detail = match &c.outcome {
+                crate::ops::preflight::Outcome::Failed(s) => s.as_str(),
+                _ => "",
+            };
+            format!("{}: {detail} (skip with {})", c.name, c.skip_flag)
+        })
+        .collect();
+    anyhow::bail!("refused, nothing was changed: {}", reasons.join("; "))
+}
+
+/// Whether a format prints the plan as data.
+pub fn is_data(format: Format) -> bool {
+    matches!(format, Format::Json | Format::Yaml)
 }

@@ -20,7 +20,7 @@ use crate::cluster::act::Actuator;
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
-use crate::cmd::datanode::{is_data, print_plan, refuse_if_unsafe};
+use crate::cmd::common::{is_data, print_plan, refuse_if_unsafe};
 use crate::ops::plan::{Plan, Step};
 use crate::pki::{CA_BUNDLE_KEY, Ca, Validity};
 use crate::ui::Io;

@@ -21,7 +21,7 @@ use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::{ClusterView, KubeReader};
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
-use crate::cmd::datanode::{is_data, print_plan, refuse_if_unsafe};
+use crate::cmd::common::{is_data, print_plan, refuse_if_unsafe};
 use crate::exit::BadInput;
 use crate::ops::plan::{Plan, Step};
 use crate::ops::rotation::{self, Skips};

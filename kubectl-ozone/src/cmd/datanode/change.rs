@@ -5,12 +5,13 @@
 //! command, so re-running the same command with `--wait` resumes watching.
 
 use super::wait::{self, WaitOpts};
-use super::{SafetyArgs, policies, print_plan, refuse_if_unsafe};
+use super::{SafetyArgs, policies};
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
+use crate::cmd::common::{is_data, print_plan, refuse_if_unsafe};
 use crate::exit::BadInput;
 use crate::ops::datanodes::{Target, resolve};
 use crate::ops::plan::{Plan, Step};
@@ -348,7 +349,7 @@ async fn run(session: &Session, io: &mut Io, req: Request<'_>) -> Result<ExitCod
     } else if !hosts.is_empty() && action != Action::Recommission {
         io.note(format!("started; follow progress with:\n  {resume}"));
     }
-    if super::is_data(change.format) {
+    if is_data(change.format) {
         print_plan(io, &plan, change)?;
     }
     Ok(ExitCode::SUCCESS)

@@ -7,10 +7,9 @@ pub mod wait;
 
 use crate::cluster::Session;
 use crate::cluster::view::ClusterView;
-use crate::cmd::common::{ChangeArgs, ClusterArgs};
+use crate::cmd::common::ClusterArgs;
 use crate::exit::BadInput;
-use crate::ops::plan::Plan;
-use crate::ui::{Format, Io, structured};
+use crate::ui::Io;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use ozone_storage::ConfigFile;
@@ -133,38 +132,4 @@ pub async fn policies(
     out.sort();
     out.dedup();
     Ok(out)
-}
-
-/// Prints a plan: to stdout as data on a dry run or with `-o json|yaml`, else to stderr.
-pub fn print_plan(io: &mut Io, plan: &Plan, change: &ChangeArgs) -> Result<()> {
-    match structured(change.format, plan)? {
-        Some(s) => io.out.write_all(s.as_bytes())?,
-        None if plan.dry_run => io.out.write_all(plan.to_text().as_bytes())?,
-        None => io.err.write_all(plan.to_text().as_bytes())?,
-    }
-    Ok(())
-}
-
-/// Refuses when a pre-flight check failed, naming the flag that would skip it.
-pub fn refuse_if_unsafe(plan: &Plan) -> Result<()> {
-    let failed = plan.failed_checks();
-    if failed.is_empty() {
-        return Ok(());
-    }
-    let reasons: Vec<String> = failed
-        .iter()
-        .map(|c| {
-            let detail = match &c.outcome {
-                crate::ops::preflight::Outcome::Failed(s) => s.as_str(),
-                _ => "",
-            };
-            format!("{}: {detail} (skip with {})", c.name, c.skip_flag)
-        })
-        .collect();
-    anyhow::bail!("refused, nothing was changed: {}", reasons.join("; "))
-}
-
-/// Whether a format prints the plan as data.
-pub fn is_data(format: Format) -> bool {
-    matches!(format, Format::Json | Format::Yaml)
 }

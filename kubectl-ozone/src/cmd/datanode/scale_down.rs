@@ -7,15 +7,16 @@
 //! are waited for, not decommissioned again; a StatefulSet already at N is not scaled; PVCs
 //! already gone are not deleted.
 
+use super::SafetyArgs;
 use super::change::{Action, Leaving, leaving_checks};
 use super::wait::{self, WaitOpts};
-use super::{SafetyArgs, print_plan, refuse_if_unsafe};
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::{ClusterView, ordinal};
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
+use crate::cmd::common::{is_data, print_plan, refuse_if_unsafe};
 use crate::exit::BadInput;
 use crate::ops::datanodes::Target;
 use crate::ops::plan::{Plan, Step};
@@ -282,7 +283,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
             | Step::RecordPhase { .. } => {}
         }
     }
-    if super::is_data(a.change.format) {
+    if is_data(a.change.format) {
         print_plan(io, &plan, &a.change)?;
     }
     Ok(ExitCode::SUCCESS)

@@ -12,7 +12,7 @@ use crate::cluster::act::Actuator;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
 use crate::cmd::common::{ClusterArgs, DryRun};
-use crate::cmd::datanode::{is_data, print_plan};
+use crate::cmd::common::{is_data, print_plan};
 use crate::ops::plan::{Plan, Step};
 use crate::ui::confirm::{Tier, confirm};
 use crate::ui::{Format, Io, structured};

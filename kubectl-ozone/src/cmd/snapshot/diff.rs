@@ -11,8 +11,8 @@
 use super::{Subject, bucket_arg, connect, explain, name_arg};
 use crate::cluster::Session;
 use crate::cluster::exec::{ExecError, OzoneError, OzoneReader};
+use crate::cmd::common::print_plan;
 use crate::cmd::common::{ClusterArgs, DryRun, flags_hint};
-use crate::cmd::datanode::print_plan;
 use crate::exit::WaitTimeout;
 use crate::ops::plan::{Plan, Step};
 use crate::ui::duration;
