@@ -41,7 +41,7 @@ pub enum Command {
     /// Bucket snapshots: create, list, info, rename, delete, diff.
     #[command(subcommand)]
     Snapshot(crate::cmd::snapshot::SnapshotCommand),
-    /// TLS certificates: issue them (managed mode), rotate them (with --ca, the CA too).
+    /// TLS certificates: issue (managed mode), status (expiry, pods on the current one), rotate.
     #[command(subcommand)]
     Cert(crate::cmd::cert::CertCommand),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.

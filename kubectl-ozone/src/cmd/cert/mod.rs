@@ -44,8 +44,8 @@ pub enum CertCommand {
     #[command(after_help = status::EXAMPLES)]
     Status(status::StatusArgs),
     /// Rotate certificates (or, with --ca, the CA) and restart pods one at a time, keeping
-    /// OM and SCM quorums and datanode availability. Re-running resumes an interrupted
-    /// rotation.
+    /// OM and SCM quorums and datanode availability. An interrupted run prints the command
+    /// that finishes it (`--resume`; `--ca` continues by itself).
     #[command(after_help = rotate::EXAMPLES)]
     Rotate(rotate::RotateArgs),
 }
