@@ -123,7 +123,7 @@ pub fn print_plan(io: &mut Io, plan: &Plan, change: &ChangeArgs) -> Result<()> {
 }
 
 /// Refuses when a pre-flight check failed, naming the flag that would skip it.
-pub fn refuse_if_unsafe(plan: &Plan) -> Result<()> {
+fn refuse_if_unsafe(plan: &Plan) -> Result<()> {
     let failed = plan.failed_checks();
     if failed.is_empty() {
         return Ok(());
@@ -144,4 +144,27 @@ pub fn refuse_if_unsafe(plan: &Plan) -> Result<()> {
 /// Whether a format prints the plan as data.
 pub fn is_data(format: Format) -> bool {
     matches!(format, Format::Json | Format::Yaml)
+}
+
+/// What [`present_plan`] did with a plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presented {
+    /// A dry run: the plan went to stdout and the command is done.
+    DryRun,
+    /// A real run: the plan went to stderr and passed its pre-flight checks.
+    Proceed,
+}
+
+/// Shows a plan the way every changing command does: on a dry run, as the command's output;
+/// otherwise on stderr before any confirmation. Either way a failed pre-flight check refuses,
+/// so a dry run also tells whether the real run would be allowed.
+pub fn present_plan(io: &mut Io, plan: &Plan, change: &ChangeArgs) -> Result<Presented> {
+    if change.is_dry_run() {
+        print_plan(io, plan, change)?;
+        refuse_if_unsafe(plan)?;
+        return Ok(Presented::DryRun);
+    }
+    io.err.write_all(plan.to_text().as_bytes())?;
+    refuse_if_unsafe(plan)?;
+    Ok(Presented::Proceed)
 }

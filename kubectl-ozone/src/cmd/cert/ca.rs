@@ -20,7 +20,7 @@ use crate::cluster::act::Actuator;
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
-use crate::cmd::common::{is_data, print_plan, refuse_if_unsafe};
+use crate::cmd::common::{Presented, is_data, present_plan, print_plan};
 use crate::ops::plan::{Plan, Step};
 use crate::pki::{CA_BUNDLE_KEY, Ca, Validity};
 use crate::ui::Io;
@@ -230,13 +230,9 @@ pub async fn run(
         notes,
         steps,
     };
-    if a.change.is_dry_run() {
-        print_plan(io, &plan, &a.change)?;
-        refuse_if_unsafe(&plan)?;
+    if present_plan(io, &plan, &a.change)? == Presented::DryRun {
         return Ok(ExitCode::SUCCESS);
     }
-    io.err.write_all(plan.to_text().as_bytes())?;
-    refuse_if_unsafe(&plan)?;
     let confirmed = confirm(
         io.prompt.as_deref_mut(),
         Tier::Risky,

@@ -21,7 +21,7 @@ use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::{ClusterView, KubeReader};
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
-use crate::cmd::common::{is_data, print_plan, refuse_if_unsafe};
+use crate::cmd::common::{Presented, is_data, present_plan, print_plan};
 use crate::exit::BadInput;
 use crate::ops::plan::{Plan, Step};
 use crate::ops::rotation::{self, Skips};
@@ -484,13 +484,9 @@ pub async fn run(session: &Session, io: &mut Io, a: &RotateArgs) -> Result<ExitC
         notes,
         steps,
     };
-    if a.change.is_dry_run() {
-        print_plan(io, &plan, &a.change)?;
-        refuse_if_unsafe(&plan)?;
+    if present_plan(io, &plan, &a.change)? == Presented::DryRun {
         return Ok(ExitCode::SUCCESS);
     }
-    io.err.write_all(plan.to_text().as_bytes())?;
-    refuse_if_unsafe(&plan)?;
     if !plan.changes_anything() {
         return Ok(ExitCode::SUCCESS);
     }

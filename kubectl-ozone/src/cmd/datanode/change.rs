@@ -11,7 +11,7 @@ use crate::cluster::act::Actuator;
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
-use crate::cmd::common::{is_data, print_plan, refuse_if_unsafe};
+use crate::cmd::common::{Presented, is_data, present_plan, print_plan};
 use crate::exit::BadInput;
 use crate::ops::datanodes::{Target, resolve};
 use crate::ops::plan::{Plan, Step};
@@ -300,13 +300,9 @@ async fn run(session: &Session, io: &mut Io, req: Request<'_>) -> Result<ExitCod
         notes,
         steps,
     };
-    if change.is_dry_run() {
-        print_plan(io, &plan, change)?;
-        refuse_if_unsafe(&plan)?;
+    if present_plan(io, &plan, change)? == Presented::DryRun {
         return Ok(ExitCode::SUCCESS);
     }
-    io.err.write_all(plan.to_text().as_bytes())?;
-    refuse_if_unsafe(&plan)?;
     let tier = match action {
         Action::Recommission => Tier::Low,
         _ => Tier::Risky,
