@@ -17,6 +17,12 @@ mod ui;
 use std::io::Write;
 use std::process::ExitCode;
 
+// Parsing YAML and building typed objects is allocation-heavy: with glibc's allocator a
+// quarter of `lint`'s time went to malloc and free; mimalloc makes lint about 40% faster
+// (generator/benches/lint.rs).
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     let cli = cli::parse();
     match cmd::run(cli) {
