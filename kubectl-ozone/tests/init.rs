@@ -305,6 +305,7 @@ fn the_wizard_on_a_terminal() {
     answer!("admins", "Group:ozone-admins");
     answer!("developers", "");
     answer!("viewers", "");
+    answer!("operators", "ServiceAccount:ci/release");
     p.exp_string("Will render").unwrap();
     p.exp_string("--non-interactive --profile small --name lake --namespace dev --datanodes 4")
         .unwrap();
@@ -326,6 +327,7 @@ fn the_wizard_on_a_terminal() {
         "    enabled: false\n",
         "        memory: 3Gi\n",
         "      name: ozone-admins\n",
+        "      name: release\n",
     ] {
         assert!(
             text.contains(expected),

@@ -812,6 +812,20 @@ pub const QUESTIONS: &[Question] = &[
         current: |c| subjects_text(c, PersonRole::Viewer),
         mapping: Mapping::Subjects("rbac.bindings.viewer"),
     },
+    Question {
+        id: "operators",
+        label: "Operators",
+        flag: "operators",
+        short: None,
+        value_name: "KIND:NAME,...",
+        prompt: "Who gets the operator role (ServiceAccount:ns/name, Group:name, ...; empty: nobody)",
+        why: "Exactly what the day-2 commands need: for automation such as a CI job running `kubectl ozone status`.",
+        kind: OPTIONAL,
+        required: false,
+        applies: |c| c.rbac.roles,
+        current: |c| subjects_text(c, PersonRole::Operator),
+        mapping: Mapping::Subjects("rbac.bindings.operator"),
+    },
 ];
 
 /// Looks a question up by id.

@@ -523,11 +523,16 @@ fn role_bindings() {
             ("namespace", "data"),
             ("admins", "Group:ozone-admins, ServiceAccount:ci/deployer"),
             ("viewers", "User:auditor"),
+            ("operators", "ServiceAccount:ci/release"),
         ],
         &[],
     )
     .unwrap();
     let c = w.cluster().unwrap();
+    assert_eq!(
+        (find("operators").unwrap().current)(c),
+        "ServiceAccount:ci/release"
+    );
     assert_eq!(
         (find("admins").unwrap().current)(c),
         "Group:ozone-admins,ServiceAccount:ci/deployer"
