@@ -29,6 +29,9 @@ pub struct Recorded {
 /// `exec <argv>` for Ozone mutations.
 pub type Journal = Arc<Mutex<Vec<String>>>;
 
+/// A change to the fake cluster made by [`ApiState::before_write`].
+pub type BeforeWrite = Box<dyn FnOnce(&mut ApiState) + Send>;
+
 /// What the fake API server holds.
 #[derive(Default)]
 pub struct ApiState {
@@ -49,6 +52,9 @@ pub struct ApiState {
     /// Refuse the write that would be the journal's entry at this index (a cluster that
     /// goes away mid-run); writes before and after it succeed.
     pub fail_write_at: Option<usize>,
+    /// Runs once just before the write that would be the journal's entry at this index: the
+    /// cluster changing under a run (a pod going down, leadership moving).
+    pub before_write: Option<(usize, BeforeWrite)>,
     /// What cert-manager writes into a Secret when its Certificate is renewed:
     /// `(secret name, renewal number) → tls.crt`. Unset: renewal is never completed.
     pub renew: Option<fn(&str, u32) -> String>,
@@ -322,6 +328,13 @@ fn list_pods(st: &mut ApiState, selector: &str) -> Value {
     list(&st.pods, selector, "PodList")
 }
 
+/// Marks pod `name` ready or not, as its readiness probe would.
+pub fn set_pod_ready(st: &mut ApiState, name: &str, ready: bool) {
+    if let Some(pod) = named(&mut st.pods, name) {
+        set_ready(pod, ready);
+    }
+}
+
 fn set_ready(pod: &mut Pod, ready: bool) {
     let status = pod.status.get_or_insert_with(Default::default);
     status.conditions = Some(vec![
@@ -421,6 +434,12 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
         );
     }
     if method != Method::GET {
+        let at = st.journal.lock().unwrap().len();
+        if st.before_write.as_ref().is_some_and(|(i, _)| *i == at)
+            && let Some((_, change)) = st.before_write.take()
+        {
+            change(&mut st);
+        }
         let what = match parts.as_slice() {
             [.., "namespaces", _, resource, name] => format!("{resource}/{name}"),
             [.., "namespaces", _, resource, name, sub] => format!("{resource}/{name}/{sub}"),

@@ -422,6 +422,10 @@ async fn restart_all(
     let view = discover::find(&session.kube, a.cluster.name.as_deref()).await?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let pods = pod_states(&view, &ozone, components).await?;
+    // Every round gets the pre-flight the first one got: the cluster may have degraded
+    // during the previous round or while the Secrets were rewritten.
+    let round_checks = checks(&ozone, &pods, components, a).await?;
+    super::rotate::refuse_if_degraded(&round_checks, &waits.resume)?;
     let restarts = plan_restarts(&session.kube, &view, &pods, components, |_| false).await?;
     let secrets = super::rotate::tls_secrets(&session.kube, &view, components, true).await?;
     let fingerprints: BTreeMap<Component, String> = secrets
@@ -433,11 +437,7 @@ async fn restart_all(
         act,
         ozone: &ozone,
         cluster: view.cluster(),
-        not_ready_at_start: pods
-            .iter()
-            .filter(|p| !p.ready)
-            .map(|p| p.pod.clone())
-            .collect(),
+        not_ready_at_start: super::rotate::not_ready_at_start(&pods, a),
         waits: waits.clone(),
         progress: a.change.progress,
     };

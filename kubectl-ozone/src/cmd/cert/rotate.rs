@@ -371,6 +371,41 @@ pub async fn checks(
     Ok(rotation::checks(pods, components, &datanodes, skips))
 }
 
+/// Refuses a restart round that would start on a degraded cluster: between rounds pods may
+/// have gone down or a ring lost its leader, and restarting then could take a second member
+/// of a quorum down. Nothing of the round has changed yet, so the message says how to resume.
+pub fn refuse_if_degraded(checks: &[crate::ops::preflight::Check], resume: &str) -> Result<()> {
+    let reasons: Vec<String> = checks
+        .iter()
+        .filter_map(|c| match &c.outcome {
+            crate::ops::preflight::Outcome::Failed(detail) => {
+                Some(format!("{}: {detail} (skip with {})", c.name, c.skip_flag))
+            }
+            _ => None,
+        })
+        .collect();
+    if reasons.is_empty() {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "refused to start the next restart round: {}; nothing else was changed. Once the cluster is healthy, resume with:\n  {resume}",
+        reasons.join("; ")
+    )
+}
+
+/// The pods not ready now that the restarts may leave waiting: only with
+/// `--skip-readiness-check`. Without it the pre-flight refused any such pod, so one not ready
+/// later went down during the run and must hold up the next restart of its component.
+pub fn not_ready_at_start(pods: &[PodState], a: &RotateArgs) -> std::collections::BTreeSet<String> {
+    if !a.skip_readiness_check {
+        return Default::default();
+    }
+    pods.iter()
+        .filter(|p| !p.ready)
+        .map(|p| p.pod.clone())
+        .collect()
+}
+
 /// The command that resumes this run.
 pub fn resume_command(
     session: &Session,
@@ -552,11 +587,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &RotateArgs) -> Result<ExitC
         act: &act,
         ozone: &ozone,
         cluster: view.cluster(),
-        not_ready_at_start: pods
-            .iter()
-            .filter(|p| !p.ready)
-            .map(|p| p.pod.clone())
-            .collect(),
+        not_ready_at_start: not_ready_at_start(&pods, a),
         waits,
         progress: a.change.progress,
     };

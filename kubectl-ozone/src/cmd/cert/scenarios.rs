@@ -1207,3 +1207,41 @@ async fn a_ca_rotation_cut_off_in_any_phase_finishes_when_run_again() {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_ca_restart_round_on_a_degraded_cluster_is_refused_with_the_command_to_resume() {
+    let (c, _) = managed_cluster();
+    let whole = ca_rotation_writes();
+    let round_two = whole
+        .iter()
+        .position(|w| w == "PATCH pods/ozone-s3g-6f7d9-r11")
+        .unwrap()
+        + 8;
+    // ozone-om-2 goes down after the first round, while the leaves are re-issued.
+    c.api.state.lock().unwrap().before_write = Some((
+        round_two - 1,
+        Box::new(|st| crate::testing::set_pod_ready(st, "ozone-om-2", false)),
+    ));
+    let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
+    assert_eq!(r.code(), 1, "{}\n{}", r.error(), r.err);
+    assert!(
+        r.error()
+            .contains("refused to start the next restart round")
+            && r.error().contains("ozone-om-2 is not ready")
+            && r.error()
+                .contains("resume with:\n  kubectl ozone cert rotate --ca -n ozone --name ozone"),
+        "{}",
+        r.error()
+    );
+    // Nothing of the second round ran: no OM went down beside ozone-om-2.
+    assert_eq!(c.journal(), whole[..round_two]);
+    assert_eq!(phase(&c).as_deref(), Some("leaves-reissued"));
+    assert!(
+        c.api
+            .state
+            .lock()
+            .unwrap()
+            .deleted_while_others_not_ready
+            .is_empty()
+    );
+}
