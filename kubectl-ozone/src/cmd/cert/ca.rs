@@ -437,6 +437,7 @@ async fn restart_all(
         act,
         ozone: &ozone,
         cluster: view.cluster(),
+        check_roles: !a.skip_leader_check,
         not_ready_at_start: super::rotate::not_ready_at_start(&pods, a),
         waits: waits.clone(),
         progress: a.change.progress,

@@ -1,6 +1,9 @@
 //! Carrying out a rolling restart planned by `ozone_storage::rotation`: delete one pod, wait
 //! until its replacement (a new uid) is ready, record the certificate fingerprint it started
-//! with; move Raft leadership and wait until Ozone reports the new leader. Every wait polls
+//! with; move Raft leadership and wait until Ozone reports the new leader. Right before an
+//! OM or SCM pod is deleted its ring's roles are read again: a pod that leads now, or a ring
+//! with a member neither LEADER nor FOLLOWER, stops the run (exit 1) with the command that
+//! resumes, which plans again from the roles then. Every wait polls
 //! at `--poll-interval` and ends at the run's deadline with exit code 3 and the command that
 //! resumes.
 
@@ -69,6 +72,9 @@ pub struct Restarter<'a> {
     pub ozone: &'a OzoneReader,
     /// The cluster.
     pub cluster: &'a str,
+    /// Whether to ask Ozone for the Raft roles right before an OM or SCM pod is deleted
+    /// (off with `--skip-leader-check`).
+    pub check_roles: bool,
     /// Pods that were not ready before anything changed (only with
     /// `--skip-readiness-check`): they do not hold up the restart of the others.
     pub not_ready_at_start: BTreeSet<String>,
@@ -76,6 +82,37 @@ pub struct Restarter<'a> {
     pub waits: Waits,
     /// Progress display.
     pub progress: ProgressMode,
+}
+
+/// Why `pod` must not be deleted now, given every ring member's current `(pod, role)`: the
+/// plan moved leadership away before it, but leadership can move by itself (an election)
+/// and a member can drop out of the ring after the plan was made. Deleting the leader, or a
+/// member while another is not an active LEADER or FOLLOWER, risks the quorum. A ring of one
+/// has no one to hand over to and restarts as it is.
+pub fn role_problem(pod: &str, members: &[(String, String)]) -> Option<String> {
+    if members.len() < 2 {
+        return None;
+    }
+    let is = |role: &str, want: &str| role.trim().eq_ignore_ascii_case(want);
+    if members
+        .iter()
+        .any(|(p, role)| p == pod && is(role, "LEADER"))
+    {
+        return Some(format!(
+            "{pod} leads its Raft ring now (leadership moved since the restart order was planned)"
+        ));
+    }
+    let unsteady: Vec<String> = members
+        .iter()
+        .filter(|(p, role)| p != pod && !is(role, "LEADER") && !is(role, "FOLLOWER"))
+        .map(|(p, role)| format!("{p} ({})", if role.is_empty() { "no role" } else { role }))
+        .collect();
+    (!unsteady.is_empty()).then(|| {
+        format!(
+            "other members of the Raft ring are neither LEADER nor FOLLOWER: {}",
+            unsteady.join(", ")
+        )
+    })
 }
 
 fn uid(pod: &Pod) -> Option<&str> {
@@ -132,6 +169,21 @@ impl Restarter<'_> {
             progress.finish(io, &format!("{pod} is gone already: not restarted"));
             return Ok(());
         };
+        if self.check_roles && matches!(component, Component::Om | Component::Scm) {
+            let members = self.roles(component).await.with_context(|| {
+                format!(
+                    "cannot read the {component} Raft roles before restarting {pod}; nothing else was changed. Re-run to resume:\n  {}",
+                    self.waits.resume
+                )
+            })?;
+            if let Some(problem) = role_problem(pod, &members) {
+                progress.finish(io, &format!("{pod}: not restarted"));
+                anyhow::bail!(
+                    "{problem}: {pod} was not restarted and nothing else was changed; the restart order is planned again from the Raft roles when you resume with:\n  {}",
+                    self.waits.resume
+                );
+            }
+        }
         self.act.delete_pod(pod).await.with_context(|| {
             format!(
                 "cannot restart {pod}; re-run to resume:\n  {}",
@@ -217,19 +269,60 @@ impl Restarter<'_> {
         Ok(())
     }
 
-    /// The pod that leads the ring now.
-    async fn leader(&self, component: Component) -> Result<Option<String>> {
+    /// Every member of the ring and its Raft role, as `(pod, role)`.
+    async fn roles(&self, component: Component) -> Result<Vec<(String, String)>> {
         let short = |h: &str| short_host(h).to_owned();
         Ok(if component == Component::Om {
             roles::parse_om_roles(&self.ozone.query(&Query::om_roles()).await?)?
                 .into_iter()
-                .find(|r| r.role.eq_ignore_ascii_case("LEADER"))
-                .map(|r| short(&r.host))
+                .map(|r| (short(&r.host), r.role))
+                .collect()
         } else {
             roles::parse_scm_roles(&self.ozone.query(&Query::scm_roles()).await?)?
                 .into_iter()
-                .find(|r| r.role.eq_ignore_ascii_case("LEADER"))
-                .map(|r| short(&r.host))
+                .map(|r| (short(&r.host), r.role))
+                .collect()
         })
+    }
+
+    /// The pod that leads the ring now.
+    async fn leader(&self, component: Component) -> Result<Option<String>> {
+        Ok(self
+            .roles(component)
+            .await?
+            .into_iter()
+            .find(|(_, role)| role.eq_ignore_ascii_case("LEADER"))
+            .map(|(pod, _)| pod))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::role_problem;
+
+    fn ring(roles: &[&str]) -> Vec<(String, String)> {
+        roles
+            .iter()
+            .enumerate()
+            .map(|(i, r)| (format!("ozone-om-{i}"), (*r).to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn a_leader_or_an_unsteady_ring_stops_the_restart() {
+        assert_eq!(
+            role_problem("ozone-om-1", &ring(&["LEADER", "FOLLOWER", "FOLLOWER"])),
+            None
+        );
+        assert!(
+            role_problem("ozone-om-1", &ring(&["FOLLOWER", "leader", "FOLLOWER"]))
+                .is_some_and(|p| p.contains("ozone-om-1 leads"))
+        );
+        assert!(
+            role_problem("ozone-om-1", &ring(&["LEADER", "FOLLOWER", "CANDIDATE"]))
+                .is_some_and(|p| p.contains("ozone-om-2 (CANDIDATE)"))
+        );
+        // A ring of one restarts as it is.
+        assert_eq!(role_problem("ozone-om-0", &ring(&["LEADER"])), None);
     }
 }

@@ -587,6 +587,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &RotateArgs) -> Result<ExitC
         act: &act,
         ozone: &ozone,
         cluster: view.cluster(),
+        check_roles: !a.skip_leader_check,
         not_ready_at_start: not_ready_at_start(&pods, a),
         waits,
         progress: a.change.progress,

@@ -1245,3 +1245,40 @@ async fn a_ca_restart_round_on_a_degraded_cluster_is_refused_with_the_command_to
             .is_empty()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_member_that_became_leader_since_the_plan_is_not_deleted_and_resume_replans() {
+    let c = cert_manager_cluster();
+    let ozone = c.ozone.state.clone();
+    // An election while ozone-om-1 restarts makes ozone-om-2 the leader.
+    c.api.state.lock().unwrap().before_write = Some((
+        2,
+        Box::new(move |_| ozone.lock().unwrap().om_leader = Some(2)),
+    ));
+    let r = run(&c, &["cert", "rotate", "--component", "om", "--yes"], None).await;
+    assert_eq!(r.code(), 1, "{}\n{}", r.error(), r.err);
+    assert!(
+        r.error().contains("ozone-om-2 leads its Raft ring now")
+            && r.error().contains(
+                "resume with:\n  kubectl ozone cert rotate --resume --component om -n ozone"
+            ),
+        "{}",
+        r.error()
+    );
+    let first = c.journal();
+    let mut expected = vec!["PUT certificates/ozone-om/status".to_owned()];
+    expected.extend(restart("ozone-om-1"));
+    assert_eq!(first, expected);
+    // Resuming plans from the roles as they are now: ozone-om-2 is restarted last.
+    let r = run(
+        &c,
+        &["cert", "rotate", "--resume", "--component", "om", "--yes"],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
+    let mut expected = restart("ozone-om-0").to_vec();
+    expected.push("exec ozone admin om transfer --service-id ozone --new-leader-id om0".into());
+    expected.extend(restart("ozone-om-2"));
+    assert_eq!(c.journal()[first.len()..], expected);
+}
