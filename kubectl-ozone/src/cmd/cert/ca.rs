@@ -271,7 +271,10 @@ pub async fn run(
             CaAction::ReissueLeaves => reissue_leaves(&ctx, next).await?,
             CaAction::DropOldCa => drop_old_ca(&ctx, next).await?,
             CaAction::RestartAll => {
-                restart_all(session, io, &act, a, components, &waits).await?;
+                super::rotate::with_resume(
+                    restart_all(session, io, &act, a, components, &waits).await,
+                    &waits.resume,
+                )?;
                 record_phase(&ctx, next).await?;
             }
         }

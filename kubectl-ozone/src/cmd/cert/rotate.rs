@@ -406,6 +406,21 @@ pub fn not_ready_at_start(pods: &[PodState], a: &RotateArgs) -> std::collections
         .collect()
 }
 
+/// An error that stopped the restarts part-way, naming the command that finishes them
+/// unless the error already does (timeouts and refusals print it themselves). The cause
+/// stays in the chain, so the exit code is the cause's.
+pub fn with_resume<T>(result: Result<T>, resume: &str) -> Result<T> {
+    result.map_err(|e| {
+        if format!("{e:#}").contains(resume) {
+            e
+        } else {
+            e.context(format!(
+                "the restarts stopped part-way; once the cause is fixed, resume with `{resume}`"
+            ))
+        }
+    })
+}
+
 /// The command that resumes this run.
 pub fn resume_command(
     session: &Session,
@@ -592,7 +607,8 @@ pub async fn run(session: &Session, io: &mut Io, a: &RotateArgs) -> Result<ExitC
         waits,
         progress: a.change.progress,
     };
-    restarts.run(&restarter, io, &fingerprints).await?;
+    let resume = restarter.waits.resume.clone();
+    with_resume(restarts.run(&restarter, io, &fingerprints).await, &resume)?;
     io.note("certificate rotation complete");
     if is_data(a.change.format) {
         print_plan(io, &plan, &a.change)?;

@@ -1282,3 +1282,35 @@ async fn a_member_that_became_leader_since_the_plan_is_not_deleted_and_resume_re
     expected.extend(restart("ozone-om-2"));
     assert_eq!(c.journal()[first.len()..], expected);
 }
+
+#[tokio::test(start_paused = true)]
+async fn an_api_error_during_the_restarts_names_the_command_that_resumes() {
+    let c = cert_manager_cluster();
+    // The annotation of the restarted ozone-om-1 fails: the API server went away.
+    c.api.state.lock().unwrap().fail_write_at = Some(2);
+    let r = run(&c, &["cert", "rotate", "--component", "om", "--yes"], None).await;
+    assert_eq!(r.code(), 1, "{}\n{}", r.error(), r.err);
+    assert!(
+        r.error()
+            .contains("resume with `kubectl ozone cert rotate --resume --component om -n ozone")
+            && r.error()
+                .contains("ozone-om-1 restarted, but its annotation"),
+        "{}",
+        r.error()
+    );
+    // A CA rotation cut off the same way says to run it again.
+    let (c, _) = managed_cluster();
+    let first_delete = ca_rotation_writes()
+        .iter()
+        .position(|w| w.starts_with("DELETE"))
+        .unwrap();
+    c.api.state.lock().unwrap().fail_write_at = Some(first_delete + 1);
+    let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
+    assert_eq!(r.code(), 1, "{}\n{}", r.error(), r.err);
+    assert!(
+        r.error()
+            .contains("resume with `kubectl ozone cert rotate --ca -n ozone"),
+        "{}",
+        r.error()
+    );
+}
