@@ -96,12 +96,20 @@ pub async fn tls_setup(session: &Session, view: &ClusterView) -> Result<TlsSetup
     }
     let https = site_value(session, view, ozone_storage::config::HTTP_POLICY_KEY)
         .await?
-        .is_some_and(|v| v == "HTTPS_ONLY");
+        .is_some_and(|v| policy_serves_https(&v));
     Ok(if https {
         TlsSetup::CertManager
     } else {
         TlsSetup::Off
     })
+}
+
+/// Whether a value of `ozone.http.policy` has Ozone serve HTTPS: `HTTPS_ONLY` or
+/// `HTTP_AND_HTTPS`. Hadoop reads the policy case-insensitively and users write it by hand
+/// (with stray spaces from YAML), so it is compared the same way.
+pub fn policy_serves_https(value: &str) -> bool {
+    let v = value.trim();
+    v.eq_ignore_ascii_case("HTTPS_ONLY") || v.eq_ignore_ascii_case("HTTP_AND_HTTPS")
 }
 
 /// A key of `ozone-site.xml` as the cluster's ConfigMap sets it.

@@ -1314,3 +1314,35 @@ async fn an_api_error_during_the_restarts_names_the_command_that_resumes() {
         r.error()
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn https_is_recognised_however_the_http_policy_is_spelled() {
+    for (policy, https) in [
+        ("HTTPS_ONLY", true),
+        (" https_only\n", true),
+        ("HTTP_AND_HTTPS", true),
+        ("http_and_https", true),
+        ("HTTP_ONLY", false),
+    ] {
+        let c = cert_manager_cluster();
+        {
+            let mut st = c.api.state.lock().unwrap();
+            let config = st
+                .config_maps
+                .iter_mut()
+                .find(|c| c.metadata.name.as_deref() == Some("ozone-config"))
+                .unwrap();
+            config.data.get_or_insert_with(Default::default).insert(
+                format!("OZONE-SITE.XML_{}", ozone_storage::config::HTTP_POLICY_KEY),
+                policy.into(),
+            );
+        }
+        let r = run(&c, &["cert", "rotate", "--dry-run"], None).await;
+        if https {
+            assert_eq!(r.code(), 0, "{policy:?}: {}", r.error());
+        } else {
+            assert_eq!(r.code(), 2, "{policy:?}");
+            assert!(r.error().contains("serves plain HTTP"), "{}", r.error());
+        }
+    }
+}
