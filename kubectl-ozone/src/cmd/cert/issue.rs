@@ -451,18 +451,23 @@ pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCo
         return Ok(ExitCode::SUCCESS);
     }
     let replacing = plan.secrets.iter().any(|s| s.action == Action::Replace);
+    let writing = plan.secrets.iter().any(|s| s.action != Action::Keep);
     let question = if replacing {
         "Replace the certificates above? Running pods keep the old ones until restarted."
-    } else {
+    } else if writing {
         "Create the Secrets above?"
-    };
-    // Only waiting for pods (every Secret exists) needs no question.
-    let tier = if plan.changes_anything() {
-        Tier::Risky
     } else {
-        Tier::Low
+        "Annotate the pods with the fingerprint of the certificate they run?"
     };
-    let confirmed = confirm(io.prompt.as_deref_mut(), tier, a.change.yes, question, "")?;
+    // Past this point something is written: Secrets, or (with --wait, even when every Secret
+    // exists) pod annotations, so the question is always asked.
+    let confirmed = confirm(
+        io.prompt.as_deref_mut(),
+        Tier::Risky,
+        a.change.yes,
+        question,
+        "",
+    )?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let act = Actuator::new(&session.kube, &ozone, confirmed);
     let issued = apply(&act, &view, &req, &found, &mut plan)

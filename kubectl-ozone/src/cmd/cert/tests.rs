@@ -975,3 +975,19 @@ async fn a_kept_certificate_whose_names_no_longer_match_the_render_is_pointed_ou
     );
     assert!(!r.out.contains("note: ozone-om-tls"), "{}", r.out);
 }
+
+/// `--wait` annotates pods even when every Secret exists, so it asks (or needs `--yes`) too.
+#[tokio::test(start_paused = true)]
+async fn wait_with_every_secret_present_asks_before_annotating_pods() {
+    let c = managed();
+    let r = run(&c, &["issue", "--yes"]).await;
+    assert_eq!(r.code(), 0, "{}", r.error());
+    let writes = c.api.writes().len();
+    let r = run(&c, &["issue", "--wait", "--timeout", "1m"]).await;
+    assert_eq!(r.code(), 2, "{}\n{}", r.error(), r.err);
+    assert!(r.error().contains("pass --yes"), "{}", r.error());
+    assert_eq!(c.api.writes().len(), writes, "nothing is written");
+    // With --yes it goes on to wait (this fixture's pods never start).
+    let r = run(&c, &["issue", "--wait", "--yes", "--timeout", "1m"]).await;
+    assert_eq!(r.code(), 3, "{}\n{}", r.error(), r.err);
+}
