@@ -70,6 +70,22 @@ pub fn pod_states(
     out
 }
 
+/// The in-service datanodes SCM does not report healthy, as `host (state)`. Datanodes out of
+/// service are expected to be gone and do not count.
+pub fn unhealthy_datanodes(datanodes: &[DatanodeInfo]) -> Vec<String> {
+    datanodes
+        .iter()
+        .filter(|d| d.op_state == OpState::InService)
+        .filter(|d| {
+            !matches!(
+                d.health_state,
+                HealthState::Healthy | HealthState::HealthyReadonly
+            )
+        })
+        .map(|d| format!("{} ({})", d.short_host(), d.health_state))
+        .collect()
+}
+
 /// Whether the check may be skipped, per flag.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Skips {
@@ -138,18 +154,7 @@ pub fn checks(
             SKIP_DATANODE_HEALTH,
             skips.datanode_health,
             || {
-                let sick: Vec<String> = dns
-                    .iter()
-                    // Datanodes out of service are expected to be gone.
-                    .filter(|d| d.op_state == OpState::InService)
-                    .filter(|d| {
-                        !matches!(
-                            d.health_state,
-                            HealthState::Healthy | HealthState::HealthyReadonly
-                        )
-                    })
-                    .map(|d| format!("{} ({})", d.short_host(), d.health_state))
-                    .collect();
+                let sick = unhealthy_datanodes(dns);
                 if sick.is_empty() {
                     Ok("SCM reports every in-service datanode healthy".into())
                 } else {

@@ -441,6 +441,7 @@ async fn restart_all(
         ozone: &ozone,
         cluster: view.cluster(),
         check_roles: !a.skip_leader_check,
+        check_datanodes: !a.skip_datanode_health_check,
         not_ready_at_start: super::rotate::not_ready_at_start(&pods, a),
         waits: waits.clone(),
         progress: a.change.progress,

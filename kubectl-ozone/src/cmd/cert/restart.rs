@@ -3,7 +3,8 @@
 //! with; move Raft leadership and wait until Ozone reports the new leader. Right before an
 //! OM or SCM pod is deleted its ring's roles are read again: a pod that leads now, or a ring
 //! with a member neither LEADER nor FOLLOWER, stops the run (exit 1) with the command that
-//! resumes, which plans again from the roles then. Every wait polls
+//! resumes, which plans again from the roles then. Before a datanode is deleted, SCM must
+//! report every in-service datanode healthy. Every wait polls
 //! at `--poll-interval` and ends at the run's deadline with exit code 3 and the command that
 //! resumes.
 
@@ -11,14 +12,14 @@ use crate::cluster::act::Actuator;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::{KubeReader, is_ready};
 use crate::exit::WaitTimeout;
-use crate::ops::rotation::short_host;
+use crate::ops::rotation::{short_host, unhealthy_datanodes};
 use crate::ui::Io;
 use crate::ui::duration;
 use crate::ui::progress::{Progress, ProgressMode};
 use anyhow::{Context, Result};
 use k8s_openapi::api::core::v1::Pod;
 use ozone_storage::Component;
-use ozone_storage::admin::{Mutation, Query, roles};
+use ozone_storage::admin::{Mutation, Query, datanode, roles};
 use std::collections::BTreeSet;
 use std::time::Duration;
 use tokio::time::Instant;
@@ -75,6 +76,9 @@ pub struct Restarter<'a> {
     /// Whether to ask Ozone for the Raft roles right before an OM or SCM pod is deleted
     /// (off with `--skip-leader-check`).
     pub check_roles: bool,
+    /// Whether to wait, before each datanode is deleted, until SCM reports every in-service
+    /// datanode healthy (off with `--skip-datanode-health-check`).
+    pub check_datanodes: bool,
     /// Pods that were not ready before anything changed (only with
     /// `--skip-readiness-check`): they do not hold up the restart of the others.
     pub not_ready_at_start: BTreeSet<String>,
@@ -153,6 +157,26 @@ impl Restarter<'_> {
                             name != pod && !self.not_ready_at_start.contains(name) && !is_ready(p)
                         });
                         Ok((!waiting).then_some(()))
+                    },
+                )
+                .await?;
+        }
+        if self.check_datanodes && component == Component::Datanode {
+            // A datanode restarted a moment ago is ready in Kubernetes before SCM has its
+            // heartbeat again; deleting the next one while SCM counts the last as stale
+            // could leave containers without enough live replicas.
+            progress.update(
+                io,
+                1,
+                &format!("{pod}: waiting until SCM reports every in-service datanode healthy"),
+            );
+            self.waits
+                .until(
+                    "SCM to report every in-service datanode healthy",
+                    || async {
+                        let list = self.ozone.query(&Query::datanode_list()).await?;
+                        let sick = unhealthy_datanodes(&datanode::parse_list(&list)?);
+                        Ok(sick.is_empty().then_some(()))
                     },
                 )
                 .await?;

@@ -603,6 +603,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &RotateArgs) -> Result<ExitC
         ozone: &ozone,
         cluster: view.cluster(),
         check_roles: !a.skip_leader_check,
+        check_datanodes: !a.skip_datanode_health_check,
         not_ready_at_start: not_ready_at_start(&pods, a),
         waits,
         progress: a.change.progress,

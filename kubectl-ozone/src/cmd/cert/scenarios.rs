@@ -1346,3 +1346,62 @@ async fn https_is_recognised_however_the_http_policy_is_spelled() {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn the_next_datanode_waits_until_scm_reports_every_datanode_healthy() {
+    let c = cert_manager_cluster();
+    let ozone = c.ozone.state.clone();
+    // SCM has not heard from the restarted ozone-datanode-0 yet.
+    c.api.state.lock().unwrap().before_write = Some((
+        2,
+        Box::new(move |_| ozone.lock().unwrap().datanodes[0].health = "STALE".into()),
+    ));
+    let r = run(
+        &c,
+        &[
+            "cert",
+            "rotate",
+            "--component",
+            "datanode",
+            "--yes",
+            "--timeout",
+            "10m",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 3, "{}\n{}", r.error(), r.err);
+    assert!(
+        r.error()
+            .contains("waiting for SCM to report every in-service datanode healthy")
+            && r.error().contains(
+                "Resume with:\n  kubectl ozone cert rotate --resume --component datanode"
+            ),
+        "{}",
+        r.error()
+    );
+    let first = c.journal();
+    let mut expected = vec!["PUT certificates/ozone-datanode/status".to_owned()];
+    expected.extend(restart("ozone-datanode-0"));
+    assert_eq!(first, expected);
+    // Its heartbeat arrives: resuming restarts the others.
+    c.ozone.state.lock().unwrap().datanodes[0].health = "HEALTHY".into();
+    let r = run(
+        &c,
+        &[
+            "cert",
+            "rotate",
+            "--resume",
+            "--component",
+            "datanode",
+            "--yes",
+        ],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
+    let rest: Vec<String> = (1..4)
+        .flat_map(|i| restart(&format!("ozone-datanode-{i}")))
+        .collect();
+    assert_eq!(c.journal()[first.len()..], rest);
+}
