@@ -64,6 +64,24 @@ pub fn phase_of(ca_secret: &Secret) -> Result<CaPhase> {
     }
 }
 
+/// The components of every entry of the `<cluster>-certificates` ConfigMap, in restart
+/// order; an id this version does not know is refused rather than left on the old CA.
+fn leaf_components(requests: &CertificateRequests) -> Result<Vec<Component>> {
+    let mut out = requests
+        .certificates
+        .keys()
+        .map(|id| {
+            Component::from_id(id).ok_or_else(|| {
+                anyhow!(
+                    "the certificates ConfigMap has an entry for {id:?}, which is no component this version knows; refusing to rotate the CA and leave that certificate on the old one"
+                )
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    out.sort();
+    Ok(out)
+}
+
 fn record(secret: &mut Secret, phase: CaPhase) {
     secret
         .metadata
@@ -196,10 +214,14 @@ pub async fn run(
     started: Instant,
 ) -> Result<ExitCode> {
     let kube = &session.kube;
-    let secrets = &super::rotate::tls_secrets(kube, view, components, true).await?;
+    // Every leaf the CA signs changes trust, not only those of components with pods: a
+    // component scaled to 0 would otherwise come back with a leaf from a CA nobody trusts.
+    // Only `components` (those with pods) restart.
+    let leaf_components = leaf_components(requests)?;
+    let secrets = &super::rotate::tls_secrets(kube, view, &leaf_components, true).await?;
     let ca_name = requests.ca.secret_name.clone();
     let start = phase_of(&required(kube, &ca_name).await?)?;
-    super::reissue::check(kube, requests, components).await?;
+    super::reissue::check(kube, requests, &leaf_components).await?;
     let password = password(kube, requests).await?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let pods = pod_states(view, &ozone, components).await?;

@@ -1405,3 +1405,36 @@ async fn the_next_datanode_waits_until_scm_reports_every_datanode_healthy() {
         .collect();
     assert_eq!(c.journal()[first.len()..], rest);
 }
+
+#[tokio::test(start_paused = true)]
+async fn a_ca_rotation_moves_the_leaves_of_components_scaled_to_zero_to_the_new_ca() {
+    let (c, _) = managed_cluster();
+    // The S3 Gateway is scaled to 0: its Secret stays, it has no pods.
+    c.api.state.lock().unwrap().pods.retain(|p| {
+        !p.metadata
+            .name
+            .as_deref()
+            .unwrap_or_default()
+            .starts_with("ozone-s3g-")
+    });
+    let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
+    assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
+    let journal = c.journal();
+    assert_eq!(
+        journal
+            .iter()
+            .filter(|w| *w == "PUT secrets/ozone-s3g-tls")
+            .count(),
+        3
+    );
+    assert!(!journal.iter().any(|w| w.contains("pods/ozone-s3g")));
+    let new_ca = data(&c, "ozone-ca", "tls.crt");
+    assert_eq!(data(&c, "ozone-s3g-tls", "ca.crt"), new_ca);
+    assert_eq!(
+        store_certificates(&c, "ozone-s3g-tls", "truststore.p12"),
+        der(&new_ca)
+    );
+    let issuer = crate::pki::CertSummary::parse(&new_ca).unwrap();
+    let leaf = crate::pki::CertSummary::parse(&data(&c, "ozone-s3g-tls", "tls.crt")).unwrap();
+    assert_eq!(leaf.issuer, issuer.subject);
+}
