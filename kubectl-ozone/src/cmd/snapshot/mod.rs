@@ -264,6 +264,12 @@ mod tests {
             e.contains("failed in pod ozone-om-0 with exit code 255"),
             "{e}"
         );
+        // A launcher line shaped like a result code is not one.
+        let e = explain(failed("JAVA_HOME is not set"), s).to_string();
+        assert!(
+            e.contains("failed in pod ozone-om-0 with exit code 255"),
+            "{e}"
+        );
     }
 
     #[test]
