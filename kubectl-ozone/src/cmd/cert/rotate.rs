@@ -80,10 +80,12 @@ pub struct RotateArgs {
     /// Skip the check that every pod to restart is ready.
     #[arg(long)]
     pub skip_readiness_check: bool,
-    /// Skip the check that OM and SCM have a Raft leader and a follower to hand over to.
+    /// Skip the check that OM and SCM have a Raft leader and a follower to hand over to, and
+    /// the re-check of their roles before each OM or SCM pod is deleted.
     #[arg(long)]
     pub skip_leader_check: bool,
-    /// Skip the check that SCM reports every datanode healthy.
+    /// Skip the check that SCM reports every datanode healthy, before the run and before
+    /// each datanode is deleted.
     #[arg(long)]
     pub skip_datanode_health_check: bool,
 }
