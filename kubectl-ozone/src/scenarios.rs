@@ -6,35 +6,11 @@
 use crate::cli::{Cli, Command};
 use crate::cmd::{datanode, snapshot, status};
 use crate::exit;
+use crate::testing::Run;
 use crate::testing::{FakeCluster, io};
 use crate::ui::confirm::testing::Scripted;
 use clap::Parser;
 use http::Method;
-use std::process::ExitCode;
-
-struct Run {
-    result: anyhow::Result<ExitCode>,
-    out: String,
-    err: String,
-}
-
-impl Run {
-    fn code(&self) -> u8 {
-        match &self.result {
-            Ok(c) if *c == ExitCode::SUCCESS => 0,
-            Ok(c) if *c == ExitCode::from(1) => 1,
-            Ok(_) => 255,
-            Err(e) => exit::code_for(e),
-        }
-    }
-
-    fn error(&self) -> String {
-        match &self.result {
-            Err(e) => format!("{e:#}"),
-            Ok(_) => String::new(),
-        }
-    }
-}
 
 async fn run(c: &FakeCluster, args: &[&str], prompt: Option<Scripted>) -> Run {
     let mut argv = vec!["kubectl-ozone"];

@@ -1363,6 +1363,42 @@ pub fn io(prompt: Option<Scripted>) -> (Io, Buf, Buf) {
     (io, out, err)
 }
 
+/// What one command run in a scenario produced: its result and what it wrote.
+pub struct Run {
+    /// The command's result.
+    pub result: anyhow::Result<std::process::ExitCode>,
+    /// Standard output.
+    pub out: String,
+    /// Standard error.
+    pub err: String,
+}
+
+impl Run {
+    /// The process exit code `main` would give (255 for an unexpected success code).
+    pub fn code(&self) -> u8 {
+        use std::process::ExitCode;
+        match &self.result {
+            Ok(c) if *c == ExitCode::SUCCESS => 0,
+            Ok(c) if *c == ExitCode::from(1) => 1,
+            Ok(_) => 255,
+            Err(e) => crate::exit::code_for(e),
+        }
+    }
+
+    /// The error chain as `main` prints it; empty on success.
+    pub fn error(&self) -> String {
+        match &self.result {
+            Err(e) => format!("{e:#}"),
+            Ok(_) => String::new(),
+        }
+    }
+
+    /// Everything the user saw.
+    pub fn all(&self) -> String {
+        format!("{}\n{}\n{}", self.out, self.err, self.error())
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

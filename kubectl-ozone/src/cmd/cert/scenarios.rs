@@ -4,7 +4,7 @@
 //! key material reaches any output. Time is paused: waits take no real time.
 
 use crate::cli::{Cli, Command};
-use crate::exit;
+use crate::testing::Run;
 use crate::testing::{FakeCluster, io};
 use crate::ui::confirm::testing::Scripted;
 use clap::Parser;
@@ -13,30 +13,6 @@ use k8s_openapi::api::core::v1::{Pod, Secret};
 use ozone_storage::Component;
 use serde_json::json;
 use std::collections::BTreeMap;
-use std::process::ExitCode;
-
-pub(crate) struct Run {
-    pub result: anyhow::Result<ExitCode>,
-    pub out: String,
-    pub err: String,
-}
-
-impl Run {
-    pub fn code(&self) -> u8 {
-        match &self.result {
-            Ok(c) if *c == ExitCode::SUCCESS => 0,
-            Ok(_) => 1,
-            Err(e) => exit::code_for(e),
-        }
-    }
-
-    pub fn error(&self) -> String {
-        match &self.result {
-            Err(e) => format!("{e:#}"),
-            Ok(_) => String::new(),
-        }
-    }
-}
 
 pub(crate) async fn run(c: &FakeCluster, args: &[&str], prompt: Option<Scripted>) -> Run {
     let mut argv = vec!["kubectl-ozone"];

@@ -3,8 +3,8 @@
 //! and stores parsed with independent parsers.
 
 use crate::cli::{Cli, Command};
-use crate::exit;
 use crate::pki::{self, CertSummary};
+use crate::testing::Run;
 use crate::testing::{FakeCluster, io};
 use clap::Parser;
 use http::Method;
@@ -17,37 +17,7 @@ use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_generator::spec::{Inputs, resolve};
 use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12Archive, Pkcs12ImportPolicy};
 use serde_json::json;
-use std::process::ExitCode;
 use x509_parser::parse_x509_certificate;
-
-pub(super) struct Run {
-    pub result: anyhow::Result<ExitCode>,
-    pub out: String,
-    pub err: String,
-}
-
-impl Run {
-    pub fn code(&self) -> u8 {
-        match &self.result {
-            Ok(c) if *c == ExitCode::SUCCESS => 0,
-            Ok(c) if *c == ExitCode::from(1) => 1,
-            Ok(_) => 255,
-            Err(e) => exit::code_for(e),
-        }
-    }
-
-    pub fn error(&self) -> String {
-        match &self.result {
-            Err(e) => format!("{e:#}"),
-            Ok(_) => String::new(),
-        }
-    }
-
-    /// Everything the user saw.
-    pub fn all(&self) -> String {
-        format!("{}\n{}\n{}", self.out, self.err, self.error())
-    }
-}
 
 pub(super) async fn run(c: &FakeCluster, args: &[&str]) -> Run {
     let mut argv = vec!["kubectl-ozone", "cert"];
