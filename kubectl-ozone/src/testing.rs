@@ -1200,13 +1200,11 @@ pub struct FakeCluster {
 }
 
 fn labels(cluster: &str, component: &str) -> BTreeMap<String, String> {
+    use ozone_generator::names::{APP_NAME, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME};
     BTreeMap::from([
-        ("app.kubernetes.io/name".to_owned(), "ozone".to_owned()),
-        ("app.kubernetes.io/instance".to_owned(), cluster.to_owned()),
-        (
-            "app.kubernetes.io/component".to_owned(),
-            component.to_owned(),
-        ),
+        (LABEL_NAME.to_owned(), APP_NAME.to_owned()),
+        (LABEL_INSTANCE.to_owned(), cluster.to_owned()),
+        (LABEL_COMPONENT.to_owned(), component.to_owned()),
     ])
 }
 

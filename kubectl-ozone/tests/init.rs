@@ -146,7 +146,7 @@ fn an_existing_file_is_not_overwritten_without_force() {
 
 #[test]
 fn bad_flags_exit_2_with_the_prompts_message_and_write_nothing() {
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 8] = [
         (
             &["-n", "Bad_NS"],
             "error: --namespace \"Bad_NS\": metadata.namespace: \"Bad_NS\" is not a valid namespace",
@@ -166,6 +166,14 @@ fn bad_flags_exit_2_with_the_prompts_message_and_write_nothing() {
         (
             &["-n", "dev", "--s3g", "maybe"],
             "error: --s3g \"maybe\": \"maybe\": answer yes or no",
+        ),
+        (
+            &["-n", "dev", "--om-replicas", "11"],
+            "error: --om-replicas \"11\": spec.om.replicas: must be at most 9, got 11",
+        ),
+        (
+            &["-n", "dev", "--operators", "Team:ci"],
+            "error: --operators \"Team:ci\": spec.rbac.bindings.operator[0].kind: \"Team\" must be User, Group or ServiceAccount",
         ),
         (
             &["-n", "dev", "--set", "datanodes.jvm.heapPercent=5"],

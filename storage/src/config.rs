@@ -153,6 +153,8 @@ pub mod keys {
     pub const SERVER_DEFAULT_REPLICATION: &str = "ozone.server.default.replication";
     /// `RATIS` or `EC` for [`SERVER_DEFAULT_REPLICATION`].
     pub const SERVER_DEFAULT_REPLICATION_TYPE: &str = "ozone.server.default.replication.type";
+    /// Kerberos security; only then does SCM run its certificate server (reference §6).
+    pub const SECURITY_ENABLED: &str = "ozone.security.enabled";
 }
 
 /// Whether `settings` make the HTTP servers serve HTTPS only, so every HTTP port with an HTTPS

@@ -164,9 +164,13 @@ pub async fn run(session: &Session, io: &mut Io, a: &StatusArgs) -> Result<ExitC
             .await?,
         );
     }
-    let secure = site_value(session, &view, "ozone.security.enabled")
-        .await?
-        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    let secure = site_value(
+        session,
+        &view,
+        ozone_storage::config::keys::SECURITY_ENABLED,
+    )
+    .await?
+    .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
     let ozone_certificates = if secure {
         let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
         let mut all = Vec::new();
