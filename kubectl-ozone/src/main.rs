@@ -1,18 +1,7 @@
 //! `kubectl-ozone`: parse the command line, run the command, print the error chain once and
 //! map it to an exit code (0 ok, 1 findings or failed operation, 2 usage or bad input).
 
-mod cli;
-mod cluster;
-mod cmd;
-mod exit;
-mod files;
-mod ops;
-mod pki;
-#[cfg(test)]
-mod scenarios;
-#[cfg(test)]
-mod testing;
-mod ui;
+use kubectl_ozone::{cli, cmd, exit};
 
 use std::io::Write;
 use std::process::ExitCode;
