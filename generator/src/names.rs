@@ -130,6 +130,14 @@ impl Names {
         labels
     }
 
+    /// Labels of a component that no change to the spec moves: for fields the API server
+    /// never lets an update change, such as a StatefulSet's volumeClaimTemplates.
+    pub fn stable_labels(&self, component: Component) -> BTreeMap<String, String> {
+        let mut labels = self.selector(component);
+        labels.insert(LABEL_MANAGED_BY.to_owned(), MANAGER.to_owned());
+        labels
+    }
+
     /// Labels for a component's objects and pods.
     pub fn labels(&self, component: Component, version: &str) -> BTreeMap<String, String> {
         let mut labels = self.cluster_labels(version);

@@ -11,7 +11,7 @@ use crate::spec::cluster::ComponentSettings;
 use crate::spec::doc::{AntiAffinity, Spread};
 use k8s_openapi::api::apps::v1::{
     Deployment, DeploymentSpec, DeploymentStrategy, RollingUpdateDeployment, StatefulSet,
-    StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec,
+    StatefulSetPersistentVolumeClaimRetentionPolicy, StatefulSetSpec, StatefulSetUpdateStrategy,
 };
 use k8s_openapi::api::core::v1::{
     Affinity, Capabilities, ConfigMapEnvSource, Container, ContainerPort, EmptyDirVolumeSource,
@@ -87,12 +87,23 @@ pub fn workload(
                     },
                 ),
                 revision_history_limit: Some(5),
+                // A StatefulSet never rolls its pods by itself: an OM or SCM ring restarted in
+                // ordinal order can lose its leader twice and its quorum, and a datanode must
+                // wait until SCM sees the previous one healthy. `kubectl ozone apply` and
+                // `kubectl ozone restart` roll the pods in quorum-safe order instead, also
+                // after a plain `kubectl apply` of the render (GitOps).
+                update_strategy: Some(StatefulSetUpdateStrategy {
+                    type_: Some("OnDelete".into()),
+                    rolling_update: None,
+                }),
                 template,
                 volume_claim_templates: c.storage.as_ref().map(|s| {
                     vec![PersistentVolumeClaim {
                         metadata: ObjectMeta {
                             name: Some(DATA_VOLUME.into()),
-                            labels: Some(labels.clone()),
+                            // The API server never lets volumeClaimTemplates change, so they
+                            // carry only labels no spec change can move (not the version).
+                            labels: Some(names.stable_labels(component)),
                             ..ObjectMeta::default()
                         },
                         spec: Some(PersistentVolumeClaimSpec {
