@@ -10,7 +10,12 @@ use std::path::PathBuf;
 
 /// `shared/` sits beside the repository (in CI too).
 fn crds() -> crd::Registry {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/crds");
+    // `shared/` sits beside the repository or beside the worktrees holding it.
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared/fixtures/crds"))
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| PathBuf::from("../../shared/fixtures/crds"));
     let mut registry = crd::Registry::new();
     let mut entries: Vec<_> = std::fs::read_dir(&dir)
         .unwrap_or_else(|e| {

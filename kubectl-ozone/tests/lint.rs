@@ -18,7 +18,12 @@ fn corpus(name: &str) -> PathBuf {
 }
 
 fn crds() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/fixtures/crds")
+    // `shared/` sits beside the repository or beside the worktrees holding it.
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .ancestors()
+        .map(|a| a.join("shared/fixtures/crds"))
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| PathBuf::from("../../shared/fixtures/crds"))
 }
 
 fn render(profile: &str) -> Vec<u8> {
@@ -43,6 +48,41 @@ fn rendered_output_piped_in_is_clean() {
                 " 0 errors, 0 warnings, 0 infos, 0 documents skipped",
             ));
     }
+}
+
+#[test]
+fn rendered_output_lints_clean_with_no_flags() {
+    for profile in ["medium", "large"] {
+        ozone()
+            .args(["lint", "-"])
+            .write_stdin(render(profile))
+            .assert()
+            .success()
+            .stdout(predicate::str::contains(
+                " 0 errors, 0 warnings, 0 infos, 0 documents skipped",
+            ))
+            .stdout(predicate::str::contains("missing-schema").not());
+    }
+    let out = ozone()
+        .args([
+            "render",
+            "--profile",
+            "medium",
+            "--set",
+            "security.tls.mode=cert-manager",
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("kind: Certificate"));
+    ozone()
+        .args(["lint", "-"])
+        .write_stdin(out.stdout)
+        .assert()
+        .success()
+        .stdout(predicate::str::contains(
+            " 0 errors, 0 warnings, 0 infos, 0 documents skipped",
+        ));
 }
 
 #[test]

@@ -10,8 +10,12 @@ use serde_json::Value;
 use std::path::PathBuf;
 
 fn crd_schema(file: &str) -> Value {
+    // `shared/` sits beside the repository or beside the worktrees holding it.
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../shared/fixtures/crds")
+        .ancestors()
+        .map(|a| a.join("shared/fixtures/crds"))
+        .find(|d| d.is_dir())
+        .unwrap_or_else(|| PathBuf::from("../../shared/fixtures/crds"))
         .join(file);
     let text = std::fs::read_to_string(&path).unwrap_or_else(|e| {
         panic!(

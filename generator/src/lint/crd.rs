@@ -37,12 +37,23 @@ pub enum CrdError {
 #[derive(Debug, Default)]
 pub struct Registry {
     schemas: BTreeMap<(String, String), Option<Value>>,
+    /// Whether kinds not loaded here fall back to the CRDs shipped in the binary.
+    embedded: bool,
 }
 
 impl Registry {
     /// An empty registry.
     pub fn new() -> Registry {
         Registry::default()
+    }
+
+    /// A registry that knows the CRDs of every custom resource render can emit
+    /// ([`super::embedded`]); CRDs loaded into it take precedence over them.
+    pub fn with_embedded() -> Registry {
+        Registry {
+            schemas: BTreeMap::new(),
+            embedded: true,
+        }
     }
 
     /// Loads every CRD of a YAML stream; other objects are ignored.
@@ -101,14 +112,92 @@ impl Registry {
     /// The schema of a custom resource: `None` if no CRD defines it, `Some(None)` if its CRD
     /// version has no schema.
     pub fn schema(&self, api_version: &str, kind: &str) -> Option<Option<&Value>> {
-        self.schemas
+        let loaded = self
+            .schemas
             .get(&(api_version.to_owned(), kind.to_owned()))
-            .map(Option::as_ref)
+            .map(Option::as_ref);
+        if loaded.is_none() && self.embedded {
+            return super::embedded::registry().schema(api_version, kind);
+        }
+        loaded
     }
 
-    /// Whether no CRD is loaded.
+    /// Whether no CRD is loaded (embedded ones do not count).
     pub fn is_empty(&self) -> bool {
         self.schemas.is_empty()
+    }
+
+    /// Every loaded `(apiVersion, kind)`, sorted (embedded ones not included).
+    pub fn kinds(&self) -> impl Iterator<Item = (&str, &str)> {
+        self.schemas.keys().map(|(a, k)| (a.as_str(), k.as_str()))
+    }
+}
+
+/// The part of a CRD that lint uses: group, kind, and per version its `openAPIV3Schema`
+/// without `description` texts (they are most of a CRD's bytes and never change a finding).
+/// `source` names the upstream release it came from; it is kept as an annotation.
+/// `None` when the value is not an `apiextensions.k8s.io/v1` CRD.
+pub fn trim(crd: &Value, source: &str) -> Option<Value> {
+    if crd.get("kind").and_then(Value::as_str) != Some("CustomResourceDefinition")
+        || crd.get("apiVersion").and_then(Value::as_str) != Some("apiextensions.k8s.io/v1")
+    {
+        return None;
+    }
+    let spec = &crd["spec"];
+    let versions: Vec<Value> = spec["versions"]
+        .as_array()?
+        .iter()
+        .map(|v| {
+            let mut out = serde_json::Map::new();
+            out.insert("name".into(), v["name"].clone());
+            if let Some(schema) = v.get("schema").and_then(|s| s.get("openAPIV3Schema")) {
+                let mut schema = schema.clone();
+                strip_descriptions(&mut schema);
+                out.insert(
+                    "schema".into(),
+                    serde_json::json!({ "openAPIV3Schema": schema }),
+                );
+            }
+            Value::Object(out)
+        })
+        .collect();
+    Some(serde_json::json!({
+        "apiVersion": "apiextensions.k8s.io/v1",
+        "kind": "CustomResourceDefinition",
+        "metadata": {
+            "name": crd["metadata"]["name"],
+            "annotations": {"lint.kubectl-ozone.io/source": source},
+        },
+        "spec": {
+            "group": spec["group"],
+            "names": {"kind": spec["names"]["kind"]},
+            "versions": versions,
+        },
+    }))
+}
+
+/// Removes `description` from a schema node and its sub-schemas. Keys of `properties` are
+/// field names, so a field called `description` stays; `default`, `enum` and `example` hold
+/// data, not schemas, and are left alone.
+fn strip_descriptions(node: &mut Value) {
+    let Value::Object(map) = node else {
+        return;
+    };
+    map.remove("description");
+    for (key, value) in map.iter_mut() {
+        match key.as_str() {
+            "default" | "enum" | "example" | "x-kubernetes-validations" => {}
+            "properties" | "patternProperties" | "definitions" | "dependencies" => {
+                if let Value::Object(fields) = value {
+                    fields.values_mut().for_each(strip_descriptions);
+                }
+            }
+            _ => match value {
+                Value::Array(items) => items.iter_mut().for_each(strip_descriptions),
+                Value::Object(_) => strip_descriptions(value),
+                _ => {}
+            },
+        }
     }
 }
 

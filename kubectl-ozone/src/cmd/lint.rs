@@ -50,7 +50,7 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     if let Some(f) = &args.fail_on {
         fail_on = parse_fail_on(f).map_err(bad)?;
     }
-    let mut registry = crd::Registry::new();
+    let mut registry = crd::Registry::with_embedded();
     for path in &args.crds {
         for file in expand(path)? {
             let text = read_text(&file)?;
