@@ -103,6 +103,30 @@ impl Actuator {
             .map_err(|e| classify(e, "patch", "pods", &self.namespace))
     }
 
+    /// Server-side applies a rendered object with field manager `kubectl-ozone`; returns
+    /// the object as stored.
+    pub async fn apply(
+        &self,
+        object: &serde_json::Value,
+        force_conflicts: bool,
+    ) -> Result<serde_json::Value, super::objects::ObjectError> {
+        super::objects::apply(&self.client, &self.namespace, object, force_conflicts, false).await
+    }
+
+    /// Deletes an object `apply` prunes (the spec no longer renders it); gone already is fine.
+    pub async fn delete_object(
+        &self,
+        info: &super::objects::KindInfo,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let api = super::objects::api(&self.client, &self.namespace, info);
+        match api.delete(name, &DeleteParams::default()).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(e) => Err(classify(e, "delete", info.plural, &self.namespace)),
+        }
+    }
+
     /// Replaces a cert-manager Certificate's status (how `cmctl renew` asks for a renewal).
     pub async fn replace_certificate_status(
         &self,
