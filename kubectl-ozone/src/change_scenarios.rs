@@ -584,3 +584,56 @@ async fn restart_all_of_a_component_or_one_pod() {
     assert_eq!(r.code(), 2, "{}", r.all());
     assert!(r.error().contains("pass --yes"), "{}", r.error());
 }
+
+fn storage_class(c: &FakeCluster, name: &str, expands: bool) {
+    let mut st = c.api.state.lock().unwrap();
+    store(
+        &mut st,
+        "storageclasses",
+        json!({"apiVersion": "storage.k8s.io/v1", "kind": "StorageClass",
+            "metadata": {"name": name}, "provisioner": "csi.example.com",
+            "allowVolumeExpansion": expands}),
+    );
+}
+
+#[tokio::test(start_paused = true)]
+async fn storage_grows_pvc_by_pvc_then_the_statefulset_is_recreated_around_running_pods() {
+    let class = "datanodes.storage.storageClass=fast";
+    let c = deployed("medium", &[class]);
+    storage_class(&c, "fast", true);
+    let uid_before = c.api.pod("ozone-datanode-3").unwrap().metadata.uid;
+    let args = ["apply", "--profile", "medium", "-n", "ozone", "--set", class, "--set", "datanodes.storage.size=2Ti", "--yes"];
+    let dry = run(&c, &[&args[..], &["--dry-run"]].concat()).await;
+    assert_eq!(dry.code(), 0, "{}", dry.all());
+    assert!(dry.out.contains("resize persistentvolumeclaim data-ozone-datanode-0 to 2Ti"), "{}", dry.out);
+    assert!(dry.out.contains("delete statefulset ozone-datanode leaving its pods running (orphan), then create it as rendered"), "{}", dry.out);
+    assert!(c.journal().is_empty());
+    let r = run(&c, &args).await;
+    assert_eq!(r.code(), 0, "{}", r.all());
+    let j = c.journal();
+    let resized: Vec<usize> = (0..5)
+        .map(|i| index(&j, &format!("PATCH persistentvolumeclaims/data-ozone-datanode-{i}")))
+        .collect();
+    let delete = index(&j, "DELETE statefulsets/ozone-datanode");
+    let create = j.iter().rposition(|e| e == "PATCH statefulsets/ozone-datanode").unwrap();
+    assert!(resized.iter().all(|r| *r < delete) && delete < create, "{j:#?}");
+    // The pods kept running through it: orphaned, then adopted.
+    assert_eq!(c.api.pod("ozone-datanode-3").unwrap().metadata.uid, uid_before);
+    let st = c.api.state.lock().unwrap();
+    let pvc = st.pvcs.iter().find(|p| p.metadata.name.as_deref() == Some("data-ozone-datanode-4")).unwrap();
+    assert_eq!(pvc.spec.as_ref().unwrap().resources.as_ref().unwrap().requests.as_ref().unwrap()["storage"].0, "2Ti");
+    drop(st);
+    let d = run(&c, &["diff", "--profile", "medium", "-n", "ozone", "--set", class, "--set", "datanodes.storage.size=2Ti"]).await;
+    assert_eq!(d.code(), 0, "{}", d.all());
+}
+
+#[tokio::test(start_paused = true)]
+async fn storage_growth_is_refused_when_the_class_cannot_expand() {
+    let class = "datanodes.storage.storageClass=fixed";
+    let c = deployed("medium", &[class]);
+    storage_class(&c, "fixed", false);
+    let r = run(&c, &["apply", "--profile", "medium", "-n", "ozone", "--set", class, "--set", "datanodes.storage.size=2Ti", "--yes"]).await;
+    assert_eq!(r.code(), 1, "{}", r.all());
+    assert!(r.error().contains("StorageClass fixed does not set allowVolumeExpansion: true"), "{}", r.error());
+    assert!(c.journal().is_empty(), "{:?}", c.journal());
+}

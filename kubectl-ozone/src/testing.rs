@@ -660,7 +660,7 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
             let pvc = st.pvcs.remove(i);
             ok(serde_json::to_value(pvc).unwrap())
         }
-        _ => generic_route(&mut st, &method, &parts, &selector)
+        _ => generic_route(&mut st, &method, &parts, &selector, body)
             .unwrap_or_else(|| {
                 status(
                     StatusCode::NOT_FOUND,
@@ -677,6 +677,7 @@ fn resource_and_name<'a>(parts: &[&'a str]) -> Option<(&'a str, Option<&'a str>)
         ["api", "v1", "namespaces", name] => Some(("namespaces", Some(name))),
         [.., "namespaces", _, resource] => Some((resource, None)),
         [.., "namespaces", _, resource, name] => Some((resource, Some(name))),
+        ["apis", _, _, resource, name] => Some((resource, Some(name))),
         _ => None,
     }
 }
@@ -760,6 +761,7 @@ fn generic_route(
     method: &Method,
     parts: &[&str],
     selector: &str,
+    body: &Value,
 ) -> Option<Response<Body>> {
     let (resource, name) = resource_and_name(parts)?;
     let not_found = |n: &str| {
@@ -789,9 +791,32 @@ fn generic_route(
             None => not_found(n),
         },
         (Method::DELETE, Some(n)) => match unstore(st, resource, n) {
-            Some(o) => ok(o),
+            Some(o) => {
+                // Without orphan propagation the garbage collector deletes the pods too.
+                if resource == "statefulsets" && body["propagationPolicy"] != "Orphan" {
+                    let prefix = format!("{n}-");
+                    st.pods.retain(|p| {
+                        !p.metadata
+                            .name
+                            .as_deref()
+                            .is_some_and(|p| p.starts_with(&prefix))
+                    });
+                }
+                ok(o)
+            }
             None => not_found(n),
         },
+        (Method::PATCH, Some(n)) => {
+            let Some(mut o) = stored(st, resource)
+                .into_iter()
+                .find(|o| o["metadata"]["name"] == n)
+            else {
+                return Some(not_found(n));
+            };
+            merge(&mut o, body);
+            store(st, resource, o.clone());
+            ok(o)
+        }
         _ => return None,
     })
 }
@@ -923,6 +948,10 @@ fn create_statefulset_pods(st: &mut ApiState, sts: &Value) {
     labels["controller-revision-hash"] = sts["status"]["updateRevision"].clone();
     for i in 0..replicas {
         let pod_name = format!("{name}-{i}");
+        if named(&mut st.pods, &pod_name).is_some() {
+            // Orphaned by a delete with orphan propagation: adopted as it is.
+            continue;
+        }
         let pod: Pod = serde_json::from_value(json!({
             "metadata": {"name": pod_name, "namespace": sts["metadata"]["namespace"],
                          "uid": format!("{pod_name}-uid-0"), "labels": labels},

@@ -172,6 +172,17 @@ pub(super) async fn apply(
 }
 
 impl KubeReader {
+    /// A StorageClass (cluster-wide), if it exists.
+    pub async fn storage_class(
+        &self,
+        name: &str,
+    ) -> Result<Option<k8s_openapi::api::storage::v1::StorageClass>, ApiError> {
+        Api::<k8s_openapi::api::storage::v1::StorageClass>::all(self.client().clone())
+            .get_opt(name)
+            .await
+            .map_err(|e| classify(e, "get", "storageclasses.storage.k8s.io", "(cluster-wide)"))
+    }
+
     /// The live version of a rendered object, if it exists.
     pub async fn live(&self, object: &Value) -> Result<Option<Value>, ObjectError> {
         let (kind, name) = kind_and_name(object);

@@ -9,13 +9,15 @@
 //! 3. Transitions: datanodes down (decommission the highest ordinals, wait, scale — the
 //!    `datanode scale-down` engine and its pre-flight), datanodes up (scale, wait until
 //!    IN_SERVICE), a new configuration or pod template (the quorum-safe rolling restart of the
-//!    StatefulSet pods left on the old revision, the engine of `cert rotate`).
+//!    StatefulSet pods left on the old revision, the engine of `cert rotate`), storage growth
+//!    (only when every PVC's StorageClass has `allowVolumeExpansion: true`: each PVC resized,
+//!    then the StatefulSet deleted with orphan propagation and created again, pods running).
 //! 4. `--wait`: every workload rolled out.
 //!
 //! Refused, with nothing written: a new version (`kubectl ozone upgrade`), a TLS mode change
 //! while pods run (`kubectl ozone cert`), storage shrink or another StorageClass, OM/SCM ring
-//! changes and storage growth (not carried out by this version), conflicts with other field
-//! managers unless `--force-conflicts`.
+//! changes (not carried out by this version), conflicts with other field managers unless
+//! `--force-conflicts`.
 //!
 //! Resuming: every step is planned from the cluster as it is, so running the same command
 //! again after an interruption does what is left: applies are idempotent, datanodes already
@@ -147,8 +149,14 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
     } else {
         Datanodes::default()
     };
+    let mut refusals: Vec<String> = refused.iter().map(|t| t.describe()).collect();
+    let grows = if refused.is_empty() {
+        storage_plan(session, &c, &mut steps, &mut refusals).await?
+    } else {
+        Vec::new()
+    };
     let restart_components = restart_components(&c);
-    let restarts = if restart_components.is_empty() || !refused.is_empty() {
+    let restarts = if restart_components.is_empty() || !refusals.is_empty() {
         None
     } else {
         let stale = out_of_date_pods(&c.view, &restart_components);
@@ -205,9 +213,8 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
         steps,
     };
     let presented = present_plan(io, &plan, &a.change)?;
-    if !refused.is_empty() {
-        let reasons: Vec<String> = refused.iter().map(|t| t.describe()).collect();
-        anyhow::bail!("refused, nothing was changed: {}", reasons.join("; "));
+    if !refusals.is_empty() {
+        anyhow::bail!("refused, nothing was changed: {}", refusals.join("; "));
     }
     let conflicts = c.conflicts();
     if !conflicts.is_empty() {
@@ -240,6 +247,9 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
         ))
     };
     write_objects(&c, &act, io, a.force_conflicts).await.map_err(again)?;
+    grow_storage(session, &c, &act, io, &grows, &waits, a.force_conflicts)
+        .await
+        .map_err(again)?;
     change_datanodes(&act, &ozone, io, &dn, &waits).await.map_err(again)?;
     if let Some(r) = restarts
         && !r.steps.is_empty()
@@ -259,6 +269,131 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
         print_plan(io, &plan, &a.change)?;
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// A storage growth to carry out: PVCs to resize, then the StatefulSet re-created.
+struct Grow {
+    /// The StatefulSet.
+    statefulset: String,
+    /// The new size.
+    size: String,
+    /// PVCs still smaller than that.
+    pvcs: Vec<String>,
+}
+
+/// Plans each storage growth, or a refusal when a PVC's StorageClass cannot expand volumes.
+async fn storage_plan(
+    session: &Session,
+    c: &Comparison,
+    steps: &mut Vec<Step>,
+    refusals: &mut Vec<String>,
+) -> Result<Vec<Grow>> {
+    let mut out = Vec::new();
+    let mut classes: BTreeMap<String, Option<String>> = BTreeMap::new();
+    for t in c.transitions.iter().filter(|t| t.kind == Kind::StorageGrow) {
+        let component = t.component;
+        let statefulset = c.cluster.names().component(component);
+        let wanted = ozone_generator::quantity::Amount::parse(&t.to)?;
+        let mut pvcs = Vec::new();
+        for pvc in c
+            .view
+            .pvcs
+            .iter()
+            .filter(|p| crate::cluster::view::component_of(&p.metadata) == Some(component))
+        {
+            let name = pvc.metadata.name.clone().unwrap_or_default();
+            let spec = pvc.spec.as_ref();
+            let Some(class) = spec.and_then(|s| s.storage_class_name.clone()) else {
+                refusals.push(format!(
+                    "{component} storage {} → {}: PVC {name} has no StorageClass, so nothing says its volume can expand",
+                    t.from, t.to
+                ));
+                continue;
+            };
+            if !classes.contains_key(&class) {
+                let problem = match session.kube.storage_class(&class).await {
+                    Ok(Some(sc)) if sc.allow_volume_expansion == Some(true) => None,
+                    Ok(Some(_)) => Some(format!(
+                        "StorageClass {class} does not set allowVolumeExpansion: true, so its volumes cannot grow; keep the size, or move to a class that expands"
+                    )),
+                    Ok(None) => Some(format!("StorageClass {class} not found")),
+                    Err(e) => Some(format!("cannot read StorageClass {class}: {e}")),
+                };
+                classes.insert(class.clone(), problem);
+            }
+            if let Some(Some(problem)) = classes.get(&class) {
+                refusals.push(format!(
+                    "{component} storage {} → {} (PVC {name}): {problem}",
+                    t.from, t.to
+                ));
+                continue;
+            }
+            let current = spec
+                .and_then(|s| s.resources.as_ref())
+                .and_then(|r| r.requests.as_ref())
+                .and_then(|r| r.get("storage"))
+                .and_then(|q| ozone_generator::quantity::Amount::parse(&q.0).ok());
+            if current.is_none_or(|q| q.cmp_value(&wanted).is_lt()) {
+                pvcs.push(name);
+            }
+        }
+        pvcs.sort_by_key(|n| (crate::cluster::view::ordinal(n), n.clone()));
+        for name in &pvcs {
+            steps.push(Step::ResizePvc {
+                name: name.clone(),
+                size: t.to.clone(),
+            });
+        }
+        steps.push(Step::RecreateStatefulSet {
+            name: statefulset.clone(),
+        });
+        out.push(Grow {
+            statefulset,
+            size: t.to.clone(),
+            pvcs,
+        });
+    }
+    Ok(out)
+}
+
+/// Resizes the PVCs, then re-creates the StatefulSet with the new claim templates, leaving
+/// its pods running: the claim templates cannot be changed in place.
+async fn grow_storage(
+    session: &Session,
+    c: &Comparison,
+    act: &Actuator,
+    io: &mut Io,
+    grows: &[Grow],
+    waits: &Waits,
+    force: bool,
+) -> Result<()> {
+    for g in grows {
+        for pvc in &g.pvcs {
+            act.resize_pvc(pvc, &g.size).await?;
+            io.note(format!("persistentvolumeclaim {pvc} resized to {}", g.size));
+        }
+        let o = c
+            .objects
+            .iter()
+            .find(|o| o.kind == "StatefulSet" && o.name == g.statefulset)
+            .ok_or_else(|| anyhow!("statefulset {} is not rendered", g.statefulset))?;
+        // Live replicas (the transitions change them), rendered claim templates.
+        let mut object = o.sent.clone();
+        object["spec"]["volumeClaimTemplates"] = o.rendered["spec"]["volumeClaimTemplates"].clone();
+        act.delete_statefulset_orphan(&g.statefulset).await?;
+        waits
+            .until(
+                &format!("statefulset {} to be deleted (its pods keep running)", g.statefulset),
+                || async { Ok(session.kube.live(&object).await?.is_none().then_some(())) },
+            )
+            .await?;
+        act.apply(&object, force).await?;
+        io.note(format!(
+            "statefulset {} re-created with {} volumes; its pods kept running",
+            g.statefulset, g.size
+        ));
+    }
+    Ok(())
 }
 
 /// StatefulSet components whose pods may need a restart: a new template, or pods left on an
