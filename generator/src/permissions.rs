@@ -48,6 +48,24 @@ const fn cert_manager(resource: &'static str, verbs: &'static [&'static str]) ->
     }
 }
 
+const fn group(
+    api_group: &'static str,
+    resource: &'static str,
+    verbs: &'static [&'static str],
+) -> Rule {
+    Rule {
+        api_group,
+        resource,
+        verbs,
+    }
+}
+
+/// `diff`: read each rendered object and ask for a server-side apply dry run (authorized as
+/// `patch`), list what may be pruned.
+const DIFF_OBJECTS: &[&str] = &["get", "list", "patch"];
+/// `apply`: the same, for real, plus creating new objects and pruning old ones.
+const APPLY_OBJECTS: &[&str] = &["create", "delete", "get", "list", "patch"];
+
 const LIST: &[&str] = &["list"];
 const GET: &[&str] = &["get"];
 /// Running the Ozone CLI in a pod. The exec WebSocket is a GET that Kubernetes before 1.35
@@ -148,6 +166,61 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
+        command: "diff",
+        rules: &[
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            core("serviceaccounts", DIFF_OBJECTS),
+            core("configmaps", DIFF_OBJECTS),
+            core("services", DIFF_OBJECTS),
+            apps("statefulsets", DIFF_OBJECTS),
+            apps("deployments", DIFF_OBJECTS),
+            group("rbac.authorization.k8s.io", "roles", DIFF_OBJECTS),
+            group("rbac.authorization.k8s.io", "rolebindings", DIFF_OBJECTS),
+            group("networking.k8s.io", "networkpolicies", DIFF_OBJECTS),
+            group("policy", "poddisruptionbudgets", DIFF_OBJECTS),
+            group("batch", "cronjobs", DIFF_OBJECTS),
+            cert_manager("issuers", DIFF_OBJECTS),
+            cert_manager("certificates", DIFF_OBJECTS),
+            group("monitoring.coreos.com", "servicemonitors", DIFF_OBJECTS),
+            group("monitoring.coreos.com", "prometheusrules", DIFF_OBJECTS),
+        ],
+    },
+    CommandPermissions {
+        command: "apply",
+        rules: &[
+            core("pods", &["delete", "list"]),
+            core("persistentvolumeclaims", LIST),
+            core("serviceaccounts", APPLY_OBJECTS),
+            core("configmaps", APPLY_OBJECTS),
+            core("services", APPLY_OBJECTS),
+            apps("statefulsets", APPLY_OBJECTS),
+            apps("statefulsets/scale", &["patch"]),
+            apps("deployments", APPLY_OBJECTS),
+            group("rbac.authorization.k8s.io", "roles", APPLY_OBJECTS),
+            group("rbac.authorization.k8s.io", "rolebindings", APPLY_OBJECTS),
+            group("networking.k8s.io", "networkpolicies", APPLY_OBJECTS),
+            group("policy", "poddisruptionbudgets", APPLY_OBJECTS),
+            group("batch", "cronjobs", APPLY_OBJECTS),
+            cert_manager("issuers", APPLY_OBJECTS),
+            cert_manager("certificates", APPLY_OBJECTS),
+            group("monitoring.coreos.com", "servicemonitors", APPLY_OBJECTS),
+            group("monitoring.coreos.com", "prometheusrules", APPLY_OBJECTS),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
+        command: "restart",
+        rules: &[
+            core("pods", &["delete", "list"]),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
         command: "completion (kubectl_complete-ozone: cluster and datanode names)",
         rules: &[core("pods", LIST), apps("statefulsets", LIST)],
     },
@@ -210,8 +283,13 @@ mod tests {
         }
         let all = union();
         assert_eq!(all[&("", "pods/exec")], vec!["create", "get"]);
-        // Scaling goes through the scale subresource; the StatefulSet itself is only read.
-        assert_eq!(all[&("apps", "statefulsets")], vec!["list"]);
+        // Scaling goes through the scale subresource; only apply writes StatefulSets.
+        assert_eq!(
+            all[&("apps", "statefulsets")],
+            vec!["create", "delete", "get", "list", "patch"]
+        );
         assert_eq!(all[&("apps", "statefulsets/scale")], vec!["patch"]);
+        // Nothing writes Secrets but the cert commands; apply never prunes them.
+        assert_eq!(all[&("", "secrets")], vec!["create", "get", "update"]);
     }
 }

@@ -44,6 +44,17 @@ pub enum Command {
     /// TLS certificates: issue (managed mode), status (expiry, pods on the current one), rotate.
     #[command(subcommand)]
     Cert(crate::cmd::cert::CertCommand),
+    /// Show what applying a spec would change: Ozone transitions, then a diff per object
+    /// (exit 0 none, 1 differences, 2 error).
+    #[command(after_help = crate::cmd::diff::EXAMPLES)]
+    Diff(crate::cmd::diff::DiffArgs),
+    /// Apply a spec to a running (or new) cluster: server-side apply in order, prune, and
+    /// each Ozone transition carried out safely (or refused).
+    #[command(after_help = crate::cmd::apply::EXAMPLES)]
+    Apply(crate::cmd::apply::ApplyArgs),
+    /// Restart pods in quorum-safe order: those on an old revision, or --all.
+    #[command(after_help = crate::cmd::restart::EXAMPLES)]
+    Restart(crate::cmd::restart::RestartArgs),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

@@ -4,9 +4,12 @@
 //! later drive the same engine in a loop. The `kubectl-ozone` binary is a thin `main` over
 //! [`cmd::run`].
 
+#[cfg(test)]
+mod change_scenarios;
 pub mod cli;
 pub mod cluster;
 pub mod cmd;
+pub mod engine;
 pub mod exit;
 pub mod files;
 pub mod ops;

@@ -78,6 +78,11 @@ pub struct ApiState {
     pub forbid_exec: bool,
     /// Answer pod lists with 403.
     pub forbid_pod_list: bool,
+    /// Objects of other kinds, as `(resource, object)`: what server-side apply creates.
+    pub objects: Vec<(String, Value)>,
+    /// Server-side applies that conflict with another field manager unless forced:
+    /// `(resource/name, message)`.
+    pub conflicts: Vec<(String, String)>,
 }
 
 /// A fake API server.
@@ -169,7 +174,7 @@ impl FakeApi {
             .unwrap()
             .requests
             .iter()
-            .filter(|r| r.method != Method::GET)
+            .filter(|r| r.method != Method::GET && !r.uri.contains("dryRun=All"))
             .cloned()
             .collect()
     }
@@ -375,6 +380,20 @@ fn recreate_pod(st: &mut ApiState, name: &str) -> Option<Pod> {
         format!("{stem}-r{}", st.recreated)
     };
     let mut new = old.clone();
+    let update_revision = st
+        .statefulsets
+        .iter()
+        .find(|s| {
+            name.strip_prefix(s.metadata.name.as_deref().unwrap_or_default())
+                .is_some_and(|rest| rest.starts_with('-'))
+        })
+        .and_then(|s| s.status.as_ref()?.update_revision.clone());
+    if let Some(rev) = update_revision {
+        new.metadata
+            .labels
+            .get_or_insert_with(Default::default)
+            .insert("controller-revision-hash".into(), rev);
+    }
     new.metadata.name = Some(new_name.clone());
     new.metadata.uid = Some(format!("{new_name}-uid-{}", st.recreated));
     new.metadata.annotations = None;
@@ -419,21 +438,24 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
     });
     let selector = query_param(&uri, "labelSelector");
     let parts: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
-    if method != Method::GET && st.fail_writes {
+    // A dry run changes nothing: it is neither refused nor journaled as a write.
+    let dry_run = query_param(&uri, "dryRun") == "All";
+    let writes = method != Method::GET && !dry_run;
+    if writes && st.fail_writes {
         return status(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError",
             "fake cluster: writes are refused in this test",
         );
     }
-    if method != Method::GET && st.fail_write_at == Some(st.journal.lock().unwrap().len()) {
+    if writes && st.fail_write_at == Some(st.journal.lock().unwrap().len()) {
         return status(
             StatusCode::INTERNAL_SERVER_ERROR,
             "InternalError",
             "fake cluster: this write is refused in this test",
         );
     }
-    if method != Method::GET {
+    if writes {
         let at = st.journal.lock().unwrap().len();
         if st.before_write.as_ref().is_some_and(|(i, _)| *i == at)
             && let Some((_, change)) = st.before_write.take()
@@ -446,6 +468,14 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
             _ => uri.path().to_owned(),
         };
         st.journal.lock().unwrap().push(format!("{method} {what}"));
+    }
+    let is_apply = req
+        .headers
+        .get(http::header::CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/apply-patch"));
+    if method == Method::PATCH && is_apply {
+        let force = query_param(&uri, "force") == "true";
+        return server_side_apply(&mut st, &parts, body, dry_run, force);
     }
     match (method.clone(), parts.as_slice()) {
         (Method::DELETE, ["api", "v1", "namespaces", _, "pods", name]) => {
@@ -535,6 +565,7 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
             ok(list(&st.pvcs, &selector, "PersistentVolumeClaimList"))
         }
         (Method::GET, ["apis", "apps", "v1", "namespaces", _, "statefulsets"]) => {
+            refresh_statefulset_status(&mut st);
             ok(list(&st.statefulsets, &selector, "StatefulSetList"))
         }
         (Method::GET, ["apis", "apps", "v1", "namespaces", _, "deployments"]) => {
@@ -574,6 +605,39 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
                 return status(StatusCode::NOT_FOUND, "NotFound", "statefulset not found");
             };
             sts.spec.as_mut().unwrap().replicas = Some(replicas);
+            let update_revision = sts.status.as_ref().and_then(|s| s.update_revision.clone());
+            // The controller adds pods for new ordinals, not ready until they have started.
+            let template = st
+                .pods
+                .iter()
+                .find(|p| {
+                    p.metadata
+                        .name
+                        .as_deref()
+                        .is_some_and(|n| n.starts_with(&format!("{name}-")))
+                })
+                .cloned();
+            if let Some(template) = template {
+                for i in 0..replicas {
+                    let pod_name = format!("{name}-{i}");
+                    if named(&mut st.pods, &pod_name).is_none() {
+                        let mut pod = template.clone();
+                        pod.metadata.name = Some(pod_name.clone());
+                        pod.metadata.uid = Some(format!("{pod_name}-uid-new"));
+                        pod.metadata.annotations = None;
+                        if let Some(rev) = &update_revision {
+                            pod.metadata
+                                .labels
+                                .get_or_insert_with(Default::default)
+                                .insert("controller-revision-hash".into(), rev.clone());
+                        }
+                        set_ready(&mut pod, false);
+                        st.pods.push(pod);
+                        let lists = st.ready_after_lists;
+                        st.starting.insert(pod_name, lists);
+                    }
+                }
+            }
             // The controller removes the highest ordinals.
             st.pods.retain(|p| {
                 let n = p.metadata.name.clone().unwrap_or_default();
@@ -596,11 +660,308 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
             let pvc = st.pvcs.remove(i);
             ok(serde_json::to_value(pvc).unwrap())
         }
-        _ => status(
+        _ => generic_route(&mut st, &method, &parts, &selector, body)
+            .unwrap_or_else(|| {
+                status(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    &format!("fake: no route for {method} {uri}"),
+                )
+            }),
+    }
+}
+
+/// `(resource, name)` of a request path: namespaced, or a Namespace itself.
+fn resource_and_name<'a>(parts: &[&'a str]) -> Option<(&'a str, Option<&'a str>)> {
+    match parts {
+        ["api", "v1", "namespaces", name] => Some(("namespaces", Some(name))),
+        [.., "namespaces", _, resource] => Some((resource, None)),
+        [.., "namespaces", _, resource, name] => Some((resource, Some(name))),
+        ["apis", _, _, resource, name] => Some((resource, Some(name))),
+        _ => None,
+    }
+}
+
+/// Every stored object of a resource, as JSON.
+pub fn stored(st: &ApiState, resource: &str) -> Vec<Value> {
+    fn values<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
+        items
+            .iter()
+            .map(|o| serde_json::to_value(o).unwrap())
+            .collect()
+    }
+    match resource {
+        "statefulsets" => values(&st.statefulsets),
+        "deployments" => values(&st.deployments),
+        "configmaps" => values(&st.config_maps),
+        "secrets" => values(&st.secrets),
+        "pods" => values(&st.pods),
+        "persistentvolumeclaims" => values(&st.pvcs),
+        _ => st
+            .objects
+            .iter()
+            .filter(|(r, _)| r == resource)
+            .map(|(_, o)| o.clone())
+            .collect(),
+    }
+}
+
+fn put<T: serde::de::DeserializeOwned + kube::Resource>(items: &mut Vec<T>, object: &Value) {
+    let Ok(typed) = serde_json::from_value::<T>(object.clone()) else {
+        return;
+    };
+    let name = typed.meta().name.clone();
+    match items.iter().position(|o| o.meta().name == name) {
+        Some(i) => items[i] = typed,
+        None => items.push(typed),
+    }
+}
+
+/// Stores an object, replacing the one of the same name.
+pub fn store(st: &mut ApiState, resource: &str, object: Value) {
+    match resource {
+        "statefulsets" => put(&mut st.statefulsets, &object),
+        "deployments" => put(&mut st.deployments, &object),
+        "configmaps" => put(&mut st.config_maps, &object),
+        "secrets" => put(&mut st.secrets, &object),
+        "pods" => put(&mut st.pods, &object),
+        "persistentvolumeclaims" => put(&mut st.pvcs, &object),
+        _ => {
+            let name = object["metadata"]["name"].clone();
+            st.objects
+                .retain(|(r, o)| !(r == resource && o["metadata"]["name"] == name));
+            st.objects.push((resource.to_owned(), object));
+        }
+    }
+}
+
+/// Removes an object; whether it was there.
+fn unstore(st: &mut ApiState, resource: &str, name: &str) -> Option<Value> {
+    let found = stored(st, resource)
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == name)?;
+    let keep = |n: Option<&String>| n.map(String::as_str) != Some(name);
+    match resource {
+        "statefulsets" => st.statefulsets.retain(|o| keep(o.metadata.name.as_ref())),
+        "deployments" => st.deployments.retain(|o| keep(o.metadata.name.as_ref())),
+        "configmaps" => st.config_maps.retain(|o| keep(o.metadata.name.as_ref())),
+        "secrets" => st.secrets.retain(|o| keep(o.metadata.name.as_ref())),
+        "pods" => st.pods.retain(|o| keep(o.metadata.name.as_ref())),
+        "persistentvolumeclaims" => st.pvcs.retain(|o| keep(o.metadata.name.as_ref())),
+        _ => st
+            .objects
+            .retain(|(r, o)| !(r == resource && o["metadata"]["name"] == name)),
+    }
+    Some(found)
+}
+
+/// GET, list and DELETE of any stored resource.
+fn generic_route(
+    st: &mut ApiState,
+    method: &Method,
+    parts: &[&str],
+    selector: &str,
+    body: &Value,
+) -> Option<Response<Body>> {
+    let (resource, name) = resource_and_name(parts)?;
+    let not_found = |n: &str| {
+        status(
             StatusCode::NOT_FOUND,
             "NotFound",
-            &format!("fake: no route for {method} {uri}"),
-        ),
+            &format!("{resource} \"{n}\" not found"),
+        )
+    };
+    Some(match (method.clone(), name) {
+        (Method::GET, None) => {
+            let items: Vec<Value> = stored(st, resource)
+                .into_iter()
+                .filter(|o| {
+                    let labels: Option<BTreeMap<String, String>> =
+                        serde_json::from_value(o["metadata"]["labels"].clone()).ok();
+                    matches(&labels, selector)
+                })
+                .collect();
+            ok(json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items}))
+        }
+        (Method::GET, Some(n)) => match stored(st, resource)
+            .into_iter()
+            .find(|o| o["metadata"]["name"] == n)
+        {
+            Some(o) => ok(o),
+            None => not_found(n),
+        },
+        (Method::DELETE, Some(n)) => match unstore(st, resource, n) {
+            Some(o) => {
+                // Without orphan propagation the garbage collector deletes the pods too.
+                if resource == "statefulsets" && body["propagationPolicy"] != "Orphan" {
+                    let prefix = format!("{n}-");
+                    st.pods.retain(|p| {
+                        !p.metadata
+                            .name
+                            .as_deref()
+                            .is_some_and(|p| p.starts_with(&prefix))
+                    });
+                }
+                ok(o)
+            }
+            None => not_found(n),
+        },
+        (Method::PATCH, Some(n)) => {
+            let Some(mut o) = stored(st, resource)
+                .into_iter()
+                .find(|o| o["metadata"]["name"] == n)
+            else {
+                return Some(not_found(n));
+            };
+            merge(&mut o, body);
+            store(st, resource, o.clone());
+            ok(o)
+        }
+        _ => return None,
+    })
+}
+
+/// The StatefulSet controller's status, for StatefulSets that have revisions: replicas,
+/// ready and updated pods counted from the pods, `currentRevision` moved forward once every
+/// pod is updated and ready (as a RollingUpdate completes).
+fn refresh_statefulset_status(st: &mut ApiState) {
+    let pods = st.pods.clone();
+    for sts in st.statefulsets.iter_mut() {
+        let name = sts.metadata.name.clone().unwrap_or_default();
+        let Some(status) = sts.status.as_mut() else {
+            continue;
+        };
+        let Some(update) = status.update_revision.clone() else {
+            continue;
+        };
+        let mine: Vec<&Pod> = pods
+            .iter()
+            .filter(|p| {
+                p.metadata.name.as_deref().is_some_and(|n| {
+                    n.strip_prefix(&name)
+                        .and_then(|r| r.strip_prefix('-'))
+                        .is_some_and(|o| o.parse::<u32>().is_ok())
+                })
+            })
+            .collect();
+        let count = |f: &dyn Fn(&Pod) -> bool| mine.iter().filter(|p| f(p)).count() as i32;
+        status.replicas = mine.len() as i32;
+        status.ready_replicas = Some(count(&|p| crate::cluster::view::is_ready(p)));
+        status.updated_replicas = Some(count(&|p| {
+            crate::cluster::view::label(&p.metadata, "controller-revision-hash")
+                == Some(update.as_str())
+        }));
+        let replicas = sts.spec.as_ref().and_then(|s| s.replicas).unwrap_or(1);
+        if status.updated_replicas == Some(replicas) && status.ready_replicas == Some(replicas) {
+            status.current_revision = Some(update);
+        }
+    }
+}
+
+/// A stable revision name for a StatefulSet's pod template.
+pub fn revision(name: &str, template: &Value) -> String {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    template.to_string().hash(&mut h);
+    format!("{name}-{:x}", h.finish() & 0xffff_ffff)
+}
+
+/// Server-side apply, as far as the commands rely on it: the applied fields merged over the
+/// stored object (or a new object), conflicts unless forced, immutable volume claim templates
+/// of StatefulSets refused as the API server does, a new template giving a new
+/// `status.updateRevision`. A dry run returns the result and stores nothing.
+fn server_side_apply(
+    st: &mut ApiState,
+    parts: &[&str],
+    body: &Value,
+    dry_run: bool,
+    force: bool,
+) -> Response<Body> {
+    let Some((resource, Some(name))) = resource_and_name(parts) else {
+        return status(StatusCode::BAD_REQUEST, "BadRequest", "fake: apply needs a name");
+    };
+    let key = format!("{resource}/{name}");
+    if !force && let Some((_, message)) = st.conflicts.iter().find(|(k, _)| *k == key) {
+        return status(StatusCode::CONFLICT, "Conflict", message);
+    }
+    let existing = stored(st, resource)
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == name);
+    let mut object = match &existing {
+        Some(e) => {
+            let mut o = e.clone();
+            merge(&mut o, body);
+            o
+        }
+        None => {
+            let mut o = body.clone();
+            o["metadata"]["uid"] = json!(format!("{name}-uid"));
+            o["metadata"]["generation"] = json!(1);
+            o
+        }
+    };
+    if resource == "statefulsets" {
+        let claims = |o: &Value| o["spec"]["volumeClaimTemplates"].clone();
+        if let Some(e) = &existing
+            && claims(e) != claims(&object)
+        {
+            return status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "Invalid",
+                &format!("StatefulSet.apps \"{name}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"),
+            );
+        }
+        let template_changed = existing
+            .as_ref()
+            .is_none_or(|e| e["spec"]["template"] != object["spec"]["template"]);
+        if template_changed {
+            let generation = object["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
+            object["metadata"]["generation"] = json!(generation);
+            let rev = revision(name, &object["spec"]["template"]);
+            object["status"]["updateRevision"] = json!(rev);
+            object["status"]["observedGeneration"] = json!(generation);
+            if existing.is_none() {
+                object["status"]["currentRevision"] = json!(rev);
+            }
+        }
+    }
+    if resource == "deployments" && existing.is_none() {
+        // The Deployment controller, at once: every replica updated and ready.
+        let replicas = object["spec"]["replicas"].as_i64().unwrap_or(1);
+        object["status"] = json!({"observedGeneration": 1, "replicas": replicas,
+            "updatedReplicas": replicas, "readyReplicas": replicas});
+    }
+    if !dry_run {
+        store(st, resource, object.clone());
+        if resource == "statefulsets" && existing.is_none() {
+            create_statefulset_pods(st, &object);
+        }
+    }
+    ok(object)
+}
+
+/// The StatefulSet controller creating a new StatefulSet's pods, not ready until started.
+fn create_statefulset_pods(st: &mut ApiState, sts: &Value) {
+    let name = sts["metadata"]["name"].as_str().unwrap_or_default();
+    let replicas = sts["spec"]["replicas"].as_i64().unwrap_or(1);
+    let mut labels = sts["spec"]["template"]["metadata"]["labels"].clone();
+    labels["controller-revision-hash"] = sts["status"]["updateRevision"].clone();
+    for i in 0..replicas {
+        let pod_name = format!("{name}-{i}");
+        if named(&mut st.pods, &pod_name).is_some() {
+            // Orphaned by a delete with orphan propagation: adopted as it is.
+            continue;
+        }
+        let pod: Pod = serde_json::from_value(json!({
+            "metadata": {"name": pod_name, "namespace": sts["metadata"]["namespace"],
+                         "uid": format!("{pod_name}-uid-0"), "labels": labels},
+            "spec": {"containers": [{"name": "ozone"}]},
+            "status": {"phase": "Running", "conditions": [{"type": "Ready", "status": "False"}]}
+        }))
+        .unwrap();
+        st.pods.push(pod);
+        let lists = st.ready_after_lists;
+        st.starting.insert(pod_name, lists);
     }
 }
 

@@ -103,6 +103,52 @@ impl Actuator {
             .map_err(|e| classify(e, "patch", "pods", &self.namespace))
     }
 
+    /// Server-side applies a rendered object with field manager `kubectl-ozone`; returns
+    /// the object as stored.
+    pub async fn apply(
+        &self,
+        object: &serde_json::Value,
+        force_conflicts: bool,
+    ) -> Result<serde_json::Value, super::objects::ObjectError> {
+        super::objects::apply(&self.client, &self.namespace, object, force_conflicts, false).await
+    }
+
+    /// Deletes an object `apply` prunes (the spec no longer renders it); gone already is fine.
+    pub async fn delete_object(
+        &self,
+        info: &super::objects::KindInfo,
+        name: &str,
+    ) -> Result<(), ApiError> {
+        let api = super::objects::api(&self.client, &self.namespace, info);
+        match api.delete(name, &DeleteParams::default()).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(e) => Err(classify(e, "delete", info.plural, &self.namespace)),
+        }
+    }
+
+    /// Sets a PVC's requested storage (a merge patch); the StorageClass's provisioner expands
+    /// the volume.
+    pub async fn resize_pvc(&self, name: &str, size: &str) -> Result<(), ApiError> {
+        let api: Api<PersistentVolumeClaim> = Api::namespaced(self.client.clone(), &self.namespace);
+        let patch = serde_json::json!({"spec": {"resources": {"requests": {"storage": size}}}});
+        api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "patch", "persistentvolumeclaims", &self.namespace))
+    }
+
+    /// Deletes a StatefulSet but not its pods (`--cascade=orphan`): they keep running and the
+    /// StatefulSet created again under the same name adopts them. Gone already is fine.
+    pub async fn delete_statefulset_orphan(&self, name: &str) -> Result<(), ApiError> {
+        let api: Api<StatefulSet> = Api::namespaced(self.client.clone(), &self.namespace);
+        match api.delete(name, &DeleteParams::orphan()).await {
+            Ok(_) => Ok(()),
+            Err(kube::Error::Api(s)) if s.code == 404 => Ok(()),
+            Err(e) => Err(classify(e, "delete", "statefulsets", &self.namespace)),
+        }
+    }
+
     /// Replaces a cert-manager Certificate's status (how `cmctl renew` asks for a renewal).
     pub async fn replace_certificate_status(
         &self,

@@ -11,6 +11,7 @@ pub mod discover;
 pub mod errors;
 pub mod exec;
 pub mod flags;
+pub mod objects;
 pub mod view;
 pub mod ws;
 

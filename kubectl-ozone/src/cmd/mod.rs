@@ -1,13 +1,17 @@
 //! One module per command. Commands return data or write it to stdout; progress and notes go
 //! to stderr.
 
+pub mod apply;
 pub mod cert;
 pub mod common;
+pub mod compare;
 pub mod complete;
 pub mod datanode;
+pub mod diff;
 pub mod init;
 pub mod lint;
 pub mod render;
+pub mod restart;
 pub mod snapshot;
 pub mod status;
 pub mod version;
@@ -39,7 +43,38 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let session = common::connect(cert::cluster_args(&cmd)).await?;
             cert::run(&session, &mut Io::real(), &cmd).await
         })?,
+        Command::Diff(args) => common::block_on(async {
+            let session = match connect_for_spec(&args.desired).await {
+                Ok(s) => s,
+                Err(e) => {
+                    eprintln!("error: {e:#}");
+                    return Ok(ExitCode::from(2));
+                }
+            };
+            diff::run(&session, &mut Io::real(), &args).await
+        })?,
+        Command::Apply(args) => common::block_on(async {
+            let session = connect_for_spec(&args.desired).await?;
+            apply::run(&session, &mut Io::real(), &args).await
+        })?,
+        Command::Restart(args) => common::block_on(async {
+            let session = common::connect(&args.cluster).await?;
+            restart::run(&session, &mut Io::real(), &args).await
+        })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),
     }
+}
+
+/// Connects for a command that takes a spec: to the namespace the spec names unless -n is
+/// given (a spec naming another namespace than -n is refused later, as bad input).
+async fn connect_for_spec(desired: &compare::DesiredArgs) -> anyhow::Result<crate::cluster::Session> {
+    let mut args = common::ClusterArgs {
+        kube: desired.kube.clone(),
+        name: None,
+    };
+    if args.kube.namespace.is_none() {
+        args.kube.namespace = compare::spec_namespace(desired)?;
+    }
+    common::connect(&args).await
 }

@@ -5,3 +5,6 @@ pub mod datanodes;
 pub mod plan;
 pub mod preflight;
 pub mod rotation;
+pub mod transitions;
+pub mod changes;
+pub mod rollout;

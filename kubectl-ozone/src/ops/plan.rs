@@ -70,6 +70,47 @@ pub enum Step {
         /// Wait first until every other pod of the component is ready.
         others_ready: bool,
     },
+    /// Server-side apply of a rendered object (field manager `kubectl-ozone`).
+    #[serde(rename_all = "camelCase")]
+    ApplyObject {
+        /// Kind.
+        object_kind: String,
+        /// Name.
+        name: String,
+        /// `create` or `update`.
+        change: String,
+    },
+    /// Delete an object the spec no longer renders.
+    #[serde(rename_all = "camelCase")]
+    DeleteObject {
+        /// Kind.
+        object_kind: String,
+        /// Name.
+        name: String,
+    },
+    /// Set a PVC's requested size (the StorageClass expands the volume).
+    #[serde(rename_all = "camelCase")]
+    ResizePvc {
+        /// Name.
+        name: String,
+        /// New size.
+        size: String,
+    },
+    /// Delete a StatefulSet leaving its pods running (orphan propagation) and create it again
+    /// as rendered: how its immutable volume claim templates change.
+    #[serde(rename_all = "camelCase")]
+    RecreateStatefulSet {
+        /// Name.
+        name: String,
+    },
+    /// Wait until a workload is rolled out: observed, every pod updated and ready.
+    #[serde(rename_all = "camelCase")]
+    WaitRollout {
+        /// Kind.
+        object_kind: String,
+        /// Name.
+        name: String,
+    },
     /// Record how far a CA rotation got, on the CA Secret.
     #[serde(rename_all = "camelCase")]
     RecordPhase {
@@ -83,7 +124,7 @@ pub enum Step {
 impl Step {
     /// Whether it changes the cluster.
     pub fn writes(&self) -> bool {
-        !matches!(self, Step::Wait { .. })
+        !matches!(self, Step::Wait { .. } | Step::WaitRollout { .. })
     }
 
     fn describe(&self) -> String {
@@ -111,6 +152,23 @@ impl Step {
                 } else {
                     ""
                 }
+            ),
+            Step::ApplyObject {
+                object_kind,
+                name,
+                change,
+            } => format!("server-side apply {object_kind} {name} ({change})"),
+            Step::DeleteObject { object_kind, name } => {
+                format!("delete {object_kind} {name} (no longer rendered)")
+            }
+            Step::ResizePvc { name, size } => {
+                format!("resize persistentvolumeclaim {name} to {size}")
+            }
+            Step::RecreateStatefulSet { name } => format!(
+                "delete statefulset {name} leaving its pods running (orphan), then create it as rendered"
+            ),
+            Step::WaitRollout { object_kind, name } => format!(
+                "wait until {object_kind} {name} is rolled out (every pod updated and ready)"
             ),
             Step::RecordPhase { secret, phase } => {
                 format!("record CA rotation phase {phase} on secret {secret}")

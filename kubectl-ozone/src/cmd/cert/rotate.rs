@@ -24,7 +24,7 @@ use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
 use crate::cmd::common::{Presented, is_data, present_plan, print_plan};
 use crate::exit::BadInput;
 use crate::ops::plan::{Plan, Step};
-use crate::ops::rotation::{self, Skips};
+use crate::ops::rotation::Skips;
 use crate::pki::{TLS_CRT_KEY, fingerprint};
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
@@ -35,9 +35,7 @@ use kube::api::DynamicObject;
 use ozone_generator::build::tls::{secret_name_for, serves_https};
 use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_storage::Component;
-use ozone_storage::admin::{Mutation, Query, datanode, roles};
-use ozone_storage::rotation::{PodState, restart_order_anyway};
-use ozone_storage::{ConfigFile, ha};
+use ozone_storage::rotation::PodState;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
 use tokio::time::Instant;
@@ -202,225 +200,32 @@ fn pod_fingerprint<'v>(view: &'v ClusterView, pod: &str) -> Option<&'v str> {
         .map(String::as_str)
 }
 
-/// The OM and SCM service ids, from the cluster's ConfigMap.
-async fn service_ids(kube: &KubeReader, view: &ClusterView) -> Result<BTreeMap<Component, String>> {
-    let name = view.names.config_map();
-    let cm = kube.config_map(&name).await?.ok_or_else(|| {
-        anyhow!("ConfigMap {name} not found: cannot tell the OM and SCM service ids")
-    })?;
-    let mut out = BTreeMap::new();
-    for (k, v) in cm.data.unwrap_or_default() {
-        match ConfigFile::parse_env_name(&k) {
-            Some((ConfigFile::OzoneSite, ha::OM_SERVICE_IDS)) => {
-                out.insert(Component::Om, v);
-            }
-            Some((ConfigFile::OzoneSite, ha::SCM_SERVICE_IDS)) => {
-                out.insert(Component::Scm, v);
-            }
-            _ => {}
-        }
-    }
-    Ok(out)
-}
+pub use crate::engine::rolling::{
+    Restarts, plan_restarts, pod_states, refuse_if_degraded, with_resume,
+};
 
-/// Reads what the restart planner needs: pod states from Kubernetes and Raft roles.
-pub async fn pod_states(
-    view: &ClusterView,
-    ozone: &OzoneReader,
-    components: &[Component],
-) -> Result<Vec<PodState>> {
-    let scm = if components.contains(&Component::Scm) {
-        roles::parse_scm_roles(&ozone.query(&Query::scm_roles()).await?)?
-    } else {
-        Vec::new()
-    };
-    let om = if components.contains(&Component::Om) {
-        roles::parse_om_roles(&ozone.query(&Query::om_roles()).await?)?
-    } else {
-        Vec::new()
-    };
-    Ok(rotation::pod_states(view, components, &scm, &om))
-}
-
-/// The restart part of a plan, as typed steps and as printed steps.
-pub struct Restarts {
-    /// Typed steps, in order.
-    pub steps: Vec<ozone_storage::rotation::Step>,
-    /// Service ids for transfers.
-    pub service_ids: BTreeMap<Component, String>,
-}
-
-impl Restarts {
-    /// The printed form.
-    pub fn plan_steps(&self) -> Result<Vec<Step>> {
-        self.steps
-            .iter()
-            .map(|s| match s {
-                ozone_storage::rotation::Step::Restart {
-                    pod, others_ready, ..
-                } => Ok(Step::RestartPod {
-                    pod: pod.clone(),
-                    others_ready: *others_ready,
-                }),
-                ozone_storage::rotation::Step::TransferLeadership { component, to, .. } => {
-                    let m =
-                        Mutation::transfer_leadership(*component, self.service_id(*component)?, to);
-                    Ok(Step::Ozone {
-                        component: component.id().into(),
-                        argv: m.argv().to_vec(),
-                    })
-                }
-            })
-            .collect()
-    }
-
-    fn service_id(&self, component: Component) -> Result<&str> {
-        self.service_ids
-            .get(&component)
-            .map(String::as_str)
-            .ok_or_else(|| {
-                anyhow!("the cluster's ConfigMap names no {component} service id, which a leadership transfer needs")
-            })
-    }
-
-    /// Runs the steps. `fingerprints` is the Secret fingerprint per component that the
-    /// restarted pods record.
-    pub async fn run(
-        &self,
-        restarter: &Restarter<'_>,
-        io: &mut Io,
-        fingerprints: &BTreeMap<Component, String>,
-    ) -> Result<()> {
-        let total = self.steps.len();
-        for (i, step) in self.steps.iter().enumerate() {
-            match step {
-                ozone_storage::rotation::Step::Restart {
-                    component,
-                    pod,
-                    others_ready,
-                } => {
-                    io.note(format!("[{}/{total}] restarting {pod}", i + 1));
-                    let fp = fingerprints
-                        .get(component)
-                        .map(String::as_str)
-                        .unwrap_or_default();
-                    restarter
-                        .restart(
-                            io,
-                            *component,
-                            pod,
-                            *others_ready,
-                            (TLS_FINGERPRINT_ANNOTATION, fp),
-                        )
-                        .await?;
-                }
-                ozone_storage::rotation::Step::TransferLeadership {
-                    component,
-                    from,
-                    to,
-                } => {
-                    io.note(format!(
-                        "[{}/{total}] moving {component} leadership from {from} to {to}",
-                        i + 1
-                    ));
-                    restarter
-                        .transfer(io, *component, self.service_id(*component)?, from, to)
-                        .await?;
-                }
-            }
-        }
-        Ok(())
-    }
-}
-
-/// Plans the rolling restart of `components`, skipping pods for which `is_current` holds.
-pub async fn plan_restarts(
-    kube: &KubeReader,
-    view: &ClusterView,
-    pods: &[PodState],
-    components: &[Component],
-    is_current: impl Fn(&str) -> bool,
-) -> Result<Restarts> {
-    let steps = rotation::pending(restart_order_anyway(pods, components), is_current);
-    let transfers = steps
-        .iter()
-        .any(|s| matches!(s, ozone_storage::rotation::Step::TransferLeadership { .. }));
-    let service_ids = if transfers {
-        service_ids(kube, view).await?
-    } else {
-        BTreeMap::new()
-    };
-    Ok(Restarts { steps, service_ids })
-}
-
-/// The pre-flight checks for restarting `components`.
+/// The pre-flight checks for restarting `components`, skipped as `cert rotate`'s flags say.
 pub async fn checks(
     ozone: &OzoneReader,
     pods: &[PodState],
     components: &[Component],
     a: &RotateArgs,
 ) -> Result<Vec<crate::ops::preflight::Check>> {
-    let skips = Skips {
+    crate::engine::rolling::checks(ozone, pods, components, skips(a)).await
+}
+
+fn skips(a: &RotateArgs) -> Skips {
+    Skips {
         readiness: a.skip_readiness_check,
         leader: a.skip_leader_check,
         datanode_health: a.skip_datanode_health_check,
-    };
-    let datanodes = if components.contains(&Component::Datanode) && !skips.datanode_health {
-        datanode::parse_list(&ozone.query(&Query::datanode_list()).await?)?
-    } else {
-        Vec::new()
-    };
-    Ok(rotation::checks(pods, components, &datanodes, skips))
-}
-
-/// Refuses a restart round that would start on a degraded cluster: between rounds pods may
-/// have gone down or a ring lost its leader, and restarting then could take a second member
-/// of a quorum down. Nothing of the round has changed yet, so the message says how to resume.
-pub fn refuse_if_degraded(checks: &[crate::ops::preflight::Check], resume: &str) -> Result<()> {
-    let reasons: Vec<String> = checks
-        .iter()
-        .filter_map(|c| match &c.outcome {
-            crate::ops::preflight::Outcome::Failed(detail) => {
-                Some(format!("{}: {detail} (skip with {})", c.name, c.skip_flag))
-            }
-            _ => None,
-        })
-        .collect();
-    if reasons.is_empty() {
-        return Ok(());
     }
-    anyhow::bail!(
-        "refused to start the next restart round: {}; nothing else was changed. Once the cluster is healthy, resume with:\n  {resume}",
-        reasons.join("; ")
-    )
 }
 
-/// The pods not ready now that the restarts may leave waiting: only with
-/// `--skip-readiness-check`. Without it the pre-flight refused any such pod, so one not ready
-/// later went down during the run and must hold up the next restart of its component.
+/// The pods not ready now that the restarts may leave waiting (see
+/// [`crate::engine::rolling::not_ready_at_start`]).
 pub fn not_ready_at_start(pods: &[PodState], a: &RotateArgs) -> std::collections::BTreeSet<String> {
-    if !a.skip_readiness_check {
-        return Default::default();
-    }
-    pods.iter()
-        .filter(|p| !p.ready)
-        .map(|p| p.pod.clone())
-        .collect()
-}
-
-/// An error that stopped the restarts part-way, naming the command that finishes them
-/// unless the error already does (timeouts and refusals print it themselves). The cause
-/// stays in the chain, so the exit code is the cause's.
-pub fn with_resume<T>(result: Result<T>, resume: &str) -> Result<T> {
-    result.map_err(|e| {
-        if format!("{e:#}").contains(resume) {
-            e
-        } else {
-            e.context(format!(
-                "the restarts stopped part-way; once the cause is fixed, resume with `{resume}`"
-            ))
-        }
-    })
+    crate::engine::rolling::not_ready_at_start(pods, a.skip_readiness_check)
 }
 
 /// The command that resumes this run.

@@ -276,7 +276,13 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
             Step::UpdateSecret { .. }
             | Step::RenewCertificate { .. }
             | Step::RestartPod { .. }
-            | Step::RecordPhase { .. } => {}
+            | Step::RecordPhase { .. }
+            // Steps of apply; `layout` never plans them either.
+            | Step::ApplyObject { .. }
+            | Step::DeleteObject { .. }
+            | Step::ResizePvc { .. }
+            | Step::RecreateStatefulSet { .. }
+            | Step::WaitRollout { .. } => {}
         }
     }
     if is_data(a.change.format) {

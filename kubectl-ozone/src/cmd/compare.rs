@@ -1,0 +1,377 @@
+//! What `diff` shows and `apply` plans from: the spec rendered, each object compared with the
+//! live one through a server-side apply dry run, the objects to prune, and the transitions the
+//! changes mean for Ozone.
+
+use crate::cli::SpecArgs;
+use crate::cluster::Session;
+use crate::cluster::flags::KubeFlags;
+use crate::cluster::objects::{KINDS, ObjectError, kind_and_name, kind_info};
+use crate::cluster::view::{ClusterView, label};
+use crate::exit::BadInput;
+use crate::ops::changes::{
+    Action, ObjectChange, as_sent, mask_secrets, template_changes, unified, without_noise,
+};
+use crate::ops::transitions::{Shape, Transition, detect};
+use anyhow::Result;
+use clap::Args;
+use ozone_generator::names::{LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGER};
+use ozone_generator::spec::Cluster;
+use ozone_storage::Component;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+/// The spec to compare with the cluster, and where the cluster is.
+#[derive(Debug, Args, Clone, Default)]
+pub struct DesiredArgs {
+    /// OzoneCluster spec file ("-" reads standard input).
+    #[arg(short = 'f', long = "filename", value_name = "FILE")]
+    pub file: Option<PathBuf>,
+    /// Profile: small, medium or large. Overrides spec.profile of the file.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+    /// Override one field, relative to spec (datanodes.replicas=5); repeatable.
+    #[arg(long = "set", value_name = "PATH=VALUE")]
+    pub sets: Vec<String>,
+    /// Cluster name (metadata.name) when the spec does not name one; default "ozone".
+    #[arg(long, value_name = "NAME")]
+    pub name: Option<String>,
+    /// Kubernetes connection; -n is the namespace when the spec does not name one.
+    #[command(flatten)]
+    pub kube: KubeFlags,
+}
+
+impl DesiredArgs {
+    fn spec_args(&self, namespace: Option<&str>) -> SpecArgs {
+        SpecArgs {
+            profile: self.profile.clone(),
+            file: self.file.clone(),
+            sets: self.sets.clone(),
+            name: None,
+            namespace: namespace.map(str::to_owned),
+        }
+    }
+
+    /// The spec flags to repeat in a follow-up command.
+    pub fn hint(&self, namespace: &str) -> String {
+        let mut out = String::new();
+        if let Some(f) = &self.file {
+            out.push_str(&format!(" -f {}", f.display()));
+        }
+        if let Some(p) = &self.profile {
+            out.push_str(&format!(" --profile {p}"));
+        }
+        for s in &self.sets {
+            out.push_str(&format!(" --set '{s}'"));
+        }
+        if let Some(n) = &self.name {
+            out.push_str(&format!(" --name {n}"));
+        }
+        out.push_str(&format!(" -n {namespace}"));
+        if let Some(c) = &self.kube.context {
+            out.push_str(&format!(" --context {c}"));
+        }
+        if let Some(k) = &self.kube.kubeconfig {
+            out.push_str(&format!(" --kubeconfig {}", k.display()));
+        }
+        out
+    }
+}
+
+/// The namespace the spec names, if it names one: the connection goes there when -n is not
+/// given. Reads and checks the spec (bad input: exit 2 before anything is contacted).
+pub fn spec_namespace(a: &DesiredArgs) -> Result<Option<String>> {
+    if a.file.is_none() && a.profile.is_none() {
+        return Err(BadInput(
+            "no spec: give the cluster spec with -f FILE (or --profile NAME for a profile as it is)"
+                .into(),
+        )
+        .into());
+    }
+    let cluster = super::render::load(&a.spec_args(None))?;
+    Ok(cluster
+        .document
+        .metadata
+        .as_ref()
+        .and_then(|m| m.namespace.clone()))
+}
+
+/// Resolves the spec for `namespace` (the session's). A spec that names another namespace, or
+/// another cluster name than `--name`, is bad input.
+pub fn resolve(a: &DesiredArgs, namespace: &str) -> Result<Cluster> {
+    let named = spec_namespace(a)?;
+    if let Some(ns) = &named
+        && ns != namespace
+    {
+        return Err(BadInput(format!(
+            "the spec is for namespace {ns} (metadata.namespace) but the command addresses namespace {namespace} (-n or the kubeconfig context); use -n {ns}, or change the spec"
+        ))
+        .into());
+    }
+    let mut args = a.spec_args(Some(namespace));
+    let cluster = super::render::load(&args)?;
+    let spec_name = cluster
+        .document
+        .metadata
+        .as_ref()
+        .and_then(|m| m.name.clone());
+    match (&a.name, spec_name) {
+        (Some(flag), Some(spec)) if *flag != spec => Err(BadInput(format!(
+            "--name {flag} but the spec names cluster {spec} (metadata.name)"
+        ))
+        .into()),
+        (Some(flag), None) => {
+            args.sets.insert(0, format!("metadata.name={flag}"));
+            Ok(super::render::load(&args)?)
+        }
+        _ => Ok(cluster),
+    }
+}
+
+/// One rendered object against the cluster.
+#[derive(Clone, Debug)]
+pub struct Compared {
+    /// Kind.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// As rendered.
+    pub rendered: Value,
+    /// As it is now, if it exists.
+    pub live: Option<Value>,
+    /// What `apply` sends.
+    pub sent: Value,
+    /// What the server would store after the apply (dry run); `None` for objects to create.
+    pub merged: Option<Value>,
+    /// Conflict with another field manager, as the server reported it.
+    pub conflict: Option<String>,
+}
+
+impl Compared {
+    /// What happens to it.
+    pub fn action(&self) -> Action {
+        match (&self.live, &self.merged) {
+            (None, _) => Action::Create,
+            (Some(live), Some(merged)) if without_noise(live) == without_noise(merged) => {
+                Action::Unchanged
+            }
+            _ => Action::Update,
+        }
+    }
+
+    /// Its change for `diff`: a unified diff with Secret data masked. A StatefulSet shows the
+    /// rendered replicas and storage, which the transitions (not the apply itself) bring about.
+    pub fn change(&self) -> ObjectChange {
+        let mut live = self.live.as_ref().map(without_noise);
+        let mut desired = without_noise(self.merged.as_ref().unwrap_or(&self.rendered));
+        if self.kind == "StatefulSet" && self.live.is_some() {
+            desired["spec"]["replicas"] = self.rendered["spec"]["replicas"].clone();
+            if let (Some(shown), Some(wanted)) = (
+                desired["spec"]["volumeClaimTemplates"].as_array_mut(),
+                self.rendered["spec"]["volumeClaimTemplates"].as_array(),
+            ) {
+                for (s, w) in shown.iter_mut().zip(wanted) {
+                    s["spec"]["resources"]["requests"]["storage"] =
+                        w["spec"]["resources"]["requests"]["storage"].clone();
+                }
+            }
+        }
+        mask_secrets(live.as_mut(), &mut desired);
+        let action = if live.as_ref() == Some(&desired) {
+            Action::Unchanged
+        } else {
+            self.action()
+        };
+        ObjectChange {
+            kind: self.kind.clone(),
+            name: self.name.clone(),
+            action,
+            diff: unified(&self.kind, &self.name, live.as_ref(), Some(&desired)),
+        }
+    }
+}
+
+/// The whole comparison.
+#[derive(Clone, Debug)]
+pub struct Comparison {
+    /// The resolved spec.
+    pub cluster: Cluster,
+    /// Rendered objects, in apply order.
+    pub objects: Vec<Compared>,
+    /// Live objects of this cluster the spec no longer renders.
+    pub prune: Vec<Value>,
+    /// What the changes mean for Ozone.
+    pub transitions: Vec<Transition>,
+    /// The cluster's workloads, pods and PVCs now.
+    pub view: ClusterView,
+}
+
+/// What `diff -o json|yaml` prints.
+#[derive(Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report<'a> {
+    /// Cluster.
+    pub cluster: &'a str,
+    /// Namespace.
+    pub namespace: &'a str,
+    /// Transitions.
+    pub transitions: &'a [Transition],
+    /// Per object (unchanged ones left out).
+    pub objects: Vec<ObjectChange>,
+}
+
+impl Comparison {
+    /// Changes per object, unchanged ones left out; pruned objects last.
+    pub fn changes(&self) -> Vec<ObjectChange> {
+        let mut out: Vec<ObjectChange> = self
+            .objects
+            .iter()
+            .map(Compared::change)
+            .filter(|c| c.action != Action::Unchanged)
+            .collect();
+        for p in &self.prune {
+            let (kind, name) = kind_and_name(p);
+            let mut live = without_noise(p);
+            mask_secrets(None, &mut live);
+            out.push(ObjectChange {
+                diff: unified(&kind, &name, Some(&live), None),
+                kind,
+                name,
+                action: Action::Prune,
+            });
+        }
+        out
+    }
+
+    /// Conflicts with other field managers, one line each.
+    pub fn conflicts(&self) -> Vec<String> {
+        self.objects
+            .iter()
+            .filter_map(|o| o.conflict.clone())
+            .collect()
+    }
+
+    /// Transitions `apply` refuses.
+    pub fn refusals(&self) -> Vec<&Transition> {
+        self.transitions.iter().filter(|t| t.refused()).collect()
+    }
+}
+
+/// Refuses to take over an object of the same name that is not this cluster's: another Ozone
+/// cluster's, or one kubectl-ozone did not make.
+fn check_owner(cluster: &str, kind: &str, name: &str, live: &Value) -> Result<(), BadInput> {
+    if kind == "Namespace" {
+        return Ok(());
+    }
+    let meta: kube::core::ObjectMeta =
+        serde_json::from_value(live["metadata"].clone()).unwrap_or_default();
+    let instance = label(&meta, LABEL_INSTANCE);
+    let manager = label(&meta, LABEL_MANAGED_BY);
+    if instance == Some(cluster) && manager == Some(MANAGER) {
+        return Ok(());
+    }
+    Err(BadInput(format!(
+        "{kind} {name} already exists but is not part of Ozone cluster {cluster} made by kubectl-ozone (its labels: {LABEL_INSTANCE}={}, {LABEL_MANAGED_BY}={}): another cluster of the same name, or objects made another way; refusing to take it over — nothing was changed. Use another metadata.name or namespace",
+        instance.unwrap_or("<none>"),
+        manager.unwrap_or("<none>")
+    )))
+}
+
+/// Compares the spec with the cluster. Nothing is written: server-side applies are dry runs.
+pub async fn compare(session: &Session, cluster: Cluster, force_conflicts: bool) -> Result<Comparison> {
+    let manifest = ozone_generator::build::render(&cluster)?;
+    let kube = &session.kube;
+    let namespace_exists = match manifest.objects().iter().find(|o| o.kind == "Namespace") {
+        Some(ns) => match kube.live(&ns.value).await {
+            Ok(live) => live.is_some(),
+            // A namespaced Role cannot read Namespaces; the commands work inside it anyway.
+            Err(ObjectError::Api { source: crate::cluster::errors::ApiError::Forbidden { .. }, .. }) => true,
+            Err(e) => return Err(e.into()),
+        },
+        None => true,
+    };
+    let mut objects = Vec::new();
+    for o in manifest.objects() {
+        let live = if namespace_exists {
+            match kube.live(&o.value).await {
+                Ok(live) => live,
+                Err(ObjectError::Api {
+                    source: crate::cluster::errors::ApiError::Forbidden { .. },
+                    ..
+                }) if o.kind == "Namespace" => {
+                    continue;
+                }
+                Err(e) => return Err(e.into()),
+            }
+        } else {
+            None
+        };
+        if let Some(l) = &live {
+            check_owner(&cluster.name, &o.kind, &o.name, l)?;
+        }
+        let sent = as_sent(&o.value, live.as_ref());
+        let (merged, conflict) = match &live {
+            None => (None, None),
+            Some(_) => match kube.dry_run_apply(&sent, force_conflicts).await {
+                Ok(m) => (Some(m), None),
+                Err(e @ ObjectError::Conflict { .. }) => (None, Some(e.to_string())),
+                Err(e) => return Err(e.into()),
+            },
+        };
+        objects.push(Compared {
+            kind: o.kind.clone(),
+            name: o.name.clone(),
+            rendered: o.value.clone(),
+            live,
+            sent,
+            merged,
+            conflict,
+        });
+    }
+    let rendered: BTreeSet<(String, String)> = objects
+        .iter()
+        .map(|o| (o.kind.clone(), o.name.clone()))
+        .collect();
+    let prune: Vec<Value> = if namespace_exists {
+        kube.managed_objects(&cluster.name)
+            .await?
+            .into_iter()
+            .filter(|p| !rendered.contains(&kind_and_name(p)))
+            .filter(|p| kind_info(&kind_and_name(p).0).is_some_and(|k| k.prunable))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    debug_assert!(KINDS.iter().all(|k| k.kind != "PersistentVolumeClaim"));
+    let view = kube
+        .snapshot(&cluster.name, kube.ozone_statefulsets().await?)
+        .await?;
+    let live_shape = Shape::of(
+        &cluster.name,
+        objects
+            .iter()
+            .filter_map(|o| o.live.as_ref())
+            .chain(prune.iter()),
+    );
+    let desired_shape = Shape::of(&cluster.name, manifest.objects().iter().map(|o| &o.value));
+    let templates: BTreeSet<Component> = objects
+        .iter()
+        .filter(|o| matches!(o.kind.as_str(), "StatefulSet" | "Deployment"))
+        .filter_map(|o| {
+            let (live, merged) = (o.live.as_ref()?, o.merged.as_ref()?);
+            let component = live["metadata"]["labels"][ozone_generator::names::LABEL_COMPONENT]
+                .as_str()
+                .and_then(Component::from_id)?;
+            template_changes(live, merged).then_some(component)
+        })
+        .collect();
+    let transitions = detect(&live_shape, &desired_shape, &templates, view.pods.is_empty());
+    Ok(Comparison {
+        cluster,
+        objects,
+        prune,
+        transitions,
+        view,
+    })
+}

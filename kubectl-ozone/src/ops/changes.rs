@@ -1,0 +1,236 @@
+//! Object by object, what `diff` shows and `apply` sends: the server's bookkeeping left out of
+//! a comparison (managed fields, status, resource version, …), Secret data masked, a unified
+//! diff per object (the `similar` crate), the fields of a live StatefulSet that `apply` must
+//! not send as rendered (replicas, which the transitions change in Ozone's order, and the
+//! immutable volume claim templates), and whether a pod template changes.
+
+use serde::Serialize;
+use serde_json::Value;
+
+/// Metadata the API server sets, which says nothing about the object's desired state.
+const SERVER_METADATA: [&str; 6] = [
+    "managedFields",
+    "resourceVersion",
+    "uid",
+    "creationTimestamp",
+    "generation",
+    "selfLink",
+];
+
+/// Annotations the server or other tools set.
+const SERVER_ANNOTATIONS: [&str; 2] = [
+    "deployment.kubernetes.io/revision",
+    "kubectl.kubernetes.io/last-applied-configuration",
+];
+
+/// The object without what the server sets for itself: status, managed fields, resource
+/// version, uid, timestamps, generation, and bookkeeping annotations.
+pub fn without_noise(object: &Value) -> Value {
+    let mut v = object.clone();
+    if let Some(o) = v.as_object_mut() {
+        o.remove("status");
+    }
+    if let Some(meta) = v.get_mut("metadata").and_then(Value::as_object_mut) {
+        for key in SERVER_METADATA {
+            meta.remove(key);
+        }
+        let empty = if let Some(a) = meta.get_mut("annotations").and_then(Value::as_object_mut) {
+            for key in SERVER_ANNOTATIONS {
+                a.remove(key);
+            }
+            a.is_empty()
+        } else {
+            false
+        };
+        if empty {
+            meta.remove("annotations");
+        }
+    }
+    v
+}
+
+/// Replaces the values of a Secret's `data` and `stringData` with markers, so neither side of
+/// a diff ever shows key material: `***` on the live side, and on the desired side `***`
+/// when unchanged or `*** (changed)` when it differs.
+pub fn mask_secrets(live: Option<&mut Value>, desired: &mut Value) {
+    if desired["kind"] != "Secret" {
+        return;
+    }
+    let before = live.as_ref().map(|l| (l["data"].clone(), l["stringData"].clone()));
+    for field in ["data", "stringData"] {
+        if let Some(map) = desired.get_mut(field).and_then(Value::as_object_mut) {
+            for (k, v) in map.iter_mut() {
+                let old = before.as_ref().map(|(d, s)| {
+                    if field == "data" { d[k.as_str()].clone() } else { s[k.as_str()].clone() }
+                });
+                *v = Value::String(if old.as_ref() == Some(v) {
+                    "***".into()
+                } else {
+                    "*** (changed)".into()
+                });
+            }
+        }
+    }
+    if let Some(live) = live {
+        for field in ["data", "stringData"] {
+            if let Some(map) = live.get_mut(field).and_then(Value::as_object_mut) {
+                for v in map.values_mut() {
+                    *v = Value::String("***".into());
+                }
+            }
+        }
+    }
+}
+
+/// YAML text of an object for a diff.
+pub fn yaml(object: &Value) -> String {
+    ozone_generator::yaml::to_string(object).unwrap_or_else(|e| format!("# not printable: {e}\n"))
+}
+
+/// A unified diff of one object, `live` → `desired`, with kubectl diff's labels; empty when
+/// they are equal.
+pub fn unified(kind: &str, name: &str, live: Option<&Value>, desired: Option<&Value>) -> String {
+    let old = live.map(yaml).unwrap_or_default();
+    let new = desired.map(yaml).unwrap_or_default();
+    if old == new {
+        return String::new();
+    }
+    similar::TextDiff::from_lines(&old, &new)
+        .unified_diff()
+        .context_radius(3)
+        .header(&format!("live/{kind}/{name}"), &format!("desired/{kind}/{name}"))
+        .to_string()
+}
+
+/// What happens to one object.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Action {
+    /// Created.
+    Create,
+    /// Changed.
+    Update,
+    /// Already as rendered.
+    Unchanged,
+    /// Deleted: the spec no longer renders it.
+    Prune,
+}
+
+/// One object's change, as `diff -o json|yaml` gives it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ObjectChange {
+    /// Kind.
+    pub kind: String,
+    /// Name.
+    pub name: String,
+    /// What happens.
+    pub action: Action,
+    /// Unified diff (empty when unchanged).
+    #[serde(skip_serializing_if = "String::is_empty")]
+    pub diff: String,
+}
+
+/// The rendered object as `apply` sends it, given the live one: a StatefulSet keeps its live
+/// replicas (the transitions change them in Ozone's order) and its live volume claim
+/// templates (immutable; storage growth re-creates the StatefulSet).
+pub fn as_sent(desired: &Value, live: Option<&Value>) -> Value {
+    let mut out = desired.clone();
+    let Some(live) = live else {
+        return out;
+    };
+    if desired["kind"] != "StatefulSet" {
+        return out;
+    }
+    if let Some(spec) = out.get_mut("spec").and_then(Value::as_object_mut) {
+        if let Some(r) = live["spec"].get("replicas") {
+            spec.insert("replicas".into(), r.clone());
+        }
+        match live["spec"].get("volumeClaimTemplates") {
+            Some(Value::Array(templates)) => {
+                let templates: Vec<Value> = templates
+                    .iter()
+                    .map(|t| {
+                        let mut t = t.clone();
+                        if let Some(o) = t.as_object_mut() {
+                            o.remove("status");
+                        }
+                        t
+                    })
+                    .collect();
+                spec.insert("volumeClaimTemplates".into(), Value::Array(templates));
+            }
+            _ => {
+                spec.remove("volumeClaimTemplates");
+            }
+        }
+    }
+    out
+}
+
+/// Whether the pod template of a workload changes from `live` to `merged` (what the server
+/// would store, so defaults it fills in on both sides do not count).
+pub fn template_changes(live: &Value, merged: &Value) -> bool {
+    live["spec"]["template"] != merged["spec"]["template"]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn server_bookkeeping_is_left_out() {
+        let live = json!({"kind": "Service", "metadata": {"name": "s", "uid": "u",
+            "resourceVersion": "7", "managedFields": [{"manager": "x"}], "generation": 2,
+            "creationTimestamp": "t",
+            "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{}"}},
+            "spec": {"ports": [{"port": 1}]}, "status": {"loadBalancer": {}}});
+        assert_eq!(
+            without_noise(&live),
+            json!({"kind": "Service", "metadata": {"name": "s"}, "spec": {"ports": [{"port": 1}]}})
+        );
+    }
+
+    #[test]
+    fn secret_data_never_shows() {
+        let mut live = json!({"kind": "Secret", "data": {"a": "c2VjcmV0", "b": "b2xk"}});
+        let mut desired = json!({"kind": "Secret", "data": {"a": "c2VjcmV0", "b": "bmV3"}});
+        mask_secrets(Some(&mut live), &mut desired);
+        let diff = unified("Secret", "s", Some(&live), Some(&desired));
+        assert!(!diff.contains("c2VjcmV0") && !diff.contains("bmV3") && !diff.contains("b2xk"));
+        assert!(diff.contains("+  b: '*** (changed)'"), "{diff}");
+        assert_eq!(desired["data"]["a"], "***");
+    }
+
+    #[test]
+    fn unified_diff_per_object() {
+        let live = json!({"kind": "ConfigMap", "data": {"a": "1", "b": "2"}});
+        let desired = json!({"kind": "ConfigMap", "data": {"a": "1", "b": "3"}});
+        let diff = unified("ConfigMap", "c", Some(&live), Some(&desired));
+        assert!(diff.starts_with("--- live/ConfigMap/c\n+++ desired/ConfigMap/c\n"), "{diff}");
+        assert!(diff.contains("-  b: '2'\n+  b: '3'\n"), "{diff}");
+        assert_eq!(unified("ConfigMap", "c", Some(&live), Some(&live)), "");
+    }
+
+    #[test]
+    fn statefulsets_are_sent_with_live_replicas_and_claim_templates() {
+        let desired = json!({"kind": "StatefulSet", "spec": {"replicas": 7,
+            "volumeClaimTemplates": [{"spec": {"resources": {"requests": {"storage": "2Ti"}}}}],
+            "template": {"x": 1}}});
+        let live = json!({"kind": "StatefulSet", "spec": {"replicas": 5,
+            "volumeClaimTemplates": [{"metadata": {"labels": {"v": "1"}},
+                "spec": {"resources": {"requests": {"storage": "1Ti"}}}, "status": {"phase": "Pending"}}],
+            "template": {"x": 0}}});
+        let sent = as_sent(&desired, Some(&live));
+        assert_eq!(sent["spec"]["replicas"], 5);
+        assert_eq!(
+            sent["spec"]["volumeClaimTemplates"],
+            json!([{"metadata": {"labels": {"v": "1"}}, "spec": {"resources": {"requests": {"storage": "1Ti"}}}}])
+        );
+        assert_eq!(sent["spec"]["template"], json!({"x": 1}));
+        assert_eq!(as_sent(&desired, None), desired);
+        let deploy = json!({"kind": "Deployment", "spec": {"replicas": 3}});
+        assert_eq!(as_sent(&deploy, Some(&live)), deploy);
+    }
+}
