@@ -9,7 +9,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Kinds in apply order: what others depend on comes first, custom resources last.
-const KIND_ORDER: [&str; 22] = [
+const KIND_ORDER: [&str; 23] = [
     "Namespace",
     "ServiceAccount",
     "Secret",
@@ -19,6 +19,7 @@ const KIND_ORDER: [&str; 22] = [
     "Role",
     "RoleBinding",
     "NetworkPolicy",
+    "PersistentVolumeClaim",
     "Service",
     "PodDisruptionBudget",
     "StatefulSet",

@@ -154,3 +154,38 @@ fn two_clusters_in_one_namespace_lint_clean_and_stay_apart() {
         report.to_text(false)
     );
 }
+
+/// Scheduled backups (CronJob, PVC, Role, NetworkPolicies) lint clean on every profile, also
+/// with TLS and with restricted egress.
+#[test]
+fn backup_variants_render_lint_clean() {
+    for profile in Profile::ALL {
+        for extra in [
+            &[][..],
+            &["security.tls.mode=cert-manager"][..],
+            &[
+                "security.networkPolicies=true",
+                "security.egress=restricted",
+            ][..],
+        ] {
+            let mut sets = vec![
+                "backups.schedule=0 2 * * *".to_owned(),
+                "backups.keep=7".to_owned(),
+                "backups.storage.size=50Gi".to_owned(),
+            ];
+            sets.extend(extra.iter().map(|s| (*s).to_owned()));
+            let inputs = Inputs {
+                profile: Some(profile.name().to_owned()),
+                spec_file: None,
+                sets,
+            };
+            let report = lint_profile(&inputs);
+            assert!(
+                report.findings.is_empty(),
+                "profile {} with backups and {extra:?}:\n{}",
+                profile.name(),
+                report.to_text(false)
+            );
+        }
+    }
+}

@@ -175,3 +175,69 @@ fn snapshot_cron_job_matches_its_golden_file() {
     );
     assert_eq!(fresh.matches("kind: CronJob").count(), 1);
 }
+
+/// The scheduled-backup objects (CronJob, PVC, Role, ConfigMaps, NetworkPolicies) of a ring
+/// with restricted egress, as YAML; each parses back into its typed object.
+fn backup_objects() -> String {
+    let cluster = resolve(&Inputs::with_sets(
+        "medium",
+        &[
+            "backups.schedule=0 2 * * *",
+            "backups.keep=7",
+            "backups.storage.size=50Gi",
+            "security.egress=restricted",
+        ],
+    ))
+    .unwrap();
+    let manifest = build::render(&cluster).unwrap();
+    let mut out = String::new();
+    for o in manifest.objects() {
+        let name = o.value["metadata"]["name"].as_str().unwrap_or_default();
+        let is_backup = o.value["metadata"]["labels"]["app.kubernetes.io/component"] == "backups"
+            || name.ends_with("-from-backups")
+            || name.ends_with("-backups-egress");
+        if !is_backup {
+            continue;
+        }
+        let typed = match o.value["kind"].as_str().unwrap_or_default() {
+            "ServiceAccount" => round_trips::<ServiceAccount>(&o.value),
+            "ConfigMap" => round_trips::<ConfigMap>(&o.value),
+            "Role" => round_trips::<Role>(&o.value),
+            "RoleBinding" => round_trips::<RoleBinding>(&o.value),
+            "NetworkPolicy" => round_trips::<NetworkPolicy>(&o.value),
+            "PersistentVolumeClaim" => {
+                round_trips::<k8s_openapi::api::core::v1::PersistentVolumeClaim>(&o.value)
+            }
+            "CronJob" => round_trips::<k8s_openapi::api::batch::v1::CronJob>(&o.value),
+            other => Err(format!("unexpected backup object kind {other}")),
+        };
+        typed.unwrap_or_else(|e| panic!("{name}: {e}"));
+        out.push_str("---\n");
+        out.push_str(&yaml::to_string(&o.value).unwrap());
+    }
+    out
+}
+
+#[test]
+fn backup_cron_job_matches_its_golden_file() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/backup-cronjob.yaml");
+    let fresh = backup_objects();
+    if std::env::var_os("UPDATE_MANIFESTS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap_or_default();
+    assert_eq!(
+        committed, fresh,
+        "tests/golden/backup-cronjob.yaml is out of date; regenerate with UPDATE_MANIFESTS=1"
+    );
+    for kind in [
+        "\nkind: CronJob\n",
+        "\nkind: PersistentVolumeClaim\n",
+        "\nkind: Role\n",
+        "\nkind: RoleBinding\n",
+        "\nkind: ServiceAccount\n",
+    ] {
+        assert_eq!(fresh.matches(kind).count(), 1, "{kind}");
+    }
+    assert_eq!(fresh.matches("kind: NetworkPolicy").count(), 3);
+}

@@ -1,6 +1,7 @@
 //! Builders: the resolved cluster → typed Kubernetes objects, one module per concern. Every
 //! port, key and address comes from the storage catalog; every name from [`crate::names`].
 
+pub mod backups;
 pub mod config;
 pub mod dashboards;
 pub mod disruption;
@@ -143,6 +144,7 @@ pub fn render(cluster: &Cluster) -> Result<Manifest, BuildError> {
     for job in jobs {
         objects.push(Object::typed(&job)?);
     }
+    objects.extend(backups::objects(cluster).into_objects()?);
     for dashboard in dashboards::config_maps(cluster) {
         objects.push(Object::typed(&dashboard)?);
     }

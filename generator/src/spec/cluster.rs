@@ -47,6 +47,8 @@ pub struct Cluster {
     pub rbac: Rbac,
     /// Scheduled snapshots.
     pub snapshots: Vec<SnapshotSchedule>,
+    /// Scheduled metadata backups, when asked for.
+    pub backups: Option<Backups>,
     /// Patches applied after rendering.
     pub patches: Vec<PatchDoc>,
     /// The merged document this was resolved from (profile ← file ← flags).
@@ -253,6 +255,17 @@ pub struct SnapshotSchedule {
     pub schedule: String,
     /// Snapshots to keep.
     pub keep: u32,
+}
+
+/// Checked scheduled metadata backups.
+#[derive(Clone, Debug)]
+pub struct Backups {
+    /// Cron schedule.
+    pub schedule: String,
+    /// Backups to keep.
+    pub keep: u32,
+    /// The backup volume.
+    pub storage: Storage,
 }
 
 /// TLS settings.

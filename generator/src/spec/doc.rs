@@ -100,6 +100,9 @@ pub struct SpecDoc {
     /// Scheduled bucket snapshots: a CronJob per entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<Vec<SnapshotScheduleDoc>>,
+    /// Scheduled metadata backups: a CronJob that saves OM and SCM DB checkpoints to a volume.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub backups: Option<BackupsDoc>,
     /// Last-mile JSON patches (RFC 6902) applied to rendered objects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patches: Option<Vec<PatchDoc>>,
@@ -633,4 +636,19 @@ pub struct SnapshotScheduleDoc {
     /// `<volume>-<bucket>`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<String>,
+}
+
+/// `spec.backups`: scheduled backups of the OM and SCM metadata (their RocksDB checkpoints).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct BackupsDoc {
+    /// When, in cron syntax (`0 2 * * *`, `@daily`), in the controller's time zone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub schedule: Option<String>,
+    /// How many backups to keep on the volume; older ones are deleted. At least 1.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub keep: Option<u32>,
+    /// The volume the backups are written to. Keep room for `keep` + 1 copies of both DBs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage: Option<StorageDoc>,
 }

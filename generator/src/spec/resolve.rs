@@ -2,13 +2,13 @@
 //! checked once, all problems reported together.
 
 use super::cluster::{
-    Cluster, ComponentSettings, CpuMemory, Image, Monitoring, Network, PersonRole, Placement, Rbac,
-    ServiceSettings, SnapshotSchedule, Storage, Subject, Tls,
+    Backups, Cluster, ComponentSettings, CpuMemory, Image, Monitoring, Network, PersonRole,
+    Placement, Rbac, ServiceSettings, SnapshotSchedule, Storage, Subject, Tls,
 };
 use super::doc::{
-    AntiAffinity, ClusterDoc, ComponentDoc, Egress, MonitoringDoc, PodSecurityLevel, PullPolicy,
-    RbacDoc, Replication, SecurityDoc, ServiceType, SnapshotScheduleDoc, Spread, SubjectDoc,
-    TlsDoc, TlsMode,
+    AntiAffinity, BackupsDoc, ClusterDoc, ComponentDoc, Egress, MonitoringDoc, PodSecurityLevel,
+    PullPolicy, RbacDoc, Replication, SecurityDoc, ServiceType, SnapshotScheduleDoc, Spread,
+    SubjectDoc, TlsDoc, TlsMode,
 };
 use super::error::{Origin, Problem, Result, SpecError};
 use super::parse;
@@ -386,6 +386,7 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
     };
 
     let snapshots = snapshot_schedules(&mut ck, spec.snapshots.unwrap_or_default(), &name);
+    let backups = spec.backups.and_then(|doc| backups(&mut ck, doc));
     let patches = spec.patches.unwrap_or_default();
     for (i, p) in patches.iter().enumerate() {
         if p.target.kind.is_empty() || p.target.name.is_empty() {
@@ -434,6 +435,7 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
         monitoring,
         rbac,
         snapshots,
+        backups,
         patches,
         document,
     })
@@ -506,6 +508,54 @@ fn snapshot_schedules(
         });
     }
     out
+}
+
+/// `spec.backups`: a schedule in the same cron syntax as snapshot schedules, `keep` at least 1,
+/// and a sized volume.
+fn backups(ck: &mut Checker, doc: BackupsDoc) -> Option<Backups> {
+    let schedule = doc.schedule.unwrap_or_default();
+    let mut ok = true;
+    if let Err(why) = check_cron(&schedule) {
+        ck.problem(
+            "spec.backups.schedule",
+            format!("{schedule:?} is not a cron schedule: {why}"),
+        );
+        ok = false;
+    }
+    let keep = doc.keep.unwrap_or(0);
+    if keep == 0 {
+        ck.problem("spec.backups.keep", "must be at least 1");
+        ok = false;
+    }
+    let storage_doc = doc.storage.unwrap_or_default();
+    let size = if storage_doc.size.is_none() {
+        ck.problem("spec.backups.storage.size", "not set");
+        None
+    } else {
+        ck.positive(
+            "spec.backups.storage.size",
+            storage_doc.size.map(|q| q.as_text()),
+        )
+    };
+    if let Some(class) = &storage_doc.storage_class
+        && !class.is_empty()
+        && !names::is_dns_subdomain(class)
+    {
+        ck.problem(
+            "spec.backups.storage.storageClass",
+            format!("{class:?} is not a StorageClass name"),
+        );
+        ok = false;
+    }
+    let size = size?;
+    ok.then(|| Backups {
+        schedule,
+        keep,
+        storage: Storage {
+            size,
+            storage_class: storage_doc.storage_class.filter(|c| !c.is_empty()),
+        },
+    })
 }
 
 /// Ozone volume and bucket names: 3-63 lowercase letters, digits, '-' and '.', starting and
@@ -1364,6 +1414,75 @@ mod tests {
         assert!(c.network.is_some() && c.monitoring.service_monitors);
         let small = with_sets("small", &[]).unwrap();
         assert!(small.network.is_none() && !small.monitoring.service_monitors && small.rbac.roles);
+    }
+
+    #[test]
+    fn backups_are_checked_field_by_field() {
+        let ok = with_sets(
+            "small",
+            &[
+                "backups.schedule=30 1 * * *",
+                "backups.keep=3",
+                "backups.storage.size=20Gi",
+                "backups.storage.storageClass=standard",
+            ],
+        )
+        .unwrap();
+        let b = ok.backups.unwrap();
+        assert_eq!((b.schedule.as_str(), b.keep), ("30 1 * * *", 3));
+        assert_eq!(b.storage.storage_class.as_deref(), Some("standard"));
+        assert!(with_sets("small", &[]).unwrap().backups.is_none());
+        for (sets, expect) in [
+            (
+                &[
+                    "backups.schedule=61 * * * *",
+                    "backups.keep=1",
+                    "backups.storage.size=1Gi",
+                ][..],
+                "spec.backups.schedule: \"61 * * * *\" is not a cron schedule",
+            ),
+            (
+                &[
+                    "backups.schedule=@daily",
+                    "backups.keep=0",
+                    "backups.storage.size=1Gi",
+                ][..],
+                "spec.backups.keep: must be at least 1",
+            ),
+            (
+                &[
+                    "backups.schedule=@daily",
+                    "backups.keep=2",
+                    "backups.storage.size=lots",
+                ][..],
+                "spec.backups.storage.size: \"lots\" is not a Kubernetes quantity",
+            ),
+            (
+                &["backups.schedule=@daily", "backups.keep=2"][..],
+                "spec.backups.storage.size: not set",
+            ),
+            (
+                &[
+                    "backups.schedule=@daily",
+                    "backups.keep=2",
+                    "backups.storage.size=1Gi",
+                    "backups.storage.storageClass=Fast_SSD",
+                ][..],
+                "spec.backups.storage.storageClass: \"Fast_SSD\" is not a StorageClass name",
+            ),
+            (
+                &[
+                    "backups.schedule=@daily",
+                    "backups.keep=2",
+                    "backups.storage.size=1Gi",
+                    "backups.retention=7",
+                ][..],
+                "retention",
+            ),
+        ] {
+            let msg = message(with_sets("small", sets));
+            assert!(msg.contains(expect), "{sets:?}: {msg}");
+        }
     }
 
     #[test]
