@@ -9,11 +9,13 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Kinds in apply order: what others depend on comes first, custom resources last.
-const KIND_ORDER: [&str; 22] = [
+const KIND_ORDER: [&str; 24] = [
     "Namespace",
     "ServiceAccount",
     "Secret",
     "ConfigMap",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
     "ClusterRole",
     "ClusterRoleBinding",
     "Role",
