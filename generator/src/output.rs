@@ -9,17 +9,18 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Kinds in apply order: what others depend on comes first, custom resources last.
-const KIND_ORDER: [&str; 23] = [
+const KIND_ORDER: [&str; 24] = [
     "Namespace",
     "ServiceAccount",
     "Secret",
     "ConfigMap",
+    "PersistentVolume",
+    "PersistentVolumeClaim",
     "ClusterRole",
     "ClusterRoleBinding",
     "Role",
     "RoleBinding",
     "NetworkPolicy",
-    "PersistentVolumeClaim",
     "Service",
     "PodDisruptionBudget",
     "StatefulSet",

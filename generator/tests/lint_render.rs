@@ -189,3 +189,31 @@ fn backup_variants_render_lint_clean() {
         }
     }
 }
+
+/// Bucket volumes (a PersistentVolume, its claim in the application's namespace, and the S3
+/// Gateway policy for the mount pods) lint clean, with and without TLS.
+#[test]
+fn bucket_volumes_render_lint_clean() {
+    for tls in ["none", "managed"] {
+        let tls_mode = format!("security.tls.mode={tls}");
+        let yaml = render_yaml(
+            "medium",
+            &[
+                tls_mode.as_str(),
+                "s3.volumes[0].bucket=logs",
+                "s3.volumes[0].namespace=apps",
+                "s3.volumes[1].bucket=models.v2",
+                "s3.volumes[1].namespace=ml",
+                "s3.volumes[1].readOnly=true",
+            ],
+        );
+        assert_eq!(yaml.matches("\nkind: PersistentVolume\n").count(), 2);
+        assert_eq!(yaml.matches("\nkind: PersistentVolumeClaim\n").count(), 2);
+        let report = lint::lint_text("s3.yaml", &yaml, Options::default(), crds()).unwrap();
+        assert!(
+            report.findings.is_empty(),
+            "TLS {tls}:\n{}",
+            report.to_text(false)
+        );
+    }
+}

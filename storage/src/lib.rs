@@ -9,6 +9,7 @@
 //!   environment variables into them.
 //! - [`ha`]: the config keys that wire OM and SCM high availability.
 //! - [`admin`]: `ozone admin …` command lines and parsers for their `--json` output.
+//! - [`s3`]: S3 bucket naming rules and the Mountpoint CSI driver's facts.
 //!
 //! Every figure cites where it comes from (`reference/ozone.md` in the shared design notes,
 //! which in turn cites the Apache Ozone sources). Nothing here touches the network or a cluster.
@@ -19,6 +20,7 @@ pub mod component;
 pub mod config;
 pub mod ha;
 pub mod rotation;
+pub mod s3;
 pub mod snapshot;
 
 pub use catalog::{HealthCheck, InitStep, Peer, Port, PortKey, Service};

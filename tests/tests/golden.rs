@@ -241,3 +241,63 @@ fn backup_cron_job_matches_its_golden_file() {
     }
     assert_eq!(fresh.matches("kind: NetworkPolicy").count(), 3);
 }
+
+/// The objects of a spec with bucket volumes that exist because of them: the PersistentVolumes,
+/// their claims and the S3 Gateway policy admitting the mount pods, as YAML.
+fn bucket_volume_objects() -> String {
+    let cluster = resolve(&Inputs::with_sets(
+        "medium",
+        &[
+            "s3.volumes[0].bucket=logs",
+            "s3.volumes[0].namespace=apps",
+            "s3.volumes[0].mountOptions[0]=uid 1000",
+            "s3.volumes[0].credentialsSecret=apps-s3",
+            "s3.volumes[1].bucket=models.v2",
+            "s3.volumes[1].namespace=ml",
+            "s3.volumes[1].readOnly=true",
+        ],
+    ))
+    .unwrap();
+    let manifest = build::render(&cluster).unwrap();
+    let mut out = String::new();
+    for o in manifest.objects() {
+        let is_volume = o.value["metadata"]["labels"]["app.kubernetes.io/component"] == "s3-volume";
+        let is_mount_policy = o.name.ends_with("-s3g-from-mount-pods");
+        if is_volume || is_mount_policy {
+            out.push_str("---\n");
+            out.push_str(&yaml::to_string(&o.value).unwrap());
+        }
+    }
+    out
+}
+
+#[test]
+fn bucket_volumes_match_their_golden_file() {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("golden/s3-volumes.yaml");
+    let fresh = bucket_volume_objects();
+    if std::env::var_os("UPDATE_MANIFESTS").is_some() {
+        std::fs::write(&path, &fresh).unwrap();
+    }
+    let committed = std::fs::read_to_string(&path).unwrap();
+    assert_eq!(
+        committed, fresh,
+        "tests/golden/s3-volumes.yaml is out of date; regenerate with UPDATE_MANIFESTS=1"
+    );
+    assert_eq!(fresh.matches("kind: PersistentVolume\n").count(), 2);
+    assert_eq!(fresh.matches("kind: PersistentVolumeClaim\n").count(), 2);
+    assert_eq!(fresh.matches("kind: NetworkPolicy\n").count(), 1);
+    for doc in fresh.split("---\n").filter(|d| !d.is_empty()) {
+        let value: Value = yaml::from_str_with_path(doc).unwrap();
+        let result = match value["kind"].as_str().unwrap() {
+            "PersistentVolume" => {
+                round_trips::<k8s_openapi::api::core::v1::PersistentVolume>(&value)
+            }
+            "PersistentVolumeClaim" => {
+                round_trips::<k8s_openapi::api::core::v1::PersistentVolumeClaim>(&value)
+            }
+            "NetworkPolicy" => round_trips::<NetworkPolicy>(&value),
+            other => Err(format!("unexpected kind {other}")),
+        };
+        result.unwrap();
+    }
+}

@@ -2,6 +2,7 @@
 //! port, key and address comes from the storage catalog; every name from [`crate::names`].
 
 pub mod backups;
+pub mod bucket_volumes;
 pub mod config;
 pub mod dashboards;
 pub mod disruption;
@@ -85,6 +86,10 @@ pub fn render(cluster: &Cluster) -> Result<Manifest, BuildError> {
             Some(Workload::Deployment(deploy)) => objects.push(Object::typed(deploy.as_ref())?),
             None => {}
         }
+    }
+    for (pv, pvc) in bucket_volumes::objects(cluster, &settings) {
+        objects.push(Object::typed(&pv)?);
+        objects.push(Object::typed(&pvc)?);
     }
     for policy in network::network_policies(cluster) {
         objects.push(Object::typed(&policy)?);

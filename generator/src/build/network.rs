@@ -94,10 +94,48 @@ pub fn network_policies(cluster: &Cluster) -> Vec<NetworkPolicy> {
             ));
         }
     }
+    if let Some(policy) = mount_pods_policy(cluster, &names) {
+        out.push(policy);
+    }
     if network.egress == Egress::Restricted {
         out.push(egress_policy(cluster, &names));
     }
     out
+}
+
+/// Admits the Mountpoint CSI driver's mount pods (which run in their own namespace, operations
+/// reference §3.2) to the S3 Gateway's client ports, when the spec mounts buckets or names
+/// that namespace. Not needed when clients may connect from anywhere anyway.
+fn mount_pods_policy(cluster: &Cluster, names: &Names) -> Option<NetworkPolicy> {
+    let namespace = cluster.s3.mount_namespace.as_ref()?;
+    cluster.component(Component::S3g)?;
+    let ports: Vec<NetworkPolicyPort> = Component::S3g
+        .service()
+        .ports
+        .iter()
+        .filter(|p| p.admits(Peer::Clients))
+        .map(|p| named_port(p.name))
+        .collect();
+    Some(policy(
+        cluster,
+        names,
+        &format!("{}-from-mount-pods", Component::S3g.id()),
+        selector(names.selector(Component::S3g)),
+        NetworkPolicySpec {
+            policy_types: Some(vec!["Ingress".into()]),
+            ingress: Some(vec![NetworkPolicyIngressRule {
+                from: Some(vec![NetworkPolicyPeer {
+                    namespace_selector: Some(selector(BTreeMap::from([(
+                        NAMESPACE_NAME_LABEL.to_owned(),
+                        namespace.clone(),
+                    )]))),
+                    ..NetworkPolicyPeer::default()
+                }]),
+                ports: Some(ports),
+            }]),
+            ..NetworkPolicySpec::default()
+        },
+    ))
 }
 
 /// Whether the component's client Service is reachable from outside the cluster.
@@ -322,6 +360,42 @@ mod tests {
             }
         }
         paths
+    }
+
+    #[test]
+    fn mount_pods_reach_the_gateway_only_when_volumes_or_the_namespace_are_set() {
+        let admitted = |sets: &[&str]| -> Option<(String, Vec<String>)> {
+            let policies = network_policies(&cluster(sets));
+            let p = policies
+                .iter()
+                .find(|p| p.metadata.name.as_deref() == Some("ozone-s3g-from-mount-pods"))?;
+            let rule = &p.spec.as_ref()?.ingress.as_ref()?[0];
+            let ns = rule.from.as_ref()?[0]
+                .namespace_selector
+                .as_ref()?
+                .match_labels
+                .as_ref()?[NAMESPACE_NAME_LABEL]
+                .clone();
+            let ports = rule
+                .ports
+                .iter()
+                .flatten()
+                .filter_map(|p| match &p.port {
+                    Some(IntOrString::String(n)) => Some(n.clone()),
+                    _ => None,
+                })
+                .collect();
+            Some((ns, ports))
+        };
+        assert_eq!(admitted(&[]), None);
+        assert_eq!(
+            admitted(&["s3.volumes[0].bucket=logs", "s3.volumes[0].namespace=apps"]),
+            Some(("mount-s3".into(), vec!["s3".into()]))
+        );
+        assert_eq!(
+            admitted(&["s3.mountNamespace=csi"]).map(|a| a.0),
+            Some("csi".into())
+        );
     }
 
     #[test]

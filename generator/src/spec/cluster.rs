@@ -49,6 +49,8 @@ pub struct Cluster {
     pub snapshots: Vec<SnapshotSchedule>,
     /// Scheduled metadata backups, when asked for.
     pub backups: Option<Backups>,
+    /// S3 access: bucket volumes and the mount pods' namespace.
+    pub s3: S3Access,
     /// Patches applied after rendering.
     pub patches: Vec<PatchDoc>,
     /// The merged document this was resolved from (profile ← file ← flags).
@@ -281,4 +283,33 @@ pub struct Tls {
     pub renew_before: String,
     /// Extra DNS names per component.
     pub extra_dns_names: BTreeMap<Component, Vec<String>>,
+}
+
+/// Checked `spec.s3`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct S3Access {
+    /// The namespace of the Mountpoint CSI driver's mount pods, when the S3 Gateway must admit
+    /// them: volumes are rendered, or the spec names the namespace.
+    pub mount_namespace: Option<String>,
+    /// Bucket volumes.
+    pub volumes: Vec<BucketVolume>,
+}
+
+/// A bucket mounted as a Kubernetes volume.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BucketVolume {
+    /// The bucket in `/s3v`.
+    pub bucket: String,
+    /// The PersistentVolumeClaim's name.
+    pub name: String,
+    /// The application's namespace.
+    pub namespace: String,
+    /// Access modes.
+    pub access_modes: Vec<String>,
+    /// Mounted read-only.
+    pub read_only: bool,
+    /// Extra mount options.
+    pub mount_options: Vec<String>,
+    /// The Secret with this volume's Ozone identity, as documentation on the PV.
+    pub credentials_secret: Option<String>,
 }

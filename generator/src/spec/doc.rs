@@ -100,6 +100,10 @@ pub struct SpecDoc {
     /// Scheduled bucket snapshots: a CronJob per entry.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub snapshots: Option<Vec<SnapshotScheduleDoc>>,
+    /// S3 access: buckets mounted as Kubernetes volumes through the Mountpoint for Amazon S3
+    /// CSI driver (`s3.csi.aws.com`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub s3: Option<S3Doc>,
     /// Scheduled metadata backups: a CronJob that saves OM and SCM DB checkpoints to a volume.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub backups: Option<BackupsDoc>,
@@ -651,4 +655,53 @@ pub struct BackupsDoc {
     /// The volume the backups are written to. Keep room for `keep` + 1 copies of both DBs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage: Option<StorageDoc>,
+}
+
+/// `spec.s3`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct S3Doc {
+    /// The namespace the Mountpoint CSI driver (v2) runs its mount pods in; the S3 Gateway's
+    /// NetworkPolicy admits it. Default `mount-s3`. Setting it without volumes opens the
+    /// policy for volumes made with `kubectl ozone s3 volume`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount_namespace: Option<String>,
+    /// Buckets of `/s3v` to mount: a static PersistentVolume and a PersistentVolumeClaim bound
+    /// to it, in the application's namespace, per entry. The bucket must exist
+    /// (`kubectl ozone s3 bucket create`): the driver provisions nothing.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub volumes: Option<Vec<S3VolumeDoc>>,
+}
+
+/// One entry of `spec.s3.volumes`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct S3VolumeDoc {
+    /// The bucket in `/s3v` (S3 naming rules).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub bucket: Option<String>,
+    /// Name of the PersistentVolumeClaim pods mount. Default: the bucket name, with '.' as
+    /// '-'.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    /// The application's namespace, where the claim is created. Required.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// `ReadWriteMany` or `ReadOnlyMany`. Default: `ReadOnlyMany` when read-only, else
+    /// `ReadWriteMany`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub access_modes: Option<Vec<String>>,
+    /// Mount read-only. Otherwise files may be deleted and overwritten (whole objects only:
+    /// no rename, no in-place edits).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub read_only: Option<bool>,
+    /// Extra `mount-s3` options (`uid 1000`, `allow-other`, `prefix logs/`). The endpoint,
+    /// path-style addressing and the region are set by kubectl-ozone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub mount_options: Option<Vec<String>>,
+    /// The Secret `kubectl ozone s3 credentials` wrote for the Ozone identity this volume is
+    /// for, recorded on the PersistentVolume. The driver itself reads one cluster-wide Secret
+    /// in its own namespace; copy this pair there.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub credentials_secret: Option<String>,
 }

@@ -3,12 +3,12 @@
 
 use super::cluster::{
     Backups, Cluster, ComponentSettings, CpuMemory, Image, Monitoring, Network, PersonRole,
-    Placement, Rbac, ServiceSettings, SnapshotSchedule, Storage, Subject, Tls,
+    Placement, Rbac, S3Access, ServiceSettings, SnapshotSchedule, Storage, Subject, Tls,
 };
 use super::doc::{
     AntiAffinity, BackupsDoc, ClusterDoc, ComponentDoc, Egress, MonitoringDoc, PodSecurityLevel,
-    PullPolicy, RbacDoc, Replication, SecurityDoc, ServiceType, SnapshotScheduleDoc, Spread,
-    SubjectDoc, TlsDoc, TlsMode,
+    PullPolicy, RbacDoc, Replication, S3Doc, SecurityDoc, ServiceType, SnapshotScheduleDoc,
+    Spread, SubjectDoc, TlsDoc, TlsMode,
 };
 use super::error::{Origin, Problem, Result, SpecError};
 use super::parse;
@@ -387,6 +387,11 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
 
     let snapshots = snapshot_schedules(&mut ck, spec.snapshots.unwrap_or_default(), &name);
     let backups = spec.backups.and_then(|doc| backups(&mut ck, doc));
+    let s3 = s3_access(
+        &mut ck,
+        spec.s3.unwrap_or_default(),
+        components.contains_key(&Component::S3g),
+    );
     let patches = spec.patches.unwrap_or_default();
     for (i, p) in patches.iter().enumerate() {
         if p.target.kind.is_empty() || p.target.name.is_empty() {
@@ -436,9 +441,142 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
         rbac,
         snapshots,
         backups,
+        s3,
         patches,
         document,
     })
+}
+
+/// The access modes Mountpoint volumes support (operations reference §3.2).
+const S3_ACCESS_MODES: [&str; 2] = ["ReadWriteMany", "ReadOnlyMany"];
+
+fn s3_access(ck: &mut Checker, doc: S3Doc, has_s3g: bool) -> S3Access {
+    use super::cluster::BucketVolume;
+    use ozone_storage::s3;
+    let docs = doc.volumes.unwrap_or_default();
+    if let Some(ns) = &doc.mount_namespace {
+        if !names::is_dns_label(ns) {
+            ck.problem(
+                "spec.s3.mountNamespace",
+                format!("{ns:?} is not a valid namespace name (a DNS label)"),
+            );
+        }
+    }
+    if !docs.is_empty() && !has_s3g {
+        ck.problem(
+            "spec.s3.volumes",
+            "bucket volumes need the S3 Gateway; set spec.s3g.enabled=true",
+        );
+    }
+    let mut volumes: Vec<BucketVolume> = Vec::new();
+    for (i, v) in docs.into_iter().enumerate() {
+        let path = format!("spec.s3.volumes[{i}]");
+        let Some(bucket) = v.bucket else {
+            ck.problem(
+                format!("{path}.bucket"),
+                "not set; expected a bucket of /s3v",
+            );
+            continue;
+        };
+        if let Err(e) = s3::check_bucket_name(&bucket) {
+            ck.problem(format!("{path}.bucket"), e.to_string());
+            continue;
+        }
+        let Some(namespace) = v.namespace else {
+            ck.problem(
+                format!("{path}.namespace"),
+                "not set; expected the namespace of the application that mounts the bucket",
+            );
+            continue;
+        };
+        if !names::is_dns_label(&namespace) {
+            ck.problem(
+                format!("{path}.namespace"),
+                format!("{namespace:?} is not a valid namespace name (a DNS label)"),
+            );
+        }
+        let name = v.name.unwrap_or_else(|| bucket.replace('.', "-"));
+        if !names::is_dns_subdomain(&name) {
+            ck.problem(
+                format!("{path}.name"),
+                format!("{name:?} is not a valid PersistentVolumeClaim name (lowercase letters, digits, '-' and '.')"),
+            );
+        }
+        // Unique across namespaces too: `--output-dir` names files by kind and name.
+        if volumes.iter().any(|o| o.name == name) {
+            ck.problem(
+                format!("{path}.name"),
+                format!("{name:?} is used by another volume; names must be unique (set spec.s3.volumes[{i}].name)"),
+            );
+        }
+        let read_only = v.read_only.unwrap_or(false);
+        let access_modes = v.access_modes.unwrap_or_else(|| {
+            vec![
+                if read_only {
+                    "ReadOnlyMany"
+                } else {
+                    "ReadWriteMany"
+                }
+                .to_owned(),
+            ]
+        });
+        if access_modes.is_empty() {
+            ck.problem(format!("{path}.accessModes"), "must name at least one mode");
+        }
+        for (j, mode) in access_modes.iter().enumerate() {
+            if !S3_ACCESS_MODES.contains(&mode.as_str()) {
+                ck.problem(
+                    format!("{path}.accessModes[{j}]"),
+                    format!("{mode:?} is not supported by the Mountpoint CSI driver; expected ReadWriteMany or ReadOnlyMany"),
+                );
+            } else if read_only && mode == "ReadWriteMany" {
+                ck.problem(
+                    format!("{path}.accessModes[{j}]"),
+                    "ReadWriteMany contradicts readOnly: true; use ReadOnlyMany",
+                );
+            }
+        }
+        let mount_options = v.mount_options.unwrap_or_default();
+        for (j, option) in mount_options.iter().enumerate() {
+            if let Some(why) = s3::managed_mount_option(option) {
+                ck.problem(
+                    format!("{path}.mountOptions[{j}]"),
+                    format!("{option:?} cannot be set here: {why}"),
+                );
+            } else if option.trim().is_empty() || option.contains(|c: char| c.is_control()) {
+                ck.problem(
+                    format!("{path}.mountOptions[{j}]"),
+                    "must be a non-empty option without control characters",
+                );
+            }
+        }
+        if let Some(secret) = &v.credentials_secret {
+            if !names::is_dns_subdomain(secret) {
+                ck.problem(
+                    format!("{path}.credentialsSecret"),
+                    format!("{secret:?} is not a valid Secret name"),
+                );
+            }
+        }
+        volumes.push(BucketVolume {
+            bucket,
+            name,
+            namespace,
+            access_modes,
+            read_only,
+            mount_options,
+            credentials_secret: v.credentials_secret,
+        });
+    }
+    let mount_namespace = match doc.mount_namespace {
+        Some(ns) => Some(ns),
+        None if !volumes.is_empty() => Some(s3::MOUNTPOINT_NAMESPACE.to_owned()),
+        None => None,
+    };
+    S3Access {
+        mount_namespace,
+        volumes,
+    }
 }
 
 /// The longest schedule name: the CronJob `<cluster>-snapshot-<name>` must stay within 52

@@ -111,6 +111,15 @@ impl Query {
         })
     }
 
+    /// Every bucket of the S3 volume `/s3v` (`--all`, not the first 100), as JSON. Runs in an
+    /// OM pod.
+    pub fn s3_bucket_list() -> Query {
+        Query {
+            argv: argv(&["ozone", "sh", "bucket", "list", "--all", "/s3v"]),
+            component: Component::Om,
+        }
+    }
+
     fn om(command: snapshot::Command) -> Query {
         Query {
             argv: command.argv(),
@@ -181,6 +190,37 @@ impl Mutation {
             bucket: bucket.clone(),
             name: name.to_owned(),
         })
+    }
+
+    /// Create bucket `name` in `/s3v`, where the S3 Gateway sees it. The caller checks the
+    /// name against [`crate::s3::check_bucket_name`] first.
+    pub fn s3_bucket_create(name: &str) -> Mutation {
+        Mutation {
+            argv: vec![
+                "ozone".into(),
+                "sh".into(),
+                "bucket".into(),
+                "create".into(),
+                format!("/{}/{name}", crate::s3::S3_VOLUME),
+            ],
+            component: Component::Om,
+        }
+    }
+
+    /// Create the S3 secret of `user` (the caller's own without one) and print it once as
+    /// `awsAccessKey=…` / `awsSecret=…`. A mutation: OM stores the secret, and asking again
+    /// fails until `ozone s3 revokesecret` (operations reference §3.1). Secure clusters only.
+    pub fn s3_get_secret(user: Option<&str>) -> Mutation {
+        let mut argv = argv(&["ozone", "s3", "getsecret"]);
+        if let Some(user) = user {
+            // `-u` is the only spelling the reference gives (ozone.md §6).
+            argv.push("-u".into());
+            argv.push(user.into());
+        }
+        Mutation {
+            argv,
+            component: Component::Om,
+        }
     }
 
     fn om(command: snapshot::Command) -> Mutation {
@@ -280,7 +320,23 @@ mod tests {
             transfer.argv().join(" "),
             "ozone admin om transfer --service-id ozone --new-leader-id om1"
         );
+        assert_eq!(
+            Query::s3_bucket_list().argv().join(" "),
+            "ozone sh bucket list --all /s3v"
+        );
+        let create = Mutation::s3_bucket_create("logs");
+        assert_eq!(create.argv().join(" "), "ozone sh bucket create /s3v/logs");
+        assert_eq!(create.component(), Component::Om);
+        assert_eq!(
+            Mutation::s3_get_secret(Some("alice")).argv().join(" "),
+            "ozone s3 getsecret -u alice"
+        );
+        assert_eq!(
+            Mutation::s3_get_secret(None).argv().join(" "),
+            "ozone s3 getsecret"
+        );
         let all = [
+            Query::s3_bucket_list(),
             Query::snapshot_diff(&logs, "a", "b", Some("7"), 100),
             Query::datanode_list(),
             Query::decommission_status(),
