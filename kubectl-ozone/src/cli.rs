@@ -44,6 +44,11 @@ pub enum Command {
     /// TLS certificates: issue (managed mode), status (expiry, pods on the current one), rotate.
     #[command(subcommand)]
     Cert(crate::cmd::cert::CertCommand),
+    /// Find what is wrong and say how to fix it: a running cluster's pods, volumes, Raft
+    /// rings, safe mode, datanodes, certificates and NetworkPolicies; or, with a spec, whether
+    /// the cluster can take the install.
+    #[command(after_help = crate::cmd::doctor::EXAMPLES)]
+    Doctor(crate::cmd::doctor::DoctorArgs),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

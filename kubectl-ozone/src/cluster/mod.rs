@@ -11,6 +11,7 @@ pub mod discover;
 pub mod errors;
 pub mod exec;
 pub mod flags;
+pub mod inspect;
 pub mod view;
 pub mod ws;
 
@@ -31,6 +32,14 @@ impl Session {
         Session {
             kube: view::KubeReader::new(client, namespace),
             exec,
+        }
+    }
+
+    /// The same connection, reading another namespace.
+    pub fn in_namespace(&self, namespace: &str) -> Session {
+        Session {
+            kube: view::KubeReader::new(self.kube.client().clone(), namespace),
+            exec: self.exec.clone(),
         }
     }
 

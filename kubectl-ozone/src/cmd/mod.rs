@@ -5,6 +5,7 @@ pub mod cert;
 pub mod common;
 pub mod complete;
 pub mod datanode;
+pub mod doctor;
 pub mod init;
 pub mod lint;
 pub mod render;
@@ -39,6 +40,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let session = common::connect(cert::cluster_args(&cmd)).await?;
             cert::run(&session, &mut Io::real(), &cmd).await
         })?,
+        Command::Doctor(args) => {
+            let spec = doctor::load_spec(&args)?;
+            common::block_on(async {
+                let session = common::connect(&args.cluster).await?;
+                doctor::run(&session, &mut Io::real(), &args, spec).await
+            })?
+        }
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),
     }
