@@ -49,6 +49,10 @@ pub enum Command {
     /// the cluster can take the install.
     #[command(after_help = crate::cmd::doctor::EXAMPLES)]
     Doctor(crate::cmd::doctor::DoctorArgs),
+    /// Write a support bundle (.tar.gz) for a bug report: objects, events, status, doctor,
+    /// logs, Ozone versions and configuration; secrets redacted.
+    #[command(after_help = crate::cmd::report::EXAMPLES)]
+    Report(crate::cmd::report::ReportArgs),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

@@ -9,7 +9,7 @@ use crate::ui::confirm::testing::Scripted;
 use http::{Method, Request, Response, StatusCode};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{
-    ConfigMap, Event, Namespace, Node, PersistentVolumeClaim, Pod, Secret,
+    ConfigMap, Event, Namespace, Node, PersistentVolumeClaim, Pod, Secret, Service,
 };
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -106,6 +106,8 @@ pub struct ApiState {
     /// Answer cluster-scoped reads (nodes, StorageClasses, namespaces) with 403, as for a user
     /// with only the namespaced operator Role.
     pub forbid_cluster_reads: bool,
+    /// Services.
+    pub services: Vec<Service>,
 }
 
 /// A fake API server.
@@ -760,6 +762,20 @@ fn diagnosis_routes(
                 ),
             }
         }
+        ["api", "v1", "namespaces", _, "configmaps"] => ok(list_of(
+            st.config_maps
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap())
+                .collect(),
+            "ConfigMapList",
+        )),
+        ["api", "v1", "namespaces", _, "services"] => ok(list_of(
+            st.services
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap())
+                .collect(),
+            "ServiceList",
+        )),
         ["api", "v1", "namespaces", _, "events"] => ok(list_of(
             st.events
                 .iter()

@@ -56,6 +56,22 @@ impl KubeReader {
             .map_err(|e| api_error(e, "get", "pods/log", self.namespace()))
     }
 
+    /// Every object of a kind in the namespace, whoever owns it (one request).
+    pub async fn list_all<K>(&self, resource: &'static str) -> Result<Vec<K>, ApiError>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>
+            + Clone
+            + serde::de::DeserializeOwned
+            + std::fmt::Debug,
+        K::DynamicType: Default,
+    {
+        let api: Api<K> = Api::namespaced(self.client().clone(), self.namespace());
+        api.list(&ListParams::default())
+            .await
+            .map(|l| l.items)
+            .map_err(|e| api_error(e, "list", resource, self.namespace()))
+    }
+
     /// The namespace's NetworkPolicies.
     pub async fn network_policies(&self) -> Result<Vec<NetworkPolicy>, ApiError> {
         let api: Api<NetworkPolicy> = Api::namespaced(self.client().clone(), self.namespace());

@@ -9,6 +9,7 @@ pub mod doctor;
 pub mod init;
 pub mod lint;
 pub mod render;
+pub mod report;
 pub mod snapshot;
 pub mod status;
 pub mod version;
@@ -47,6 +48,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 doctor::run(&session, &mut Io::real(), &args, spec).await
             })?
         }
+        Command::Report(args) => common::block_on(async {
+            let session = common::connect(&args.cluster).await?;
+            report::run(&session, &mut Io::real(), &args).await
+        })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),
     }
