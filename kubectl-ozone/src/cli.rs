@@ -55,6 +55,15 @@ pub enum Command {
     /// Restart pods in quorum-safe order: those on an old revision, or --all.
     #[command(after_help = crate::cmd::restart::EXAMPLES)]
     Restart(crate::cmd::restart::RestartArgs),
+    /// Find what is wrong and say how to fix it: a running cluster's pods, volumes, Raft
+    /// rings, safe mode, datanodes, certificates and NetworkPolicies; or, with a spec, whether
+    /// the cluster can take the install.
+    #[command(after_help = crate::cmd::doctor::EXAMPLES)]
+    Doctor(crate::cmd::doctor::DoctorArgs),
+    /// Write a support bundle (.tar.gz) for a bug report: objects, events, status, doctor,
+    /// logs, Ozone versions and configuration; secrets redacted.
+    #[command(after_help = crate::cmd::report::EXAMPLES)]
+    Report(crate::cmd::report::ReportArgs),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

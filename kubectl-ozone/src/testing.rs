@@ -8,7 +8,11 @@ use crate::ui::Io;
 use crate::ui::confirm::testing::Scripted;
 use http::{Method, Request, Response, StatusCode};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, Event, Namespace, Node, PersistentVolumeClaim, Pod, Secret, Service,
+};
+use k8s_openapi::api::networking::v1::NetworkPolicy;
+use k8s_openapi::api::storage::v1::StorageClass;
 use kube::client::Body;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -83,6 +87,32 @@ pub struct ApiState {
     /// Server-side applies that conflict with another field manager unless forced:
     /// `(resource/name, message)`.
     pub conflicts: Vec<(String, String)>,
+    /// Events (core/v1) of the namespace.
+    pub events: Vec<Event>,
+    /// NetworkPolicies of the namespace.
+    pub network_policies: Vec<NetworkPolicy>,
+    /// Nodes.
+    pub nodes: Vec<Node>,
+    /// StorageClasses.
+    pub storage_classes: Vec<StorageClass>,
+    /// Namespaces (a namespace not listed does not exist).
+    pub namespaces: Vec<Namespace>,
+    /// Group versions served beyond the built-in ones (`monitoring.coreos.com/v1`) → kinds.
+    pub api_groups: BTreeMap<String, Vec<String>>,
+    /// The API server's version as (major, minor); unset: 1.33.
+    pub server_version: Option<(String, String)>,
+    /// Access reviews answered "not allowed", as `verb group/resource` (`create /namespaces`).
+    pub denied: Vec<String>,
+    /// Container logs: `pod/container` for the current instance, `pod/container/previous`
+    /// for the previous one.
+    pub logs: BTreeMap<String, String>,
+    /// Pod proxy answers: `pod:port/path` → body; others are 503.
+    pub proxy: BTreeMap<String, String>,
+    /// Answer cluster-scoped reads (nodes, StorageClasses, namespaces) with 403, as for a user
+    /// with only the namespaced operator Role.
+    pub forbid_cluster_reads: bool,
+    /// Services.
+    pub services: Vec<Service>,
 }
 
 /// A fake API server.
@@ -438,6 +468,22 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
     });
     let selector = query_param(&uri, "labelSelector");
     let parts: Vec<&str> = uri.path().trim_matches('/').split('/').collect();
+    // An access review is a POST that stores nothing: it is answered even when writes are
+    // refused, and is not a write in the journal.
+    if method == Method::POST
+        && parts.as_slice()
+            == [
+                "apis",
+                "authorization.k8s.io",
+                "v1",
+                "selfsubjectaccessreviews",
+            ]
+    {
+        return access_review(&st, body);
+    }
+    if let Some(response) = diagnosis_routes(&st, &method, &uri, &parts) {
+        return response;
+    }
     // A dry run changes nothing: it is neither refused nor journaled as a write.
     let dry_run = query_param(&uri, "dryRun") == "All";
     let writes = method != Method::GET && !dry_run;
@@ -965,6 +1011,200 @@ fn create_statefulset_pods(st: &mut ApiState, sts: &Value) {
     }
 }
 
+fn forbidden(resource: &str) -> Response<Body> {
+    status(
+        StatusCode::FORBIDDEN,
+        "Forbidden",
+        &format!(
+            "{resource} is forbidden: User \"jane\" cannot list resource \"{resource}\" at the cluster scope"
+        ),
+    )
+}
+
+fn text_response(body: &str) -> Response<Body> {
+    Response::builder()
+        .status(StatusCode::OK)
+        .header("content-type", "text/plain")
+        .body(Body::from(body.as_bytes().to_vec()))
+        .unwrap()
+}
+
+/// A SelfSubjectAccessReview: allowed unless listed in `denied`.
+fn access_review(st: &ApiState, body: &Value) -> Response<Body> {
+    let attrs = &body["spec"]["resourceAttributes"];
+    let key = format!(
+        "{} {}/{}",
+        attrs["verb"].as_str().unwrap_or(""),
+        attrs["group"].as_str().unwrap_or(""),
+        attrs["resource"].as_str().unwrap_or("")
+    );
+    let mut answer = body.clone();
+    answer["status"] = json!({"allowed": !st.denied.contains(&key)});
+    ok(answer)
+}
+
+/// The read-only routes `doctor` and `report` use: events, logs, NetworkPolicies, nodes,
+/// StorageClasses, namespaces, API discovery, the version and the pod proxy.
+fn diagnosis_routes(
+    st: &ApiState,
+    method: &Method,
+    uri: &http::Uri,
+    parts: &[&str],
+) -> Option<Response<Body>> {
+    if *method != Method::GET {
+        return None;
+    }
+    let cluster_scoped = |resource: &str, value: Value| {
+        if st.forbid_cluster_reads {
+            forbidden(resource)
+        } else {
+            ok(value)
+        }
+    };
+    let list_of = |items: Vec<Value>, kind: &str| json!({"apiVersion": "v1", "kind": kind, "metadata": {"resourceVersion": "1"}, "items": items});
+    Some(match parts {
+        ["version"] => {
+            let (major, minor) = st
+                .server_version
+                .clone()
+                .unwrap_or_else(|| ("1".into(), "33".into()));
+            ok(
+                json!({"major": major, "minor": minor, "gitVersion": format!("v{major}.{minor}.0"),
+                "gitCommit": "", "gitTreeState": "clean", "buildDate": "2026-01-01T00:00:00Z",
+                "goVersion": "go1.24", "compiler": "gc", "platform": "linux/amd64"}),
+            )
+        }
+        ["apis", group, version] => match st.api_groups.get(&format!("{group}/{version}")) {
+            Some(kinds) => ok(json!({"kind": "APIResourceList", "apiVersion": "v1",
+                "groupVersion": format!("{group}/{version}"),
+                "resources": kinds.iter().map(|k| json!({"name": format!("{}s", k.to_ascii_lowercase()),
+                    "singularName": k.to_ascii_lowercase(), "namespaced": true, "kind": k,
+                    "verbs": ["get", "list"]})).collect::<Vec<_>>()})),
+            None => status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                "the server could not find the requested resource",
+            ),
+        },
+        ["api", "v1", "nodes"] => cluster_scoped(
+            "nodes",
+            list_of(
+                st.nodes
+                    .iter()
+                    .map(|n| serde_json::to_value(n).unwrap())
+                    .collect(),
+                "NodeList",
+            ),
+        ),
+        ["apis", "storage.k8s.io", "v1", "storageclasses"] => cluster_scoped(
+            "storageclasses.storage.k8s.io",
+            list_of(
+                st.storage_classes
+                    .iter()
+                    .map(|n| serde_json::to_value(n).unwrap())
+                    .collect(),
+                "StorageClassList",
+            ),
+        ),
+        ["api", "v1", "namespaces", name] => {
+            if st.forbid_cluster_reads {
+                return Some(forbidden("namespaces"));
+            }
+            match st
+                .namespaces
+                .iter()
+                .find(|n| n.metadata.name.as_deref() == Some(name))
+            {
+                Some(n) => ok(serde_json::to_value(n).unwrap()),
+                None => status(
+                    StatusCode::NOT_FOUND,
+                    "NotFound",
+                    &format!("namespaces \"{name}\" not found"),
+                ),
+            }
+        }
+        ["api", "v1", "namespaces", _, "configmaps"] => ok(list_of(
+            st.config_maps
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap())
+                .collect(),
+            "ConfigMapList",
+        )),
+        ["api", "v1", "namespaces", _, "services"] => ok(list_of(
+            st.services
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap())
+                .collect(),
+            "ServiceList",
+        )),
+        ["api", "v1", "namespaces", _, "events"] => ok(list_of(
+            st.events
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap())
+                .collect(),
+            "EventList",
+        )),
+        [
+            "apis",
+            "networking.k8s.io",
+            "v1",
+            "namespaces",
+            _,
+            "networkpolicies",
+        ] => ok(list_of(
+            st.network_policies
+                .iter()
+                .map(|e| serde_json::to_value(e).unwrap())
+                .collect(),
+            "NetworkPolicyList",
+        )),
+        ["api", "v1", "namespaces", _, "pods", pod, "log"] => {
+            let container = query_param(uri, "container");
+            let previous = query_param(uri, "previous") == "true";
+            let key = if previous {
+                format!("{pod}/{container}/previous")
+            } else {
+                format!("{pod}/{container}")
+            };
+            match st.logs.get(&key) {
+                Some(text) => {
+                    let lines: Vec<&str> = text.lines().collect();
+                    let tail = query_param(uri, "tailLines")
+                        .parse::<usize>()
+                        .unwrap_or(lines.len());
+                    let kept = &lines[lines.len().saturating_sub(tail)..];
+                    text_response(&(kept.join("\n") + "\n"))
+                }
+                None => status(
+                    StatusCode::BAD_REQUEST,
+                    "BadRequest",
+                    &format!(
+                        "previous terminated container \"{container}\" in pod \"{pod}\" not found"
+                    ),
+                ),
+            }
+        }
+        [
+            "api",
+            "v1",
+            "namespaces",
+            _,
+            "pods",
+            target,
+            "proxy",
+            rest @ ..,
+        ] => match st.proxy.get(&format!("{target}/{}", rest.join("/"))) {
+            Some(body) => text_response(body),
+            None => status(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "ServiceUnavailable",
+                "error trying to reach service: connection refused",
+            ),
+        },
+        _ => return None,
+    })
+}
+
 /// One datanode in the scripted Ozone.
 #[derive(Clone, Debug)]
 pub struct FakeDatanode {
@@ -1431,6 +1671,23 @@ impl FakeOzone {
                 ..,
                 "--json",
             ] => ok(cert_list_json(role)),
+            ["ozone", "admin", "safemode", "status", "--verbose"] => {
+                // SafeModeCheckSubcommand prints one `validated:<bool>, <rule>, <status>` line per
+                // rule under --verbose (reference §6); the datanode rule needs 3 by default.
+                let registered = st
+                    .datanodes
+                    .iter()
+                    .filter(|d| d.health == "HEALTHY")
+                    .count();
+                ok(format!(
+                    "SCM is {} safe mode.\nvalidated:{}, DataNodeSafeModeRule, registered datanodes (={registered}) >= required datanodes (=3)\nvalidated:true, RatisContainerSafeModeRule, 100.00% of [Ratis] Containers(0 / 0) with at least one reported replica (=1.00) >= safeModeCutoff (=0.99)\n",
+                    if st.in_safe_mode { "in" } else { "out of" },
+                    registered >= 3
+                ))
+            }
+            ["ozone", "version"] => ok(format!(
+                "Apache Ozone 2.2.0 (running in pod {pod})\nSource code repository https://github.com/apache/ozone.git -r 0000000\nCompiled with protoc 3.25.5\n"
+            )),
             ["ozone", "admin", "safemode", "status"] => ok(format!(
                 "SCM is {} safe mode.\n",
                 if st.in_safe_mode { "in" } else { "out of" }

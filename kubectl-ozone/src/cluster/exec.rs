@@ -167,6 +167,22 @@ impl OzoneReader {
         run_in(&*self.exec, &self.targets, q.component(), q.argv(), true).await
     }
 
+    /// Runs a query in one given pod (in the container of the query's component), for
+    /// questions every pod answers for itself, such as `ozone version`.
+    pub async fn query_in(&self, pod: &str, q: &Query) -> Result<String, OzoneError> {
+        let out = self.exec.run(pod, q.component().id(), q.argv()).await?;
+        if out.exit_code == 0 {
+            Ok(out.stdout)
+        } else {
+            Err(OzoneError::Failed {
+                command: q.argv().join(" "),
+                pod: pod.to_owned(),
+                code: out.exit_code,
+                stderr: tail(&out.stderr),
+            })
+        }
+    }
+
     /// The exec transport and targets, for building an [`OzoneAdmin`] after confirmation.
     pub(crate) fn parts(&self) -> (Arc<dyn OzoneExec>, Targets) {
         (self.exec.clone(), self.targets.clone())

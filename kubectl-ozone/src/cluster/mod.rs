@@ -12,6 +12,7 @@ pub mod errors;
 pub mod exec;
 pub mod flags;
 pub mod objects;
+pub mod inspect;
 pub mod view;
 pub mod ws;
 
@@ -32,6 +33,14 @@ impl Session {
         Session {
             kube: view::KubeReader::new(client, namespace),
             exec,
+        }
+    }
+
+    /// The same connection, reading another namespace.
+    pub fn in_namespace(&self, namespace: &str) -> Session {
+        Session {
+            kube: view::KubeReader::new(self.kube.client().clone(), namespace),
+            exec: self.exec.clone(),
         }
     }
 

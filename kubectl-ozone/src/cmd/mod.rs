@@ -8,9 +8,11 @@ pub mod compare;
 pub mod complete;
 pub mod datanode;
 pub mod diff;
+pub mod doctor;
 pub mod init;
 pub mod lint;
 pub mod render;
+pub mod report;
 pub mod restart;
 pub mod snapshot;
 pub mod status;
@@ -60,6 +62,17 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Restart(args) => common::block_on(async {
             let session = common::connect(&args.cluster).await?;
             restart::run(&session, &mut Io::real(), &args).await
+        })?,
+        Command::Doctor(args) => {
+            let spec = doctor::load_spec(&args)?;
+            common::block_on(async {
+                let session = common::connect(&args.cluster).await?;
+                doctor::run(&session, &mut Io::real(), &args, spec).await
+            })?
+        }
+        Command::Report(args) => common::block_on(async {
+            let session = common::connect(&args.cluster).await?;
+            report::run(&session, &mut Io::real(), &args).await
         })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),

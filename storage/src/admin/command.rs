@@ -73,6 +73,21 @@ impl Query {
         Query::scm(&["ozone", "admin", "safemode", "status"])
     }
 
+    /// Safe mode with the state of each exit rule (`--verbose` adds one
+    /// `validated:<bool>, <rule>, <status>` line per rule; reference §6).
+    pub fn safemode_status_verbose() -> Query {
+        Query::scm(&["ozone", "admin", "safemode", "status", "--verbose"])
+    }
+
+    /// `ozone version`: the release and build of the Ozone in a pod of `component`. Only reads
+    /// the jars in the image; any component's pod can run it.
+    pub fn version(component: Component) -> Query {
+        Query {
+            argv: argv(&["ozone", "version"]),
+            component,
+        }
+    }
+
     /// Every snapshot of a bucket (`--all`, not the first 100), as JSON. Runs in an OM pod.
     pub fn snapshot_list(bucket: &BucketPath) -> Query {
         Query::om(snapshot::Command::List {

@@ -22,7 +22,7 @@ pub use decommission::{DecommissionMetrics, DecommissionStatus};
 pub use om_error::OmError;
 pub use replication::{Replication, ReplicationError};
 pub use roles::{OmRole, ScmRole};
-pub use safemode::SafeMode;
+pub use safemode::{SafeMode, SafeModeRule};
 
 /// Output of an admin command that could not be understood.
 #[derive(Debug, thiserror::Error)]

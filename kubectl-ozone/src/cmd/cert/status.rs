@@ -116,6 +116,17 @@ pub struct StatusReport {
 /// Runs `cert status`.
 pub async fn run(session: &Session, io: &mut Io, a: &StatusArgs) -> Result<ExitCode> {
     let view = discover::find(&session.kube, a.cluster.name.as_deref()).await?;
+    let report = gather(session, &view, a.warn_within).await?;
+    print(io, &report, a.format)
+}
+
+/// Reads every certificate of the cluster and what its pods run (also used by `doctor`).
+pub async fn gather(
+    session: &Session,
+    view: &ClusterView,
+    warn_within: Duration,
+) -> Result<StatusReport> {
+    let view = view.clone();
     let setup = tls_setup(session, &view).await?;
     let now = Timestamp::now();
     let mut notes = Vec::new();
@@ -158,7 +169,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &StatusArgs) -> Result<ExitC
                 &component,
                 &secret_name,
                 now,
-                a.warn_within,
+                warn_within,
                 &setup,
             )
             .await?,
@@ -195,16 +206,20 @@ pub async fn run(session: &Session, io: &mut Io, a: &StatusArgs) -> Result<ExitC
             TlsSetup::CertManager => "cert-manager",
             TlsSetup::Off => "none",
         },
-        warn_within_days: a.warn_within.as_secs_f64() / 86_400.0,
+        warn_within_days: warn_within.as_secs_f64() / 86_400.0,
         certificates,
         ozone_certificates,
         notes,
     };
-    match structured(a.format, &report)? {
+    Ok(report)
+}
+
+fn print(io: &mut Io, report: &StatusReport, format: Format) -> Result<ExitCode> {
+    match structured(format, report)? {
         Some(s) => io.out.write_all(s.as_bytes())?,
         None => io
             .out
-            .write_all(to_text(&report, a.format == Format::Wide).as_bytes())?,
+            .write_all(to_text(report, format == Format::Wide).as_bytes())?,
     }
     for n in &report.notes {
         io.note(format!("note: {n}"));

@@ -1,0 +1,265 @@
+//! What a doctor check says: a verdict, the evidence it rests on, and the fix. Pure data and
+//! its presentation; the checks themselves live in [`super::running`] and [`super::install`].
+
+use clap::ValueEnum;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+/// How a check came out, from best to worst. A check that could not run is `not-checked`,
+/// never `ok`: missing permission must not look like health.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Verdict {
+    /// Healthy.
+    Ok,
+    /// The facts could not be read (permission, unreachable API); nothing is known.
+    NotChecked,
+    /// Works now, but is a risk or degraded.
+    Warning,
+    /// Broken: something will not work until it is fixed.
+    Error,
+}
+
+impl Verdict {
+    /// The word shown in the table.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Verdict::Ok => "ok",
+            Verdict::NotChecked => "not-checked",
+            Verdict::Warning => "warning",
+            Verdict::Error => "error",
+        }
+    }
+}
+
+/// One line of the doctor's report.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Finding {
+    /// The check's id (`pod-state`, `storage-class`, …).
+    pub check: &'static str,
+    /// What was checked: a pod, a PVC, a ring, a resource.
+    pub subject: String,
+    /// The verdict.
+    pub verdict: Verdict,
+    /// What was seen.
+    pub evidence: String,
+    /// What to do about it (absent when all is well).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub fix: Option<String>,
+}
+
+impl Finding {
+    /// A passed check.
+    pub fn ok(
+        check: &'static str,
+        subject: impl Into<String>,
+        evidence: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            check,
+            subject: subject.into(),
+            verdict: Verdict::Ok,
+            evidence: evidence.into(),
+            fix: None,
+        }
+    }
+
+    /// A failed check, with its fix.
+    pub fn bad(
+        verdict: Verdict,
+        check: &'static str,
+        subject: impl Into<String>,
+        evidence: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Finding {
+        Finding {
+            check,
+            subject: subject.into(),
+            verdict,
+            evidence: evidence.into(),
+            fix: Some(fix.into()),
+        }
+    }
+
+    /// A check that could not run, and why; `fix` says how to let it run.
+    pub fn not_checked(
+        check: &'static str,
+        subject: impl Into<String>,
+        why: impl Into<String>,
+        fix: impl Into<String>,
+    ) -> Finding {
+        Finding::bad(Verdict::NotChecked, check, subject, why, fix)
+    }
+}
+
+/// `--fail-on`: the least verdict that makes the exit code 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum FailOn {
+    /// Errors only.
+    Error,
+    /// Warnings, errors and checks that could not run.
+    #[default]
+    Warning,
+    /// Never: always exit 0 once the checks ran.
+    None,
+}
+
+impl FailOn {
+    /// Whether a finding makes the run fail.
+    pub fn fails(self, verdict: Verdict) -> bool {
+        match self {
+            FailOn::Error => verdict == Verdict::Error,
+            FailOn::Warning => verdict >= Verdict::NotChecked,
+            FailOn::None => false,
+        }
+    }
+}
+
+/// Findings counted by verdict.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Summary {
+    /// Passed.
+    pub ok: usize,
+    /// Warnings.
+    pub warning: usize,
+    /// Errors.
+    pub error: usize,
+    /// Could not run.
+    pub not_checked: usize,
+}
+
+/// Everything `doctor` reports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Report {
+    /// `running` (a cluster was found) or `before-install` (checked against a spec).
+    pub mode: &'static str,
+    /// The Ozone cluster.
+    pub cluster: String,
+    /// The namespace.
+    pub namespace: String,
+    /// Counts.
+    pub summary: Summary,
+    /// The findings, worst first, then by check and subject.
+    pub findings: Vec<Finding>,
+}
+
+impl Report {
+    /// A report; orders the findings and counts them.
+    pub fn new(
+        mode: &'static str,
+        cluster: &str,
+        namespace: &str,
+        mut findings: Vec<Finding>,
+    ) -> Report {
+        findings.sort_by(|a, b| {
+            (std::cmp::Reverse(a.verdict), a.check, &a.subject).cmp(&(
+                std::cmp::Reverse(b.verdict),
+                b.check,
+                &b.subject,
+            ))
+        });
+        let mut summary = Summary::default();
+        for f in &findings {
+            *match f.verdict {
+                Verdict::Ok => &mut summary.ok,
+                Verdict::Warning => &mut summary.warning,
+                Verdict::Error => &mut summary.error,
+                Verdict::NotChecked => &mut summary.not_checked,
+            } += 1;
+        }
+        Report {
+            mode,
+            cluster: cluster.to_owned(),
+            namespace: namespace.to_owned(),
+            summary,
+            findings,
+        }
+    }
+
+    /// Whether `--fail-on` makes the run exit 1.
+    pub fn fails(&self, fail_on: FailOn) -> bool {
+        self.findings.iter().any(|f| fail_on.fails(f.verdict))
+    }
+
+    /// The report as text: one line per finding, its fix indented below.
+    pub fn to_text(&self) -> String {
+        let mode = match self.mode {
+            "running" => "running cluster",
+            _ => "before install",
+        };
+        let mut out = format!(
+            "Ozone cluster {} in namespace {} ({mode})\n\n",
+            self.cluster, self.namespace
+        );
+        let width = self
+            .findings
+            .iter()
+            .map(|f| f.check.len())
+            .max()
+            .unwrap_or(0);
+        for f in &self.findings {
+            let subject = if f.subject.is_empty() {
+                String::new()
+            } else {
+                format!("{}: ", f.subject)
+            };
+            let _ = writeln!(
+                out,
+                "{:<11} {:<width$}  {subject}{}",
+                f.verdict.as_str(),
+                f.check,
+                f.evidence
+            );
+            if let Some(fix) = &f.fix {
+                let _ = writeln!(out, "{:<11} {:<width$}  fix: {fix}", "", "");
+            }
+        }
+        let s = &self.summary;
+        let _ = writeln!(
+            out,
+            "\n{} ok, {} warning(s), {} error(s), {} not checked",
+            s.ok, s.warning, s.error, s.not_checked
+        );
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worst_first_and_fail_on_thresholds() {
+        let r = Report::new(
+            "running",
+            "ozone",
+            "ozone",
+            vec![
+                Finding::ok("pod-state", "ozone-om-0", "running and ready"),
+                Finding::not_checked("nodes", "", "forbidden", "grant list on nodes"),
+                Finding::bad(
+                    Verdict::Warning,
+                    "datanodes",
+                    "dn-1",
+                    "STALE",
+                    "check the pod",
+                ),
+            ],
+        );
+        let order: Vec<Verdict> = r.findings.iter().map(|f| f.verdict).collect();
+        assert_eq!(order, [Verdict::Warning, Verdict::NotChecked, Verdict::Ok]);
+        assert_eq!(r.summary.not_checked, 1);
+        assert!(r.fails(FailOn::Warning));
+        assert!(!r.fails(FailOn::Error));
+        assert!(!r.fails(FailOn::None));
+        let text = r.to_text();
+        assert!(text.contains("fix: grant list on nodes"), "{text}");
+        assert!(
+            text.contains("1 ok, 1 warning(s), 0 error(s), 1 not checked"),
+            "{text}"
+        );
+    }
+}
