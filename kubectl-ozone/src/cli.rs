@@ -44,6 +44,9 @@ pub enum Command {
     /// TLS certificates: issue (managed mode), status (expiry, pods on the current one), rotate.
     #[command(subcommand)]
     Cert(crate::cmd::cert::CertCommand),
+    /// Upgrade (or downgrade) Ozone the way released versions support it: prepare, stop
+    /// everything, new images, start in order; then `upgrade status` and `upgrade finalize`.
+    Upgrade(crate::cmd::upgrade::UpgradeArgs),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

@@ -10,6 +10,7 @@ pub mod lint;
 pub mod render;
 pub mod snapshot;
 pub mod status;
+pub mod upgrade;
 pub mod version;
 
 use crate::cli::{Cli, Command};
@@ -38,6 +39,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cert(cmd) => common::block_on(async {
             let session = common::connect(cert::cluster_args(&cmd)).await?;
             cert::run(&session, &mut Io::real(), &cmd).await
+        })?,
+        Command::Upgrade(args) => common::block_on(async {
+            let session = common::connect(upgrade::cluster_args(&args)).await?;
+            upgrade::run(&session, &mut Io::real(), &args).await
         })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),

@@ -5,3 +5,4 @@ pub mod datanodes;
 pub mod plan;
 pub mod preflight;
 pub mod rotation;
+pub mod upgrade;

@@ -130,15 +130,15 @@ fn find<'p>(pods: &'p [Pod], name: &str) -> Option<&'p Pod> {
 
 impl Restarter<'_> {
     /// Restarts `pod`: when `others_ready`, first waits until every other pod of the component
-    /// is ready; then deletes it, waits for a ready replacement, and annotates it with
-    /// `fingerprint` under `annotation`.
+    /// is ready; then deletes it, waits for a ready replacement, and sets `annotation` (key,
+    /// value: the certificate fingerprint it started with, for cert rotate) on it.
     pub async fn restart(
         &self,
         io: &mut Io,
         component: Component,
         pod: &str,
         others_ready: bool,
-        annotation: (&str, &str),
+        annotation: Option<(&str, &str)>,
     ) -> Result<()> {
         let mut progress = Progress::new(self.progress, io);
         if others_ready {
@@ -241,13 +241,14 @@ impl Restarter<'_> {
                 })
             })
             .await?;
-        let (key, value) = annotation;
-        self.act
-            .annotate_pod(&replacement, key, value)
-            .await
-            .with_context(|| {
-                format!("{replacement} restarted, but its annotation {key} could not be set")
-            })?;
+        if let Some((key, value)) = annotation {
+            self.act
+                .annotate_pod(&replacement, key, value)
+                .await
+                .with_context(|| {
+                    format!("{replacement} restarted, but its annotation {key} could not be set")
+                })?;
+        }
         progress.finish(
             io,
             &if replacement == pod {

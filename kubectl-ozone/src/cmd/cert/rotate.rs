@@ -203,7 +203,10 @@ fn pod_fingerprint<'v>(view: &'v ClusterView, pod: &str) -> Option<&'v str> {
 }
 
 /// The OM and SCM service ids, from the cluster's ConfigMap.
-async fn service_ids(kube: &KubeReader, view: &ClusterView) -> Result<BTreeMap<Component, String>> {
+pub(crate) async fn service_ids(
+    kube: &KubeReader,
+    view: &ClusterView,
+) -> Result<BTreeMap<Component, String>> {
     let name = view.names.config_map();
     let cm = kube.config_map(&name).await?.ok_or_else(|| {
         anyhow!("ConfigMap {name} not found: cannot tell the OM and SCM service ids")
@@ -291,6 +294,26 @@ impl Restarts {
         io: &mut Io,
         fingerprints: &BTreeMap<Component, String>,
     ) -> Result<()> {
+        self.run_recording(restarter, io, |component| {
+            Some((
+                TLS_FINGERPRINT_ANNOTATION,
+                fingerprints
+                    .get(&component)
+                    .map(String::as_str)
+                    .unwrap_or_default(),
+            ))
+        })
+        .await
+    }
+
+    /// Runs the steps; each restarted pod gets the annotation `annotation` gives for its
+    /// component, if any.
+    pub async fn run_recording<'f>(
+        &self,
+        restarter: &Restarter<'_>,
+        io: &mut Io,
+        annotation: impl Fn(Component) -> Option<(&'f str, &'f str)>,
+    ) -> Result<()> {
         let total = self.steps.len();
         for (i, step) in self.steps.iter().enumerate() {
             match step {
@@ -300,18 +323,8 @@ impl Restarts {
                     others_ready,
                 } => {
                     io.note(format!("[{}/{total}] restarting {pod}", i + 1));
-                    let fp = fingerprints
-                        .get(component)
-                        .map(String::as_str)
-                        .unwrap_or_default();
                     restarter
-                        .restart(
-                            io,
-                            *component,
-                            pod,
-                            *others_ready,
-                            (TLS_FINGERPRINT_ANNOTATION, fp),
-                        )
+                        .restart(io, *component, pod, *others_ready, annotation(*component))
                         .await?;
                 }
                 ozone_storage::rotation::Step::TransferLeadership {

@@ -277,6 +277,13 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
             | Step::RenewCertificate { .. }
             | Step::RestartPod { .. }
             | Step::RecordPhase { .. } => {}
+            // Upgrade steps; `layout` never plans them either.
+            Step::ScaleWorkload { .. }
+            | Step::WaitPods { .. }
+            | Step::SetImage { .. }
+            | Step::RestartComponent { .. }
+            | Step::WaitSafeModeOff
+            | Step::RecordUpgrade { .. } => {}
         }
     }
     if is_data(a.change.format) {
