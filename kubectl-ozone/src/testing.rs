@@ -503,6 +503,24 @@ fn recreate_pod(st: &mut ApiState, name: &str) -> Option<Pod> {
         format!("{stem}-r{}", st.recreated)
     };
     let mut new = old.clone();
+    // The replacement runs the containers of its workload's template as it is now (an
+    // image or arguments changed under `OnDelete` reach a pod only when it is recreated);
+    // templates without images (most fixtures) leave the pod as it was.
+    let template = st
+        .statefulsets
+        .iter()
+        .find(|s| {
+            name.strip_prefix(s.metadata.name.as_deref().unwrap_or_default())
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|n| n.parse::<u32>().is_ok())
+        })
+        .and_then(|s| s.spec.as_ref()?.template.spec.clone());
+    if let (Some(t), Some(spec)) = (template, new.spec.as_mut())
+        && t.containers.iter().any(|c| c.image.is_some())
+    {
+        spec.containers = t.containers;
+        spec.init_containers = t.init_containers;
+    }
     new.metadata.name = Some(new_name.clone());
     new.metadata.uid = Some(format!("{new_name}-uid-{}", st.recreated));
     new.metadata.annotations = None;

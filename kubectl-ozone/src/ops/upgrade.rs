@@ -119,11 +119,14 @@ pub struct Workload {
 }
 
 impl Workload {
-    /// Replicas to start again with.
+    /// Replicas to start again with: what it runs now, or, stopped by the upgrade, what it
+    /// had before (recorded right before it was scaled to 0).
     pub fn start_replicas(&self) -> i32 {
-        self.recorded_replicas
-            .unwrap_or(self.replicas)
-            .max(self.replicas)
+        if self.replicas > 0 {
+            self.replicas
+        } else {
+            self.recorded_replicas.unwrap_or(0)
+        }
     }
 
     /// The version its image runs.
@@ -469,7 +472,8 @@ pub fn stop_the_world(input: &Input<'_>) -> Vec<Action> {
             if n == 0 {
                 continue;
             }
-            if w.replicas < n {
+            // Stopped earlier in this run, or still below its count from a cut-off run.
+            if !reached(Phase::Stopped) || w.replicas < n {
                 out.push(Action::Start {
                     kind: w.kind,
                     name: w.name.clone(),
@@ -592,8 +596,9 @@ mod tests {
             text.find(needle)
                 .unwrap_or_else(|| panic!("{needle} not in\n{text}"))
         };
-        assert!(pos("\"phase\":\"planned\"") < pos("om prepare"));
-        assert!(pos("om prepare") < pos("\"name\":\"ozone-s3g\",\"from\":1,\"to\":0"));
+        let prepare = "\"prepare\",\"--service-id\",\"ozone\"";
+        assert!(pos("\"phase\":\"planned\"") < pos(prepare));
+        assert!(pos(prepare) < pos("\"name\":\"ozone-s3g\",\"from\":1,\"to\":0"));
         assert!(
             pos("\"name\":\"ozone-om\",\"from\":3,\"to\":0")
                 < pos("\"name\":\"ozone-scm\",\"from\":3,\"to\":0")
@@ -648,7 +653,7 @@ mod tests {
         ws[1].args.push("--upgrade".into());
         let actions = stop_the_world(&input(&ws, Some(Phase::ImagesSet)));
         let text = printed(&actions).join("\n");
-        assert!(!text.contains("prepare\""), "{text}");
+        assert!(!text.contains("\"prepare\",\"--service-id\""), "{text}");
         assert!(!text.contains("\"to\":0"), "{text}");
         assert!(
             !text.contains("\"name\":\"ozone-scm\",\"from\":0"),
