@@ -670,3 +670,40 @@ async fn finalize_asks_for_the_phrase_refuses_stale_pods_and_takes_over_only_whe
         ("FINALIZATION_DONE", "FINALIZATION_DONE")
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_request_is_covered_by_the_documented_permissions() {
+    use ozone_generator::permissions::COMMANDS;
+    let check = |c: &FakeCluster, command: &str| {
+        let rules = COMMANDS
+            .iter()
+            .find(|p| p.command == command)
+            .unwrap_or_else(|| panic!("{command} is not in the permissions table"))
+            .rules;
+        let mut needed: Vec<(String, String, String)> = c
+            .api
+            .requests()
+            .iter()
+            .map(crate::scenarios::rbac_of)
+            .collect();
+        needed.push((String::new(), "pods/exec".into(), "create".into()));
+        for (group, resource, verb) in needed {
+            assert!(
+                rules.iter().any(|rule| rule.api_group == group
+                    && rule.resource == resource
+                    && rule.verbs.contains(&verb.as_str())),
+                "`{command}` sends {verb} {group}/{resource}, which the permissions table does not grant"
+            );
+        }
+    };
+    let c = cluster(3, 3, 3);
+    assert_eq!(upgrade(&c, &[]).await.code(), 0);
+    check(&c, "upgrade");
+    let c = cluster(3, 3, 3);
+    assert_eq!(run(&c, &["status"], None).await.code(), 0);
+    check(&c, "upgrade status");
+    let c = cluster(3, 3, 3);
+    c.ozone.state.lock().unwrap().scm_finalization = "FINALIZATION_REQUIRED".into();
+    assert_eq!(run(&c, &["finalize", "--yes"], None).await.code(), 0);
+    check(&c, "upgrade finalize");
+}
