@@ -46,7 +46,7 @@ pub enum Command {
     Cert(crate::cmd::cert::CertCommand),
     /// Upgrade (or downgrade) Ozone the way released versions support it: prepare, stop
     /// everything, new images, start in order; then `upgrade status` and `upgrade finalize`.
-    Upgrade(crate::cmd::upgrade::UpgradeArgs),
+    Upgrade(Box<crate::cmd::upgrade::UpgradeArgs>),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).
