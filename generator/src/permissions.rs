@@ -221,6 +221,41 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
+        command: "upgrade",
+        rules: &[
+            core("pods", &["list", "delete"]),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            apps("statefulsets", &["list", "patch"]),
+            apps("statefulsets/scale", &["patch"]),
+            apps("deployments", &["list", "patch"]),
+            apps("deployments/scale", &["patch"]),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
+        command: "upgrade status",
+        rules: &[
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
+        command: "upgrade finalize",
+        rules: &[
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            apps("statefulsets", &["list", "patch"]),
+            apps("deployments", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
         command: "completion (kubectl_complete-ozone: cluster and datanode names)",
         rules: &[core("pods", LIST), apps("statefulsets", LIST)],
     },

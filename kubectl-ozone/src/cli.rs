@@ -64,6 +64,9 @@ pub enum Command {
     /// logs, Ozone versions and configuration; secrets redacted.
     #[command(after_help = crate::cmd::report::EXAMPLES)]
     Report(crate::cmd::report::ReportArgs),
+    /// Upgrade (or downgrade) Ozone the way released versions support it: prepare, stop
+    /// everything, new images, start in order; then `upgrade status` and `upgrade finalize`.
+    Upgrade(Box<crate::cmd::upgrade::UpgradeArgs>),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

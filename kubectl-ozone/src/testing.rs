@@ -267,6 +267,145 @@ fn merge(target: &mut Value, patch: &Value) {
     }
 }
 
+/// A strategic merge patch as the API server applies it to pod templates: lists of objects
+/// with a `name` (containers, init containers) merge element by element; other lists and
+/// values are replaced, `null` removes.
+fn strategic_merge(target: &mut Value, patch: &Value) {
+    match (target, patch) {
+        (Value::Object(t), Value::Object(p)) => {
+            for (k, v) in p {
+                if v.is_null() {
+                    t.remove(k);
+                } else {
+                    strategic_merge(t.entry(k.clone()).or_insert(Value::Null), v);
+                }
+            }
+        }
+        (Value::Array(t), Value::Array(p))
+            if p.iter()
+                .all(|e| e.get("name").is_some_and(Value::is_string)) =>
+        {
+            for e in p {
+                match t.iter_mut().find(|x| x.get("name") == e.get("name")) {
+                    Some(x) => strategic_merge(x, e),
+                    None => t.push(e.clone()),
+                }
+            }
+        }
+        (t, p) => *t = p.clone(),
+    }
+}
+
+fn patch_object<T: serde::Serialize + serde::de::DeserializeOwned>(
+    obj: &mut T,
+    patch: &Value,
+) -> Response<Body> {
+    let mut v = serde_json::to_value(&*obj).unwrap();
+    strategic_merge(&mut v, patch);
+    match serde_json::from_value(v.clone()) {
+        Ok(o) => {
+            *obj = o;
+            ok(v)
+        }
+        Err(e) => status(StatusCode::BAD_REQUEST, "BadRequest", &e.to_string()),
+    }
+}
+
+/// A workload's controller after a scale: pods beyond `replicas` go, missing ones are created
+/// from the pod template (a new uid, not ready until started). StatefulSet pods are
+/// `<name>-<ordinal>`; Deployment pods `<name>-<n>` with a fresh `n`.
+fn reconcile_pods(
+    st: &mut ApiState,
+    name: &str,
+    template: &k8s_openapi::api::core::v1::PodTemplateSpec,
+    replicas: i32,
+    stateful: bool,
+) -> Vec<String> {
+    let prefix = format!("{name}-");
+    let ours = |p: &Pod| {
+        let n = p.metadata.name.clone().unwrap_or_default();
+        n.starts_with(&prefix) && n[prefix.len()..].parse::<u32>().is_ok()
+            || (!stateful
+                && template
+                    .metadata
+                    .as_ref()
+                    .and_then(|m| m.labels.as_ref())
+                    .is_some_and(|l| {
+                        l.iter().all(|(k, v)| {
+                            p.metadata.labels.as_ref().and_then(|pl| pl.get(k)) == Some(v)
+                        })
+                    }))
+    };
+    if stateful {
+        st.pods.retain(|p| {
+            let n = p.metadata.name.clone().unwrap_or_default();
+            !(n.starts_with(&prefix)
+                && crate::cluster::view::ordinal(&n).is_some_and(|o| o >= replicas))
+        });
+    } else {
+        let mut kept = 0;
+        st.pods.retain(|p| {
+            if !ours(p) {
+                return true;
+            }
+            kept += 1;
+            kept <= replicas
+        });
+    }
+    let existing: Vec<String> = st
+        .pods
+        .iter()
+        .filter(|p| ours(p))
+        .filter_map(|p| p.metadata.name.clone())
+        .collect();
+    let missing: Vec<String> = if stateful {
+        (0..replicas)
+            .map(|i| format!("{name}-{i}"))
+            .filter(|n| !existing.contains(n))
+            .collect()
+    } else {
+        let have = existing.len() as i32;
+        (have..replicas)
+            .map(|_| {
+                st.recreated += 1;
+                format!("{name}-{}", st.recreated)
+            })
+            .collect()
+    };
+    // Fixtures whose templates are bare copy an existing pod of the workload instead.
+    let sibling = st.pods.iter().find(|p| ours(p)).cloned();
+    for pod_name in missing.clone() {
+        st.recreated += 1;
+        let meta = template.metadata.clone().unwrap_or_default();
+        let bare = template
+            .spec
+            .as_ref()
+            .is_none_or(|s| s.containers.iter().all(|c| c.image.is_none()));
+        let (labels, spec) = match (&sibling, bare || meta.labels.is_none()) {
+            (Some(p), true) => (p.metadata.labels.clone(), p.spec.clone()),
+            _ => (meta.labels, template.spec.clone()),
+        };
+        let mut pod = Pod {
+            metadata: kube::core::ObjectMeta {
+                name: Some(pod_name.clone()),
+                namespace: Some("ozone".into()),
+                uid: Some(format!("{pod_name}-uid-{}", st.recreated)),
+                labels,
+                ..Default::default()
+            },
+            spec,
+            status: Some(k8s_openapi::api::core::v1::PodStatus {
+                phase: Some("Running".into()),
+                ..Default::default()
+            }),
+        };
+        set_ready(&mut pod, false);
+        st.pods.push(pod);
+        st.starting.insert(pod_name, st.ready_after_lists);
+    }
+    missing
+}
+
 fn named<'a, T: kube::Resource>(items: &'a mut [T], name: &str) -> Option<&'a mut T> {
     items
         .iter_mut()
@@ -410,19 +549,33 @@ fn recreate_pod(st: &mut ApiState, name: &str) -> Option<Pod> {
         format!("{stem}-r{}", st.recreated)
     };
     let mut new = old.clone();
-    let update_revision = st
+    let owner = st
         .statefulsets
         .iter()
         .find(|s| {
             name.strip_prefix(s.metadata.name.as_deref().unwrap_or_default())
-                .is_some_and(|rest| rest.starts_with('-'))
+                .and_then(|rest| rest.strip_prefix('-'))
+                .is_some_and(|n| n.parse::<u32>().is_ok())
         })
-        .and_then(|s| s.status.as_ref()?.update_revision.clone());
-    if let Some(rev) = update_revision {
+        .cloned();
+    if let Some(rev) = owner
+        .as_ref()
+        .and_then(|s| s.status.as_ref()?.update_revision.clone())
+    {
         new.metadata
             .labels
             .get_or_insert_with(Default::default)
             .insert("controller-revision-hash".into(), rev);
+    }
+    // The replacement runs the containers of its workload's template as it is now (an
+    // image or arguments changed under `OnDelete` reach a pod only when it is recreated);
+    // templates without images (most fixtures) leave the pod as it was.
+    let template = owner.and_then(|s| s.spec?.template.spec);
+    if let (Some(t), Some(spec)) = (template, new.spec.as_mut())
+        && t.containers.iter().any(|c| c.image.is_some())
+    {
+        spec.containers = t.containers;
+        spec.init_containers = t.init_containers;
     }
     new.metadata.name = Some(new_name.clone());
     new.metadata.uid = Some(format!("{new_name}-uid-{}", st.recreated));
@@ -652,47 +805,65 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
             };
             sts.spec.as_mut().unwrap().replicas = Some(replicas);
             let update_revision = sts.status.as_ref().and_then(|s| s.update_revision.clone());
-            // The controller adds pods for new ordinals, not ready until they have started.
-            let template = st
-                .pods
-                .iter()
-                .find(|p| {
+            let template = sts.spec.as_ref().unwrap().template.clone();
+            // The controller removes the highest ordinals and creates missing ones.
+            let created = reconcile_pods(&mut st, &name, &template, replicas, true);
+            if let Some(rev) = update_revision {
+                // New pods start on the StatefulSet's current revision.
+                for p in st.pods.iter_mut().filter(|p| {
                     p.metadata
                         .name
-                        .as_deref()
-                        .is_some_and(|n| n.starts_with(&format!("{name}-")))
-                })
-                .cloned();
-            if let Some(template) = template {
-                for i in 0..replicas {
-                    let pod_name = format!("{name}-{i}");
-                    if named(&mut st.pods, &pod_name).is_none() {
-                        let mut pod = template.clone();
-                        pod.metadata.name = Some(pod_name.clone());
-                        pod.metadata.uid = Some(format!("{pod_name}-uid-new"));
-                        pod.metadata.annotations = None;
-                        if let Some(rev) = &update_revision {
-                            pod.metadata
-                                .labels
-                                .get_or_insert_with(Default::default)
-                                .insert("controller-revision-hash".into(), rev.clone());
-                        }
-                        set_ready(&mut pod, false);
-                        st.pods.push(pod);
-                        let lists = st.ready_after_lists;
-                        st.starting.insert(pod_name, lists);
-                    }
+                        .as_ref()
+                        .is_some_and(|n| created.contains(n))
+                }) {
+                    p.metadata
+                        .labels
+                        .get_or_insert_with(Default::default)
+                        .insert("controller-revision-hash".into(), rev.clone());
                 }
             }
-            // The controller removes the highest ordinals.
-            st.pods.retain(|p| {
-                let n = p.metadata.name.clone().unwrap_or_default();
-                !(n.starts_with(&format!("{name}-"))
-                    && crate::cluster::view::ordinal(&n).is_some_and(|o| o >= replicas))
-            });
             ok(json!({"apiVersion": "autoscaling/v1", "kind": "Scale",
                 "metadata": {"name": name, "namespace": ns},
                 "spec": {"replicas": replicas}, "status": {"replicas": replicas}}))
+        }
+        (
+            Method::PATCH,
+            [
+                "apis",
+                "apps",
+                "v1",
+                "namespaces",
+                ns,
+                "deployments",
+                name,
+                "scale",
+            ],
+        ) => {
+            let replicas = body["spec"]["replicas"].as_i64().unwrap_or(0) as i32;
+            let (name, ns) = (name.to_string(), ns.to_string());
+            let Some(d) = named(&mut st.deployments, &name) else {
+                return status(StatusCode::NOT_FOUND, "NotFound", "deployment not found");
+            };
+            d.spec.as_mut().unwrap().replicas = Some(replicas);
+            let template = d.spec.as_ref().unwrap().template.clone();
+            reconcile_pods(&mut st, &name, &template, replicas, false);
+            ok(json!({"apiVersion": "autoscaling/v1", "kind": "Scale",
+                "metadata": {"name": name, "namespace": ns},
+                "spec": {"replicas": replicas}, "status": {"replicas": replicas}}))
+        }
+        (Method::PATCH, ["apis", "apps", "v1", "namespaces", _, "statefulsets", name]) => {
+            let name = name.to_string();
+            match named(&mut st.statefulsets, &name) {
+                Some(s) => patch_object(s, body),
+                None => status(StatusCode::NOT_FOUND, "NotFound", "statefulset not found"),
+            }
+        }
+        (Method::PATCH, ["apis", "apps", "v1", "namespaces", _, "deployments", name]) => {
+            let name = name.to_string();
+            match named(&mut st.deployments, &name) {
+                Some(d) => patch_object(d, body),
+                None => status(StatusCode::NOT_FOUND, "NotFound", "deployment not found"),
+            }
         }
         (Method::DELETE, ["api", "v1", "namespaces", _, "persistentvolumeclaims", name]) => {
             let name = name.to_string();
@@ -706,14 +877,13 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
             let pvc = st.pvcs.remove(i);
             ok(serde_json::to_value(pvc).unwrap())
         }
-        _ => generic_route(&mut st, &method, &parts, &selector, body)
-            .unwrap_or_else(|| {
-                status(
-                    StatusCode::NOT_FOUND,
-                    "NotFound",
-                    &format!("fake: no route for {method} {uri}"),
-                )
-            }),
+        _ => generic_route(&mut st, &method, &parts, &selector, body).unwrap_or_else(|| {
+            status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                &format!("fake: no route for {method} {uri}"),
+            )
+        }),
     }
 }
 
@@ -827,7 +997,9 @@ fn generic_route(
                     matches(&labels, selector)
                 })
                 .collect();
-            ok(json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items}))
+            ok(
+                json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items}),
+            )
         }
         (Method::GET, Some(n)) => match stored(st, resource)
             .into_iter()
@@ -924,7 +1096,11 @@ fn server_side_apply(
     force: bool,
 ) -> Response<Body> {
     let Some((resource, Some(name))) = resource_and_name(parts) else {
-        return status(StatusCode::BAD_REQUEST, "BadRequest", "fake: apply needs a name");
+        return status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "fake: apply needs a name",
+        );
     };
     let key = format!("{resource}/{name}");
     if !force && let Some((_, message)) = st.conflicts.iter().find(|(k, _)| *k == key) {
@@ -954,7 +1130,9 @@ fn server_side_apply(
             return status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Invalid",
-                &format!("StatefulSet.apps \"{name}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"),
+                &format!(
+                    "StatefulSet.apps \"{name}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+                ),
             );
         }
         let template_changed = existing
@@ -1259,6 +1437,64 @@ pub struct OzoneState {
     pub snapshot_limit: usize,
     /// The snapshot diff job every diff command sees.
     pub diff: FakeDiff,
+    /// What `om finalizationstatus` prints (empty: `ALREADY_FINALIZED`).
+    pub om_finalization: String,
+    /// What `scm finalizationstatus` prints (empty: `ALREADY_FINALIZED`).
+    pub scm_finalization: String,
+    /// `finalizationstatus` polls answered `FINALIZATION_IN_PROGRESS` after a finalize.
+    pub finalize_polls: u32,
+    /// `om prepare` ends like this instead of with every OM prepared.
+    pub prepare: FakePrepare,
+    /// Whether the OM ring is prepared (a prepare ran; cancelprepare or a start with
+    /// `--upgrade` clears it, which the test does).
+    pub om_prepared: bool,
+    /// `finalizeupgrade` fails as a second concurrent caller's does, unless `--takeover`.
+    pub finalize_busy: bool,
+}
+
+/// How the scripted `om prepare` ends.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum FakePrepare {
+    /// "All OMs are prepared".
+    #[default]
+    All,
+    /// "A majority of OMs are prepared. …"
+    Majority,
+    /// "OM Preparation failed since a majority OMs are not prepared yet." (exit 1)
+    Failed,
+}
+
+/// `om prepare` output as operations §1.2 shows it, for `hosts`.
+pub fn prepare_output(hosts: &[String], outcome: FakePrepare) -> ExecOutput {
+    let mut out = String::from(
+        "Ozone Manager Prepare Request successfully returned with Transaction Id : [1234].\n",
+    );
+    for (i, h) in hosts.iter().enumerate() {
+        let status = match outcome {
+            FakePrepare::All => "PREPARE_COMPLETED",
+            FakePrepare::Majority if i + 1 < hosts.len() => "PREPARE_COMPLETED",
+            _ => "NOT_PREPARED",
+        };
+        out.push_str(&format!(
+            "OM : [{h}:9862], Prepare Status : [{status}], Current Transaction Id : [1234]\n"
+        ));
+    }
+    match outcome {
+        FakePrepare::All => out.push_str("OM Preparation successful!\nAll OMs are prepared\nNo new write requests will be allowed until preparation is cancelled or upgrade/downgrade is done.\n"),
+        FakePrepare::Majority => out.push_str(&format!("OM Preparation successful!\nA majority of OMs are prepared. OMs that are not prepared : {}:9862\nNo new write requests will be allowed until preparation is cancelled or upgrade/downgrade is done.\n", hosts.last().cloned().unwrap_or_default())),
+        FakePrepare::Failed => {
+            return ExecOutput {
+                stdout: out,
+                stderr: "java.io.IOException: OM Preparation failed since a majority OMs are not prepared yet.".into(),
+                exit_code: 1,
+            };
+        }
+    }
+    ExecOutput {
+        stdout: out,
+        stderr: String::new(),
+        exit_code: 0,
+    }
 }
 
 /// One snapshot in the scripted Ozone.
@@ -1307,7 +1543,12 @@ fn is_mutation(argv: &[String]) -> bool {
             "admin",
             "datanode",
             "decommission" | "recommission" | "maintenance"
-        ] | ["ozone", "admin", "om" | "scm", "transfer"]
+        ] | [
+            "ozone",
+            "admin",
+            "om" | "scm",
+            "transfer" | "finalizeupgrade"
+        ] | ["ozone", "admin", "om", "prepare" | "cancelprepare"]
             | ["ozone", "sh", "snapshot", "create" | "rename" | "delete"]
     )
 }
@@ -1688,6 +1929,82 @@ impl FakeOzone {
             ["ozone", "version"] => ok(format!(
                 "Apache Ozone 2.2.0 (running in pod {pod})\nSource code repository https://github.com/apache/ozone.git -r 0000000\nCompiled with protoc 3.25.5\n"
             )),
+            ["ozone", "admin", "om", "prepare", "--service-id", _] => {
+                if st.prepare != FakePrepare::Failed {
+                    st.om_prepared = true;
+                }
+                prepare_output(&st.om_hosts, st.prepare)
+            }
+            ["ozone", "admin", "om", "cancelprepare", ..] => {
+                st.om_prepared = false;
+                ok("Cancel prepare succeeded, cluster can now accept write requests.\n".into())
+            }
+            [
+                "ozone",
+                "admin",
+                which @ ("om" | "scm"),
+                "finalizationstatus",
+            ] => {
+                let which = *which;
+                let status = if which == "om" {
+                    &mut st.om_finalization
+                } else {
+                    &mut st.scm_finalization
+                };
+                let shown = if status.is_empty() {
+                    "ALREADY_FINALIZED".to_owned()
+                } else {
+                    status.clone()
+                };
+                if shown == "FINALIZATION_IN_PROGRESS" && st.finalize_polls > 0 {
+                    st.finalize_polls -= 1;
+                } else if shown == "FINALIZATION_IN_PROGRESS" {
+                    let status = if which == "om" {
+                        &mut st.om_finalization
+                    } else {
+                        &mut st.scm_finalization
+                    };
+                    *status = "FINALIZATION_DONE".into();
+                }
+                ok(format!("{shown}\n"))
+            }
+            [
+                "ozone",
+                "admin",
+                which @ ("om" | "scm"),
+                "finalizeupgrade",
+                rest @ ..,
+            ] => {
+                let which = *which;
+                if st.finalize_busy && !rest.contains(&"--takeover") {
+                    return Ok(ExecOutput {
+                        stdout: String::new(),
+                        stderr: "Error: Finalization is already in progress, it is not possible to initiate it again.".into(),
+                        exit_code: 1,
+                    });
+                }
+                let status = if which == "om" {
+                    &mut st.om_finalization
+                } else {
+                    &mut st.scm_finalization
+                };
+                if status.is_empty()
+                    || status == "ALREADY_FINALIZED"
+                    || status == "FINALIZATION_DONE"
+                {
+                    ok("Upgrade has already been finalized.\nExiting...\n".into())
+                } else {
+                    *status = "FINALIZATION_IN_PROGRESS".into();
+                    let title = if which == "om" {
+                        "Ozone Manager"
+                    } else {
+                        "Storage Container Manager"
+                    };
+                    ok(format!(
+                        "Finalization started.\nExiting...\nFinalization of {title}'s metadata upgrade finished.\n"
+                    ))
+                }
+            }
             ["ozone", "admin", "safemode", "status"] => ok(format!(
                 "SCM is {} safe mode.\n",
                 if st.in_safe_mode { "in" } else { "out of" }

@@ -52,7 +52,7 @@ fn profile_small_renders_to_stdout() {
         text.matches("\n---\n").count() + 1,
         text.matches("apiVersion: ").count() - text.matches("  - apiVersion: ").count()
     );
-    assert!(text.contains("image: apache/ozone:2.2.0"));
+    assert!(text.contains("image: apache/ozone:2.2.1"));
     assert!(!text.contains(":latest"));
 }
 
@@ -331,10 +331,10 @@ fn version_names_the_default_ozone_version() {
             "kubectl-ozone {}",
             env!("CARGO_PKG_VERSION")
         )))
-        .stdout(predicate::str::contains("default Ozone version: 2.2.0"));
+        .stdout(predicate::str::contains("default Ozone version: 2.2.1"));
     let out = ozone().args(["version", "-o", "json"]).output().unwrap();
     let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(v["defaultOzoneVersion"], "2.2.0");
+    assert_eq!(v["defaultOzoneVersion"], "2.2.1");
 }
 
 #[test]

@@ -10,6 +10,7 @@
 //! - [`ha`]: the config keys that wire OM and SCM high availability.
 //! - [`admin`]: `ozone admin …` command lines and parsers for their `--json` output.
 //! - [`s3`]: S3 bucket naming rules and the Mountpoint CSI driver's facts.
+//! - [`versions`]: the released Ozone versions and what upgrading to each involves.
 //!
 //! Every figure cites where it comes from (`reference/ozone.md` in the shared design notes,
 //! which in turn cites the Apache Ozone sources). Nothing here touches the network or a cluster.
@@ -22,14 +23,15 @@ pub mod ha;
 pub mod rotation;
 pub mod s3;
 pub mod snapshot;
+pub mod versions;
 
 pub use catalog::{HealthCheck, InitStep, Peer, Port, PortKey, Service};
 pub use component::Component;
 pub use config::ConfigFile;
 
-/// The Ozone release rendered when a spec names no version: the latest release tag
-/// (`ozone-2.2.0`, 2026-06-22; reference §9).
-pub const DEFAULT_OZONE_VERSION: &str = "2.2.0";
+/// The Ozone release rendered when a spec names no version: the newest release in
+/// [`versions::RELEASES`] (a test keeps the two in step).
+pub const DEFAULT_OZONE_VERSION: &str = "2.2.1";
 
 /// The image repository published by the Apache Ozone project (reference §9).
 pub const DEFAULT_IMAGE_REPOSITORY: &str = "apache/ozone";

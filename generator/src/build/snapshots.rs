@@ -227,7 +227,7 @@ mod tests {
         assert_eq!(env["SNAPSHOT_KEEP"], "30");
         assert_eq!(
             pod.containers[0].image.as_deref(),
-            Some("apache/ozone:2.2.0")
+            Some("apache/ozone:2.2.1")
         );
         assert_eq!(
             pod.containers[0]

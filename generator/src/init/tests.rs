@@ -592,7 +592,8 @@ fn strings_that_look_like_numbers_stay_strings() {
             ("namespace", "dev"),
             ("ozone-version", "2.0"),
         ],
-        &[],
+        // Not a release, so only with an image of one's own.
+        &["image.repository=registry.example/ozone"],
     )
     .unwrap();
     assert_eq!(w.cluster().unwrap().version, "2.0");

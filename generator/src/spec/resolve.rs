@@ -7,8 +7,8 @@ use super::cluster::{
 };
 use super::doc::{
     AntiAffinity, BackupsDoc, ClusterDoc, ComponentDoc, Egress, MonitoringDoc, PodSecurityLevel,
-    PullPolicy, RbacDoc, Replication, S3Doc, SecurityDoc, ServiceType, SnapshotScheduleDoc,
-    Spread, SubjectDoc, TlsDoc, TlsMode,
+    PullPolicy, RbacDoc, Replication, S3Doc, SecurityDoc, ServiceType, SnapshotScheduleDoc, Spread,
+    SubjectDoc, TlsDoc, TlsMode,
 };
 use super::error::{Origin, Problem, Result, SpecError};
 use super::parse;
@@ -241,6 +241,18 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
         .unwrap_or_else(|| DEFAULT_OZONE_VERSION.to_owned());
     check_tag(&mut ck, "spec.version", &version);
     let image_doc = spec.image.unwrap_or_default();
+    // A custom image (its own repository or tag) may run any build; the stock image only
+    // exists for releases, and a wrong tag is the first thing a newcomer hits.
+    let custom_image = image_doc.repository.is_some() || image_doc.tag.is_some();
+    if !custom_image && ozone_storage::versions::find(&version).is_none() {
+        ck.problem(
+            "spec.version",
+            format!(
+                "{version:?} is not an Ozone release kubectl-ozone knows: one of {} (or name a custom image in spec.image.repository / spec.image.tag)",
+                ozone_storage::versions::known()
+            ),
+        );
+    }
     let tag = image_doc.tag.unwrap_or_else(|| version.clone());
     check_tag(&mut ck, "spec.image.tag", &tag);
     let repository = image_doc
@@ -1336,6 +1348,29 @@ mod tests {
 
     fn message(r: Result<Cluster>) -> String {
         r.unwrap_err().to_string()
+    }
+
+    #[test]
+    fn version_must_be_a_known_release_unless_the_image_is_custom() {
+        let e = message(with_sets("small", &["version=2.3.0"]));
+        assert!(
+            e.contains("spec.version: \"2.3.0\" is not an Ozone release kubectl-ozone knows: one of 2.0.0, 2.1.0, 2.1.1, 2.2.0, 2.2.1"),
+            "{e}"
+        );
+        let c = with_sets("small", &["version=2.1.1"]).unwrap();
+        assert_eq!(c.image.reference(), "apache/ozone:2.1.1");
+        assert_eq!(
+            with_sets("small", &[]).unwrap().image.reference(),
+            "apache/ozone:2.2.1"
+        );
+        // A custom image runs whatever build it holds.
+        let custom = with_sets(
+            "small",
+            &["version=2.3.0", "image.repository=registry.example/ozone"],
+        )
+        .unwrap();
+        assert_eq!(custom.image.reference(), "registry.example/ozone:2.3.0");
+        assert!(with_sets("small", &["version=2.3.0", "image.tag=2.3.0-SNAPSHOT"]).is_ok());
     }
 
     #[test]

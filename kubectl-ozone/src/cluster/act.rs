@@ -1,4 +1,5 @@
-//! The only code that changes a cluster: scaling a StatefulSet, deleting a PVC or a pod,
+//! The only code that changes a cluster: scaling a StatefulSet or Deployment, setting a
+//! workload's image or annotations, deleting a PVC or a pod,
 //! annotating a pod, creating or replacing a Secret, asking cert-manager to renew, running an
 //! Ozone mutation. An [`Actuator`] can only be built with a [`Confirmed`] token, which the
 //! confirmation step hands out and a dry run never asks for, so a dry run cannot write.
@@ -7,11 +8,54 @@ use super::errors::{ApiError, classify};
 use super::exec::{OzoneAdmin, OzoneError, OzoneReader};
 use super::view::KubeReader;
 use crate::ui::confirm::Confirmed;
-use k8s_openapi::api::apps::v1::StatefulSet;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod, Secret};
 use kube::api::{Api, DeleteParams, DynamicObject, Patch, PatchParams, PostParams};
 use ozone_generator::names::MANAGER;
 use ozone_storage::admin::Mutation;
+use std::collections::BTreeMap;
+
+/// The kind of a workload the actuator patches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub enum WorkloadKind {
+    /// `apps/v1` StatefulSet.
+    StatefulSet,
+    /// `apps/v1` Deployment.
+    Deployment,
+}
+
+impl WorkloadKind {
+    /// As kubectl names it (`statefulset`, `deployment`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            WorkloadKind::StatefulSet => "statefulset",
+            WorkloadKind::Deployment => "deployment",
+        }
+    }
+
+    fn resource(self) -> &'static str {
+        match self {
+            WorkloadKind::StatefulSet => "statefulsets",
+            WorkloadKind::Deployment => "deployments",
+        }
+    }
+}
+
+/// A new image for a workload's pod template: which containers get it, and the version
+/// label the pods carry.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct TemplateImage {
+    /// The image.
+    pub image: String,
+    /// Containers that run it.
+    pub containers: Vec<String>,
+    /// Init containers that run it.
+    pub init_containers: Vec<String>,
+    /// The `app.kubernetes.io/version` label of the pod template.
+    pub version_label: String,
+    /// New arguments of one container: `(container, args)`.
+    pub args: Option<(String, Vec<String>)>,
+}
 
 /// Writes to the cluster.
 pub struct Actuator {
@@ -44,6 +88,85 @@ impl Actuator {
             .await
             .map(drop)
             .map_err(|e| classify(e, "patch", "statefulsets/scale", &self.namespace))
+    }
+
+    /// Sets a Deployment's replicas through its `scale` subresource.
+    pub async fn scale_deployment(&self, name: &str, replicas: i32) -> Result<(), ApiError> {
+        let api: Api<Deployment> = Api::namespaced(self.client.clone(), &self.namespace);
+        let patch = serde_json::json!({"spec": {"replicas": replicas}});
+        api.patch_scale(name, &PatchParams::apply(MANAGER), &Patch::Merge(&patch))
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "patch", "deployments/scale", &self.namespace))
+    }
+
+    /// Sets (`Some`) or removes (`None`) annotations of a StatefulSet or Deployment (a merge
+    /// patch of its metadata; its pods are not touched).
+    pub async fn annotate_workload(
+        &self,
+        kind: WorkloadKind,
+        name: &str,
+        annotations: &BTreeMap<String, Option<String>>,
+    ) -> Result<(), ApiError> {
+        let patch = serde_json::json!({"metadata": {"annotations": annotations}});
+        self.patch_workload(kind, name, &Patch::Merge(&patch)).await
+    }
+
+    /// Sets the image (and optionally one container's arguments) of a workload's pod
+    /// template, with a strategic merge patch that names the containers, so the others and
+    /// every other field stay. With `updateStrategy: OnDelete` running pods keep their image
+    /// until they are recreated.
+    pub async fn set_template_image(
+        &self,
+        kind: WorkloadKind,
+        name: &str,
+        change: &TemplateImage,
+    ) -> Result<(), ApiError> {
+        let container = |n: &String| {
+            let mut c = serde_json::json!({"name": n, "image": change.image});
+            if let Some((target, args)) = &change.args
+                && target == n
+            {
+                c["args"] = serde_json::json!(args);
+            }
+            c
+        };
+        let mut spec = serde_json::json!({
+            "containers": change.containers.iter().map(container).collect::<Vec<_>>(),
+        });
+        if !change.init_containers.is_empty() {
+            spec["initContainers"] = change
+                .init_containers
+                .iter()
+                .map(|n| serde_json::json!({"name": n, "image": change.image}))
+                .collect();
+        }
+        let patch = serde_json::json!({"spec": {"template": {
+            "metadata": {"labels": {ozone_generator::names::LABEL_VERSION: change.version_label}},
+            "spec": spec,
+        }}});
+        self.patch_workload(kind, name, &Patch::Strategic(&patch))
+            .await
+    }
+
+    async fn patch_workload(
+        &self,
+        kind: WorkloadKind,
+        name: &str,
+        patch: &Patch<&serde_json::Value>,
+    ) -> Result<(), ApiError> {
+        let params = PatchParams::default();
+        let result = match kind {
+            WorkloadKind::StatefulSet => {
+                let api: Api<StatefulSet> = Api::namespaced(self.client.clone(), &self.namespace);
+                api.patch(name, &params, patch).await.map(drop)
+            }
+            WorkloadKind::Deployment => {
+                let api: Api<Deployment> = Api::namespaced(self.client.clone(), &self.namespace);
+                api.patch(name, &params, patch).await.map(drop)
+            }
+        };
+        result.map_err(|e| classify(e, "patch", kind.resource(), &self.namespace))
     }
 
     /// Deletes a PVC (and so, with the usual `Delete` reclaim policy, its data).
@@ -110,7 +233,14 @@ impl Actuator {
         object: &serde_json::Value,
         force_conflicts: bool,
     ) -> Result<serde_json::Value, super::objects::ObjectError> {
-        super::objects::apply(&self.client, &self.namespace, object, force_conflicts, false).await
+        super::objects::apply(
+            &self.client,
+            &self.namespace,
+            object,
+            force_conflicts,
+            false,
+        )
+        .await
     }
 
     /// Deletes an object `apply` prunes (the spec no longer renders it); gone already is fine.

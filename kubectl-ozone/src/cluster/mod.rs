@@ -11,8 +11,8 @@ pub mod discover;
 pub mod errors;
 pub mod exec;
 pub mod flags;
-pub mod objects;
 pub mod inspect;
+pub mod objects;
 pub mod view;
 pub mod ws;
 

@@ -16,6 +16,7 @@ pub mod report;
 pub mod restart;
 pub mod snapshot;
 pub mod status;
+pub mod upgrade;
 pub mod version;
 
 use crate::cli::{Cli, Command};
@@ -74,6 +75,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let session = common::connect(&args.cluster).await?;
             report::run(&session, &mut Io::real(), &args).await
         })?,
+        Command::Upgrade(args) => common::block_on(async {
+            let session = common::connect(upgrade::cluster_args(&args)).await?;
+            upgrade::run(&session, &mut Io::real(), &args).await
+        })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),
     }
@@ -81,7 +86,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Connects for a command that takes a spec: to the namespace the spec names unless -n is
 /// given (a spec naming another namespace than -n is refused later, as bad input).
-async fn connect_for_spec(desired: &compare::DesiredArgs) -> anyhow::Result<crate::cluster::Session> {
+async fn connect_for_spec(
+    desired: &compare::DesiredArgs,
+) -> anyhow::Result<crate::cluster::Session> {
     let mut args = common::ClusterArgs {
         kube: desired.kube.clone(),
         name: None,

@@ -18,7 +18,10 @@ use ozone_storage::{ConfigFile, ha};
 use std::collections::BTreeMap;
 
 /// The OM and SCM service ids, from the cluster's ConfigMap.
-async fn service_ids(kube: &KubeReader, view: &ClusterView) -> Result<BTreeMap<Component, String>> {
+pub async fn service_ids(
+    kube: &KubeReader,
+    view: &ClusterView,
+) -> Result<BTreeMap<Component, String>> {
     let name = view.names.config_map();
     let cm = kube.config_map(&name).await?.ok_or_else(|| {
         anyhow!("ConfigMap {name} not found: cannot tell the OM and SCM service ids")
@@ -228,7 +231,6 @@ pub fn with_resume<T>(result: Result<T>, resume: &str) -> Result<T> {
         }
     })
 }
-
 
 /// The label a StatefulSet controller puts on its pods: the revision they were made from.
 pub const REVISION_LABEL: &str = "controller-revision-hash";

@@ -119,15 +119,75 @@ pub enum Step {
         /// The phase reached.
         phase: String,
     },
+    /// Change a StatefulSet's or Deployment's replicas, first recording the count it had
+    /// on it (when scaling to 0) so a resumed run knows what to start again.
+    #[serde(rename_all = "camelCase")]
+    ScaleWorkload {
+        /// `statefulset` or `deployment`.
+        workload: String,
+        /// Name.
+        name: String,
+        /// Replicas now.
+        from: i32,
+        /// Replicas after.
+        to: i32,
+    },
+    /// Wait until a component's pods are all gone, or all ready.
+    #[serde(rename_all = "camelCase")]
+    WaitPods {
+        /// The component.
+        component: String,
+        /// `gone` or `ready`.
+        until: String,
+    },
+    /// Set the image of every Ozone container of a workload's pod template (and, for OM,
+    /// its start arguments). Pods pick it up when they are next created.
+    #[serde(rename_all = "camelCase")]
+    SetImage {
+        /// `statefulset` or `deployment`.
+        workload: String,
+        /// Name.
+        name: String,
+        /// The image.
+        image: String,
+        /// New start arguments of the main container, if they change.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        args: Option<Vec<String>>,
+    },
+    /// Restart a component's pods one at a time, keeping its Raft quorum (order planned from
+    /// the roles when the step runs: followers first, leadership moved, leader last).
+    #[serde(rename_all = "camelCase")]
+    RestartComponent {
+        /// The component.
+        component: String,
+        /// Why.
+        reason: String,
+    },
+    /// Wait until SCM is out of safe mode.
+    WaitSafeModeOff,
+    /// Record how far an upgrade got, on the cluster's SCM StatefulSet.
+    #[serde(rename_all = "camelCase")]
+    RecordUpgrade {
+        /// The StatefulSet carrying the record.
+        name: String,
+        /// The phase reached.
+        phase: String,
+    },
 }
 
 impl Step {
     /// Whether it changes the cluster.
     pub fn writes(&self) -> bool {
-        !matches!(self, Step::Wait { .. } | Step::WaitRollout { .. })
+        !matches!(
+            self,
+            Step::Wait { .. }
+                | Step::WaitRollout { .. }
+                | Step::WaitPods { .. }
+                | Step::WaitSafeModeOff
+        )
     }
 
-    fn describe(&self) -> String {
+    pub fn describe(&self) -> String {
         match self {
             Step::Ozone { component, argv } => {
                 format!("run in a {component} pod: {}", argv.join(" "))
@@ -172,6 +232,40 @@ impl Step {
             ),
             Step::RecordPhase { secret, phase } => {
                 format!("record CA rotation phase {phase} on secret {secret}")
+            }
+            Step::ScaleWorkload {
+                workload,
+                name,
+                from,
+                to,
+            } => {
+                if *to == 0 {
+                    format!("record {from} replicas on {workload} {name}, then scale it to 0")
+                } else {
+                    format!("scale {workload} {name} from {from} to {to} replicas")
+                }
+            }
+            Step::WaitPods { component, until } => {
+                format!("wait until every {component} pod is {until}")
+            }
+            Step::SetImage {
+                workload,
+                name,
+                image,
+                args,
+            } => match args {
+                Some(args) => format!(
+                    "set image {image} and arguments [{}] on {workload} {name}",
+                    args.join(" ")
+                ),
+                None => format!("set image {image} on {workload} {name}"),
+            },
+            Step::RestartComponent { component, reason } => {
+                format!("restart the {component} pods one at a time, leader last ({reason})")
+            }
+            Step::WaitSafeModeOff => "wait until SCM is out of safe mode".into(),
+            Step::RecordUpgrade { name, phase } => {
+                format!("record upgrade phase {phase} on statefulset {name}")
             }
         }
     }

@@ -135,6 +135,25 @@ impl Query {
         }
     }
 
+    /// Whether OM (`Component::Om`) or SCM has finalized its last upgrade (text: one status
+    /// name, operations §1.2). Runs in a pod of that component, whose configuration names
+    /// the service.
+    pub fn finalization_status(component: Component) -> Query {
+        Query {
+            argv: argv(&["ozone", "admin", component.id(), "finalizationstatus"]),
+            component,
+        }
+    }
+
+    /// The cluster-wide upgrade status as JSON: only OMs of rolling-upgrade releases have it;
+    /// older ones exit 1 (operations §1.4).
+    pub fn upgrade_status() -> Query {
+        Query {
+            argv: argv(&["ozone", "admin", "upgrade", "status", "--json"]),
+            component: Component::Om,
+        }
+    }
+
     fn om(command: snapshot::Command) -> Query {
         Query {
             argv: command.argv(),
@@ -238,6 +257,57 @@ impl Mutation {
         }
     }
 
+    /// Prepare the OM ring `service_id` for a stop: every OM applies all transactions, then
+    /// refuses writes until it starts with `--upgrade`/`--downgrade` or prepare is cancelled
+    /// (operations §1.1 step 1).
+    pub fn om_prepare(service_id: &str) -> Mutation {
+        Mutation::of(
+            Component::Om,
+            &[
+                "ozone",
+                "admin",
+                "om",
+                "prepare",
+                "--service-id",
+                service_id,
+            ],
+        )
+    }
+
+    /// Take OMs out of prepare mode (operations §1.1 step 4).
+    pub fn om_cancel_prepare(service_id: Option<&str>) -> Mutation {
+        let mut words = vec!["ozone", "admin", "om", "cancelprepare"];
+        if let Some(id) = service_id {
+            words.extend(["--service-id", id]);
+        }
+        Mutation::of(Component::Om, &words)
+    }
+
+    /// Finalize the upgrade of SCM (`Component::Scm`, which also tells the datanodes) or of
+    /// the OM ring `service_id` (operations §1.1 steps 5–6). Irreversible: no downgrade
+    /// afterwards. `takeover` takes finalization over from another caller.
+    pub fn finalize_upgrade(
+        component: Component,
+        service_id: Option<&str>,
+        takeover: bool,
+    ) -> Mutation {
+        let mut words = vec!["ozone", "admin", component.id(), "finalizeupgrade"];
+        if let (Component::Om, Some(id)) = (component, service_id) {
+            words.extend(["--service-id", id]);
+        }
+        if takeover {
+            words.push("--takeover");
+        }
+        Mutation::of(component, &words)
+    }
+
+    fn of(component: Component, words: &[&str]) -> Mutation {
+        Mutation {
+            argv: argv(words),
+            component,
+        }
+    }
+
     fn om(command: snapshot::Command) -> Mutation {
         Mutation {
             argv: command.argv(),
@@ -283,6 +353,44 @@ impl Mutation {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn upgrade_commands_follow_operations_1_2() {
+        let prepare = Mutation::om_prepare("ozone");
+        assert_eq!(
+            prepare.argv().join(" "),
+            "ozone admin om prepare --service-id ozone"
+        );
+        assert_eq!(prepare.component(), Component::Om);
+        assert_eq!(
+            Mutation::om_cancel_prepare(Some("ozone")).argv().join(" "),
+            "ozone admin om cancelprepare --service-id ozone"
+        );
+        assert_eq!(
+            Mutation::finalize_upgrade(Component::Scm, Some("ozone"), false)
+                .argv()
+                .join(" "),
+            "ozone admin scm finalizeupgrade"
+        );
+        let om = Mutation::finalize_upgrade(Component::Om, Some("ozone"), true);
+        assert_eq!(
+            om.argv().join(" "),
+            "ozone admin om finalizeupgrade --service-id ozone --takeover"
+        );
+        assert_eq!(om.component(), Component::Om);
+        assert_eq!(
+            Query::finalization_status(Component::Scm).argv().join(" "),
+            "ozone admin scm finalizationstatus"
+        );
+        assert_eq!(
+            Query::finalization_status(Component::Om).component(),
+            Component::Om
+        );
+        assert_eq!(
+            Query::upgrade_status().argv().join(" "),
+            "ozone admin upgrade status --json"
+        );
+    }
 
     #[test]
     fn argv_matches_the_reference_and_uses_long_options_only() {

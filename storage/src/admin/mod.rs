@@ -14,6 +14,7 @@ pub mod om_error;
 pub mod replication;
 pub mod roles;
 pub mod safemode;
+pub mod upgrade;
 
 pub use cert::OzoneCert;
 pub use command::{Mutation, Query};
@@ -23,6 +24,7 @@ pub use om_error::OmError;
 pub use replication::{Replication, ReplicationError};
 pub use roles::{OmRole, ScmRole};
 pub use safemode::{SafeMode, SafeModeRule};
+pub use upgrade::FinalizationStatus;
 
 /// Output of an admin command that could not be understood.
 #[derive(Debug, thiserror::Error)]

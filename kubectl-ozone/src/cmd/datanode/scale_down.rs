@@ -283,6 +283,13 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
             | Step::ResizePvc { .. }
             | Step::RecreateStatefulSet { .. }
             | Step::WaitRollout { .. } => {}
+            // Upgrade steps; `layout` never plans them either.
+            Step::ScaleWorkload { .. }
+            | Step::WaitPods { .. }
+            | Step::SetImage { .. }
+            | Step::RestartComponent { .. }
+            | Step::WaitSafeModeOff
+            | Step::RecordUpgrade { .. } => {}
         }
     }
     if is_data(a.change.format) {
