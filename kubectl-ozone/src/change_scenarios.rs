@@ -154,8 +154,17 @@ async fn diff_shows_transitions_then_a_diff_per_object() {
     let r = run(
         &c,
         &[
-            "diff", "--profile", "medium", "-n", "ozone", "--set", "datanodes.replicas=7",
-            "--set", OM_HANDLERS, "--set", "version=2.3.0",
+            "diff",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            "datanodes.replicas=7",
+            "--set",
+            OM_HANDLERS,
+            "--set",
+            "version=2.3.0",
         ],
     )
     .await;
@@ -167,21 +176,43 @@ async fn diff_shows_transitions_then_a_diff_per_object() {
         "version apache/ozone:2.2.0 → apache/ozone:2.3.0: REFUSED",
         "kubectl ozone upgrade --to 2.3.0",
     ] {
-        assert!(transitions.contains(expected), "{expected:?} missing in\n{}", r.out);
+        assert!(
+            transitions.contains(expected),
+            "{expected:?} missing in\n{}",
+            r.out
+        );
     }
     for expected in [
         "--- live/ConfigMap/ozone-config\n+++ desired/ConfigMap/ozone-config\n",
         "+  OZONE-SITE.XML_ozone.om.handler.count: '40'",
         "-  replicas: 5\n+  replicas: 7\n",
     ] {
-        assert!(r.out.contains(expected), "{expected:?} missing in\n{}", r.out);
+        assert!(
+            r.out.contains(expected),
+            "{expected:?} missing in\n{}",
+            r.out
+        );
     }
-    assert!(!r.out.contains("uid:") && !r.out.contains("managedFields"), "{}", r.out);
+    assert!(
+        !r.out.contains("uid:") && !r.out.contains("managedFields"),
+        "{}",
+        r.out
+    );
     assert!(c.journal().is_empty());
 
     let r = run(
         &c,
-        &["diff", "--profile", "medium", "-n", "ozone", "--set", OM_HANDLERS, "-o", "json"],
+        &[
+            "diff",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            OM_HANDLERS,
+            "-o",
+            "json",
+        ],
     )
     .await;
     assert_eq!(r.code(), 1, "{}", r.all());
@@ -190,7 +221,12 @@ async fn diff_shows_transitions_then_a_diff_per_object() {
         .as_array()
         .unwrap()
         .iter()
-        .map(|t| (t["kind"].as_str().unwrap(), t["component"].as_str().unwrap()))
+        .map(|t| {
+            (
+                t["kind"].as_str().unwrap(),
+                t["component"].as_str().unwrap(),
+            )
+        })
         .collect();
     assert!(kinds.contains(&("config", "om")), "{kinds:?}");
     assert!(kinds.contains(&("config", "datanode")), "{kinds:?}");
@@ -220,17 +256,38 @@ async fn diff_lists_objects_to_create_and_prune_and_never_secrets_or_pvcs() {
     }
     let r = run(
         &c,
-        &["diff", "--profile", "medium", "-n", "ozone", "--set", "recon.enabled=false", "--set", "httpfs.enabled=true"],
+        &[
+            "diff",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            "recon.enabled=false",
+            "--set",
+            "httpfs.enabled=true",
+        ],
     )
     .await;
     assert_eq!(r.code(), 1, "{}", r.all());
     assert!(r.out.contains("recon switched off: apply"), "{}", r.out);
     assert!(r.out.contains("httpfs switched on: apply"), "{}", r.out);
-    let create = r.out.lines().find(|l| l.starts_with("Objects to create:")).unwrap_or_default();
+    let create = r
+        .out
+        .lines()
+        .find(|l| l.starts_with("Objects to create:"))
+        .unwrap_or_default();
     assert!(create.contains("Deployment/ozone-httpfs"), "{create}");
-    let prune = r.out.lines().find(|l| l.starts_with("Objects to prune:")).unwrap_or_default();
+    let prune = r
+        .out
+        .lines()
+        .find(|l| l.starts_with("Objects to prune:"))
+        .unwrap_or_default();
     assert!(prune.contains("StatefulSet/ozone-recon"), "{prune}");
-    assert!(!prune.contains("Secret") && !prune.contains("PersistentVolumeClaim"), "{prune}");
+    assert!(
+        !prune.contains("Secret") && !prune.contains("PersistentVolumeClaim"),
+        "{prune}"
+    );
     assert!(!r.out.contains("c2VjcmV0"));
 }
 
@@ -240,7 +297,18 @@ async fn apply_dry_run_prints_the_plan_and_writes_nothing() {
     c.refuse_writes();
     let r = run(
         &c,
-        &["apply", "--profile", "medium", "-n", "ozone", "--set", OM_HANDLERS, "--set", "datanodes.replicas=4", "--dry-run"],
+        &[
+            "apply",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            OM_HANDLERS,
+            "--set",
+            "datanodes.replicas=4",
+            "--dry-run",
+        ],
     )
     .await;
     assert_eq!(r.code(), 0, "{}", r.all());
@@ -252,7 +320,11 @@ async fn apply_dry_run_prints_the_plan_and_writes_nothing() {
         "restart pod ozone-om-1",
         "run in a om pod: ozone admin om transfer",
     ] {
-        assert!(r.out.contains(expected), "{expected:?} missing in\n{}", r.out);
+        assert!(
+            r.out.contains(expected),
+            "{expected:?} missing in\n{}",
+            r.out
+        );
     }
     // The leaving datanode is decommissioned, not restarted.
     assert!(!r.out.contains("restart pod ozone-datanode-4"), "{}", r.out);
@@ -265,7 +337,17 @@ async fn a_config_change_is_applied_then_rolled_in_quorum_safe_order() {
     let c = deployed("medium", &[]);
     let r = run(
         &c,
-        &["apply", "--profile", "medium", "-n", "ozone", "--set", OM_HANDLERS, "--yes", "--wait"],
+        &[
+            "apply",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            OM_HANDLERS,
+            "--yes",
+            "--wait",
+        ],
     )
     .await;
     assert_eq!(r.code(), 0, "{}", r.all());
@@ -282,17 +364,48 @@ async fn a_config_change_is_applied_then_rolled_in_quorum_safe_order() {
         .position(|e| e.starts_with("exec ozone admin om transfer"))
         .expect("om transfer");
     let om0 = index(&j, "DELETE pods/ozone-om-0");
-    assert!(om_sts < scm1 && scm1 < om1 && om1 < om2 && om2 < transfer && transfer < om0, "{j:#?}");
+    assert!(
+        om_sts < scm1 && scm1 < om1 && om1 < om2 && om2 < transfer && transfer < om0,
+        "{j:#?}"
+    );
     // Datanodes one at a time, after the rings.
     let dns: Vec<usize> = (0..5)
         .map(|i| index(&j, &format!("DELETE pods/ozone-datanode-{i}")))
         .collect();
-    assert!(dns.windows(2).all(|w| w[0] < w[1]) && om0 < dns[0], "{j:#?}");
+    assert!(
+        dns.windows(2).all(|w| w[0] < w[1]) && om0 < dns[0],
+        "{j:#?}"
+    );
     // Every pod now runs the new revision, so a second apply has nothing to do.
-    let again = run(&c, &["apply", "--profile", "medium", "-n", "ozone", "--set", OM_HANDLERS, "--yes"]).await;
+    let again = run(
+        &c,
+        &[
+            "apply",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            OM_HANDLERS,
+            "--yes",
+        ],
+    )
+    .await;
     assert_eq!(again.code(), 0, "{}", again.all());
     assert_eq!(c.journal().len(), j.len(), "{:#?}", c.journal());
-    let d = run(&c, &["diff", "--profile", "medium", "-n", "ozone", "--set", OM_HANDLERS]).await;
+    let d = run(
+        &c,
+        &[
+            "diff",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            OM_HANDLERS,
+        ],
+    )
+    .await;
     assert_eq!(d.code(), 0, "{}", d.all());
 }
 
@@ -301,14 +414,27 @@ async fn datanodes_down_go_through_decommission_and_keep_their_pvcs() {
     let c = deployed("medium", &[]);
     let r = run(
         &c,
-        &["apply", "--profile", "medium", "-n", "ozone", "--set", "datanodes.replicas=3", "--yes"],
+        &[
+            "apply",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            "datanodes.replicas=3",
+            "--yes",
+        ],
     )
     .await;
     assert_eq!(r.code(), 0, "{}", r.all());
     let j = c.journal();
     let decommission = j
         .iter()
-        .position(|e| e.starts_with("exec ozone admin datanode decommission") && e.contains("ozone-datanode-3.") && e.contains("ozone-datanode-4."))
+        .position(|e| {
+            e.starts_with("exec ozone admin datanode decommission")
+                && e.contains("ozone-datanode-3.")
+                && e.contains("ozone-datanode-4.")
+        })
         .unwrap_or_else(|| panic!("{j:#?}"));
     let scale = index(&j, "PATCH statefulsets/ozone-datanode/scale");
     assert!(decommission < scale, "{j:#?}");
@@ -323,17 +449,30 @@ async fn datanodes_up_scale_then_wait_until_in_service() {
         // The new datanodes register with SCM once started.
         let mut oz = c.ozone.state.lock().unwrap();
         for i in 5..7 {
-            let host = format!("ozone-datanode-{i}.ozone-datanode-headless.ozone.svc.cluster.local");
+            let host =
+                format!("ozone-datanode-{i}.ozone-datanode-headless.ozone.svc.cluster.local");
             oz.datanodes.push(datanode(i, host));
         }
     }
     let r = run(
         &c,
-        &["apply", "--profile", "medium", "-n", "ozone", "--set", "datanodes.replicas=7", "--yes"],
+        &[
+            "apply",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            "datanodes.replicas=7",
+            "--yes",
+        ],
     )
     .await;
     assert_eq!(r.code(), 0, "{}", r.all());
-    assert_eq!(c.journal(), vec!["PATCH statefulsets/ozone-datanode/scale".to_owned()]);
+    assert_eq!(
+        c.journal(),
+        vec!["PATCH statefulsets/ozone-datanode/scale".to_owned()]
+    );
     assert!(r.err.contains("now IN_SERVICE"), "{}", r.err);
     assert!(c.api.pod("ozone-datanode-6").is_some());
 }
@@ -343,14 +482,34 @@ async fn refused_transitions_write_nothing_and_say_what_to_do() {
     for (set, expected) in [
         ("version=2.3.0", "kubectl ozone upgrade --to 2.3.0"),
         ("security.tls.mode=managed", "kubectl ozone cert"),
-        ("datanodes.storage.size=100Gi", "Kubernetes cannot shrink a volume"),
+        (
+            "datanodes.storage.size=100Gi",
+            "Kubernetes cannot shrink a volume",
+        ),
         ("om.replicas=5", "ozone om --bootstrap"),
         ("scm.replicas=1", "ozone admin scm decommission"),
     ] {
         let c = deployed("medium", &[]);
-        let r = run(&c, &["apply", "--profile", "medium", "-n", "ozone", "--set", set, "--yes"]).await;
+        let r = run(
+            &c,
+            &[
+                "apply",
+                "--profile",
+                "medium",
+                "-n",
+                "ozone",
+                "--set",
+                set,
+                "--yes",
+            ],
+        )
+        .await;
         assert_eq!(r.code(), 1, "{set}: {}", r.all());
-        assert!(r.error().contains("refused, nothing was changed"), "{set}: {}", r.error());
+        assert!(
+            r.error().contains("refused, nothing was changed"),
+            "{set}: {}",
+            r.error()
+        );
         assert!(r.error().contains(expected), "{set}: {}", r.error());
         assert!(c.journal().is_empty(), "{set}: {:?}", c.journal());
     }
@@ -366,26 +525,57 @@ async fn conflicts_are_reported_by_field_and_taken_with_force_conflicts() {
         .unwrap()
         .conflicts
         .push(("configmaps/ozone-config".into(), message.into()));
-    let args = ["apply", "--profile", "medium", "-n", "ozone", "--set", OM_HANDLERS, "--yes"];
+    let args = [
+        "apply",
+        "--profile",
+        "medium",
+        "-n",
+        "ozone",
+        "--set",
+        OM_HANDLERS,
+        "--yes",
+    ];
     let r = run(&c, &args).await;
     assert_eq!(r.code(), 1, "{}", r.all());
-    assert!(r.error().contains(".data.OZONE-SITE.XML_ozone.om.handler.count"), "{}", r.error());
+    assert!(
+        r.error()
+            .contains(".data.OZONE-SITE.XML_ozone.om.handler.count"),
+        "{}",
+        r.error()
+    );
     assert!(r.error().contains("--force-conflicts"), "{}", r.error());
     assert!(c.journal().is_empty());
     let mut forced = args.to_vec();
     forced.push("--force-conflicts");
     let r = run(&c, &forced).await;
     assert_eq!(r.code(), 0, "{}", r.all());
-    assert!(c.journal().contains(&"PATCH configmaps/ozone-config".to_owned()));
+    assert!(
+        c.journal()
+            .contains(&"PATCH configmaps/ozone-config".to_owned())
+    );
 }
 
 #[tokio::test(start_paused = true)]
 async fn an_apply_cut_off_at_any_write_finishes_when_run_again() {
-    let args = ["apply", "--profile", "small", "-n", "ozone", "--set", OM_HANDLERS, "--set", "datanodes.replicas=4", "--yes"];
+    let args = [
+        "apply",
+        "--profile",
+        "small",
+        "-n",
+        "ozone",
+        "--set",
+        OM_HANDLERS,
+        "--set",
+        "datanodes.replicas=4",
+        "--yes",
+    ];
     let clean = deployed("small", &[]);
     {
         let mut oz = clean.ozone.state.lock().unwrap();
-        oz.datanodes.push(datanode(3, "ozone-datanode-3.ozone-datanode-headless.ozone.svc.cluster.local".into()));
+        oz.datanodes.push(datanode(
+            3,
+            "ozone-datanode-3.ozone-datanode-headless.ozone.svc.cluster.local".into(),
+        ));
     }
     let r = run(&clean, &args).await;
     assert_eq!(r.code(), 0, "{}", r.all());
@@ -399,16 +589,37 @@ async fn an_apply_cut_off_at_any_write_finishes_when_run_again() {
         let c = deployed("small", &[]);
         {
             let mut oz = c.ozone.state.lock().unwrap();
-            oz.datanodes.push(datanode(3, "ozone-datanode-3.ozone-datanode-headless.ozone.svc.cluster.local".into()));
+            oz.datanodes.push(datanode(
+                3,
+                "ozone-datanode-3.ozone-datanode-headless.ozone.svc.cluster.local".into(),
+            ));
         }
         c.api.state.lock().unwrap().fail_write_at = Some(at);
         let r = run(&c, &args).await;
         assert_eq!(r.code(), 1, "failing write {at}: {}", r.all());
-        assert!(r.error().contains("running it again finishes it"), "{}", r.error());
+        assert!(
+            r.error().contains("running it again finishes it"),
+            "{}",
+            r.error()
+        );
         c.api.state.lock().unwrap().fail_write_at = None;
         let r = run(&c, &args).await;
         assert_eq!(r.code(), 0, "resume after write {at}: {}", r.all());
-        let d = run(&c, &["diff", "--profile", "small", "-n", "ozone", "--set", OM_HANDLERS, "--set", "datanodes.replicas=4"]).await;
+        let d = run(
+            &c,
+            &[
+                "diff",
+                "--profile",
+                "small",
+                "-n",
+                "ozone",
+                "--set",
+                OM_HANDLERS,
+                "--set",
+                "datanodes.replicas=4",
+            ],
+        )
+        .await;
         assert_eq!(d.code(), 0, "after write {at}: {}", d.all());
         let st = c.api.state.lock().unwrap();
         let stale: Vec<String> = st
@@ -417,13 +628,20 @@ async fn an_apply_cut_off_at_any_write_finishes_when_run_again() {
             .filter(|p| {
                 let rev = crate::cluster::view::label(&p.metadata, "controller-revision-hash");
                 let sts = st.statefulsets.iter().find(|s| {
-                    p.metadata.name.as_deref().unwrap_or_default().starts_with(s.metadata.name.as_deref().unwrap_or_default())
+                    p.metadata
+                        .name
+                        .as_deref()
+                        .unwrap_or_default()
+                        .starts_with(s.metadata.name.as_deref().unwrap_or_default())
                 });
                 sts.and_then(|s| s.status.as_ref()?.update_revision.as_deref()) != rev
             })
             .filter_map(|p| p.metadata.name.clone())
             .collect();
-        assert!(stale.is_empty(), "after write {at}: still on the old revision: {stale:?}");
+        assert!(
+            stale.is_empty(),
+            "after write {at}: still on the old revision: {stale:?}"
+        );
     }
 }
 
@@ -434,17 +652,42 @@ async fn first_apply_takes_an_empty_namespace_to_ready_pods() {
         ozone: FakeOzone::default(),
     };
     c.api.state.lock().unwrap().ready_after_lists = 2;
-    let r = run(&c, &["apply", "--profile", "small", "-n", "ozone", "--yes", "--wait"]).await;
+    let r = run(
+        &c,
+        &[
+            "apply",
+            "--profile",
+            "small",
+            "-n",
+            "ozone",
+            "--yes",
+            "--wait",
+        ],
+    )
+    .await;
     assert_eq!(r.code(), 0, "{}", r.all());
     let j = c.journal();
     assert_eq!(j[0], "PATCH /api/v1/namespaces/ozone", "{j:#?}");
     let cm = index(&j, "PATCH configmaps/ozone-config");
     let sts = index(&j, "PATCH statefulsets/ozone-om");
     assert!(cm < sts, "{j:#?}");
-    assert!(r.err.contains("waiting until StatefulSet ozone-datanode is rolled out"), "{}", r.err);
+    assert!(
+        r.err
+            .contains("waiting until StatefulSet ozone-datanode is rolled out"),
+        "{}",
+        r.err
+    );
     let st = c.api.state.lock().unwrap();
     assert!(st.pods.iter().all(crate::cluster::view::is_ready));
-    assert_eq!(st.pods.len(), 1 + 1 + 3 + 1, "{:?}", st.pods.iter().map(|p| p.metadata.name.clone()).collect::<Vec<_>>());
+    assert_eq!(
+        st.pods.len(),
+        1 + 1 + 3 + 1,
+        "{:?}",
+        st.pods
+            .iter()
+            .map(|p| p.metadata.name.clone())
+            .collect::<Vec<_>>()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -454,10 +697,25 @@ async fn a_wait_cut_off_by_timeout_exits_3_with_the_resume_command() {
         ozone: FakeOzone::default(),
     };
     c.api.state.lock().unwrap().never_ready = vec!["ozone-om-0".into()];
-    let r = run(&c, &["apply", "--profile", "small", "-n", "ozone", "--yes", "--wait", "--timeout", "5m"]).await;
+    let r = run(
+        &c,
+        &[
+            "apply",
+            "--profile",
+            "small",
+            "-n",
+            "ozone",
+            "--yes",
+            "--wait",
+            "--timeout",
+            "5m",
+        ],
+    )
+    .await;
     assert_eq!(r.code(), 3, "{}", r.all());
     assert!(
-        r.error().contains("kubectl ozone apply --profile small -n ozone --yes --wait"),
+        r.error()
+            .contains("kubectl ozone apply --profile small -n ozone --yes --wait"),
         "{}",
         r.error()
     );
@@ -477,12 +735,22 @@ async fn bad_input_exits_2_and_writes_nothing() {
     {
         // Objects of the same names that another tool made.
         let mut st = c.api.state.lock().unwrap();
-        for sts in st.statefulsets.iter_mut().filter(|s| s.metadata.name.as_deref() == Some("ozone-om")) {
-            sts.metadata.labels.get_or_insert_with(Default::default).insert("app.kubernetes.io/managed-by".into(), "Helm".into());
+        for sts in st
+            .statefulsets
+            .iter_mut()
+            .filter(|s| s.metadata.name.as_deref() == Some("ozone-om"))
+        {
+            sts.metadata
+                .labels
+                .get_or_insert_with(Default::default)
+                .insert("app.kubernetes.io/managed-by".into(), "Helm".into());
         }
     }
     for (args, expected) in [
-        (vec!["apply", "-n", "ozone", "--yes"], "give the cluster spec with -f FILE".to_owned()),
+        (
+            vec!["apply", "-n", "ozone", "--yes"],
+            "give the cluster spec with -f FILE".to_owned(),
+        ),
         (
             vec!["apply", "-f", missing.to_str().unwrap(), "--yes"],
             format!("cannot read spec file {}", missing.display()),
@@ -512,8 +780,15 @@ async fn bad_input_exits_2_and_writes_nothing() {
         assert!(d.err.contains(&expected), "{as_diff:?}: {}", d.err);
     }
     assert!(c.journal().is_empty(), "{:?}", c.journal());
-    let e = Cli::try_parse_from(["kubectl-ozone", "apply", "--profile", "small", "--timeout", "soon"])
-        .unwrap_err();
+    let e = Cli::try_parse_from([
+        "kubectl-ozone",
+        "apply",
+        "--profile",
+        "small",
+        "--timeout",
+        "soon",
+    ])
+    .unwrap_err();
     assert_eq!(e.exit_code(), 2);
     assert!(e.to_string().contains("--timeout"), "{e}");
 }
@@ -531,7 +806,11 @@ fn with_revisions(c: &FakeCluster, stale: &[&str]) {
         let Some((sts, _)) = name.rsplit_once('-') else {
             continue;
         };
-        let rev = if stale.contains(&name.as_str()) { "old" } else { "new" };
+        let rev = if stale.contains(&name.as_str()) {
+            "old"
+        } else {
+            "new"
+        };
         p.metadata
             .labels
             .get_or_insert_with(Default::default)
@@ -552,14 +831,23 @@ async fn restart_finishes_a_gitops_roll_in_quorum_safe_order() {
     let j = c.journal();
     assert_eq!(j.len(), 4, "{j:#?}");
     assert_eq!(j[0], "DELETE pods/ozone-om-2");
-    assert!(j[1].starts_with("exec ozone admin om transfer --service-id ozone --new-leader-id om"), "{j:#?}");
+    assert!(
+        j[1].starts_with("exec ozone admin om transfer --service-id ozone --new-leader-id om"),
+        "{j:#?}"
+    );
     assert_eq!(j[2], "DELETE pods/ozone-om-0");
     assert_eq!(j[3], "DELETE pods/ozone-datanode-3");
     // The replacements run the new revision: nothing is left to restart.
     let again = run(&c, &["restart", "--yes"]).await;
     assert_eq!(again.code(), 0, "{}", again.all());
     assert_eq!(c.journal().len(), 4);
-    assert!(again.err.contains("every pod runs its StatefulSet's current revision"), "{}", again.err);
+    assert!(
+        again
+            .err
+            .contains("every pod runs its StatefulSet's current revision"),
+        "{}",
+        again.err
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -570,14 +858,23 @@ async fn restart_all_of_a_component_or_one_pod() {
     assert_eq!(r.code(), 0, "{}", r.all());
     let j = c.journal();
     assert_eq!(
-        j.iter().filter(|e| e.starts_with("DELETE pods/ozone-scm-")).count(),
+        j.iter()
+            .filter(|e| e.starts_with("DELETE pods/ozone-scm-"))
+            .count(),
         3,
         "{j:#?}"
     );
-    assert_eq!(j.last().map(String::as_str), Some("DELETE pods/ozone-scm-0"), "{j:#?}");
+    assert_eq!(
+        j.last().map(String::as_str),
+        Some("DELETE pods/ozone-scm-0"),
+        "{j:#?}"
+    );
     let r = run(&c, &["restart", "datanode", "ozone-datanode-2", "--yes"]).await;
     assert_eq!(r.code(), 0, "{}", r.all());
-    assert_eq!(c.journal().last().map(String::as_str), Some("DELETE pods/ozone-datanode-2"));
+    assert_eq!(
+        c.journal().last().map(String::as_str),
+        Some("DELETE pods/ozone-datanode-2")
+    );
     let r = run(&c, &["restart", "datanode", "ozone-om-2", "--yes"]).await;
     assert_eq!(r.code(), 2, "{}", r.all());
     let r = run(&c, &["restart", "--all"]).await;
@@ -602,28 +899,88 @@ async fn storage_grows_pvc_by_pvc_then_the_statefulset_is_recreated_around_runni
     let c = deployed("medium", &[class]);
     storage_class(&c, "fast", true);
     let uid_before = c.api.pod("ozone-datanode-3").unwrap().metadata.uid;
-    let args = ["apply", "--profile", "medium", "-n", "ozone", "--set", class, "--set", "datanodes.storage.size=2Ti", "--yes"];
+    let args = [
+        "apply",
+        "--profile",
+        "medium",
+        "-n",
+        "ozone",
+        "--set",
+        class,
+        "--set",
+        "datanodes.storage.size=2Ti",
+        "--yes",
+    ];
     let dry = run(&c, &[&args[..], &["--dry-run"]].concat()).await;
     assert_eq!(dry.code(), 0, "{}", dry.all());
-    assert!(dry.out.contains("resize persistentvolumeclaim data-ozone-datanode-0 to 2Ti"), "{}", dry.out);
+    assert!(
+        dry.out
+            .contains("resize persistentvolumeclaim data-ozone-datanode-0 to 2Ti"),
+        "{}",
+        dry.out
+    );
     assert!(dry.out.contains("delete statefulset ozone-datanode leaving its pods running (orphan), then create it as rendered"), "{}", dry.out);
     assert!(c.journal().is_empty());
     let r = run(&c, &args).await;
     assert_eq!(r.code(), 0, "{}", r.all());
     let j = c.journal();
     let resized: Vec<usize> = (0..5)
-        .map(|i| index(&j, &format!("PATCH persistentvolumeclaims/data-ozone-datanode-{i}")))
+        .map(|i| {
+            index(
+                &j,
+                &format!("PATCH persistentvolumeclaims/data-ozone-datanode-{i}"),
+            )
+        })
         .collect();
     let delete = index(&j, "DELETE statefulsets/ozone-datanode");
-    let create = j.iter().rposition(|e| e == "PATCH statefulsets/ozone-datanode").unwrap();
-    assert!(resized.iter().all(|r| *r < delete) && delete < create, "{j:#?}");
+    let create = j
+        .iter()
+        .rposition(|e| e == "PATCH statefulsets/ozone-datanode")
+        .unwrap();
+    assert!(
+        resized.iter().all(|r| *r < delete) && delete < create,
+        "{j:#?}"
+    );
     // The pods kept running through it: orphaned, then adopted.
-    assert_eq!(c.api.pod("ozone-datanode-3").unwrap().metadata.uid, uid_before);
+    assert_eq!(
+        c.api.pod("ozone-datanode-3").unwrap().metadata.uid,
+        uid_before
+    );
     let st = c.api.state.lock().unwrap();
-    let pvc = st.pvcs.iter().find(|p| p.metadata.name.as_deref() == Some("data-ozone-datanode-4")).unwrap();
-    assert_eq!(pvc.spec.as_ref().unwrap().resources.as_ref().unwrap().requests.as_ref().unwrap()["storage"].0, "2Ti");
+    let pvc = st
+        .pvcs
+        .iter()
+        .find(|p| p.metadata.name.as_deref() == Some("data-ozone-datanode-4"))
+        .unwrap();
+    assert_eq!(
+        pvc.spec
+            .as_ref()
+            .unwrap()
+            .resources
+            .as_ref()
+            .unwrap()
+            .requests
+            .as_ref()
+            .unwrap()["storage"]
+            .0,
+        "2Ti"
+    );
     drop(st);
-    let d = run(&c, &["diff", "--profile", "medium", "-n", "ozone", "--set", class, "--set", "datanodes.storage.size=2Ti"]).await;
+    let d = run(
+        &c,
+        &[
+            "diff",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            class,
+            "--set",
+            "datanodes.storage.size=2Ti",
+        ],
+    )
+    .await;
     assert_eq!(d.code(), 0, "{}", d.all());
 }
 
@@ -632,8 +989,28 @@ async fn storage_growth_is_refused_when_the_class_cannot_expand() {
     let class = "datanodes.storage.storageClass=fixed";
     let c = deployed("medium", &[class]);
     storage_class(&c, "fixed", false);
-    let r = run(&c, &["apply", "--profile", "medium", "-n", "ozone", "--set", class, "--set", "datanodes.storage.size=2Ti", "--yes"]).await;
+    let r = run(
+        &c,
+        &[
+            "apply",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            class,
+            "--set",
+            "datanodes.storage.size=2Ti",
+            "--yes",
+        ],
+    )
+    .await;
     assert_eq!(r.code(), 1, "{}", r.all());
-    assert!(r.error().contains("StorageClass fixed does not set allowVolumeExpansion: true"), "{}", r.error());
+    assert!(
+        r.error()
+            .contains("StorageClass fixed does not set allowVolumeExpansion: true"),
+        "{}",
+        r.error()
+    );
     assert!(c.journal().is_empty(), "{:?}", c.journal());
 }

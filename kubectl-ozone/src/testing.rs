@@ -660,14 +660,13 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
             let pvc = st.pvcs.remove(i);
             ok(serde_json::to_value(pvc).unwrap())
         }
-        _ => generic_route(&mut st, &method, &parts, &selector, body)
-            .unwrap_or_else(|| {
-                status(
-                    StatusCode::NOT_FOUND,
-                    "NotFound",
-                    &format!("fake: no route for {method} {uri}"),
-                )
-            }),
+        _ => generic_route(&mut st, &method, &parts, &selector, body).unwrap_or_else(|| {
+            status(
+                StatusCode::NOT_FOUND,
+                "NotFound",
+                &format!("fake: no route for {method} {uri}"),
+            )
+        }),
     }
 }
 
@@ -781,7 +780,9 @@ fn generic_route(
                     matches(&labels, selector)
                 })
                 .collect();
-            ok(json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items}))
+            ok(
+                json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items}),
+            )
         }
         (Method::GET, Some(n)) => match stored(st, resource)
             .into_iter()
@@ -878,7 +879,11 @@ fn server_side_apply(
     force: bool,
 ) -> Response<Body> {
     let Some((resource, Some(name))) = resource_and_name(parts) else {
-        return status(StatusCode::BAD_REQUEST, "BadRequest", "fake: apply needs a name");
+        return status(
+            StatusCode::BAD_REQUEST,
+            "BadRequest",
+            "fake: apply needs a name",
+        );
     };
     let key = format!("{resource}/{name}");
     if !force && let Some((_, message)) = st.conflicts.iter().find(|(k, _)| *k == key) {
@@ -908,7 +913,9 @@ fn server_side_apply(
             return status(
                 StatusCode::UNPROCESSABLE_ENTITY,
                 "Invalid",
-                &format!("StatefulSet.apps \"{name}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"),
+                &format!(
+                    "StatefulSet.apps \"{name}\" is invalid: spec: Forbidden: updates to statefulset spec for fields other than 'replicas', 'ordinals', 'template', 'updateStrategy', 'revisionHistoryLimit', 'persistentVolumeClaimRetentionPolicy' and 'minReadySeconds' are forbidden"
+                ),
             );
         }
         let template_changed = existing

@@ -110,7 +110,14 @@ impl Actuator {
         object: &serde_json::Value,
         force_conflicts: bool,
     ) -> Result<serde_json::Value, super::objects::ObjectError> {
-        super::objects::apply(&self.client, &self.namespace, object, force_conflicts, false).await
+        super::objects::apply(
+            &self.client,
+            &self.namespace,
+            object,
+            force_conflicts,
+            false,
+        )
+        .await
     }
 
     /// Deletes an object `apply` prunes (the spec no longer renders it); gone already is fine.

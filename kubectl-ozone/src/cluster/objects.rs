@@ -5,7 +5,9 @@
 
 use super::errors::{ApiError, classify};
 use super::view::KubeReader;
-use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams};
+use kube::api::{
+    Api, ApiResource, DynamicObject, GroupVersionKind, ListParams, Patch, PatchParams,
+};
 use ozone_generator::names::{APP_NAME, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGER};
 use serde_json::Value;
 
@@ -54,17 +56,42 @@ pub const KINDS: &[KindInfo] = &[
     kind("Secret", "v1", "secrets", false),
     kind("ConfigMap", "v1", "configmaps", true),
     kind("Role", "rbac.authorization.k8s.io/v1", "roles", true),
-    kind("RoleBinding", "rbac.authorization.k8s.io/v1", "rolebindings", true),
-    kind("NetworkPolicy", "networking.k8s.io/v1", "networkpolicies", true),
+    kind(
+        "RoleBinding",
+        "rbac.authorization.k8s.io/v1",
+        "rolebindings",
+        true,
+    ),
+    kind(
+        "NetworkPolicy",
+        "networking.k8s.io/v1",
+        "networkpolicies",
+        true,
+    ),
     kind("Service", "v1", "services", true),
-    kind("PodDisruptionBudget", "policy/v1", "poddisruptionbudgets", true),
+    kind(
+        "PodDisruptionBudget",
+        "policy/v1",
+        "poddisruptionbudgets",
+        true,
+    ),
     kind("StatefulSet", "apps/v1", "statefulsets", true),
     kind("Deployment", "apps/v1", "deployments", true),
     kind("CronJob", "batch/v1", "cronjobs", true),
     kind("Issuer", "cert-manager.io/v1", "issuers", true),
     kind("Certificate", "cert-manager.io/v1", "certificates", true),
-    kind("ServiceMonitor", "monitoring.coreos.com/v1", "servicemonitors", true),
-    kind("PrometheusRule", "monitoring.coreos.com/v1", "prometheusrules", true),
+    kind(
+        "ServiceMonitor",
+        "monitoring.coreos.com/v1",
+        "servicemonitors",
+        true,
+    ),
+    kind(
+        "PrometheusRule",
+        "monitoring.coreos.com/v1",
+        "prometheusrules",
+        true,
+    ),
 ];
 
 /// What is known about `kind`.
@@ -112,13 +139,19 @@ pub enum ObjectError {
 pub fn kind_and_name(v: &Value) -> (String, String) {
     (
         v["kind"].as_str().unwrap_or_default().to_owned(),
-        v["metadata"]["name"].as_str().unwrap_or_default().to_owned(),
+        v["metadata"]["name"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
     )
 }
 
 /// The API of `info`'s kind in `namespace`.
 pub fn api(client: &kube::Client, namespace: &str, info: &KindInfo) -> Api<DynamicObject> {
-    let (group, version) = info.api_version.rsplit_once('/').unwrap_or(("", info.api_version));
+    let (group, version) = info
+        .api_version
+        .rsplit_once('/')
+        .unwrap_or(("", info.api_version));
     let gvk = GroupVersionKind::gvk(group, version, info.kind);
     let resource = ApiResource::from_gvk_with_plural(&gvk, info.plural);
     if info.namespaced {
@@ -208,7 +241,14 @@ impl KubeReader {
         object: &Value,
         force_conflicts: bool,
     ) -> Result<Value, ObjectError> {
-        apply(self.client(), self.namespace(), object, force_conflicts, true).await
+        apply(
+            self.client(),
+            self.namespace(),
+            object,
+            force_conflicts,
+            true,
+        )
+        .await
     }
 
     /// The objects of cluster `cluster` that kubectl-ozone manages and `apply` may prune,

@@ -246,17 +246,31 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
             "apply stopped part-way; what was done stays, and running it again finishes it:\n  {resume}"
         ))
     };
-    write_objects(&c, &act, io, a.force_conflicts).await.map_err(again)?;
+    write_objects(&c, &act, io, a.force_conflicts)
+        .await
+        .map_err(again)?;
     grow_storage(session, &c, &act, io, &grows, &waits, a.force_conflicts)
         .await
         .map_err(again)?;
-    change_datanodes(&act, &ozone, io, &dn, &waits).await.map_err(again)?;
+    change_datanodes(&act, &ozone, io, &dn, &waits)
+        .await
+        .map_err(again)?;
     if let Some(r) = restarts
         && !r.steps.is_empty()
     {
-        restart(session, &c, &act, &ozone, io, a, &waits, &restart_components, &dn)
-            .await
-            .map_err(again)?;
+        restart(
+            session,
+            &c,
+            &act,
+            &ozone,
+            io,
+            a,
+            &waits,
+            &restart_components,
+            &dn,
+        )
+        .await
+        .map_err(again)?;
     }
     if a.change.wait {
         wait_rollout(session, &c, io, &waits).await?;
@@ -383,7 +397,10 @@ async fn grow_storage(
         act.delete_statefulset_orphan(&g.statefulset).await?;
         waits
             .until(
-                &format!("statefulset {} to be deleted (its pods keep running)", g.statefulset),
+                &format!(
+                    "statefulset {} to be deleted (its pods keep running)",
+                    g.statefulset
+                ),
                 || async { Ok(session.kube.live(&object).await?.is_none().then_some(())) },
             )
             .await?;
@@ -545,8 +562,15 @@ async fn change_datanodes(
             io.note(out.trim_end());
         }
         if !wait_for.is_empty() {
-            wait::until(ozone, io, wait_for, OpState::Decommissioned, &opts, &waits.resume)
-                .await?;
+            wait::until(
+                ozone,
+                io,
+                wait_for,
+                OpState::Decommissioned,
+                &opts,
+                &waits.resume,
+            )
+            .await?;
         }
         act.scale_statefulset(sts, *to).await?;
         io.note(format!("scaled statefulset {sts} to {to}"));
@@ -575,18 +599,23 @@ async fn restart(
     let cluster = c.cluster.name.as_str();
     // The controller computes the new revision once it has seen the applied template.
     waits
-        .until("the StatefulSet controller to see the new templates", || async {
-            let all = kube.ozone_statefulsets().await?;
-            let behind = all.iter().any(|s| {
-                crate::cluster::view::label(&s.metadata, ozone_generator::names::LABEL_INSTANCE)
-                    == Some(cluster)
-                    && s.status.as_ref().and_then(|st| st.observed_generation)
-                        < s.metadata.generation
-            });
-            Ok((!behind).then_some(()))
-        })
+        .until(
+            "the StatefulSet controller to see the new templates",
+            || async {
+                let all = kube.ozone_statefulsets().await?;
+                let behind = all.iter().any(|s| {
+                    crate::cluster::view::label(&s.metadata, ozone_generator::names::LABEL_INSTANCE)
+                        == Some(cluster)
+                        && s.status.as_ref().and_then(|st| st.observed_generation)
+                            < s.metadata.generation
+                });
+                Ok((!behind).then_some(()))
+            },
+        )
         .await?;
-    let view = kube.snapshot(cluster, kube.ozone_statefulsets().await?).await?;
+    let view = kube
+        .snapshot(cluster, kube.ozone_statefulsets().await?)
+        .await?;
     let stale = out_of_date_pods(&view, components);
     let pods = rolling::pod_states(&view, ozone, components).await?;
     let round = rolling::checks(ozone, &pods, components, a.skips.skips()).await?;
@@ -625,7 +654,9 @@ async fn wait_rollout(session: &Session, c: &Comparison, io: &mut Io, waits: &Wa
         io.note(format!("waiting until {kind} {name} is rolled out"));
         waits
             .until(&format!("{kind} {name} to be rolled out"), || async {
-                let view = kube.snapshot(cluster, kube.ozone_statefulsets().await?).await?;
+                let view = kube
+                    .snapshot(cluster, kube.ozone_statefulsets().await?)
+                    .await?;
                 let pending = if kind == "StatefulSet" {
                     view.statefulsets
                         .iter()

@@ -279,14 +279,21 @@ fn check_owner(cluster: &str, kind: &str, name: &str, live: &Value) -> Result<()
 }
 
 /// Compares the spec with the cluster. Nothing is written: server-side applies are dry runs.
-pub async fn compare(session: &Session, cluster: Cluster, force_conflicts: bool) -> Result<Comparison> {
+pub async fn compare(
+    session: &Session,
+    cluster: Cluster,
+    force_conflicts: bool,
+) -> Result<Comparison> {
     let manifest = ozone_generator::build::render(&cluster)?;
     let kube = &session.kube;
     let namespace_exists = match manifest.objects().iter().find(|o| o.kind == "Namespace") {
         Some(ns) => match kube.live(&ns.value).await {
             Ok(live) => live.is_some(),
             // A namespaced Role cannot read Namespaces; the commands work inside it anyway.
-            Err(ObjectError::Api { source: crate::cluster::errors::ApiError::Forbidden { .. }, .. }) => true,
+            Err(ObjectError::Api {
+                source: crate::cluster::errors::ApiError::Forbidden { .. },
+                ..
+            }) => true,
             Err(e) => return Err(e.into()),
         },
         None => true,
@@ -366,7 +373,12 @@ pub async fn compare(session: &Session, cluster: Cluster, force_conflicts: bool)
             template_changes(live, merged).then_some(component)
         })
         .collect();
-    let transitions = detect(&live_shape, &desired_shape, &templates, view.pods.is_empty());
+    let transitions = detect(
+        &live_shape,
+        &desired_shape,
+        &templates,
+        view.pods.is_empty(),
+    );
     Ok(Comparison {
         cluster,
         objects,

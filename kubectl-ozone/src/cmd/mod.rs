@@ -68,7 +68,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
 
 /// Connects for a command that takes a spec: to the namespace the spec names unless -n is
 /// given (a spec naming another namespace than -n is refused later, as bad input).
-async fn connect_for_spec(desired: &compare::DesiredArgs) -> anyhow::Result<crate::cluster::Session> {
+async fn connect_for_spec(
+    desired: &compare::DesiredArgs,
+) -> anyhow::Result<crate::cluster::Session> {
     let mut args = common::ClusterArgs {
         kube: desired.kube.clone(),
         name: None,

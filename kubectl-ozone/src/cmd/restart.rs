@@ -13,7 +13,9 @@ use crate::cluster::act::Actuator;
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
-use crate::cmd::common::{ChangeArgs, ClusterArgs, Presented, flags_hint, is_data, present_plan, print_plan};
+use crate::cmd::common::{
+    ChangeArgs, ClusterArgs, Presented, flags_hint, is_data, present_plan, print_plan,
+};
 use crate::engine::restart::{Restarter, Waits};
 use crate::engine::rolling::{self, out_of_date_pods};
 use crate::exit::BadInput;
@@ -93,7 +95,10 @@ impl SkipArgs {
         for (on, flag) in [
             (self.skip_readiness_check, " --skip-readiness-check"),
             (self.skip_leader_check, " --skip-leader-check"),
-            (self.skip_datanode_health_check, " --skip-datanode-health-check"),
+            (
+                self.skip_datanode_health_check,
+                " --skip-datanode-health-check",
+            ),
         ] {
             if on {
                 out.push_str(flag);
@@ -172,7 +177,11 @@ pub async fn run(session: &Session, io: &mut Io, a: &RestartArgs) -> Result<Exit
         dry_run: a.change.is_dry_run(),
         targets: Vec::new(),
         // Checks matter only when something restarts.
-        checks: if restarts.steps.is_empty() { Vec::new() } else { checks },
+        checks: if restarts.steps.is_empty() {
+            Vec::new()
+        } else {
+            checks
+        },
         notes,
         steps: restarts.plan_steps()?,
     };
@@ -225,7 +234,10 @@ pub async fn run(session: &Session, io: &mut Io, a: &RestartArgs) -> Result<Exit
         },
         progress: a.change.progress,
     };
-    rolling::with_resume(restarts.run(&restarter, io, &BTreeMap::new()).await, &resume)?;
+    rolling::with_resume(
+        restarts.run(&restarter, io, &BTreeMap::new()).await,
+        &resume,
+    )?;
     io.note(format!("restarted {count} pods"));
     if is_data(a.change.format) {
         print_plan(io, &plan, &a.change)?;

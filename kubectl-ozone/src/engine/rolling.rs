@@ -229,7 +229,6 @@ pub fn with_resume<T>(result: Result<T>, resume: &str) -> Result<T> {
     })
 }
 
-
 /// The label a StatefulSet controller puts on its pods: the revision they were made from.
 pub const REVISION_LABEL: &str = "controller-revision-hash";
 

@@ -56,12 +56,18 @@ pub fn mask_secrets(live: Option<&mut Value>, desired: &mut Value) {
     if desired["kind"] != "Secret" {
         return;
     }
-    let before = live.as_ref().map(|l| (l["data"].clone(), l["stringData"].clone()));
+    let before = live
+        .as_ref()
+        .map(|l| (l["data"].clone(), l["stringData"].clone()));
     for field in ["data", "stringData"] {
         if let Some(map) = desired.get_mut(field).and_then(Value::as_object_mut) {
             for (k, v) in map.iter_mut() {
                 let old = before.as_ref().map(|(d, s)| {
-                    if field == "data" { d[k.as_str()].clone() } else { s[k.as_str()].clone() }
+                    if field == "data" {
+                        d[k.as_str()].clone()
+                    } else {
+                        s[k.as_str()].clone()
+                    }
                 });
                 *v = Value::String(if old.as_ref() == Some(v) {
                     "***".into()
@@ -98,7 +104,10 @@ pub fn unified(kind: &str, name: &str, live: Option<&Value>, desired: Option<&Va
     similar::TextDiff::from_lines(&old, &new)
         .unified_diff()
         .context_radius(3)
-        .header(&format!("live/{kind}/{name}"), &format!("desired/{kind}/{name}"))
+        .header(
+            &format!("live/{kind}/{name}"),
+            &format!("desired/{kind}/{name}"),
+        )
         .to_string()
 }
 
@@ -208,7 +217,10 @@ mod tests {
         let live = json!({"kind": "ConfigMap", "data": {"a": "1", "b": "2"}});
         let desired = json!({"kind": "ConfigMap", "data": {"a": "1", "b": "3"}});
         let diff = unified("ConfigMap", "c", Some(&live), Some(&desired));
-        assert!(diff.starts_with("--- live/ConfigMap/c\n+++ desired/ConfigMap/c\n"), "{diff}");
+        assert!(
+            diff.starts_with("--- live/ConfigMap/c\n+++ desired/ConfigMap/c\n"),
+            "{diff}"
+        );
         assert!(diff.contains("-  b: '2'\n+  b: '3'\n"), "{diff}");
         assert_eq!(unified("ConfigMap", "c", Some(&live), Some(&live)), "");
     }

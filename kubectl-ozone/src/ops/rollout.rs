@@ -85,10 +85,17 @@ mod tests {
     fn statefulset_rollout_condition() {
         let done = json!({"replicas": 3, "observedGeneration": 2, "updatedReplicas": 3,
             "readyReplicas": 3, "currentRevision": "r2", "updateRevision": "r2"});
-        assert_eq!(statefulset_pending(&sts("RollingUpdate", done.clone())), None);
+        assert_eq!(
+            statefulset_pending(&sts("RollingUpdate", done.clone())),
+            None
+        );
         let mut old = done.clone();
         old["observedGeneration"] = json!(1);
-        assert!(statefulset_pending(&sts("RollingUpdate", old)).unwrap().contains("not seen"));
+        assert!(
+            statefulset_pending(&sts("RollingUpdate", old))
+                .unwrap()
+                .contains("not seen")
+        );
         let mut updating = done.clone();
         updating["updatedReplicas"] = json!(2);
         assert_eq!(
@@ -116,9 +123,16 @@ mod tests {
             .unwrap()
         };
         assert_eq!(
-            deployment_pending(&d(json!({"observedGeneration": 1, "updatedReplicas": 2, "readyReplicas": 2}))),
+            deployment_pending(&d(
+                json!({"observedGeneration": 1, "updatedReplicas": 2, "readyReplicas": 2})
+            )),
             None
         );
-        assert!(deployment_pending(&d(json!({"observedGeneration": 1, "updatedReplicas": 2, "readyReplicas": 1}))).is_some());
+        assert!(
+            deployment_pending(&d(
+                json!({"observedGeneration": 1, "updatedReplicas": 2, "readyReplicas": 1})
+            ))
+            .is_some()
+        );
     }
 }

@@ -364,9 +364,9 @@ fn restart_how(component: Component, reason: &str) -> String {
         Component::Om | Component::Scm => format!(
             "{reason}; pods restart one at a time, followers first, leadership transferred before the leader restarts"
         ),
-        Component::Datanode => format!(
-            "{reason}; datanodes restart one at a time, each waited healthy in SCM"
-        ),
+        Component::Datanode => {
+            format!("{reason}; datanodes restart one at a time, each waited healthy in SCM")
+        }
         _ => format!("{reason}; pods restart one at a time"),
     }
 }
@@ -380,7 +380,10 @@ fn replicas(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, 
         Component::Datanode if to > from => (
             Kind::DatanodesUp,
             Verdict::Apply,
-            format!("scale {} to {to}, then wait until the new datanodes are IN_SERVICE in SCM", d.name),
+            format!(
+                "scale {} to {to}, then wait until the new datanodes are IN_SERVICE in SCM",
+                d.name
+            ),
         ),
         Component::Datanode => (
             Kind::DatanodesDown,
@@ -425,7 +428,9 @@ fn replicas(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, 
 
 fn ring_shrink_later(component: Component) -> String {
     let decommission = match component {
-        Component::Om => "ozone admin om decommission --service-id S --nodeid N --node-host-address H",
+        Component::Om => {
+            "ozone admin om decommission --service-id S --nodeid N --node-host-address H"
+        }
         _ => "ozone admin scm decommission --nodeid N",
     };
     format!(
@@ -478,7 +483,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn workload(kind: &str, component: &str, replicas: i32, image: &str, size: Option<&str>) -> Value {
+    fn workload(
+        kind: &str,
+        component: &str,
+        replicas: i32,
+        image: &str,
+        size: Option<&str>,
+    ) -> Value {
         let mut o = json!({
             "kind": kind,
             "metadata": {"name": format!("ozone-{component}"), "labels": {LABEL_COMPONENT: component}},
@@ -537,7 +548,9 @@ mod tests {
         );
         assert_eq!(down[0].kind, Kind::DatanodesDown);
         assert!(
-            down[0].how.contains("decommission ozone-datanode-3, ozone-datanode-4"),
+            down[0]
+                .how
+                .contains("decommission ozone-datanode-3, ozone-datanode-4"),
             "{}",
             down[0].how
         );
@@ -556,7 +569,11 @@ mod tests {
             &BTreeSet::new(),
             false,
         );
-        assert!(grow[0].how.contains("ozone scm --bootstrap"), "{}", grow[0].how);
+        assert!(
+            grow[0].how.contains("ozone scm --bootstrap"),
+            "{}",
+            grow[0].how
+        );
         assert_eq!(
             kinds(&cluster(5, 3, 5, "1Ti"), &cluster(3, 3, 5, "1Ti")),
             vec![(Kind::RingShrink, Component::Scm, Verdict::Refuse)]
@@ -568,7 +585,11 @@ mod tests {
             false,
         );
         assert_eq!(to_one[0].kind, Kind::RingShrink);
-        assert!(to_one[0].how.contains("ozone admin om decommission"), "{}", to_one[0].how);
+        assert!(
+            to_one[0].how.contains("ozone admin om decommission"),
+            "{}",
+            to_one[0].how
+        );
     }
 
     #[test]
@@ -601,11 +622,20 @@ mod tests {
             o["spec"]["template"]["spec"]["containers"][0]["image"] = json!("apache/ozone:2.3.0");
         }
         let all: BTreeSet<Component> = Component::ALL.into_iter().collect();
-        let ts = detect(&Shape::of("ozone", &live), &Shape::of("ozone", &desired), &all, false);
+        let ts = detect(
+            &Shape::of("ozone", &live),
+            &Shape::of("ozone", &desired),
+            &all,
+            false,
+        );
         assert_eq!(ts.len(), 1, "{ts:?}");
         assert_eq!(ts[0].kind, Kind::Version);
         assert!(ts[0].refused());
-        assert!(ts[0].how.contains("kubectl ozone upgrade --to 2.3.0"), "{}", ts[0].how);
+        assert!(
+            ts[0].how.contains("kubectl ozone upgrade --to 2.3.0"),
+            "{}",
+            ts[0].how
+        );
     }
 
     #[test]
@@ -615,7 +645,12 @@ mod tests {
         desired[2]["spec"]["template"]["metadata"]["annotations"][CONFIG_HASH_ANNOTATION] =
             json!("h2");
         let changed = BTreeSet::from([Component::Om, Component::Datanode, Component::S3g]);
-        let ts = detect(&Shape::of("ozone", &live), &Shape::of("ozone", &desired), &changed, false);
+        let ts = detect(
+            &Shape::of("ozone", &live),
+            &Shape::of("ozone", &desired),
+            &changed,
+            false,
+        );
         let got: Vec<(Kind, Component)> = ts.iter().map(|t| (t.kind, t.component)).collect();
         assert_eq!(
             got,
@@ -625,8 +660,16 @@ mod tests {
                 (Kind::Template, Component::S3g)
             ]
         );
-        assert!(ts[0].how.contains("leadership transferred"), "{}", ts[0].how);
-        assert!(ts[1].how.contains("each waited healthy in SCM"), "{}", ts[1].how);
+        assert!(
+            ts[0].how.contains("leadership transferred"),
+            "{}",
+            ts[0].how
+        );
+        assert!(
+            ts[1].how.contains("each waited healthy in SCM"),
+            "{}",
+            ts[1].how
+        );
         assert!(ts[2].how.contains("RollingUpdate"), "{}", ts[2].how);
     }
 
@@ -652,7 +695,13 @@ mod tests {
         let live = cluster(3, 3, 5, "1Ti");
         let mut desired = cluster(3, 3, 5, "1Ti");
         desired.pop();
-        desired.push(workload("StatefulSet", "recon", 1, "apache/ozone:2.2.0", Some("50Gi")));
+        desired.push(workload(
+            "StatefulSet",
+            "recon",
+            1,
+            "apache/ozone:2.2.0",
+            Some("50Gi"),
+        ));
         assert_eq!(
             kinds(&live, &desired),
             vec![
