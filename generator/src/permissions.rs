@@ -190,7 +190,7 @@ pub const COMMANDS: &[CommandPermissions] = &[
         command: "apply",
         rules: &[
             core("pods", &["delete", "list"]),
-            core("persistentvolumeclaims", LIST),
+            core("persistentvolumeclaims", &["list", "patch"]),
             core("serviceaccounts", APPLY_OBJECTS),
             core("configmaps", APPLY_OBJECTS),
             core("services", APPLY_OBJECTS),

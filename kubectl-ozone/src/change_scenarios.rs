@@ -946,26 +946,17 @@ async fn storage_grows_pvc_by_pvc_then_the_statefulset_is_recreated_around_runni
         c.api.pod("ozone-datanode-3").unwrap().metadata.uid,
         uid_before
     );
-    let st = c.api.state.lock().unwrap();
-    let pvc = st
-        .pvcs
-        .iter()
-        .find(|p| p.metadata.name.as_deref() == Some("data-ozone-datanode-4"))
-        .unwrap();
-    assert_eq!(
-        pvc.spec
-            .as_ref()
-            .unwrap()
-            .resources
-            .as_ref()
-            .unwrap()
-            .requests
-            .as_ref()
-            .unwrap()["storage"]
-            .0,
-        "2Ti"
-    );
-    drop(st);
+    let size = {
+        let st = c.api.state.lock().unwrap();
+        let pvc = st
+            .pvcs
+            .iter()
+            .find(|p| p.metadata.name.as_deref() == Some("data-ozone-datanode-4"))
+            .cloned()
+            .unwrap();
+        serde_json::to_value(pvc).unwrap()["spec"]["resources"]["requests"]["storage"].clone()
+    };
+    assert_eq!(size, "2Ti");
     let d = run(
         &c,
         &[

@@ -81,13 +81,35 @@ pub struct ApplyArgs {
     pub safety: SafetyArgs,
 }
 
+/// Datanodes leaving: decommissioned, waited for, then the StatefulSet scaled down.
+struct ScaleDown {
+    /// The StatefulSet.
+    statefulset: String,
+    /// Replicas after.
+    to: i32,
+    /// Hosts that still need the decommission command.
+    decommission: Vec<String>,
+    /// Hosts to wait for.
+    wait_for: Vec<String>,
+}
+
+/// New datanodes: the StatefulSet scaled up, then waited for until IN_SERVICE.
+struct ScaleUp {
+    /// The StatefulSet.
+    statefulset: String,
+    /// Replicas after.
+    to: i32,
+    /// The new datanodes' host names.
+    hosts: Vec<String>,
+}
+
 /// Datanode transitions planned.
 #[derive(Default)]
 struct Datanodes {
-    /// `(statefulset, from, to)` when scaling down, with the hosts to decommission and wait.
-    down: Option<(String, i32, i32, Vec<String>, Vec<String>)>,
-    /// `(statefulset, from, to)` and the new hosts, when scaling up.
-    up: Option<(String, i32, i32, Vec<String>)>,
+    /// Scaling down.
+    down: Option<ScaleDown>,
+    /// Scaling up.
+    up: Option<ScaleUp>,
     /// Pods that leave (not restarted).
     leaving: BTreeSet<String>,
 }
@@ -472,7 +494,11 @@ async fn datanode_plan(
             datanodes: hosts.clone(),
             until: OpState::InService.to_string(),
         });
-        out.up = Some((sts, from, to, hosts));
+        out.up = Some(ScaleUp {
+            statefulset: sts,
+            to,
+            hosts,
+        });
         return Ok(out);
     }
     let datanodes: Vec<DatanodeInfo> =
@@ -514,7 +540,12 @@ async fn datanode_plan(
     out.leaving = (to..from)
         .map(|i| names.pod(Component::Datanode, i))
         .collect();
-    out.down = Some((sts, from, to, lay.to_decommission, lay.to_wait));
+    out.down = Some(ScaleDown {
+        statefulset: sts,
+        to,
+        decommission: lay.to_decommission,
+        wait_for: lay.to_wait,
+    });
     Ok(out)
 }
 
@@ -556,29 +587,45 @@ async fn change_datanodes(
         interval: waits.interval,
         progress: crate::ui::progress::ProgressMode::Plain,
     };
-    if let Some((sts, _, to, decommission, wait_for)) = &dn.down {
-        if !decommission.is_empty() {
-            let out = act.ozone(&Mutation::decommission(decommission)).await?;
+    if let Some(down) = &dn.down {
+        if !down.decommission.is_empty() {
+            let out = act
+                .ozone(&Mutation::decommission(&down.decommission))
+                .await?;
             io.note(out.trim_end());
         }
-        if !wait_for.is_empty() {
+        if !down.wait_for.is_empty() {
             wait::until(
                 ozone,
                 io,
-                wait_for,
+                &down.wait_for,
                 OpState::Decommissioned,
                 &opts,
                 &waits.resume,
             )
             .await?;
         }
-        act.scale_statefulset(sts, *to).await?;
-        io.note(format!("scaled statefulset {sts} to {to}"));
+        act.scale_statefulset(&down.statefulset, down.to).await?;
+        io.note(format!(
+            "scaled statefulset {} to {}",
+            down.statefulset, down.to
+        ));
     }
-    if let Some((sts, _, to, hosts)) = &dn.up {
-        act.scale_statefulset(sts, *to).await?;
-        io.note(format!("scaled statefulset {sts} to {to}"));
-        wait::until(ozone, io, hosts, OpState::InService, &opts, &waits.resume).await?;
+    if let Some(up) = &dn.up {
+        act.scale_statefulset(&up.statefulset, up.to).await?;
+        io.note(format!(
+            "scaled statefulset {} to {}",
+            up.statefulset, up.to
+        ));
+        wait::until(
+            ozone,
+            io,
+            &up.hosts,
+            OpState::InService,
+            &opts,
+            &waits.resume,
+        )
+        .await?;
     }
     Ok(())
 }
