@@ -294,4 +294,25 @@ mod tests {
         let msg = parse_file("c.yaml", "  \n").unwrap_err().to_string();
         assert!(msg.contains("the file is empty"), "{msg}");
     }
+
+    proptest::proptest! {
+        /// Any edit of a valid spec either parses or reports problems, every one placed in
+        /// the file, and collecting them never panics.
+        #[test]
+        fn mutated_specs_never_panic(
+            at in 0usize..400,
+            insert in "[a-z:\\[\\]{} \n0-9-]{0,12}",
+        ) {
+            let base = crate::profile::Profile::ALL[1].source();
+            let mut at = at.min(base.len());
+            while !base.is_char_boundary(at) {
+                at -= 1;
+            }
+            let text = format!("{}{insert}{}", &base[..at], &base[at..]);
+            let (_, problems) = parse_file_all("p.yaml", &text);
+            for p in &problems {
+                proptest::prop_assert!(matches!(p.origin, Origin::File { .. }), "{p}");
+            }
+        }
+    }
 }
