@@ -5,8 +5,15 @@
 //! on one thread, one document at a time, so the corpus is never held. Reports documents per
 //! second for schema + policy + cross-object checks, and the process's peak resident memory
 //! (`VmHWM` from `/proc/self/status`).
+//!
+//! Then the same corpus through `Linter::lint_sources` with `--jobs 1` and `--jobs N` (N = the
+//! CPUs), as 100 files of 100 documents generated as the linter asks for them: wall time,
+//! documents/s and peak memory of each (the peak is reset between runs through
+//! `/proc/self/clear_refs`). With `KUBECTL_OZONE_BIN` set, the binary lints the corpus as one
+//! file (`--jobs 1` and default), and so does `kubeconform -strict -n 2` when it is on PATH
+//! (or at `KUBECONFORM_BIN`): whole processes, wall time, the comparison.
 
-use ozone_generator::lint::{Linter, Options, crd};
+use ozone_generator::lint::{Linter, Options, Source, crd};
 use std::time::Instant;
 
 // The allocator the kubectl-ozone binary uses, so the figures are the binary's.
@@ -188,7 +195,119 @@ fn run(namespaces: usize) -> (std::time::Duration, std::time::Duration, usize, S
     (linting + cross, cross, bytes, report.summary())
 }
 
+/// Resets the peak resident memory so the next run's peak is its own; false where the kernel
+/// does not allow it.
+fn reset_peak() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
+/// Lints the corpus as 100 files of 100 documents on `jobs` threads; the files are generated
+/// as the linter reads them. Returns (wall time, report summary, peak MiB).
+fn run_sources(jobs: usize) -> (std::time::Duration, String, Option<f64>) {
+    let reset = reset_peak();
+    let start = Instant::now();
+    let mut linter = Linter::new(Options::default(), crd::Registry::with_embedded());
+    let sources = (0..DOCUMENTS / 100).map(|f| {
+        let text: String = (f * 100..(f + 1) * 100)
+            .map(|i| format!("---\n{}", document(i, 20)))
+            .collect();
+        Ok::<_, ()>(Source {
+            name: format!("corpus/{f:03}.yaml"),
+            bytes: text.into_bytes(),
+            explicit: true,
+        })
+    });
+    let documents = linter.lint_sources(sources, jobs).expect("text");
+    assert_eq!(documents, DOCUMENTS);
+    let summary = linter.finish().summary();
+    let wall = start.elapsed();
+    let peak = reset
+        .then(peak_rss_kib)
+        .flatten()
+        .map(|k| k as f64 / 1024.0);
+    (wall, summary, peak)
+}
+
+/// Runs a command on the corpus file; returns its wall time, or why it did not run.
+fn time_process(program: &str, args: &[&str], file: &std::path::Path) -> Result<f64, String> {
+    let start = Instant::now();
+    let out = std::process::Command::new(program)
+        .args(args)
+        .arg(file)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .output()
+        .map_err(|e| format!("{program}: {e}"))?;
+    let wall = start.elapsed().as_secs_f64();
+    // Findings exit 1; anything else is a failure to run.
+    match out.status.code() {
+        Some(0 | 1) => Ok(wall),
+        _ => Err(format!(
+            "{program} failed: {}",
+            String::from_utf8_lossy(&out.stderr).trim()
+        )),
+    }
+}
+
+fn processes(cpus: usize) {
+    let binary = std::env::var("KUBECTL_OZONE_BIN").ok();
+    let kubeconform = std::env::var("KUBECONFORM_BIN").unwrap_or_else(|_| "kubeconform".into());
+    let Some(binary) = binary else {
+        println!(
+            "whole process: set KUBECTL_OZONE_BIN=target/release/kubectl-ozone to time the binary"
+        );
+        return;
+    };
+    let file = std::env::temp_dir().join(format!("lint-bench-{}.yaml", std::process::id()));
+    let corpus: String = (0..DOCUMENTS)
+        .map(|i| format!("---\n{}", document(i, 20)))
+        .collect();
+    std::fs::write(&file, corpus).expect("temp file");
+    let best = |program: &str, args: &[&str]| -> Result<f64, String> {
+        let mut times = Vec::new();
+        for _ in 0..3 {
+            times.push(time_process(program, args, &file)?);
+        }
+        Ok(times.into_iter().fold(f64::INFINITY, f64::min))
+    };
+    let jobs_n = cpus.to_string();
+    let ours1 = best(&binary, &["lint", "--jobs", "1"]);
+    let ours_n = best(&binary, &["lint", "--jobs", &jobs_n]);
+    let theirs = best(&kubeconform, &["-strict", "-n", "2", "-summary"]);
+    for (what, result) in [
+        ("kubectl ozone lint --jobs 1".to_owned(), &ours1),
+        (format!("kubectl ozone lint --jobs {cpus}"), &ours_n),
+        ("kubeconform -strict -n 2".to_owned(), &theirs),
+    ] {
+        match result {
+            Ok(wall) => println!(
+                "whole process, best of 3: {what}: {wall:.3} s ({:.0} documents/s)",
+                DOCUMENTS as f64 / wall
+            ),
+            Err(e) => println!("whole process: {what}: not run ({e})"),
+        }
+    }
+    if let (Ok(ours), Ok(theirs)) = (&ours_n, &theirs) {
+        println!(
+            "kubeconform / kubectl ozone lint wall time: {:.2}x",
+            theirs / ours
+        );
+    }
+    let _ = std::fs::remove_file(&file);
+}
+
 fn main() {
+    let cpus = std::thread::available_parallelism().map_or(1, usize::from);
+    for jobs in [1, cpus.max(2), 4] {
+        let (wall, summary, peak) = run_sources(jobs);
+        let peak = peak.map_or("n/a".to_owned(), |p| format!("{p:.1} MiB"));
+        println!(
+            "lint_sources --jobs {jobs}: {:.3} s wall, {:.0} documents/s, peak memory {peak} ({summary})",
+            wall.as_secs_f64(),
+            DOCUMENTS as f64 / wall.as_secs_f64()
+        );
+    }
+    processes(cpus);
     let (linting, cross, bytes, summary) = run(20);
     let secs = linting.as_secs_f64();
     println!(

@@ -237,3 +237,103 @@ proptest! {
         let _ = lint::lint_text("fuzz.yaml", &mutated, all_checks(), crd::Registry::new());
     }
 }
+
+#[test]
+fn a_cluster_spec_among_manifests_reports_every_problem_with_its_line() {
+    let spec = std::fs::read_to_string(corpus().join("ozone-cluster-spec.bad.yaml")).unwrap();
+    let manifests = std::fs::read_to_string(corpus().join("latest-tag.fixed.yaml")).unwrap();
+    let text = format!("{manifests}---\n{spec}");
+    let offset = text.lines().count() - spec.lines().count();
+    let report = lint::lint_text("mixed.yaml", &text, Options::default(), crds()).unwrap();
+    let found: Vec<_> = report
+        .findings
+        .iter()
+        .map(|f| {
+            (
+                f.line - offset,
+                f.object.as_str(),
+                f.check,
+                f.message.as_str(),
+            )
+        })
+        .collect();
+    let expect = [
+        (
+            11,
+            "spec.om.replicas: must be 1 or an odd number of at least 3, got 2",
+        ),
+        (13, "spec.datanodes.replica: unknown field `replica`"),
+        (
+            15,
+            "spec.scm.replicas: invalid type: string \"three\", expected i32",
+        ),
+    ];
+    assert_eq!(found.len(), expect.len(), "{}", report.to_text(false));
+    for ((line, object, check, message), (want_line, want)) in found.iter().zip(expect) {
+        assert_eq!(
+            (*line, *object, *check),
+            (want_line, "OzoneCluster/ozone/ozone", "ozone-cluster-spec")
+        );
+        assert!(message.starts_with(want), "{message}");
+    }
+    assert_eq!(
+        report.objects,
+        1 + lint_file(&corpus().join("latest-tag.fixed.yaml")).objects
+    );
+}
+
+#[test]
+fn parallel_and_serial_runs_report_the_same_bytes() {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(corpus())
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|x| x == "yaml"))
+        .collect();
+    files.sort();
+    let run = |jobs: usize| {
+        let mut linter = lint::Linter::new(all_checks(), crds());
+        let sources = files.iter().map(|p| {
+            Ok::<_, std::io::Error>(lint::Source {
+                name: p.display().to_string(),
+                bytes: std::fs::read(p)?,
+                explicit: true,
+            })
+        });
+        let documents = linter.lint_sources(sources, jobs).unwrap();
+        let report = linter.finish();
+        (
+            documents,
+            report.to_text(false),
+            report.to_json(),
+            report.to_junit(),
+            report.to_sarif("test"),
+            report.fails(Some(lint::Severity::Warning)),
+        )
+    };
+    let serial = run(1);
+    assert!(serial.0 > 100, "{}", serial.0);
+    assert!(serial.1.contains("[ozone-cluster-spec]"), "{}", serial.1);
+    for jobs in [2, 4, 7] {
+        assert_eq!(run(jobs), serial, "--jobs {jobs}");
+    }
+    // One large stream split into many batches, cross-object findings included.
+    let big: String = files
+        .iter()
+        .map(|p| format!("---\n{}", std::fs::read_to_string(p).unwrap()))
+        .collect::<Vec<_>>()
+        .join("\n")
+        .repeat(3);
+    let once = |jobs: usize| {
+        let mut linter = lint::Linter::new(all_checks(), crds());
+        let source = lint::Source {
+            name: "-".into(),
+            bytes: big.clone().into_bytes(),
+            explicit: true,
+        };
+        linter
+            .lint_sources(std::iter::once(Ok::<_, ()>(source)), jobs)
+            .unwrap();
+        linter.finish().to_json()
+    };
+    assert_eq!(once(4), once(1));
+}

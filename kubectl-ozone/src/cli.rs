@@ -78,8 +78,13 @@ const LINT_EXAMPLES: &str = "Examples:
   # Our own output, before applying it
   kubectl ozone render --profile medium | kubectl ozone lint -
 
-  # A repository in CI, with the Prometheus Operator CRDs, as SARIF
+  # A repository in CI, with its own CRDs, as SARIF
   kubectl ozone lint deploy/ --crd crds/ --kube-version 1.30 -o sarif > lint.sarif
+
+  # A cluster spec, checked with render's rules, without rendering it
+  kubectl ozone lint ozone-cluster.yaml
+
+The CRDs of the Prometheus Operator and cert-manager kinds render emits are built in.
 
 Suppress a check on one object with the annotations
   lint.kubectl-ozone.io/ignore: \"host-path,no-read-only-root-fs\"
@@ -118,6 +123,10 @@ pub struct LintArgs {
     /// List the checks and exit.
     #[arg(long)]
     pub list_checks: bool,
+    /// Threads that parse and check documents (default: the number of CPUs); the report is
+    /// the same for any value.
+    #[arg(short = 'j', long, value_name = "N", value_parser = clap::value_parser!(u16).range(1..))]
+    pub jobs: Option<u16>,
 }
 
 /// Output format of `lint`.

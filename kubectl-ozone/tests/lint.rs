@@ -86,6 +86,58 @@ fn rendered_output_lints_clean_with_no_flags() {
 }
 
 #[test]
+fn jobs_do_not_change_the_report_or_the_exit_code() {
+    for format in ["text", "json", "junit", "sarif"] {
+        let run = |jobs: &str| {
+            ozone()
+                .args(["lint", "--jobs", jobs, "-o", format])
+                .arg(corpus(""))
+                .output()
+                .unwrap()
+        };
+        let serial = run("1");
+        assert_eq!(serial.status.code(), Some(1), "{format}");
+        assert!(serial.stdout.len() > 1000, "{format}");
+        for jobs in ["2", "4"] {
+            let parallel = run(jobs);
+            assert_eq!(
+                parallel.status.code(),
+                serial.status.code(),
+                "{format} --jobs {jobs}"
+            );
+            assert!(
+                parallel.stdout == serial.stdout,
+                "{format}: --jobs {jobs} differs from --jobs 1"
+            );
+        }
+    }
+    rejects(&["lint", "--jobs", "0", "-"], b"", "--jobs");
+}
+
+#[test]
+fn a_cluster_spec_file_is_linted_with_the_rules_of_render() {
+    ozone()
+        .arg("lint")
+        .arg(corpus("ozone-cluster-spec.bad.yaml"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "ozone-cluster-spec.bad.yaml:13 error [ozone-cluster-spec] OzoneCluster/ozone/ozone: spec.datanodes.replica: unknown field `replica`",
+        ))
+        .stdout(predicate::str::contains(
+            "ozone-cluster-spec.bad.yaml:11 error [ozone-cluster-spec] OzoneCluster/ozone/ozone: spec.om.replicas: must be 1 or an odd number",
+        ))
+        .stdout(predicate::str::contains(
+            "ozone-cluster-spec.bad.yaml:15 error [ozone-cluster-spec] OzoneCluster/ozone/ozone: spec.scm.replicas: invalid type",
+        ));
+    ozone()
+        .arg("lint")
+        .arg(corpus("ozone-cluster-spec.fixed.yaml"))
+        .assert()
+        .success();
+}
+
+#[test]
 fn findings_exit_1_with_file_line_object_and_check() {
     ozone()
         .arg("lint")

@@ -190,6 +190,24 @@ fn wrong_type_in_the_spec() {
 }
 
 #[test]
+fn every_problem_in_the_spec_at_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = spec_file(
+        dir.path(),
+        "spec:\n  profile: medium\n  datanodes:\n    replica: 3\n  om:\n    replicas: three\n  scm:\n    replicas: 2\n",
+    );
+    let file = file.to_str().unwrap();
+    for message in [
+        "invalid spec (3 problems):",
+        "cluster.yaml:7:5: spec.datanodes.replica: unknown field `replica`",
+        "cluster.yaml:9:15: spec.om.replicas: invalid type: string \"three\", expected i32",
+        "cluster.yaml:11:15: spec.scm.replicas: must be 1 or an odd number of at least 3, got 2",
+    ] {
+        rejects(&["render", "-f", file], message);
+    }
+}
+
+#[test]
 fn om_replicas_two() {
     rejects(
         &["render", "--profile", "medium", "--set", "om.replicas=2"],

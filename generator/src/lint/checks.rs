@@ -107,6 +107,8 @@ pub const DEPRECATED_API: &str = "deprecated-api-version";
 pub const REMOVED_API: &str = "removed-api-version";
 /// See [`CHECKS`].
 pub const INVALID_SUPPRESSION: &str = "invalid-suppression";
+/// See [`CHECKS`].
+pub const CLUSTER_SPEC: &str = "ozone-cluster-spec";
 
 /// Every check, in report order.
 pub static CHECKS: &[Check] = &[
@@ -403,6 +405,13 @@ pub static CHECKS: &[Check] = &[
         true,
         Ozone,
         "A Grafana dashboard in a ConfigMap is not valid JSON.",
+    ),
+    check(
+        CLUSTER_SPEC,
+        Error,
+        true,
+        Ozone,
+        "An OzoneCluster spec that render rejects: unknown field, wrong type or invalid value.",
     ),
 ];
 

@@ -137,6 +137,26 @@ fn s(v: Option<&Value>) -> String {
 }
 
 impl Index {
+    /// Appends the summaries of objects that come after these in the input, as if they had
+    /// been added here one by one (a ConfigMap seen twice keeps its first place, later keys
+    /// win). Used to join the work of parallel threads in input order.
+    pub fn merge(&mut self, later: Index) {
+        self.workloads.extend(later.workloads);
+        self.services.extend(later.services);
+        self.pdbs.extend(later.pdbs);
+        self.policies.extend(later.policies);
+        self.monitors.extend(later.monitors);
+        for (namespace, maps) in later.site {
+            let here = self.site.entry(namespace).or_default();
+            for (name, (at, settings)) in maps {
+                here.entry(name)
+                    .or_insert_with(|| (at, BTreeMap::new()))
+                    .1
+                    .extend(settings);
+            }
+        }
+    }
+
     /// Records what the cross-object checks need from an object.
     pub fn add(&mut self, obj: &Obj<'_>, at: Location) {
         let namespace = obj.namespace.to_owned();

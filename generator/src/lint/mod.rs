@@ -10,12 +10,14 @@
 //! Pure library: callers hand in `(file name, bytes)`; nothing here reads files.
 
 pub mod checks;
+pub mod cluster_spec;
 pub mod config;
 pub mod crd;
 pub mod cross;
 pub mod embedded;
 pub mod object;
 pub mod ozone;
+pub mod parallel;
 pub mod parse;
 pub mod policy;
 pub mod report;
@@ -25,6 +27,7 @@ pub mod versions;
 
 pub use checks::{CHECKS, Check, Severity};
 pub use config::{Config, Options, OptionsError};
+pub use parallel::{ParallelError, Source};
 pub use report::{Finding, Report};
 pub use versions::KubeVersion;
 
@@ -40,6 +43,9 @@ pub enum InputError {
     /// NUL bytes or invalid UTF-8.
     #[error("{0} is not a text file (binary or not UTF-8)")]
     Binary(String),
+    /// A source named explicitly holds no document (`-` is standard input).
+    #[error("{} is empty: no YAML documents", if .0 == "-" { "standard input" } else { .0.as_str() })]
+    Empty(String),
 }
 
 /// Where an object is, and which checks it suppresses; kept for cross-object findings.
@@ -55,16 +61,55 @@ pub struct Location {
     pub suppressed: Vec<String>,
 }
 
-/// A streaming linter: feed sources with [`Linter::lint`], then [`Linter::finish`].
+/// A streaming linter: feed sources with [`Linter::lint`] (or many at once, on several
+/// threads, with [`Linter::lint_sources`]), then [`Linter::finish`].
 #[derive(Debug)]
 pub struct Linter {
     options: Options,
     crds: crd::Registry,
-    index: cross::Index,
+    state: Partial,
+}
+
+/// What linting some documents leaves: their findings, the summaries the cross-object checks
+/// need, and counts. Partials of consecutive batches appended in input order equal the
+/// partial of the whole input, which is what makes parallel output identical.
+#[derive(Debug, Default)]
+pub(crate) struct Partial {
     findings: Vec<Finding>,
+    index: cross::Index,
     objects: usize,
     skipped: usize,
     documents: usize,
+}
+
+impl Partial {
+    /// Appends the partial of the documents that follow these.
+    pub(crate) fn append(&mut self, next: Partial) {
+        self.findings.extend(next.findings);
+        self.index.merge(next.index);
+        self.objects += next.objects;
+        self.skipped += next.skipped;
+        self.documents += next.documents;
+    }
+}
+
+/// The per-document pipeline. It only reads options and CRDs, so threads share it.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Pipeline<'a> {
+    options: &'a Options,
+    crds: &'a crd::Registry,
+}
+
+/// The text of a source: not binary, valid UTF-8, without a byte order mark.
+///
+/// # Errors
+/// When the bytes are not text (NUL bytes or invalid UTF-8).
+pub fn text_of<'a>(file: &str, bytes: &'a [u8]) -> Result<&'a str, InputError> {
+    if bytes.contains(&0) {
+        return Err(InputError::Binary(file.to_owned()));
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| InputError::Binary(file.to_owned()))?;
+    Ok(text.strip_prefix('\u{feff}').unwrap_or(text))
 }
 
 impl Linter {
@@ -73,12 +118,19 @@ impl Linter {
         Linter {
             options,
             crds,
-            index: cross::Index::default(),
-            findings: Vec::new(),
-            objects: 0,
-            skipped: 0,
-            documents: 0,
+            state: Partial::default(),
         }
+    }
+
+    pub(crate) fn pipeline(&self) -> Pipeline<'_> {
+        Pipeline {
+            options: &self.options,
+            crds: &self.crds,
+        }
+    }
+
+    pub(crate) fn append(&mut self, partial: Partial) {
+        self.state.append(partial);
     }
 
     /// Lints one source. Returns the number of non-empty documents it held.
@@ -86,27 +138,61 @@ impl Linter {
     /// # Errors
     /// When the bytes are not text (NUL bytes or invalid UTF-8).
     pub fn lint(&mut self, file: &str, bytes: &[u8]) -> Result<usize, InputError> {
-        if bytes.contains(&0) {
-            return Err(InputError::Binary(file.to_owned()));
-        }
-        let text = std::str::from_utf8(bytes).map_err(|_| InputError::Binary(file.to_owned()))?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let text = text_of(file, bytes)?;
         let docs = parse::documents(text);
-        for doc in &docs {
-            self.documents += 1;
-            match parse::parse(doc) {
-                Err(e) => {
-                    self.skipped += 1;
-                    self.push_raw(file, e.line, String::new(), e.check, e.message);
-                }
-                Ok(Value::Null) => {}
-                Ok(value) => self.document(file, doc, &value),
-            }
-        }
+        let mut partial = Partial::default();
+        self.pipeline().documents(file, &docs, &mut partial);
+        self.append(partial);
         Ok(docs.len())
     }
 
-    fn document(&mut self, file: &str, doc: &parse::Document<'_>, value: &Value) {
+    /// Runs the cross-object checks and returns the report.
+    pub fn finish(mut self) -> Report {
+        let mut drafts = Vec::new();
+        self.state.index.check(&mut drafts);
+        let pipeline = Pipeline {
+            options: &self.options,
+            crds: &self.crds,
+        };
+        for (location, draft) in drafts {
+            let line = location.line;
+            pipeline.push(&mut self.state.findings, &location, line, draft);
+        }
+        let Partial {
+            findings,
+            objects,
+            skipped,
+            documents,
+            ..
+        } = self.state;
+        Report::new(findings, objects, skipped, documents)
+    }
+}
+
+impl Pipeline<'_> {
+    /// Lints consecutive documents of one file.
+    pub(crate) fn documents(self, file: &str, docs: &[parse::Document<'_>], out: &mut Partial) {
+        for doc in docs {
+            out.documents += 1;
+            match parse::parse(doc) {
+                Err(e) => {
+                    out.skipped += 1;
+                    self.push_raw(
+                        &mut out.findings,
+                        file,
+                        e.line,
+                        String::new(),
+                        e.check,
+                        e.message,
+                    );
+                }
+                Ok(Value::Null) => {}
+                Ok(value) => self.document(file, doc, &value, out),
+            }
+        }
+    }
+
+    fn document(self, file: &str, doc: &parse::Document<'_>, value: &Value, out: &mut Partial) {
         // kustomization.yaml and kustomize Components configure a build; they are never sent
         // to the API server, so they are counted as skipped, not linted as objects.
         if value
@@ -114,7 +200,11 @@ impl Linter {
             .and_then(Value::as_str)
             .is_some_and(|v| v.starts_with(KUSTOMIZE_GROUP))
         {
-            self.skipped += 1;
+            out.skipped += 1;
+            return;
+        }
+        if cluster_spec::is_cluster_spec(value) {
+            self.cluster_spec(file, doc, value, out);
             return;
         }
         let is_list = value
@@ -125,30 +215,68 @@ impl Linter {
             Some(items) if is_list => {
                 for (i, item) in items.iter().enumerate() {
                     let offset = parse::locate(doc.text, &format!("items[{i}]"));
-                    self.object(file, doc, doc.line + offset, &format!("items[{i}]."), item);
+                    self.object(
+                        file,
+                        doc,
+                        doc.line + offset,
+                        &format!("items[{i}]."),
+                        item,
+                        out,
+                    );
                 }
             }
-            _ => self.object(file, doc, doc.line, "", value),
+            _ => self.object(file, doc, doc.line, "", value, out),
+        }
+    }
+
+    /// An `OzoneCluster` spec: render's own rules instead of a schema and manifest policies.
+    fn cluster_spec(self, file: &str, doc: &parse::Document<'_>, value: &Value, out: &mut Partial) {
+        out.objects += 1;
+        let mut drafts = Vec::new();
+        let suppressed = Obj::new(value)
+            .map(|obj| suppress::parse(&obj, &mut drafts))
+            .unwrap_or_default();
+        let location = Location {
+            file: file.to_owned(),
+            line: doc.line,
+            object: cluster_spec::id(value),
+            suppressed,
+        };
+        for draft in drafts {
+            let line = doc.line + parse::locate(doc.text, &draft.path);
+            self.push(&mut out.findings, &location, line, draft);
+        }
+        for (line, draft) in cluster_spec::check(file, doc.text) {
+            let line = doc.line + line.unwrap_or_else(|| parse::locate(doc.text, &draft.path));
+            self.push(&mut out.findings, &location, line, draft);
         }
     }
 
     fn object(
-        &mut self,
+        self,
         file: &str,
         doc: &parse::Document<'_>,
         line: usize,
         prefix: &str,
         value: &Value,
+        out: &mut Partial,
     ) {
         let obj = match Obj::new(value) {
             Ok(obj) => obj,
             Err(message) => {
-                self.skipped += 1;
-                self.push_raw(file, line, String::new(), checks::INVALID_OBJECT, message);
+                out.skipped += 1;
+                self.push_raw(
+                    &mut out.findings,
+                    file,
+                    line,
+                    String::new(),
+                    checks::INVALID_OBJECT,
+                    message,
+                );
                 return;
             }
         };
-        self.objects += 1;
+        out.objects += 1;
         let mut drafts = Vec::new();
         let suppressed = suppress::parse(&obj, &mut drafts);
         self.schema(&obj, &mut drafts);
@@ -166,12 +294,12 @@ impl Linter {
             } else {
                 doc.line + parse::locate(doc.text, &format!("{prefix}{}", draft.path))
             };
-            self.push(&location, line, draft);
+            self.push(&mut out.findings, &location, line, draft);
         }
-        self.index.add(&obj, location);
+        out.index.add(&obj, location);
     }
 
-    fn schema(&self, obj: &Obj<'_>, out: &mut Vec<Draft>) {
+    fn schema(self, obj: &Obj<'_>, out: &mut Vec<Draft>) {
         match versions::status(obj.api_version, obj.kind, self.options.kube_version) {
             versions::Status::Current => {}
             versions::Status::Deprecated {
@@ -241,14 +369,14 @@ impl Linter {
         }
     }
 
-    fn push(&mut self, location: &Location, line: usize, draft: Draft) {
+    fn push(self, out: &mut Vec<Finding>, location: &Location, line: usize, draft: Draft) {
         if !self.options.enabled(draft.check)
             || location.suppressed.iter().any(|s| s == draft.check)
         {
             return;
         }
         let severity = self.options.severity(draft.check);
-        self.findings.push(Finding {
+        out.push(Finding {
             file: location.file.clone(),
             line,
             object: location.object.clone(),
@@ -259,7 +387,8 @@ impl Linter {
     }
 
     fn push_raw(
-        &mut self,
+        self,
+        out: &mut Vec<Finding>,
         file: &str,
         line: usize,
         object: String,
@@ -272,18 +401,7 @@ impl Linter {
             object,
             suppressed: Vec::new(),
         };
-        self.push(&location, line, Draft::new(check, "", message));
-    }
-
-    /// Runs the cross-object checks and returns the report.
-    pub fn finish(mut self) -> Report {
-        let mut drafts = Vec::new();
-        self.index.check(&mut drafts);
-        for (location, draft) in drafts {
-            let line = location.line;
-            self.push(&location, line, draft);
-        }
-        Report::new(self.findings, self.objects, self.skipped, self.documents)
+        self.push(out, &location, line, Draft::new(check, "", message));
     }
 }
 

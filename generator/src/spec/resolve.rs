@@ -61,12 +61,63 @@ impl Inputs {
     }
 }
 
-/// Merges the layers and validates the result.
+/// Merges the layers and validates the result. Every problem of a spec file is reported at
+/// once: unknown fields and wrong types are left out of the merge so that the values around
+/// them are validated too, and a validation problem of a field the file sets names its line.
 pub fn resolve(inputs: &Inputs) -> Result<Cluster> {
-    let file_doc = match &inputs.spec_file {
-        Some((name, text)) => Some(parse::parse_file(name, text)?),
-        None => None,
+    let (file_doc, mut problems) = match &inputs.spec_file {
+        Some((name, text)) => match parse::parse_file_all(name, text) {
+            (Some(doc), problems) => (Some(doc), problems),
+            (None, problems) => return Err(SpecError { problems }),
+        },
+        None => (None, Vec::new()),
     };
+    match resolve_layers(inputs, file_doc) {
+        Ok(cluster) if problems.is_empty() => Ok(cluster),
+        Ok(_) => Err(SpecError { problems }),
+        Err(e) => {
+            problems.extend(e.problems.into_iter().map(|p| place_in_file(p, inputs)));
+            Err(SpecError { problems })
+        }
+    }
+}
+
+/// A problem of the merged spec at a field the spec file sets (and no `--set` overrides)
+/// gets the file's line and column.
+fn place_in_file(problem: Problem, inputs: &Inputs) -> Problem {
+    let Some((name, text)) = &inputs.spec_file else {
+        return problem;
+    };
+    if problem.origin != Origin::Resolved || problem.path.is_empty() {
+        return problem;
+    }
+    let set_here = inputs
+        .sets
+        .iter()
+        .filter_map(|s| Assignment::parse(s).ok())
+        .any(|a| {
+            let dotted = a.dotted();
+            problem.path.starts_with(&dotted) || dotted.starts_with(&problem.path)
+        });
+    let mut in_file = match crate::yaml::parse_document(text) {
+        Ok(value) => value,
+        Err(_) => return problem,
+    };
+    if set_here || !parse::remove_at(&mut in_file, &problem.path) {
+        return problem;
+    }
+    let (line, column) = parse::position(text, &problem.path, false);
+    Problem {
+        origin: Origin::File {
+            name: name.clone(),
+            line: Some(line),
+            column: Some(column),
+        },
+        ..problem
+    }
+}
+
+fn resolve_layers(inputs: &Inputs, file_doc: Option<ClusterDoc>) -> Result<Cluster> {
     let mut assignments = Vec::with_capacity(inputs.sets.len());
     for raw in &inputs.sets {
         let a = Assignment::parse(raw).map_err(|message| {
@@ -1371,6 +1422,55 @@ mod tests {
         .unwrap();
         assert_eq!(custom.image.reference(), "registry.example/ozone:2.3.0");
         assert!(with_sets("small", &["version=2.3.0", "image.tag=2.3.0-SNAPSHOT"]).is_ok());
+    }
+
+    #[test]
+    fn a_spec_file_reports_parse_and_validation_problems_together() {
+        let text = "apiVersion: ozone.apache.org/v1alpha1
+kind: OzoneCluster
+spec:
+  profile: medium
+  om:
+    replicas: 2
+  scm:
+    replica: 3
+  datanodes:
+    replicas: many
+  s3g:
+    storage: {size: 10Gb}
+";
+        let inputs = Inputs {
+            profile: None,
+            spec_file: Some(("c.yaml".into(), text.into())),
+            sets: Vec::new(),
+        };
+        let err = resolve(&inputs).unwrap_err();
+        let found: Vec<String> = err.problems.iter().map(ToString::to_string).collect();
+        let has = |prefix: &str| found.iter().any(|f| f.starts_with(prefix));
+        assert!(
+            has("c.yaml:8:5: spec.scm.replica: unknown field"),
+            "{found:#?}"
+        );
+        assert!(
+            has("c.yaml:10:15: spec.datanodes.replicas: invalid type"),
+            "{found:#?}"
+        );
+        assert!(
+            has("c.yaml:6:15: spec.om.replicas: must be 1 or an odd number"),
+            "{found:#?}"
+        );
+        // A value that --set overrides is not placed in the file.
+        let inputs = Inputs {
+            sets: vec!["om.replicas=4".into()],
+            ..inputs
+        };
+        let err = resolve(&inputs).unwrap_err();
+        assert!(
+            err.problems
+                .iter()
+                .any(|p| p.origin == Origin::Resolved && p.path == "spec.om.replicas"),
+            "{err}"
+        );
     }
 
     #[test]

@@ -5,7 +5,9 @@
 use crate::cli::{LintArgs, LintFormat};
 use crate::exit::{BadInput, FAILURE};
 use anyhow::Result;
-use ozone_generator::lint::{self, Config, Linter, Options, config::parse_fail_on, crd};
+use ozone_generator::lint::{
+    self, Config, Linter, Options, ParallelError, Source, config::parse_fail_on, crd,
+};
 use std::io::{IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -59,24 +61,17 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
                 .map_err(|e| BadInput(format!("--crd {e}")))?;
         }
     }
+    let jobs = args.jobs.map_or_else(
+        || std::thread::available_parallelism().map_or(1, usize::from),
+        usize::from,
+    );
     let mut linter = Linter::new(options, registry);
-    let mut documents = 0;
-    for path in &args.paths {
-        if path.as_os_str() == "-" {
-            let mut bytes = Vec::new();
-            std::io::stdin()
-                .read_to_end(&mut bytes)
-                .map_err(|e| BadInput(format!("cannot read standard input: {e}")))?;
-            documents += lint_one(&mut linter, "-", &bytes, true)?;
-            continue;
-        }
-        let explicit = !path.is_dir();
-        for file in expand(path)? {
-            let bytes = std::fs::read(&file)
-                .map_err(|e| BadInput(format!("cannot read {}: {e}", file.display())))?;
-            documents += lint_one(&mut linter, &file.display().to_string(), &bytes, explicit)?;
-        }
-    }
+    let documents = linter
+        .lint_sources(sources(&args.paths), jobs)
+        .map_err(|e| match e {
+            ParallelError::Input(e) => BadInput(e.to_string()).into(),
+            ParallelError::Source(e) => e,
+        })?;
     if documents == 0 {
         return Err(BadInput("the input holds no Kubernetes objects".into()).into());
     }
@@ -97,15 +92,37 @@ pub fn run(args: &LintArgs) -> Result<ExitCode> {
     })
 }
 
-fn lint_one(linter: &mut Linter, name: &str, bytes: &[u8], explicit: bool) -> Result<usize> {
-    let docs = linter
-        .lint(name, bytes)
-        .map_err(|e| BadInput(e.to_string()))?;
-    if docs == 0 && explicit {
-        let what = if name == "-" { "standard input" } else { name };
-        return Err(BadInput(format!("{what} is empty: no YAML documents")).into());
-    }
-    Ok(docs)
+/// The inputs in order, each read only when the linter asks for it.
+fn sources(paths: &[PathBuf]) -> impl Iterator<Item = Result<Source>> + Send + '_ {
+    paths
+        .iter()
+        .flat_map(|path| -> Box<dyn Iterator<Item = Result<Source>> + Send> {
+            if path.as_os_str() == "-" {
+                let mut bytes = Vec::new();
+                let read = std::io::stdin()
+                    .read_to_end(&mut bytes)
+                    .map_err(|e| BadInput(format!("cannot read standard input: {e}")).into())
+                    .map(|_| Source {
+                        name: "-".to_owned(),
+                        bytes,
+                        explicit: true,
+                    });
+                return Box::new(std::iter::once(read));
+            }
+            let explicit = !path.is_dir();
+            match expand(path) {
+                Err(e) => Box::new(std::iter::once(Err(e))),
+                Ok(files) => Box::new(files.into_iter().map(move |file| {
+                    let bytes = std::fs::read(&file)
+                        .map_err(|e| BadInput(format!("cannot read {}: {e}", file.display())))?;
+                    Ok(Source {
+                        name: file.display().to_string(),
+                        bytes,
+                        explicit,
+                    })
+                })),
+            }
+        })
 }
 
 fn read_text(path: &Path) -> Result<String> {
