@@ -44,6 +44,9 @@ pub enum Command {
     /// TLS certificates: issue (managed mode), status (expiry, pods on the current one), rotate.
     #[command(subcommand)]
     Cert(crate::cmd::cert::CertCommand),
+    /// Metadata backups of OM and SCM: create, verify, list.
+    #[command(subcommand)]
+    Backup(crate::cmd::backup::BackupCommand),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

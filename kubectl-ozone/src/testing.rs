@@ -78,6 +78,11 @@ pub struct ApiState {
     pub forbid_exec: bool,
     /// Answer pod lists with 403.
     pub forbid_pod_list: bool,
+    /// What the pod proxy answers, by `<scheme>:<pod>:<port>/<path>` (query dropped):
+    /// status and body. Unlisted targets answer 404 from the pod (no such endpoint).
+    pub proxy: BTreeMap<String, (u16, Vec<u8>)>,
+    /// Answer the pod proxy with the API server's own 403 (RBAC).
+    pub forbid_proxy: bool,
 }
 
 /// A fake API server.
@@ -530,6 +535,40 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
                 },
                 None => status(StatusCode::NOT_FOUND, "NotFound", "pod not found"),
             }
+        }
+        (Method::GET, ["api", "v1", "namespaces", _, "pods", _, "proxy", ..])
+            if st.forbid_proxy =>
+        {
+            status(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                "pods \"x\" is forbidden: cannot get resource \"pods/proxy\"",
+            )
+        }
+        (
+            Method::GET,
+            [
+                "api",
+                "v1",
+                "namespaces",
+                _,
+                "pods",
+                target,
+                "proxy",
+                rest @ ..,
+            ],
+        ) => {
+            let key = format!("{target}/{}", rest.join("/"));
+            let (code, body) = st
+                .proxy
+                .get(&key)
+                .cloned()
+                .unwrap_or((404, b"<html>Error 404 Not Found</html>".to_vec()));
+            Response::builder()
+                .status(code)
+                .header("content-type", "application/x-tar")
+                .body(Body::from(body))
+                .unwrap()
         }
         (Method::GET, ["api", "v1", "namespaces", _, "persistentvolumeclaims"]) => {
             ok(list(&st.pvcs, &selector, "PersistentVolumeClaimList"))
@@ -1025,6 +1064,9 @@ impl FakeOzone {
             }
             ["ozone", "admin", "om", "roles", "--json"] => {
                 ok(om_roles_json_led(&st.om_hosts, st.om_leader))
+            }
+            ["ozone", "admin", "om" | "scm", "finalizationstatus"] => {
+                ok("ALREADY_FINALIZED\n".to_owned())
             }
             [
                 "ozone",

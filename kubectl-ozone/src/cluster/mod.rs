@@ -11,6 +11,7 @@ pub mod discover;
 pub mod errors;
 pub mod exec;
 pub mod flags;
+pub mod proxy;
 pub mod view;
 pub mod ws;
 

@@ -1,6 +1,7 @@
 //! One module per command. Commands return data or write it to stdout; progress and notes go
 //! to stderr.
 
+pub mod backup;
 pub mod cert;
 pub mod common;
 pub mod complete;
@@ -38,6 +39,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cert(cmd) => common::block_on(async {
             let session = common::connect(cert::cluster_args(&cmd)).await?;
             cert::run(&session, &mut Io::real(), &cmd).await
+        })?,
+        Command::Backup(cmd) => common::block_on(async {
+            let session = match backup::cluster_args(&cmd) {
+                Some(args) => Some(common::connect(args).await?),
+                None => None,
+            };
+            backup::run(session.as_ref(), &mut Io::real(), &cmd).await
         })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),

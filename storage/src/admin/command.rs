@@ -59,6 +59,23 @@ impl Query {
         }
     }
 
+    /// `ozone admin om|scm finalizationstatus`: one enum name (operations §1.2).
+    pub fn finalization_status(component: Component) -> Query {
+        let which = if component == Component::Om {
+            "om"
+        } else {
+            "scm"
+        };
+        Query {
+            argv: argv(&["ozone", "admin", which, "finalizationstatus"]),
+            component: if component == Component::Om {
+                Component::Om
+            } else {
+                Component::Scm
+            },
+        }
+    }
+
     /// The certificates Ozone's SCM CA issued to components of `role` (`om` or `datanode`),
     /// as JSON. Secure clusters only; the count is raised from the default 20 so a large
     /// cluster's list is whole.
