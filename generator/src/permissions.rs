@@ -256,6 +256,28 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
+        command: "backup create",
+        rules: &[
+            core("pods", LIST),
+            core("pods/proxy", GET),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
+        command: "backup list",
+        rules: &[
+            core("configmaps", GET),
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+        ],
+    },
+    CommandPermissions {
         command: "completion (kubectl_complete-ozone: cluster and datanode names)",
         rules: &[core("pods", LIST), apps("statefulsets", LIST)],
     },

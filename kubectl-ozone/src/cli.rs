@@ -67,6 +67,9 @@ pub enum Command {
     /// Upgrade (or downgrade) Ozone the way released versions support it: prepare, stop
     /// everything, new images, start in order; then `upgrade status` and `upgrade finalize`.
     Upgrade(Box<crate::cmd::upgrade::UpgradeArgs>),
+    /// Metadata backups of OM and SCM: create, verify, list.
+    #[command(subcommand)]
+    Backup(crate::cmd::backup::BackupCommand),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

@@ -113,6 +113,11 @@ pub struct ApiState {
     pub forbid_cluster_reads: bool,
     /// Services.
     pub services: Vec<Service>,
+    /// What the pod proxy streams, by `<scheme>:<pod>:<port>/<path>` (query dropped):
+    /// status and body. Unlisted targets answer 404 from the pod (no such endpoint).
+    pub proxy_streams: BTreeMap<String, (u16, Vec<u8>)>,
+    /// Answer the pod proxy with the API server's own 403 (RBAC).
+    pub forbid_proxy: bool,
 }
 
 /// A fake API server.
@@ -760,6 +765,40 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
                 None => status(StatusCode::NOT_FOUND, "NotFound", "pod not found"),
             }
         }
+        (Method::GET, ["api", "v1", "namespaces", _, "pods", _, "proxy", ..])
+            if st.forbid_proxy =>
+        {
+            status(
+                StatusCode::FORBIDDEN,
+                "Forbidden",
+                "pods \"x\" is forbidden: cannot get resource \"pods/proxy\"",
+            )
+        }
+        (
+            Method::GET,
+            [
+                "api",
+                "v1",
+                "namespaces",
+                _,
+                "pods",
+                target,
+                "proxy",
+                rest @ ..,
+            ],
+        ) => {
+            let key = format!("{target}/{}", rest.join("/"));
+            let (code, body) = st
+                .proxy_streams
+                .get(&key)
+                .cloned()
+                .unwrap_or((404, b"<html>Error 404 Not Found</html>".to_vec()));
+            Response::builder()
+                .status(code)
+                .header("content-type", "application/x-tar")
+                .body(Body::from(body))
+                .unwrap()
+        }
         (Method::GET, ["api", "v1", "namespaces", _, "persistentvolumeclaims"]) => {
             ok(list(&st.pvcs, &selector, "PersistentVolumeClaimList"))
         }
@@ -1373,6 +1412,8 @@ fn diagnosis_routes(
             rest @ ..,
         ] => match st.proxy.get(&format!("{target}/{}", rest.join("/"))) {
             Some(body) => text_response(body),
+            // Streams (backups) and a forbidden proxy are answered by the main routes.
+            None if st.forbid_proxy || !st.proxy_streams.is_empty() => return None,
             None => status(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "ServiceUnavailable",

@@ -16,6 +16,7 @@
 //! which in turn cites the Apache Ozone sources). Nothing here touches the network or a cluster.
 
 pub mod admin;
+pub mod backup;
 pub mod catalog;
 pub mod component;
 pub mod config;

@@ -13,6 +13,7 @@ pub mod exec;
 pub mod flags;
 pub mod inspect;
 pub mod objects;
+pub mod proxy;
 pub mod view;
 pub mod ws;
 

@@ -2,6 +2,7 @@
 //! to stderr.
 
 pub mod apply;
+pub mod backup;
 pub mod cert;
 pub mod common;
 pub mod compare;
@@ -78,6 +79,13 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Upgrade(args) => common::block_on(async {
             let session = common::connect(upgrade::cluster_args(&args)).await?;
             upgrade::run(&session, &mut Io::real(), &args).await
+        })?,
+        Command::Backup(cmd) => common::block_on(async {
+            let session = match backup::cluster_args(&cmd) {
+                Some(args) => Some(common::connect(args).await?),
+                None => None,
+            };
+            backup::run(session.as_ref(), &mut Io::real(), &cmd).await
         })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),

@@ -70,3 +70,53 @@ impl Progress {
         io.note(message);
     }
 }
+
+/// Progress of a transfer of unknown length: bytes so far and rate on a terminal, a line per
+/// 256 MiB otherwise.
+pub struct Transfer {
+    bar: Option<ProgressBar>,
+    plain: bool,
+    reported: u64,
+}
+
+impl Transfer {
+    const PLAIN_STEP: u64 = 256 << 20;
+
+    /// Starts reporting a transfer described by `message`.
+    pub fn new(mode: ProgressMode, io: &Io, message: &str) -> Transfer {
+        let live = mode == ProgressMode::Auto && io.live_progress;
+        let bar = live.then(|| {
+            let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+            if let Ok(style) = ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {msg} {bytes} ({bytes_per_sec})",
+            ) {
+                bar.set_style(style);
+            }
+            bar.set_message(message.to_owned());
+            bar
+        });
+        Transfer {
+            bar,
+            plain: mode != ProgressMode::None && !live,
+            reported: 0,
+        }
+    }
+
+    /// `total` bytes have arrived.
+    pub fn update(&mut self, io: &mut Io, total: u64) {
+        if let Some(bar) = &self.bar {
+            bar.set_position(total);
+        } else if self.plain && total >= self.reported + Self::PLAIN_STEP {
+            self.reported = total;
+            let _ = writeln!(io.err, "  {} so far", super::bytes(total));
+        }
+    }
+
+    /// Ends the bar, leaving a final line.
+    pub fn finish(&mut self, io: &mut Io, message: &str) {
+        if let Some(bar) = self.bar.take() {
+            bar.finish_and_clear();
+        }
+        io.note(message);
+    }
+}
