@@ -44,6 +44,9 @@ pub enum Command {
     /// TLS certificates: issue (managed mode), status (expiry, pods on the current one), rotate.
     #[command(subcommand)]
     Cert(crate::cmd::cert::CertCommand),
+    /// S3 access: endpoint, credentials into a Secret, buckets of /s3v, buckets as volumes.
+    #[command(subcommand)]
+    S3(crate::cmd::s3::S3Command),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

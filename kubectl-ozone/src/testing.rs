@@ -8,7 +8,7 @@ use crate::ui::Io;
 use crate::ui::confirm::testing::Scripted;
 use http::{Method, Request, Response, StatusCode};
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service};
 use kube::client::Body;
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
@@ -70,6 +70,8 @@ pub struct ApiState {
     pub config_maps: Vec<ConfigMap>,
     /// Secrets.
     pub secrets: Vec<Secret>,
+    /// Services.
+    pub services: Vec<Service>,
     /// Every request, in order.
     pub requests: Vec<Recorded>,
     /// Answer every write with 500.
@@ -540,6 +542,16 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
         (Method::GET, ["apis", "apps", "v1", "namespaces", _, "deployments"]) => {
             ok(list(&st.deployments, &selector, "DeploymentList"))
         }
+        (Method::GET, ["api", "v1", "namespaces", _, "services", name]) => {
+            match st
+                .services
+                .iter()
+                .find(|c| c.metadata.name.as_deref() == Some(name))
+            {
+                Some(c) => ok(serde_json::to_value(c).unwrap()),
+                None => status(StatusCode::NOT_FOUND, "NotFound", "service not found"),
+            }
+        }
         (Method::GET, ["api", "v1", "namespaces", _, "configmaps", name]) => {
             match st
                 .config_maps
@@ -658,6 +670,10 @@ pub struct OzoneState {
     pub snapshot_limit: usize,
     /// The snapshot diff job every diff command sees.
     pub diff: FakeDiff,
+    /// `ozone.security.enabled`: only then does `ozone s3 getsecret` answer.
+    pub secured: bool,
+    /// S3 secrets OM has handed out, by access key id.
+    pub s3_secrets: BTreeMap<String, String>,
 }
 
 /// One snapshot in the scripted Ozone.
@@ -708,6 +724,8 @@ fn is_mutation(argv: &[String]) -> bool {
             "decommission" | "recommission" | "maintenance"
         ] | ["ozone", "admin", "om" | "scm", "transfer"]
             | ["ozone", "sh", "snapshot", "create" | "rename" | "delete"]
+            | ["ozone", "sh", "bucket", "create"]
+            | ["ozone", "s3", "getsecret" | "revokesecret", ..]
     )
 }
 
@@ -902,6 +920,73 @@ impl OzoneState {
     }
 }
 
+/// The access key id the scripted Ozone gives a caller without `-u`: the Kerberos principal
+/// the OM pod runs as.
+pub const FAKE_PRINCIPAL: &str = "om/ozone-om-0.ozone-om-headless@EXAMPLE.COM";
+
+impl OzoneState {
+    /// Answers `ozone s3 getsecret` and `ozone sh bucket create|list` on `/s3v`, or `None`.
+    fn s3(&mut self, argv: &[String]) -> Option<ExecOutput> {
+        let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let ok = |stdout: String| ExecOutput {
+            stdout,
+            stderr: String::new(),
+            exit_code: 0,
+        };
+        Some(match words.as_slice() {
+            ["ozone", "s3", "getsecret", rest @ ..] => {
+                if !self.secured {
+                    // `Handler.securityEnabled()` (ozone.md §6).
+                    return Some(ExecOutput {
+                        stdout: String::new(),
+                        stderr: "Error: 'getsecret' operation works only when security is enabled. To enable security set ozone.security.enabled to true.\n".into(),
+                        exit_code: 1,
+                    });
+                }
+                let user = match rest {
+                    ["-u", user] => (*user).to_owned(),
+                    _ => FAKE_PRINCIPAL.to_owned(),
+                };
+                if self.s3_secrets.contains_key(&user) {
+                    return Some(om_failure(&format!(
+                        "S3_SECRET_ALREADY_EXISTS Secret for '{user}' already exists"
+                    )));
+                }
+                let secret = format!("{:064x}", 0x5ec7e7u64 * (self.s3_secrets.len() as u64 + 7));
+                self.s3_secrets.insert(user.clone(), secret.clone());
+                ok(format!("awsAccessKey={user}\nawsSecret={secret}\n"))
+            }
+            ["ozone", "sh", "bucket", "create", path] => {
+                let bucket = path.trim_start_matches('/').to_owned();
+                if self.buckets.contains(&bucket) {
+                    om_failure(&format!(
+                        "BUCKET_ALREADY_EXISTS Bucket already exists: {bucket}"
+                    ))
+                } else {
+                    self.buckets.push(bucket);
+                    ok(String::new())
+                }
+            }
+            ["ozone", "sh", "bucket", "list", "--all", volume] => {
+                let volume = volume.trim_start_matches('/');
+                let items: Vec<Value> = self
+                    .buckets
+                    .iter()
+                    .filter_map(|b| b.split_once('/'))
+                    .filter(|(v, _)| *v == volume)
+                    .map(|(v, b)| {
+                        json!({"metadata": {}, "volumeName": v, "name": b,
+                        "storageType": "DISK", "versioning": false,
+                        "creationTime": "2026-11-30T10:00:00.000Z"})
+                    })
+                    .collect();
+                ok(serde_json::to_string_pretty(&items).unwrap())
+            }
+            _ => return None,
+        })
+    }
+}
+
 impl FakeOzone {
     /// Mutations that were run.
     pub fn mutations(&self) -> Vec<String> {
@@ -977,6 +1062,9 @@ impl FakeOzone {
                 .push(format!("exec {}", argv.join(" ")));
         }
         if let Some(out) = st.snapshot(argv) {
+            return Ok(out);
+        }
+        if let Some(out) = st.s3(argv) {
             return Ok(out);
         }
         let hosts: Vec<String> = argv
@@ -1271,6 +1359,21 @@ impl FakeCluster {
         }))
         .unwrap();
         st.deployments.push(s3g);
+        // The S3 Gateway's client Service as render writes it (port named by the catalog).
+        let mut svc_labels = labels(name, "s3g");
+        svc_labels.insert("app.kubernetes.io/version".into(), "2.2.0".into());
+        svc_labels.insert(
+            ozone_generator::names::LABEL_SERVICE_ROLE.into(),
+            "client".into(),
+        );
+        let s3_port = ozone_storage::Component::S3g.service().ports[0];
+        let service: Service = serde_json::from_value(json!({
+            "metadata": {"name": format!("{name}-s3g"), "namespace": "ozone", "labels": svc_labels},
+            "spec": {"type": "ClusterIP", "selector": labels(name, "s3g"),
+                     "ports": [{"name": s3_port.name, "port": s3_port.number, "targetPort": s3_port.name, "protocol": "TCP"}]}
+        }))
+        .unwrap();
+        st.services.push(service);
         let mut cm: ConfigMap = serde_json::from_value(json!({
             "metadata": {"name": format!("{name}-config"), "namespace": "ozone"},
             "data": {"OZONE-SITE.XML_ozone.replication": "THREE", "OZONE-SITE.XML_ozone.server.default.replication": "3"}

@@ -8,6 +8,7 @@ pub mod datanode;
 pub mod init;
 pub mod lint;
 pub mod render;
+pub mod s3;
 pub mod snapshot;
 pub mod status;
 pub mod version;
@@ -38,6 +39,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Cert(cmd) => common::block_on(async {
             let session = common::connect(cert::cluster_args(&cmd)).await?;
             cert::run(&session, &mut Io::real(), &cmd).await
+        })?,
+        Command::S3(cmd) => common::block_on(async {
+            let session = common::connect(&s3::cluster_args(&cmd)).await?;
+            s3::run(&session, &mut Io::real(), &cmd).await
         })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),
