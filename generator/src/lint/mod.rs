@@ -13,6 +13,7 @@ pub mod checks;
 pub mod config;
 pub mod crd;
 pub mod cross;
+pub mod mountpoint;
 pub mod object;
 pub mod ozone;
 pub mod parse;
