@@ -242,17 +242,17 @@ impl Index {
                     ),
                 );
             }
-            if let Some((ns, name)) = &pv.claim {
-                if (ns.as_str(), name.as_str()) != (claim.namespace.as_str(), claim.name.as_str()) {
-                    emit(
-                        &claim.at,
-                        STATIC_BINDING,
-                        format!(
-                            "PersistentVolumeClaim {}/{} names volume {} whose claimRef is {ns}/{name}; they never bind",
-                            claim.namespace, claim.name, pv.name
-                        ),
-                    );
-                }
+            if let Some((ns, name)) = &pv.claim
+                && (ns.as_str(), name.as_str()) != (claim.namespace.as_str(), claim.name.as_str())
+            {
+                emit(
+                    &claim.at,
+                    STATIC_BINDING,
+                    format!(
+                        "PersistentVolumeClaim {}/{} names volume {} whose claimRef is {ns}/{name}; they never bind",
+                        claim.namespace, claim.name, pv.name
+                    ),
+                );
             }
         }
         let Some(first_pv) = self.pvs.first() else {

@@ -527,13 +527,13 @@ pub fn check_bucket_volume(
             );
         }
     }
-    if let Some(secret) = &v.credentials_secret {
-        if !names::is_dns_subdomain(secret) {
-            problem(
-                "credentialsSecret".into(),
-                format!("{secret:?} is not a valid Secret name"),
-            );
-        }
+    if let Some(secret) = &v.credentials_secret
+        && !names::is_dns_subdomain(secret)
+    {
+        problem(
+            "credentialsSecret".into(),
+            format!("{secret:?} is not a valid Secret name"),
+        );
     }
     if !problems.is_empty() {
         return Err(problems);
@@ -555,13 +555,13 @@ const S3_ACCESS_MODES: [&str; 2] = ["ReadWriteMany", "ReadOnlyMany"];
 fn s3_access(ck: &mut Checker, doc: S3Doc, has_s3g: bool) -> S3Access {
     use ozone_storage::s3;
     let docs = doc.volumes.unwrap_or_default();
-    if let Some(ns) = &doc.mount_namespace {
-        if !names::is_dns_label(ns) {
-            ck.problem(
-                "spec.s3.mountNamespace",
-                format!("{ns:?} is not a valid namespace name (a DNS label)"),
-            );
-        }
+    if let Some(ns) = &doc.mount_namespace
+        && !names::is_dns_label(ns)
+    {
+        ck.problem(
+            "spec.s3.mountNamespace",
+            format!("{ns:?} is not a valid namespace name (a DNS label)"),
+        );
     }
     if !docs.is_empty() && !has_s3g {
         ck.problem(

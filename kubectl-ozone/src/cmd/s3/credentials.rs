@@ -171,18 +171,18 @@ fn secret_object(
 
 /// Runs `s3 credentials`.
 pub async fn run(session: &Session, io: &mut Io, a: &CredentialsArgs) -> Result<ExitCode> {
-    if let Some(name) = &a.secret {
-        if !names::is_dns_subdomain(name) {
-            return Err(BadInput(format!("--secret: {name:?} is not a valid Secret name")).into());
-        }
+    if let Some(name) = &a.secret
+        && !names::is_dns_subdomain(name)
+    {
+        return Err(BadInput(format!("--secret: {name:?} is not a valid Secret name")).into());
     }
-    if let Some(ns) = &a.secret_namespace {
-        if !names::is_dns_label(ns) {
-            return Err(BadInput(format!(
-                "--secret-namespace: {ns:?} is not a valid namespace name"
-            ))
-            .into());
-        }
+    if let Some(ns) = &a.secret_namespace
+        && !names::is_dns_label(ns)
+    {
+        return Err(BadInput(format!(
+            "--secret-namespace: {ns:?} is not a valid namespace name"
+        ))
+        .into());
     }
     let view = discover::find(&session.kube, a.cluster.name.as_deref()).await?;
     let gateway = gateway(session, &view).await?;

@@ -105,14 +105,16 @@ pub fn derive(service: &Service, https: bool, in_cluster: &Endpoint) -> Endpoint
             });
         }
     }
-    if matches!(service_type.as_str(), "NodePort" | "LoadBalancer") {
-        if let Some(node_port) = port.and_then(|p| p.node_port) {
-            outside.push(Outside {
-                via: "NodePort",
-                url: Some(Endpoint::new(https, "NODE_ADDRESS", u16::try_from(node_port).unwrap_or(0)).url()),
-                note: "any node's address (kubectl get nodes -o wide) where the firewall lets the port through".into(),
-            });
-        }
+    if matches!(service_type.as_str(), "NodePort" | "LoadBalancer")
+        && let Some(node_port) = port.and_then(|p| p.node_port)
+    {
+        outside.push(Outside {
+            via: "NodePort",
+            url: Some(
+                Endpoint::new(https, "NODE_ADDRESS", u16::try_from(node_port).unwrap_or(0)).url(),
+            ),
+            note: "any node's address (kubectl get nodes -o wide) where the firewall lets the port through".into(),
+        });
     }
     let namespace = service.metadata.namespace.clone().unwrap_or_default();
     let name = service.metadata.name.clone().unwrap_or_default();
@@ -222,7 +224,7 @@ mod tests {
             let want_inside = format!("{scheme}://{host}:{number}");
 
             let r = derive(&service("ClusterIP", None, json!([])), https, &inside);
-            assert_eq!(r.in_cluster, [want_inside.clone()]);
+            assert_eq!(r.in_cluster, std::slice::from_ref(&want_inside));
             assert!(r.outside.is_empty());
             assert!(r.aws_cli[1].contains(&format!("--endpoint-url {want_inside} ")));
             assert_eq!(

@@ -93,7 +93,7 @@ async fn secured_getsecret_runs_once_and_the_secret_reaches_only_the_secret() {
             c.journal(),
             [
                 "exec ozone s3 getsecret".to_owned(),
-                format!("POST /api/v1/namespaces/apps/secrets")
+                "POST /api/v1/namespaces/apps/secrets".to_owned()
             ]
         );
     }
