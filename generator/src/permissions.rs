@@ -281,6 +281,42 @@ pub const COMMANDS: &[CommandPermissions] = &[
         command: "completion (kubectl_complete-ozone: cluster and datanode names)",
         rules: &[core("pods", LIST), apps("statefulsets", LIST)],
     },
+    CommandPermissions {
+        command: "s3 endpoint, s3 volume",
+        rules: &[
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            core("services", GET),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+        ],
+    },
+    CommandPermissions {
+        command: "s3 bucket create, list",
+        rules: &[
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
+        // The Secret may live in an application's namespace (--secret-namespace): the same
+        // secrets verbs are then needed there.
+        command: "s3 credentials",
+        rules: &[
+            core("pods", LIST),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            core("services", GET),
+            core("secrets", &["get", "create", "update"]),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            EXEC,
+        ],
+    },
 ];
 
 /// The union of every command's rules: `(group, resource) → verbs`, sorted.

@@ -217,3 +217,33 @@ fn bucket_volumes_render_lint_clean() {
         );
     }
 }
+
+/// Without the policy that admits the mount pods, lint reports it on the S3 Gateway's
+/// policies; that is what keeps a hand-edited render from silently breaking every mount.
+#[test]
+fn bucket_volumes_without_the_mount_pods_policy_are_reported() {
+    let cluster = resolve(&Inputs::with_sets(
+        "medium",
+        &["s3.volumes[0].bucket=logs", "s3.volumes[0].namespace=apps"],
+    ))
+    .unwrap();
+    let manifest = build::render(&cluster).unwrap();
+    let kept: Vec<_> = manifest
+        .objects()
+        .iter()
+        .filter(|o| o.name != "ozone-s3g-from-mount-pods")
+        .cloned()
+        .collect();
+    assert_eq!(kept.len() + 1, manifest.objects().len());
+    let yaml = ozone_generator::output::Manifest::new(kept)
+        .to_yaml()
+        .unwrap();
+    let report = lint::lint_text("s3.yaml", &yaml, Options::default(), crds()).unwrap();
+    let checks: Vec<&str> = report.findings.iter().map(|f| f.check).collect();
+    assert_eq!(
+        checks,
+        ["ozone-s3g-mount-pods"],
+        "{}",
+        report.to_text(false)
+    );
+}

@@ -70,6 +70,9 @@ pub enum Command {
     /// Metadata backups of OM and SCM: create, verify, list.
     #[command(subcommand)]
     Backup(crate::cmd::backup::BackupCommand),
+    /// S3 access: endpoint, credentials into a Secret, buckets of /s3v, buckets as volumes.
+    #[command(subcommand)]
+    S3(crate::cmd::s3::S3Command),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

@@ -74,6 +74,8 @@ pub struct ApiState {
     pub config_maps: Vec<ConfigMap>,
     /// Secrets.
     pub secrets: Vec<Secret>,
+    /// Services.
+    pub services: Vec<Service>,
     /// Every request, in order.
     pub requests: Vec<Recorded>,
     /// Answer every write with 500.
@@ -111,8 +113,6 @@ pub struct ApiState {
     /// Answer cluster-scoped reads (nodes, StorageClasses, namespaces) with 403, as for a user
     /// with only the namespaced operator Role.
     pub forbid_cluster_reads: bool,
-    /// Services.
-    pub services: Vec<Service>,
     /// What the pod proxy streams, by `<scheme>:<pod>:<port>/<path>` (query dropped):
     /// status and body. Unlisted targets answer 404 from the pod (no such endpoint).
     pub proxy_streams: BTreeMap<String, (u16, Vec<u8>)>,
@@ -809,6 +809,16 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
         (Method::GET, ["apis", "apps", "v1", "namespaces", _, "deployments"]) => {
             ok(list(&st.deployments, &selector, "DeploymentList"))
         }
+        (Method::GET, ["api", "v1", "namespaces", _, "services", name]) => {
+            match st
+                .services
+                .iter()
+                .find(|c| c.metadata.name.as_deref() == Some(name))
+            {
+                Some(c) => ok(serde_json::to_value(c).unwrap()),
+                None => status(StatusCode::NOT_FOUND, "NotFound", "service not found"),
+            }
+        }
         (Method::GET, ["api", "v1", "namespaces", _, "configmaps", name]) => {
             match st
                 .config_maps
@@ -1491,6 +1501,10 @@ pub struct OzoneState {
     pub om_prepared: bool,
     /// `finalizeupgrade` fails as a second concurrent caller's does, unless `--takeover`.
     pub finalize_busy: bool,
+    /// `ozone.security.enabled`: only then does `ozone s3 getsecret` answer.
+    pub secured: bool,
+    /// S3 secrets OM has handed out, by access key id.
+    pub s3_secrets: BTreeMap<String, String>,
 }
 
 /// How the scripted `om prepare` ends.
@@ -1591,6 +1605,8 @@ fn is_mutation(argv: &[String]) -> bool {
             "transfer" | "finalizeupgrade"
         ] | ["ozone", "admin", "om", "prepare" | "cancelprepare"]
             | ["ozone", "sh", "snapshot", "create" | "rename" | "delete"]
+            | ["ozone", "sh", "bucket", "create"]
+            | ["ozone", "s3", "getsecret" | "revokesecret", ..]
     )
 }
 
@@ -1785,6 +1801,73 @@ impl OzoneState {
     }
 }
 
+/// The access key id the scripted Ozone gives a caller without `-u`: the Kerberos principal
+/// the OM pod runs as.
+pub const FAKE_PRINCIPAL: &str = "om/ozone-om-0.ozone-om-headless@EXAMPLE.COM";
+
+impl OzoneState {
+    /// Answers `ozone s3 getsecret` and `ozone sh bucket create|list` on `/s3v`, or `None`.
+    fn s3(&mut self, argv: &[String]) -> Option<ExecOutput> {
+        let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+        let ok = |stdout: String| ExecOutput {
+            stdout,
+            stderr: String::new(),
+            exit_code: 0,
+        };
+        Some(match words.as_slice() {
+            ["ozone", "s3", "getsecret", rest @ ..] => {
+                if !self.secured {
+                    // `Handler.securityEnabled()` (ozone.md §6).
+                    return Some(ExecOutput {
+                        stdout: String::new(),
+                        stderr: "Error: 'getsecret' operation works only when security is enabled. To enable security set ozone.security.enabled to true.\n".into(),
+                        exit_code: 1,
+                    });
+                }
+                let user = match rest {
+                    ["-u", user] => (*user).to_owned(),
+                    _ => FAKE_PRINCIPAL.to_owned(),
+                };
+                if self.s3_secrets.contains_key(&user) {
+                    return Some(om_failure(&format!(
+                        "S3_SECRET_ALREADY_EXISTS Secret for '{user}' already exists"
+                    )));
+                }
+                let secret = format!("{:064x}", 0x5ec7e7u64 * (self.s3_secrets.len() as u64 + 7));
+                self.s3_secrets.insert(user.clone(), secret.clone());
+                ok(format!("awsAccessKey={user}\nawsSecret={secret}\n"))
+            }
+            ["ozone", "sh", "bucket", "create", path] => {
+                let bucket = path.trim_start_matches('/').to_owned();
+                if self.buckets.contains(&bucket) {
+                    om_failure(&format!(
+                        "BUCKET_ALREADY_EXISTS Bucket already exists: {bucket}"
+                    ))
+                } else {
+                    self.buckets.push(bucket);
+                    ok(String::new())
+                }
+            }
+            ["ozone", "sh", "bucket", "list", "--all", volume] => {
+                let volume = volume.trim_start_matches('/');
+                let items: Vec<Value> = self
+                    .buckets
+                    .iter()
+                    .filter_map(|b| b.split_once('/'))
+                    .filter(|(v, _)| *v == volume)
+                    .map(|(v, b)| {
+                        json!({"metadata": {}, "volumeName": v, "name": b,
+                        "storageType": "DISK", "versioning": false,
+                        "creationTime": "2026-11-30T10:00:00.000Z"})
+                    })
+                    .collect();
+                ok(serde_json::to_string_pretty(&items).unwrap())
+            }
+            _ => return None,
+        })
+    }
+}
+
 impl FakeOzone {
     /// Mutations that were run.
     pub fn mutations(&self) -> Vec<String> {
@@ -1860,6 +1943,9 @@ impl FakeOzone {
                 .push(format!("exec {}", argv.join(" ")));
         }
         if let Some(out) = st.snapshot(argv) {
+            return Ok(out);
+        }
+        if let Some(out) = st.s3(argv) {
             return Ok(out);
         }
         let hosts: Vec<String> = argv
@@ -2247,6 +2333,21 @@ impl FakeCluster {
         }))
         .unwrap();
         st.deployments.push(s3g);
+        // The S3 Gateway's client Service as render writes it (port named by the catalog).
+        let mut svc_labels = labels(name, "s3g");
+        svc_labels.insert("app.kubernetes.io/version".into(), "2.2.0".into());
+        svc_labels.insert(
+            ozone_generator::names::LABEL_SERVICE_ROLE.into(),
+            "client".into(),
+        );
+        let s3_port = ozone_storage::Component::S3g.service().ports[0];
+        let service: Service = serde_json::from_value(json!({
+            "metadata": {"name": format!("{name}-s3g"), "namespace": "ozone", "labels": svc_labels},
+            "spec": {"type": "ClusterIP", "selector": labels(name, "s3g"),
+                     "ports": [{"name": s3_port.name, "port": s3_port.number, "targetPort": s3_port.name, "protocol": "TCP"}]}
+        }))
+        .unwrap();
+        st.services.push(service);
         let mut cm: ConfigMap = serde_json::from_value(json!({
             "metadata": {"name": format!("{name}-config"), "namespace": "ozone"},
             "data": {"OZONE-SITE.XML_ozone.replication": "THREE", "OZONE-SITE.XML_ozone.server.default.replication": "3"}

@@ -439,3 +439,28 @@ fn switches_turn_objects_on_and_off() {
         "dashboards rendered although switched off"
     );
 }
+
+#[test]
+fn bad_bucket_volumes_exit_2_naming_the_field() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = spec_file(
+        dir.path(),
+        "spec:\n  profile: small\n  s3:\n    volumes:\n    - bucket: logs\n      namespace: apps\n      readonly: true\n",
+    );
+    rejects(
+        &["render", "-f", file.to_str().unwrap()],
+        "spec.s3.volumes[0].readonly: unknown field `readonly`",
+    );
+    let file = spec_file(
+        dir.path(),
+        "spec:\n  profile: small\n  s3:\n    volumes:\n    - {bucket: My_Logs, namespace: apps}\n    - {bucket: logs, namespace: apps}\n    - {bucket: logs, namespace: web}\n",
+    );
+    rejects(
+        &["render", "-f", file.to_str().unwrap()],
+        "spec.s3.volumes[0].bucket: \"My_Logs\" may contain only lowercase letters",
+    );
+    rejects(
+        &["render", "-f", file.to_str().unwrap()],
+        "spec.s3.volumes[2].name: \"logs\" is used by another volume",
+    );
+}

@@ -413,6 +413,34 @@ pub static CHECKS: &[Check] = &[
         Ozone,
         "An OzoneCluster spec that render rejects: unknown field, wrong type or invalid value.",
     ),
+    check(
+        "mountpoint-bucket-name",
+        Error,
+        true,
+        Ozone,
+        "A Mountpoint S3 PersistentVolume (s3.csi.aws.com) has no bucketName, or one that breaks the S3 naming rules.",
+    ),
+    check(
+        "mountpoint-volume-handle",
+        Error,
+        true,
+        Ozone,
+        "Mountpoint S3 PersistentVolumes lack a volumeHandle or share one; the driver needs one per volume.",
+    ),
+    check(
+        "mountpoint-static-binding",
+        Error,
+        true,
+        Ozone,
+        "A Mountpoint S3 PersistentVolume or its claim is not statically bound: storageClassName \"\" on both, claimRef and volumeName naming each other.",
+    ),
+    check(
+        "ozone-s3g-mount-pods",
+        Warning,
+        true,
+        Ozone,
+        "Mountpoint S3 volumes exist but the S3 Gateway's NetworkPolicies do not admit namespace mount-s3, where the driver's mount pods run.",
+    ),
 ];
 
 /// The check with this id.

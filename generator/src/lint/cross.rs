@@ -76,6 +76,8 @@ pub struct Index {
     service_labels: LabelIndex,
     /// Built by [`Index::check`]: (namespace, name) of every ConfigMap some workload loads.
     loaded_config_maps: BTreeSet<(String, String)>,
+    /// Mountpoint S3 volumes and the S3 Gateway policies they need.
+    mountpoint: super::mountpoint::Index,
 }
 
 /// Positions of objects by namespace and by each of their labels, so a selector is matched
@@ -159,6 +161,7 @@ impl Index {
 
     /// Records what the cross-object checks need from an object.
     pub fn add(&mut self, obj: &Obj<'_>, at: Location) {
+        self.mountpoint.add(obj, &at);
         let namespace = obj.namespace.to_owned();
         match obj.kind {
             "Service" => {
@@ -341,6 +344,7 @@ impl Index {
             })
             .collect();
         self.run(out);
+        self.mountpoint.check(out);
     }
 
     /// For each workload, whether one of `selecting` selects its pods.

@@ -15,6 +15,7 @@ pub mod config;
 pub mod crd;
 pub mod cross;
 pub mod embedded;
+pub mod mountpoint;
 pub mod object;
 pub mod ozone;
 pub mod parallel;

@@ -2,8 +2,9 @@
 //! checked once, all problems reported together.
 
 use super::cluster::{
-    Backups, Cluster, ComponentSettings, CpuMemory, Image, Monitoring, Network, PersonRole,
-    Placement, Rbac, S3Access, ServiceSettings, SnapshotSchedule, Storage, Subject, Tls,
+    Backups, BucketVolume, Cluster, ComponentSettings, CpuMemory, Image, Monitoring, Network,
+    PersonRole, Placement, Rbac, S3Access, ServiceSettings, SnapshotSchedule, Storage, Subject,
+    Tls,
 };
 use super::doc::{
     AntiAffinity, BackupsDoc, ClusterDoc, ComponentDoc, Egress, MonitoringDoc, PodSecurityLevel,
@@ -510,20 +511,123 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
     })
 }
 
+/// Checks one bucket volume (an entry of `spec.s3.volumes`, or the flags of
+/// `kubectl ozone s3 volume`). Problems are `(field, message)`, the field relative to the
+/// entry (`bucket`, `accessModes[0]`).
+pub fn check_bucket_volume(
+    v: super::doc::S3VolumeDoc,
+) -> std::result::Result<BucketVolume, Vec<(String, String)>> {
+    use ozone_storage::s3;
+    let mut problems: Vec<(String, String)> = Vec::new();
+    let mut problem = |field: String, message: String| problems.push((field, message));
+    let Some(bucket) = v.bucket else {
+        problem("bucket".into(), "not set; expected a bucket of /s3v".into());
+        return Err(problems);
+    };
+    if let Err(e) = s3::check_bucket_name(&bucket) {
+        problem("bucket".into(), e.to_string());
+        return Err(problems);
+    }
+    let Some(namespace) = v.namespace else {
+        problem(
+            "namespace".into(),
+            "not set; expected the namespace of the application that mounts the bucket".into(),
+        );
+        return Err(problems);
+    };
+    if !names::is_dns_label(&namespace) {
+        problem(
+            "namespace".into(),
+            format!("{namespace:?} is not a valid namespace name (a DNS label)"),
+        );
+    }
+    let name = v.name.unwrap_or_else(|| bucket.replace('.', "-"));
+    if !names::is_dns_label(&name) {
+        problem(
+            "name".into(),
+            format!(
+                "{name:?} is not a valid claim name here (at most 63 lowercase letters, digits and '-')"
+            ),
+        );
+    }
+    let read_only = v.read_only.unwrap_or(false);
+    let access_modes = v.access_modes.unwrap_or_else(|| {
+        vec![
+            if read_only {
+                "ReadOnlyMany"
+            } else {
+                "ReadWriteMany"
+            }
+            .to_owned(),
+        ]
+    });
+    if access_modes.is_empty() {
+        problem("accessModes".into(), "must name at least one mode".into());
+    }
+    for (j, mode) in access_modes.iter().enumerate() {
+        if !S3_ACCESS_MODES.contains(&mode.as_str()) {
+            problem(
+                format!("accessModes[{j}]"),
+                format!(
+                    "{mode:?} is not supported by the Mountpoint CSI driver; expected ReadWriteMany or ReadOnlyMany"
+                ),
+            );
+        } else if read_only && mode == "ReadWriteMany" {
+            problem(
+                format!("accessModes[{j}]"),
+                "ReadWriteMany contradicts readOnly: true; use ReadOnlyMany".into(),
+            );
+        }
+    }
+    let mount_options = v.mount_options.unwrap_or_default();
+    for (j, option) in mount_options.iter().enumerate() {
+        if let Some(why) = s3::managed_mount_option(option) {
+            problem(
+                format!("mountOptions[{j}]"),
+                format!("{option:?} cannot be set here: {why}"),
+            );
+        } else if option.trim().is_empty() || option.contains(|c: char| c.is_control()) {
+            problem(
+                format!("mountOptions[{j}]"),
+                "must be a non-empty option without control characters".into(),
+            );
+        }
+    }
+    if let Some(secret) = &v.credentials_secret
+        && !names::is_dns_subdomain(secret)
+    {
+        problem(
+            "credentialsSecret".into(),
+            format!("{secret:?} is not a valid Secret name"),
+        );
+    }
+    if !problems.is_empty() {
+        return Err(problems);
+    }
+    Ok(BucketVolume {
+        bucket,
+        name,
+        namespace,
+        access_modes,
+        read_only,
+        mount_options,
+        credentials_secret: v.credentials_secret,
+    })
+}
+
 /// The access modes Mountpoint volumes support (operations reference §3.2).
 const S3_ACCESS_MODES: [&str; 2] = ["ReadWriteMany", "ReadOnlyMany"];
 
 fn s3_access(ck: &mut Checker, doc: S3Doc, has_s3g: bool) -> S3Access {
-    use super::cluster::BucketVolume;
     use ozone_storage::s3;
     let docs = doc.volumes.unwrap_or_default();
-    if let Some(ns) = &doc.mount_namespace {
-        if !names::is_dns_label(ns) {
-            ck.problem(
-                "spec.s3.mountNamespace",
-                format!("{ns:?} is not a valid namespace name (a DNS label)"),
-            );
-        }
+    if let Some(ns) = &doc.mount_namespace
+        && !names::is_dns_label(ns)
+    {
+        ck.problem(
+            "spec.s3.mountNamespace",
+            format!("{ns:?} is not a valid namespace name (a DNS label)"),
+        );
     }
     if !docs.is_empty() && !has_s3g {
         ck.problem(
@@ -534,102 +638,23 @@ fn s3_access(ck: &mut Checker, doc: S3Doc, has_s3g: bool) -> S3Access {
     let mut volumes: Vec<BucketVolume> = Vec::new();
     for (i, v) in docs.into_iter().enumerate() {
         let path = format!("spec.s3.volumes[{i}]");
-        let Some(bucket) = v.bucket else {
-            ck.problem(
-                format!("{path}.bucket"),
-                "not set; expected a bucket of /s3v",
-            );
-            continue;
-        };
-        if let Err(e) = s3::check_bucket_name(&bucket) {
-            ck.problem(format!("{path}.bucket"), e.to_string());
-            continue;
-        }
-        let Some(namespace) = v.namespace else {
-            ck.problem(
-                format!("{path}.namespace"),
-                "not set; expected the namespace of the application that mounts the bucket",
-            );
-            continue;
-        };
-        if !names::is_dns_label(&namespace) {
-            ck.problem(
-                format!("{path}.namespace"),
-                format!("{namespace:?} is not a valid namespace name (a DNS label)"),
-            );
-        }
-        let name = v.name.unwrap_or_else(|| bucket.replace('.', "-"));
-        if !names::is_dns_subdomain(&name) {
-            ck.problem(
-                format!("{path}.name"),
-                format!("{name:?} is not a valid PersistentVolumeClaim name (lowercase letters, digits, '-' and '.')"),
-            );
-        }
-        // Unique across namespaces too: `--output-dir` names files by kind and name.
-        if volumes.iter().any(|o| o.name == name) {
-            ck.problem(
-                format!("{path}.name"),
-                format!("{name:?} is used by another volume; names must be unique (set spec.s3.volumes[{i}].name)"),
-            );
-        }
-        let read_only = v.read_only.unwrap_or(false);
-        let access_modes = v.access_modes.unwrap_or_else(|| {
-            vec![
-                if read_only {
-                    "ReadOnlyMany"
-                } else {
-                    "ReadWriteMany"
+        match check_bucket_volume(v) {
+            Ok(volume) => {
+                // Unique across namespaces too: `--output-dir` names files by kind and name.
+                if volumes.iter().any(|o| o.name == volume.name) {
+                    ck.problem(
+                        format!("{path}.name"),
+                        format!("{:?} is used by another volume; names must be unique (set spec.s3.volumes[{i}].name)", volume.name),
+                    );
                 }
-                .to_owned(),
-            ]
-        });
-        if access_modes.is_empty() {
-            ck.problem(format!("{path}.accessModes"), "must name at least one mode");
-        }
-        for (j, mode) in access_modes.iter().enumerate() {
-            if !S3_ACCESS_MODES.contains(&mode.as_str()) {
-                ck.problem(
-                    format!("{path}.accessModes[{j}]"),
-                    format!("{mode:?} is not supported by the Mountpoint CSI driver; expected ReadWriteMany or ReadOnlyMany"),
-                );
-            } else if read_only && mode == "ReadWriteMany" {
-                ck.problem(
-                    format!("{path}.accessModes[{j}]"),
-                    "ReadWriteMany contradicts readOnly: true; use ReadOnlyMany",
-                );
+                volumes.push(volume);
+            }
+            Err(problems) => {
+                for (field, message) in problems {
+                    ck.problem(format!("{path}.{field}"), message);
+                }
             }
         }
-        let mount_options = v.mount_options.unwrap_or_default();
-        for (j, option) in mount_options.iter().enumerate() {
-            if let Some(why) = s3::managed_mount_option(option) {
-                ck.problem(
-                    format!("{path}.mountOptions[{j}]"),
-                    format!("{option:?} cannot be set here: {why}"),
-                );
-            } else if option.trim().is_empty() || option.contains(|c: char| c.is_control()) {
-                ck.problem(
-                    format!("{path}.mountOptions[{j}]"),
-                    "must be a non-empty option without control characters",
-                );
-            }
-        }
-        if let Some(secret) = &v.credentials_secret {
-            if !names::is_dns_subdomain(secret) {
-                ck.problem(
-                    format!("{path}.credentialsSecret"),
-                    format!("{secret:?} is not a valid Secret name"),
-                );
-            }
-        }
-        volumes.push(BucketVolume {
-            bucket,
-            name,
-            namespace,
-            access_modes,
-            read_only,
-            mount_options,
-            credentials_secret: v.credentials_secret,
-        });
     }
     let mount_namespace = match doc.mount_namespace {
         Some(ns) => Some(ns),

@@ -205,6 +205,30 @@ impl Actuator {
             .map_err(|e| classify(e, "create", "secrets", &self.namespace))
     }
 
+    /// Creates a Secret in another namespace (an application's); fails if it exists.
+    pub async fn create_secret_in(&self, namespace: &str, secret: &Secret) -> Result<(), ApiError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        api.create(&PostParams::default(), secret)
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "create", "secrets", namespace))
+    }
+
+    /// Replaces a Secret in another namespace; `metadata.resourceVersion` guards it as in
+    /// [`Actuator::replace_secret`].
+    pub async fn replace_secret_in(
+        &self,
+        namespace: &str,
+        secret: &Secret,
+    ) -> Result<(), ApiError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        let name = secret.metadata.name.clone().unwrap_or_default();
+        api.replace(&name, &PostParams::default(), secret)
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "update", "secrets", namespace))
+    }
+
     /// Replaces a Secret. The caller sets `metadata.resourceVersion` to the version it read,
     /// so a Secret changed since the plan was made is not overwritten.
     pub async fn replace_secret(&self, secret: &Secret) -> Result<(), ApiError> {

@@ -4,7 +4,7 @@
 use super::errors::{ApiError, classify};
 use super::exec::Targets;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use ozone_generator::names::{APP_NAME, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, Names};
 use ozone_storage::Component;
@@ -71,6 +71,23 @@ impl KubeReader {
         api.get_opt(name)
             .await
             .map_err(|e| classify(e, "get", "secrets", &self.namespace))
+    }
+
+    /// A Secret in another namespace (an application's), if it exists. Same rule: its data
+    /// is never printed.
+    pub async fn secret_in(&self, namespace: &str, name: &str) -> Result<Option<Secret>, ApiError> {
+        let api: Api<Secret> = Api::namespaced(self.client.clone(), namespace);
+        api.get_opt(name)
+            .await
+            .map_err(|e| classify(e, "get", "secrets", namespace))
+    }
+
+    /// A Service, if it exists.
+    pub async fn service(&self, name: &str) -> Result<Option<Service>, ApiError> {
+        let api: Api<Service> = Api::namespaced(self.client.clone(), &self.namespace);
+        api.get_opt(name)
+            .await
+            .map_err(|e| classify(e, "get", "services", &self.namespace))
     }
 
     /// The pods of one component of a cluster, as they are now (one list request).

@@ -15,6 +15,7 @@ pub mod lint;
 pub mod render;
 pub mod report;
 pub mod restart;
+pub mod s3;
 pub mod snapshot;
 pub mod status;
 pub mod upgrade;
@@ -86,6 +87,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => None,
             };
             backup::run(session.as_ref(), &mut Io::real(), &cmd).await
+        })?,
+        Command::S3(cmd) => common::block_on(async {
+            let session = common::connect(&s3::cluster_args(&cmd)).await?;
+            s3::run(&session, &mut Io::real(), &cmd).await
         })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),
