@@ -1,6 +1,9 @@
 //! What each day-2 command needs from the Kubernetes API: one table that the plugin documents
 //! (`README.md`), that render turns into the `<cluster>-operator` Role, and that a test keeps
-//! in step with the README. All namespaced: no command needs cluster-wide access.
+//! in step with the README. All namespaced: no command needs cluster-wide access. `doctor -f`
+//! (checks before an install) also reads cluster-scoped objects — namespaces, nodes,
+//! StorageClasses — which a namespaced Role cannot grant; without them those checks report
+//! `not-checked` (README "Troubleshooting" shows the ClusterRole).
 
 use std::collections::BTreeMap;
 
@@ -43,6 +46,14 @@ const fn apps(resource: &'static str, verbs: &'static [&'static str]) -> Rule {
 const fn cert_manager(resource: &'static str, verbs: &'static [&'static str]) -> Rule {
     Rule {
         api_group: "cert-manager.io",
+        resource,
+        verbs,
+    }
+}
+
+const fn networking(resource: &'static str, verbs: &'static [&'static str]) -> Rule {
+    Rule {
+        api_group: "networking.k8s.io",
         resource,
         verbs,
     }
@@ -144,6 +155,38 @@ pub const COMMANDS: &[CommandPermissions] = &[
             apps("deployments", LIST),
             cert_manager("certificates", GET),
             cert_manager("certificates/status", &["update"]),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
+        command: "doctor",
+        rules: &[
+            core("pods", LIST),
+            core("pods/log", GET),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            core("secrets", GET),
+            core("events", LIST),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            networking("networkpolicies", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
+        command: "report",
+        rules: &[
+            core("pods", LIST),
+            core("pods/log", GET),
+            core("pods/proxy", GET),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", &["get", "list"]),
+            core("secrets", &["get", "list"]),
+            core("services", LIST),
+            core("events", LIST),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            networking("networkpolicies", LIST),
             EXEC,
         ],
     },

@@ -733,3 +733,27 @@ async fn a_bad_spec_is_exit_2_and_touches_no_cluster() {
     assert!(r.error().contains("datanodes.replicas"), "{}", r.error());
     assert!(c.api.requests().is_empty());
 }
+
+#[tokio::test]
+async fn the_readme_example_is_what_doctor_prints() {
+    let c = FakeCluster::new("ozone", 3, 3, 5);
+    patch_pod(&c, "ozone-datanode-4", |p| {
+        p["spec"]["nodeName"] = Value::Null;
+        p["status"] = json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+            "message": "0/4 nodes are available: 4 node(s) didn't match pod anti-affinity rules. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod."}]});
+    });
+    {
+        let mut oz = c.ozone.state.lock().unwrap();
+        oz.datanodes.truncate(4);
+        oz.datanodes[3].health = "STALE".into();
+    }
+    let r = run(&c, &[]).await;
+    assert_eq!(r.code(), 1);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let shown = format!("$ kubectl ozone doctor\n{}", r.out);
+    assert!(
+        readme.contains(&shown),
+        "README.md's doctor example is out of date; replace it with:\n{shown}"
+    );
+}
