@@ -757,3 +757,22 @@ async fn the_readme_example_is_what_doctor_prints() {
         "README.md's doctor example is out of date; replace it with:\n{shown}"
     );
 }
+
+#[tokio::test]
+async fn no_running_cluster_points_to_the_install_check() {
+    let c = FakeCluster::new("ozone", 1, 1, 1);
+    c.api.state.lock().unwrap().statefulsets.clear();
+    let r = run(&c, &[]).await;
+    assert_eq!(r.code(), 2, "{}", r.all());
+    assert!(
+        r.error()
+            .contains("kubectl ozone doctor -f ozone-cluster.yaml"),
+        "{}",
+        r.error()
+    );
+    assert!(
+        r.error().contains("no Ozone cluster in namespace ozone"),
+        "{}",
+        r.error()
+    );
+}
