@@ -1,6 +1,9 @@
 //! What each day-2 command needs from the Kubernetes API: one table that the plugin documents
 //! (`README.md`), that render turns into the `<cluster>-operator` Role, and that a test keeps
-//! in step with the README. All namespaced: no command needs cluster-wide access.
+//! in step with the README. All namespaced: no command needs cluster-wide access. `doctor -f`
+//! (checks before an install) also reads cluster-scoped objects — namespaces, nodes,
+//! StorageClasses — which a namespaced Role cannot grant; without them those checks report
+//! `not-checked` (README "Troubleshooting" shows the ClusterRole).
 
 use std::collections::BTreeMap;
 
@@ -275,6 +278,38 @@ pub const COMMANDS: &[CommandPermissions] = &[
             core("persistentvolumeclaims", LIST),
             apps("statefulsets", LIST),
             apps("deployments", LIST),
+        ],
+    },
+    CommandPermissions {
+        command: "doctor",
+        rules: &[
+            core("pods", LIST),
+            core("pods/log", GET),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            core("secrets", GET),
+            core("events", LIST),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            group("networking.k8s.io", "networkpolicies", LIST),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
+        command: "report",
+        rules: &[
+            core("pods", LIST),
+            core("pods/log", GET),
+            core("pods/proxy", GET),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", &["get", "list"]),
+            core("secrets", &["get", "list"]),
+            core("services", LIST),
+            core("events", LIST),
+            apps("statefulsets", LIST),
+            apps("deployments", LIST),
+            group("networking.k8s.io", "networkpolicies", LIST),
+            EXEC,
         ],
     },
     CommandPermissions {

@@ -22,7 +22,7 @@ use crate::cluster::Session;
 use crate::cluster::discover;
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, structured};
-use anyhow::Result;
+use anyhow::{Context, Result};
 use clap::Args;
 use ozone_generator::build;
 use ozone_generator::spec::Cluster;
@@ -97,7 +97,9 @@ pub fn load_spec(args: &DoctorArgs) -> Result<Option<Cluster>> {
 
 /// The findings about a running cluster.
 pub async fn diagnose_running(session: &Session, args: &DoctorArgs) -> Result<Report> {
-    let view = discover::find(&session.kube, args.cluster.name.as_deref()).await?;
+    let view = discover::find(&session.kube, args.cluster.name.as_deref())
+        .await
+        .context("no running cluster to examine (to check an install before it exists, give its spec: kubectl ozone doctor -f ozone-cluster.yaml or --profile)")?;
     let cluster = view.cluster().to_owned();
     let facts = gather::running(
         session,

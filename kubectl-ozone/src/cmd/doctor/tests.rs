@@ -733,3 +733,46 @@ async fn a_bad_spec_is_exit_2_and_touches_no_cluster() {
     assert!(r.error().contains("datanodes.replicas"), "{}", r.error());
     assert!(c.api.requests().is_empty());
 }
+
+#[tokio::test]
+async fn the_readme_example_is_what_doctor_prints() {
+    let c = FakeCluster::new("ozone", 3, 3, 5);
+    patch_pod(&c, "ozone-datanode-4", |p| {
+        p["spec"]["nodeName"] = Value::Null;
+        p["status"] = json!({"phase": "Pending", "conditions": [{"type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+            "message": "0/4 nodes are available: 4 node(s) didn't match pod anti-affinity rules. preemption: 0/4 nodes are available: 4 No preemption victims found for incoming pod."}]});
+    });
+    {
+        let mut oz = c.ozone.state.lock().unwrap();
+        oz.datanodes.truncate(4);
+        oz.datanodes[3].health = "STALE".into();
+    }
+    let r = run(&c, &[]).await;
+    assert_eq!(r.code(), 1);
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../README.md")).unwrap();
+    let shown = format!("$ kubectl ozone doctor\n{}", r.out);
+    assert!(
+        readme.contains(&shown),
+        "README.md's doctor example is out of date; replace it with:\n{shown}"
+    );
+}
+
+#[tokio::test]
+async fn no_running_cluster_points_to_the_install_check() {
+    let c = FakeCluster::new("ozone", 1, 1, 1);
+    c.api.state.lock().unwrap().statefulsets.clear();
+    let r = run(&c, &[]).await;
+    assert_eq!(r.code(), 2, "{}", r.all());
+    assert!(
+        r.error()
+            .contains("kubectl ozone doctor -f ozone-cluster.yaml"),
+        "{}",
+        r.error()
+    );
+    assert!(
+        r.error().contains("no Ozone cluster in namespace ozone"),
+        "{}",
+        r.error()
+    );
+}

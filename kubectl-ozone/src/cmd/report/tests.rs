@@ -268,3 +268,76 @@ async fn a_partial_failure_still_writes_the_archive_and_names_what_is_missing() 
     // Nothing else is left next to it: the temporary file was renamed.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }
+
+/// Every namespaced request a command sent, as (group, resource, verb) for RBAC.
+fn rbac_needed(c: &FakeCluster) -> Vec<(String, String, String)> {
+    let mut needed: Vec<(String, String, String)> = c
+        .api
+        .requests()
+        .iter()
+        .map(|r| {
+            let path = r.uri.split('?').next().unwrap_or_default().to_owned();
+            if path.contains("/proxy/") {
+                (String::new(), "pods/proxy".into(), "get".into())
+            } else {
+                crate::scenarios::rbac_of(r)
+            }
+        })
+        .collect();
+    if c.ozone.call_count() > 0 {
+        needed.push((String::new(), "pods/exec".into(), "create".into()));
+    }
+    needed
+}
+
+fn assert_granted(command: &str, needed: Vec<(String, String, String)>) {
+    let rules = ozone_generator::permissions::COMMANDS
+        .iter()
+        .find(|p| p.command == command)
+        .unwrap_or_else(|| panic!("{command} is not in the permissions table"))
+        .rules;
+    for (group, resource, verb) in needed {
+        assert!(
+            rules.iter().any(|rule| rule.api_group == group
+                && rule.resource == resource
+                && rule.verbs.contains(&verb.as_str())),
+            "`{command}` sends {verb} {group}/{resource}, which the permissions table does not grant"
+        );
+    }
+}
+
+#[tokio::test]
+async fn every_request_of_report_and_doctor_is_in_the_permissions_table() {
+    let c = planted();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bundle.tar.gz");
+    let r = run(&c, &["-o", path.to_str().unwrap(), "--jmx"]).await;
+    assert_eq!(r.code(), 0, "{}", r.all());
+    assert_granted("report", rbac_needed(&c));
+
+    let c = planted();
+    {
+        // A crash loop makes doctor read a previous log too.
+        let mut st = c.api.state.lock().unwrap();
+        let v = &mut st.pods[0]
+            .status
+            .as_mut()
+            .unwrap()
+            .container_statuses
+            .as_mut()
+            .unwrap()[0];
+        v.state =
+            serde_json::from_value(json!({"waiting": {"reason": "CrashLoopBackOff"}})).unwrap();
+    }
+    let cli = Cli::try_parse_from(["kubectl-ozone", "doctor"]).unwrap();
+    let Command::Doctor(a) = cli.command else {
+        panic!()
+    };
+    let (mut io, _, _) = io(None);
+    crate::cmd::doctor::run(&c.session(), &mut io, &a, None)
+        .await
+        .unwrap();
+    let needed = rbac_needed(&c);
+    assert!(needed.iter().any(|(_, r, _)| r == "pods/log"));
+    assert_granted("doctor", needed);
+}
