@@ -417,7 +417,11 @@ mod tests {
             vec!["create", "delete", "get", "list", "patch"]
         );
         assert_eq!(all[&("apps", "statefulsets/scale")], vec!["patch"]);
-        // Nothing writes Secrets but the cert commands; apply never prunes them.
-        assert_eq!(all[&("", "secrets")], vec!["create", "get", "update"]);
+        // Nothing writes Secrets but the cert and s3 credentials commands; apply never prunes
+        // them; `report` lists them to know which values to scrub.
+        assert_eq!(
+            all[&("", "secrets")],
+            vec!["create", "get", "list", "update"]
+        );
     }
 }

@@ -164,7 +164,7 @@ async fn diff_shows_transitions_then_a_diff_per_object() {
             "--set",
             OM_HANDLERS,
             "--set",
-            "version=2.3.0",
+            "version=2.1.1",
         ],
     )
     .await;
@@ -173,8 +173,8 @@ async fn diff_shows_transitions_then_a_diff_per_object() {
     for expected in [
         "Transitions:\n",
         "datanodes 5 → 7: apply: scale ozone-datanode to 7, then wait until the new datanodes are IN_SERVICE",
-        "version apache/ozone:2.2.0 → apache/ozone:2.3.0: REFUSED",
-        "kubectl ozone upgrade --to 2.3.0",
+        "version apache/ozone:2.2.1 → apache/ozone:2.1.1: REFUSED",
+        "kubectl ozone upgrade --to 2.1.1",
     ] {
         assert!(
             transitions.contains(expected),
@@ -480,7 +480,7 @@ async fn datanodes_up_scale_then_wait_until_in_service() {
 #[tokio::test(start_paused = true)]
 async fn refused_transitions_write_nothing_and_say_what_to_do() {
     for (set, expected) in [
-        ("version=2.3.0", "kubectl ozone upgrade --to 2.3.0"),
+        ("version=2.1.1", "kubectl ozone upgrade --to 2.1.1"),
         ("security.tls.mode=managed", "kubectl ozone cert"),
         (
             "datanodes.storage.size=100Gi",

@@ -962,6 +962,9 @@ pub fn stored(st: &ApiState, resource: &str) -> Vec<Value> {
         "secrets" => values(&st.secrets),
         "pods" => values(&st.pods),
         "persistentvolumeclaims" => values(&st.pvcs),
+        "services" => values(&st.services),
+        "networkpolicies" => values(&st.network_policies),
+        "namespaces" => values(&st.namespaces),
         _ => st
             .objects
             .iter()
@@ -991,6 +994,9 @@ pub fn store(st: &mut ApiState, resource: &str, object: Value) {
         "secrets" => put(&mut st.secrets, &object),
         "pods" => put(&mut st.pods, &object),
         "persistentvolumeclaims" => put(&mut st.pvcs, &object),
+        "services" => put(&mut st.services, &object),
+        "networkpolicies" => put(&mut st.network_policies, &object),
+        "namespaces" => put(&mut st.namespaces, &object),
         _ => {
             let name = object["metadata"]["name"].clone();
             st.objects
@@ -1013,6 +1019,11 @@ fn unstore(st: &mut ApiState, resource: &str, name: &str) -> Option<Value> {
         "secrets" => st.secrets.retain(|o| keep(o.metadata.name.as_ref())),
         "pods" => st.pods.retain(|o| keep(o.metadata.name.as_ref())),
         "persistentvolumeclaims" => st.pvcs.retain(|o| keep(o.metadata.name.as_ref())),
+        "services" => st.services.retain(|o| keep(o.metadata.name.as_ref())),
+        "networkpolicies" => st
+            .network_policies
+            .retain(|o| keep(o.metadata.name.as_ref())),
+        "namespaces" => st.namespaces.retain(|o| keep(o.metadata.name.as_ref())),
         _ => st
             .objects
             .retain(|(r, o)| !(r == resource && o["metadata"]["name"] == name)),
@@ -1288,6 +1299,7 @@ fn diagnosis_routes(
             ok(value)
         }
     };
+    let selector = query_param(uri, "labelSelector");
     let list_of = |items: Vec<Value>, kind: &str| json!({"apiVersion": "v1", "kind": kind, "metadata": {"resourceVersion": "1"}, "items": items});
     Some(match parts {
         ["version"] => {
@@ -1350,20 +1362,12 @@ fn diagnosis_routes(
                 ),
             }
         }
-        ["api", "v1", "namespaces", _, "configmaps"] => ok(list_of(
-            st.config_maps
-                .iter()
-                .map(|e| serde_json::to_value(e).unwrap())
-                .collect(),
-            "ConfigMapList",
-        )),
-        ["api", "v1", "namespaces", _, "services"] => ok(list_of(
-            st.services
-                .iter()
-                .map(|e| serde_json::to_value(e).unwrap())
-                .collect(),
-            "ServiceList",
-        )),
+        ["api", "v1", "namespaces", _, "configmaps"] => {
+            ok(list(&st.config_maps, &selector, "ConfigMapList"))
+        }
+        ["api", "v1", "namespaces", _, "services"] => {
+            ok(list(&st.services, &selector, "ServiceList"))
+        }
         ["api", "v1", "namespaces", _, "events"] => ok(list_of(
             st.events
                 .iter()
@@ -1378,13 +1382,7 @@ fn diagnosis_routes(
             "namespaces",
             _,
             "networkpolicies",
-        ] => ok(list_of(
-            st.network_policies
-                .iter()
-                .map(|e| serde_json::to_value(e).unwrap())
-                .collect(),
-            "NetworkPolicyList",
-        )),
+        ] => ok(list(&st.network_policies, &selector, "NetworkPolicyList")),
         ["api", "v1", "namespaces", _, "pods", pod, "log"] => {
             let container = query_param(uri, "container");
             let previous = query_param(uri, "previous") == "true";
@@ -1422,8 +1420,9 @@ fn diagnosis_routes(
             rest @ ..,
         ] => match st.proxy.get(&format!("{target}/{}", rest.join("/"))) {
             Some(body) => text_response(body),
-            // Streams (backups) and a forbidden proxy are answered by the main routes.
-            None if st.forbid_proxy || !st.proxy_streams.is_empty() => return None,
+            // Streams named with their scheme (`https:pod:port`, backups) and a forbidden
+            // proxy are answered by the main routes.
+            None if st.forbid_proxy || target.matches(':').count() >= 2 => return None,
             None => status(
                 StatusCode::SERVICE_UNAVAILABLE,
                 "ServiceUnavailable",

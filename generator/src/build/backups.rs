@@ -528,7 +528,7 @@ mod tests {
         assert_eq!(env["BACKUP_INCLUDE_SNAPSHOT_DATA"], "false");
         assert_eq!(
             pod.containers[0].image.as_deref(),
-            Some("apache/ozone:2.2.0")
+            Some(format!("apache/ozone:{}", ozone_storage::DEFAULT_OZONE_VERSION).as_str())
         );
         assert_eq!(pod.automount_service_account_token, Some(true));
         let sc = pod.containers[0].security_context.as_ref().unwrap();

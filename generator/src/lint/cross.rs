@@ -148,6 +148,7 @@ impl Index {
         self.pdbs.extend(later.pdbs);
         self.policies.extend(later.policies);
         self.monitors.extend(later.monitors);
+        self.mountpoint.merge(later.mountpoint);
         for (namespace, maps) in later.site {
             let here = self.site.entry(namespace).or_default();
             for (name, (at, settings)) in maps {

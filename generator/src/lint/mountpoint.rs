@@ -87,6 +87,15 @@ fn peer_admits(peer: &Value) -> bool {
 }
 
 impl Index {
+    /// Appends the summaries of objects that come later in the input (parallel lint joins
+    /// its threads' work in input order).
+    pub fn merge(&mut self, later: Index) {
+        self.pvs.extend(later.pvs);
+        self.claims.extend(later.claims);
+        self.gateways.extend(later.gateways);
+        self.policies.extend(later.policies);
+    }
+
     /// Records what the checks need from an object.
     pub fn add(&mut self, obj: &Obj<'_>, at: &Location) {
         let v = obj.value;

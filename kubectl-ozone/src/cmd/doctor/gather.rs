@@ -101,7 +101,10 @@ pub async fn running(
         ozone,
         certificates: certificates.map_err(|e| format!("{e:#}")),
         network_policies: policies.map_err(|e| e.to_string()),
-        known_versions: vec![ozone_storage::DEFAULT_OZONE_VERSION.to_owned()],
+        known_versions: ozone_storage::versions::RELEASES
+            .iter()
+            .map(|r| r.version.to_owned())
+            .collect(),
         log_lines,
     }
 }

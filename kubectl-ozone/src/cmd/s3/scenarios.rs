@@ -321,6 +321,8 @@ async fn volume_prints_the_render_pair_for_the_live_gateway() {
             "s3.volumes[0].bucket=logs",
             "s3.volumes[0].namespace=apps",
             "s3.volumes[0].mountOptions[0]=uid 1000",
+            // The fake cluster runs 2.2.0: the pair carries the live version label.
+            "version=2.2.0",
         ],
     ))
     .unwrap();
