@@ -3,32 +3,14 @@
 //! `kube::Client` to a fake API that records requests, the Ozone side through a scripted
 //! exec. Time is paused, so waits and timeouts take no real time.
 
-use crate::cli::{Cli, Command};
-use crate::cmd::{datanode, snapshot, status};
 use crate::exit;
+use crate::testing::FakeCluster;
 use crate::testing::Run;
-use crate::testing::{FakeCluster, io};
 use crate::ui::confirm::testing::Scripted;
-use clap::Parser;
 use http::Method;
 
 async fn run(c: &FakeCluster, args: &[&str], prompt: Option<Scripted>) -> Run {
-    let mut argv = vec!["kubectl-ozone"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(&argv).expect("valid command line");
-    let session = c.session();
-    let (mut io, out, err) = io(prompt);
-    let result = match &cli.command {
-        Command::Status(a) => status::status(&session, &mut io, a).await,
-        Command::Datanode(d) => datanode::run(&session, &mut io, d).await,
-        Command::Snapshot(c) => snapshot::run(&session, &mut io, c).await,
-        other => panic!("not a cluster command: {other:?}"),
-    };
-    Run {
-        result,
-        out: out.text(),
-        err: err.text(),
-    }
+    c.run(args, prompt).await
 }
 
 #[tokio::test]

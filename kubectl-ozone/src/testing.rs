@@ -2437,6 +2437,26 @@ pub fn io(prompt: Option<Scripted>) -> (Io, Buf, Buf) {
     (io, out, err)
 }
 
+impl FakeCluster {
+    /// Runs a command line as a user types it (without the program name) against this
+    /// cluster, the way the binary dispatches it, answering prompts from `prompt`.
+    pub async fn run(&self, argv: &[&str], prompt: Option<Scripted>) -> Run {
+        use clap::Parser;
+        let cli = crate::cli::Cli::try_parse_from(
+            std::iter::once("kubectl-ozone").chain(argv.iter().copied()),
+        )
+        .expect("valid command line");
+        let session = self.session();
+        let (mut io, out, err) = io(prompt);
+        let result = crate::cmd::run_in(&session, &mut io, &cli.command).await;
+        Run {
+            result,
+            out: out.text(),
+            err: err.text(),
+        }
+    }
+}
+
 /// What one command run in a scenario produced: its result and what it wrote.
 pub struct Run {
     /// The command's result.

@@ -12,20 +12,18 @@
 //! pods already.
 
 use super::config::settings;
+use super::scheduled::{self, ScheduledJob, env};
 use super::tls;
-use super::workload::{
-    container_security_context, mount, pod_security_context, writable_mounts, writable_volumes,
-};
+use super::workload::mount;
 use super::{BuildError, meta};
 use crate::output::Object;
 use crate::spec::Cluster;
 use crate::spec::cluster::Backups;
 use crate::spec::doc::Egress;
-use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
+use k8s_openapi::api::batch::v1::CronJob;
 use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapEnvSource, ConfigMapVolumeSource, Container, EnvFromSource, EnvVar,
-    KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec, PersistentVolumeClaimVolumeSource,
-    PodSpec, PodTemplateSpec, ResourceRequirements, SecretVolumeSource, ServiceAccount, Volume,
+    ConfigMap, KeyToPath, PersistentVolumeClaim, PersistentVolumeClaimSpec,
+    PersistentVolumeClaimVolumeSource, SecretVolumeSource, ServiceAccount, Volume,
     VolumeResourceRequirements,
 };
 use k8s_openapi::api::networking::v1::{
@@ -34,7 +32,7 @@ use k8s_openapi::api::networking::v1::{
 };
 use k8s_openapi::api::rbac::v1::{PolicyRule, Role, RoleBinding, RoleRef, Subject};
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::LabelSelector;
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
 use ozone_storage::Component;
 use ozone_storage::config::{effective_port, https_only};
@@ -43,7 +41,6 @@ use std::collections::BTreeMap;
 /// The program the CronJob runs.
 pub const SCRIPT: &str = include_str!("../../scripts/backup.py");
 const SCRIPT_KEY: &str = "backup.py";
-const SCRIPT_DIR: &str = "/opt/kubectl-ozone";
 /// Where the backup volume is mounted in the job.
 pub const BACKUP_DIR: &str = "/backups";
 const CA_DIR: &str = "/etc/ozone/ca";
@@ -223,22 +220,16 @@ fn http_port(cluster: &Cluster, component: Component) -> u16 {
 }
 
 fn cron_job(cluster: &Cluster, backups: &Backups, account: &str) -> CronJob {
-    let names = cluster.names();
-    let env = |name: &str, value: String| EnvVar {
-        name: name.into(),
-        value: Some(value),
-        ..EnvVar::default()
-    };
     let https = https_only(&settings(cluster));
     let mut vars = vec![
-        env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=70.0".into()),
+        env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=70.0"),
         env("BACKUP_CLUSTER", cluster.name.clone()),
         env("BACKUP_NAMESPACE", cluster.namespace.clone()),
-        env("BACKUP_CONFIGMAP", account.to_owned()),
-        env("BACKUP_DIR", BACKUP_DIR.into()),
+        env("BACKUP_CONFIGMAP", account),
+        env("BACKUP_DIR", BACKUP_DIR),
         env("BACKUP_KEEP", backups.keep.to_string()),
         env("BACKUP_VERSION", cluster.version.clone()),
-        env("BACKUP_SCHEME", if https { "https" } else { "http" }.into()),
+        env("BACKUP_SCHEME", if https { "https" } else { "http" }),
         env("BACKUP_OM_HOSTS", hosts(cluster, Component::Om)),
         env(
             "BACKUP_OM_PORT",
@@ -262,117 +253,56 @@ fn cron_job(cluster: &Cluster, backups: &Backups, account: &str) -> CronJob {
     {
         vars.push(env("BACKUP_OM_SERVICE_ID", om.service_id.clone()));
     }
-    let mut volumes = writable_volumes();
-    volumes.push(Volume {
-        name: "script".into(),
-        config_map: Some(ConfigMapVolumeSource {
-            name: script_config_map(&cluster.name),
-            ..ConfigMapVolumeSource::default()
-        }),
-        ..Volume::default()
-    });
-    volumes.push(Volume {
-        name: "backups".into(),
-        persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
-            claim_name: account.to_owned(),
-            read_only: Some(false),
-        }),
-        ..Volume::default()
-    });
-    let mut mounts = writable_mounts();
-    mounts.push(mount("script", SCRIPT_DIR));
-    mounts.push(mount("backups", BACKUP_DIR));
-    if https {
-        // Every component's certificate comes from the same CA: the OM's Secret carries it.
-        volumes.push(Volume {
-            name: "ca".into(),
-            secret: Some(SecretVolumeSource {
-                secret_name: Some(tls::secret_name(cluster, Component::Om)),
-                items: Some(vec![KeyToPath {
-                    key: "ca.crt".into(),
-                    path: "ca.crt".into(),
-                    ..KeyToPath::default()
-                }]),
-                ..SecretVolumeSource::default()
+    let mut volumes = vec![(
+        Volume {
+            name: "backups".into(),
+            persistent_volume_claim: Some(PersistentVolumeClaimVolumeSource {
+                claim_name: account.to_owned(),
+                read_only: Some(false),
             }),
             ..Volume::default()
-        });
-        mounts.push(mount("ca", CA_DIR));
+        },
+        mount("backups", BACKUP_DIR),
+    )];
+    if https {
+        // Every component's certificate comes from the same CA: the OM's Secret carries it.
+        volumes.push((
+            Volume {
+                name: "ca".into(),
+                secret: Some(SecretVolumeSource {
+                    secret_name: Some(tls::secret_name(cluster, Component::Om)),
+                    items: Some(vec![KeyToPath {
+                        key: "ca.crt".into(),
+                        path: "ca.crt".into(),
+                        ..KeyToPath::default()
+                    }]),
+                    ..SecretVolumeSource::default()
+                }),
+                ..Volume::default()
+            },
+            mount("ca", CA_DIR),
+        ));
         vars.push(env("BACKUP_CA_FILE", format!("{CA_DIR}/ca.crt")));
     }
-    mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
-    // The Ozone shell (for Raft roles) is a JVM; the download itself streams in small chunks.
-    let resources = BTreeMap::from([
-        ("cpu".to_owned(), Quantity("250m".into())),
-        ("memory".to_owned(), Quantity("1Gi".into())),
-    ]);
-    let container = Container {
-        name: "backup".into(),
-        image: Some(cluster.image.reference()),
-        image_pull_policy: Some(cluster.image.pull_policy.as_str().into()),
-        args: Some(vec!["python3".into(), format!("{SCRIPT_DIR}/{SCRIPT_KEY}")]),
-        env: Some(vars),
-        env_from: Some(vec![EnvFromSource {
-            config_map_ref: Some(ConfigMapEnvSource {
-                name: names.config_map(),
-                optional: Some(false),
-            }),
-            ..EnvFromSource::default()
-        }]),
-        resources: Some(ResourceRequirements {
-            requests: Some(resources.clone()),
-            limits: Some(resources),
-            ..ResourceRequirements::default()
-        }),
-        security_context: Some(container_security_context()),
-        volume_mounts: Some(mounts),
-        ..Container::default()
-    };
-    let job_labels = labels(cluster);
-    CronJob {
-        metadata: meta(account, &cluster.namespace, job_labels.clone()),
-        spec: Some(CronJobSpec {
-            schedule: backups.schedule.clone(),
-            // Two runs at once would prune each other's work on the same volume.
-            concurrency_policy: Some("Forbid".into()),
-            starting_deadline_seconds: Some(600),
-            successful_jobs_history_limit: Some(3),
-            failed_jobs_history_limit: Some(3),
-            job_template: JobTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(job_labels.clone()),
-                    ..ObjectMeta::default()
-                }),
-                spec: Some(JobSpec {
-                    // A failed run is recorded in the ConfigMap; the next schedule retries.
-                    backoff_limit: Some(0),
-                    active_deadline_seconds: Some(6 * 3600),
-                    template: PodTemplateSpec {
-                        metadata: Some(ObjectMeta {
-                            labels: Some(job_labels),
-                            ..ObjectMeta::default()
-                        }),
-                        spec: Some(PodSpec {
-                            restart_policy: Some("Never".into()),
-                            service_account_name: Some(account.to_owned()),
-                            // The token patches the records ConfigMap, nothing else (Role).
-                            automount_service_account_token: Some(true),
-                            enable_service_links: Some(false),
-                            security_context: Some(pod_security_context()),
-                            containers: vec![container],
-                            volumes: Some(volumes),
-                            node_selector: (!cluster.placement.node_selector.is_empty())
-                                .then(|| cluster.placement.node_selector.clone()),
-                            ..PodSpec::default()
-                        }),
-                    },
-                    ..JobSpec::default()
-                }),
-            },
-            ..CronJobSpec::default()
-        }),
-        ..CronJob::default()
-    }
+    let script_map = script_config_map(&cluster.name);
+    scheduled::cron_job(
+        cluster,
+        ScheduledJob {
+            name: account,
+            labels: labels(cluster),
+            schedule: &backups.schedule,
+            account,
+            // The token patches the records ConfigMap, nothing else (Role).
+            api_token: true,
+            container: "backup",
+            script: (&script_map, SCRIPT_KEY),
+            env: vars,
+            volumes,
+            // A failed run is recorded in the ConfigMap; the next schedule retries.
+            retries: 0,
+            deadline_seconds: 6 * 3600,
+        },
+    )
 }
 
 fn selector(labels: BTreeMap<String, String>) -> LabelSelector {
@@ -471,6 +401,7 @@ fn network_policies(cluster: &Cluster) -> Vec<NetworkPolicy> {
 mod tests {
     use super::*;
     use crate::spec::{Inputs, resolve};
+    use k8s_openapi::api::core::v1::PodSpec;
 
     fn with(profile: &str, extra: &[&str]) -> Cluster {
         let mut sets = vec![

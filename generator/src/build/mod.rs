@@ -12,6 +12,7 @@ pub mod namespace;
 pub mod network;
 pub mod patch;
 pub mod rbac;
+pub mod scheduled;
 pub mod service;
 pub mod snapshots;
 pub mod tls;

@@ -8,25 +8,17 @@
 //! policy covers it too.
 
 use super::meta;
-use super::workload::{
-    container_security_context, mount, pod_security_context, writable_mounts, writable_volumes,
-};
+use super::scheduled::{self, ScheduledJob, env};
 use crate::spec::Cluster;
 use crate::spec::cluster::SnapshotSchedule;
-use k8s_openapi::api::batch::v1::{CronJob, CronJobSpec, JobSpec, JobTemplateSpec};
-use k8s_openapi::api::core::v1::{
-    ConfigMap, ConfigMapEnvSource, ConfigMapVolumeSource, Container, EnvFromSource, EnvVar,
-    PodSpec, PodTemplateSpec, ResourceRequirements, ServiceAccount, Volume,
-};
-use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
+use k8s_openapi::api::batch::v1::CronJob;
+use k8s_openapi::api::core::v1::{ConfigMap, ServiceAccount};
 use ozone_storage::snapshot::schedule_prefix;
 use std::collections::BTreeMap;
 
 /// The program the CronJob runs.
 pub const SCRIPT: &str = include_str!("../../scripts/snapshot.py");
 const SCRIPT_KEY: &str = "snapshot.py";
-const SCRIPT_DIR: &str = "/opt/kubectl-ozone";
 /// `app.kubernetes.io/component` of snapshot jobs.
 pub const COMPONENT: &str = "snapshots";
 
@@ -69,110 +61,37 @@ pub fn objects(cluster: &Cluster) -> (Option<ServiceAccount>, Option<ConfigMap>,
 }
 
 fn cron_job(cluster: &Cluster, schedule: &SnapshotSchedule, account: &str) -> CronJob {
-    let names = cluster.names();
-    let env = |name: &str, value: String| EnvVar {
-        name: name.into(),
-        value: Some(value),
-        ..EnvVar::default()
-    };
-    let mut volumes = writable_volumes();
-    volumes.push(Volume {
-        name: "script".into(),
-        config_map: Some(ConfigMapVolumeSource {
-            name: format!("{}-snapshot-script", cluster.name),
-            ..ConfigMapVolumeSource::default()
-        }),
-        ..Volume::default()
-    });
-    let mut mounts = writable_mounts();
-    mounts.push(mount("script", SCRIPT_DIR));
-    mounts.sort_by(|a, b| a.mount_path.cmp(&b.mount_path));
-    // The Ozone shell is a JVM: a gigabyte is plenty for snapshot commands.
-    let resources = BTreeMap::from([
-        ("cpu".to_owned(), Quantity("250m".into())),
-        ("memory".to_owned(), Quantity("1Gi".into())),
-    ]);
-    let container = Container {
-        name: "snapshot".into(),
-        image: Some(cluster.image.reference()),
-        image_pull_policy: Some(cluster.image.pull_policy.as_str().into()),
-        args: Some(vec!["python3".into(), format!("{SCRIPT_DIR}/{SCRIPT_KEY}")]),
-        env: Some(vec![
-            env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=70.0".into()),
-            env(
-                "SNAPSHOT_BUCKET",
-                format!("{}/{}", schedule.volume, schedule.bucket),
-            ),
-            env("SNAPSHOT_KEEP", schedule.keep.to_string()),
-            env("SNAPSHOT_PREFIX", schedule_prefix(&schedule.name)),
-        ]),
-        env_from: Some(vec![EnvFromSource {
-            config_map_ref: Some(ConfigMapEnvSource {
-                name: names.config_map(),
-                optional: Some(false),
-            }),
-            ..EnvFromSource::default()
-        }]),
-        resources: Some(ResourceRequirements {
-            requests: Some(resources.clone()),
-            limits: Some(resources),
-            ..ResourceRequirements::default()
-        }),
-        security_context: Some(container_security_context()),
-        volume_mounts: Some(mounts),
-        ..Container::default()
-    };
     let mut job_labels = labels(cluster);
     job_labels.insert(
         "ozone.apache.org/snapshot-schedule".into(),
         schedule.name.clone(),
     );
-    CronJob {
-        metadata: meta(
-            &format!("{}-snapshot-{}", cluster.name, schedule.name),
-            &cluster.namespace,
-            job_labels.clone(),
-        ),
-        spec: Some(CronJobSpec {
-            schedule: schedule.schedule.clone(),
-            // Two runs at once could both count the same snapshots and delete one too many.
-            concurrency_policy: Some("Forbid".into()),
-            starting_deadline_seconds: Some(600),
-            successful_jobs_history_limit: Some(3),
-            failed_jobs_history_limit: Some(3),
-            job_template: JobTemplateSpec {
-                metadata: Some(ObjectMeta {
-                    labels: Some(job_labels.clone()),
-                    ..ObjectMeta::default()
-                }),
-                spec: Some(JobSpec {
-                    backoff_limit: Some(2),
-                    active_deadline_seconds: Some(1800),
-                    template: PodTemplateSpec {
-                        metadata: Some(ObjectMeta {
-                            labels: Some(job_labels),
-                            ..ObjectMeta::default()
-                        }),
-                        spec: Some(PodSpec {
-                            restart_policy: Some("Never".into()),
-                            service_account_name: Some(account.to_owned()),
-                            automount_service_account_token: Some(false),
-                            enable_service_links: Some(false),
-                            security_context: Some(pod_security_context()),
-                            containers: vec![container],
-                            volumes: Some(volumes),
-                            node_selector: (!cluster.placement.node_selector.is_empty())
-                                .then(|| cluster.placement.node_selector.clone()),
-                            ..PodSpec::default()
-                        }),
-                    },
-                    ..JobSpec::default()
-                }),
-            },
-            ..CronJobSpec::default()
-        }),
-        ..CronJob::default()
-    }
+    let script_map = format!("{}-snapshot-script", cluster.name);
+    scheduled::cron_job(
+        cluster,
+        ScheduledJob {
+            name: &format!("{}-snapshot-{}", cluster.name, schedule.name),
+            labels: job_labels,
+            schedule: &schedule.schedule,
+            account,
+            // The job runs the Ozone shell only; it never calls the Kubernetes API.
+            api_token: false,
+            container: "snapshot",
+            script: (&script_map, SCRIPT_KEY),
+            env: vec![
+                env("JAVA_TOOL_OPTIONS", "-XX:MaxRAMPercentage=70.0"),
+                env(
+                    "SNAPSHOT_BUCKET",
+                    format!("{}/{}", schedule.volume, schedule.bucket),
+                ),
+                env("SNAPSHOT_KEEP", schedule.keep.to_string()),
+                env("SNAPSHOT_PREFIX", schedule_prefix(&schedule.name)),
+            ],
+            volumes: Vec::new(),
+            retries: 2,
+            deadline_seconds: 1800,
+        },
+    )
 }
 
 #[cfg(test)]

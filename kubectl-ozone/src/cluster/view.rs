@@ -4,7 +4,9 @@
 use super::errors::{ApiError, classify};
 use super::exec::Targets;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod, Secret, Service};
+use k8s_openapi::api::core::v1::{
+    ConfigMap, ContainerStatus, PersistentVolumeClaim, Pod, Secret, Service,
+};
 use kube::api::{Api, ApiResource, DynamicObject, GroupVersionKind, ListParams};
 use ozone_generator::names::{APP_NAME, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME, Names};
 use ozone_storage::Component;
@@ -241,6 +243,23 @@ pub fn is_ready(pod: &Pod) -> bool {
         .as_ref()
         .and_then(|s| s.conditions.as_ref())
         .is_some_and(|cs| cs.iter().any(|c| c.type_ == "Ready" && c.status == "True"))
+}
+
+/// The status of every container of a pod, init containers first, each with whether it is
+/// an init container.
+pub fn container_statuses(pod: &Pod) -> impl Iterator<Item = (&ContainerStatus, bool)> {
+    let status = pod.status.as_ref();
+    let init = status
+        .and_then(|s| s.init_container_statuses.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|c| (c, true));
+    let main = status
+        .and_then(|s| s.container_statuses.as_ref())
+        .into_iter()
+        .flatten()
+        .map(|c| (c, false));
+    init.chain(main)
 }
 
 /// Container restarts.

@@ -22,6 +22,7 @@ pub mod upgrade;
 pub mod version;
 
 use crate::cli::{Cli, Command};
+use crate::cluster::Session;
 use crate::ui::Io;
 use std::process::ExitCode;
 
@@ -32,22 +33,6 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render::run(&args),
         Command::Version(args) => version::run(&args),
         Command::Lint(args) => lint::run(&args),
-        Command::Status(args) => common::block_on(async {
-            let session = common::connect(&args.cluster).await?;
-            status::status(&session, &mut Io::real(), &args).await
-        })?,
-        Command::Datanode(cmd) => common::block_on(async {
-            let session = common::connect(datanode::cluster_args(&cmd)).await?;
-            datanode::run(&session, &mut Io::real(), &cmd).await
-        })?,
-        Command::Snapshot(cmd) => common::block_on(async {
-            let session = common::connect(snapshot::cluster_args(&cmd)).await?;
-            snapshot::run(&session, &mut Io::real(), &cmd).await
-        })?,
-        Command::Cert(cmd) => common::block_on(async {
-            let session = common::connect(cert::cluster_args(&cmd)).await?;
-            cert::run(&session, &mut Io::real(), &cmd).await
-        })?,
         Command::Diff(args) => common::block_on(async {
             let session = match connect_for_spec(&args.desired).await {
                 Ok(s) => s,
@@ -62,25 +47,14 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             let session = connect_for_spec(&args.desired).await?;
             apply::run(&session, &mut Io::real(), &args).await
         })?,
-        Command::Restart(args) => common::block_on(async {
-            let session = common::connect(&args.cluster).await?;
-            restart::run(&session, &mut Io::real(), &args).await
-        })?,
         Command::Doctor(args) => {
+            // A bad spec is bad input before any cluster is contacted.
             let spec = doctor::load_spec(&args)?;
             common::block_on(async {
                 let session = common::connect(&args.cluster).await?;
                 doctor::run(&session, &mut Io::real(), &args, spec).await
             })?
         }
-        Command::Report(args) => common::block_on(async {
-            let session = common::connect(&args.cluster).await?;
-            report::run(&session, &mut Io::real(), &args).await
-        })?,
-        Command::Upgrade(args) => common::block_on(async {
-            let session = common::connect(upgrade::cluster_args(&args)).await?;
-            upgrade::run(&session, &mut Io::real(), &args).await
-        })?,
         Command::Backup(cmd) => common::block_on(async {
             let session = match backup::cluster_args(&cmd) {
                 Some(args) => Some(common::connect(args).await?),
@@ -88,12 +62,66 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             backup::run(session.as_ref(), &mut Io::real(), &cmd).await
         })?,
-        Command::S3(cmd) => common::block_on(async {
-            let session = common::connect(&s3::cluster_args(&cmd)).await?;
-            s3::run(&session, &mut Io::real(), &cmd).await
-        })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),
+        command => common::block_on(async {
+            let session = common::connect(&cluster_args(&command)).await?;
+            run_in(&session, &mut Io::real(), &command).await
+        })?,
+    }
+}
+
+/// The cluster flags of a command that works against a running cluster.
+fn cluster_args(command: &Command) -> common::ClusterArgs {
+    match command {
+        Command::Status(args) => args.cluster.clone(),
+        Command::Datanode(cmd) => datanode::cluster_args(cmd).clone(),
+        Command::Snapshot(cmd) => snapshot::cluster_args(cmd).clone(),
+        Command::Cert(cmd) => cert::cluster_args(cmd).clone(),
+        Command::Restart(args) => args.cluster.clone(),
+        Command::Report(args) => args.cluster.clone(),
+        Command::Upgrade(args) => upgrade::cluster_args(args).clone(),
+        Command::S3(cmd) => s3::cluster_args(cmd),
+        Command::Doctor(args) => args.cluster.clone(),
+        Command::Diff(_)
+        | Command::Apply(_)
+        | Command::Backup(_)
+        | Command::Init(_)
+        | Command::Render(_)
+        | Command::Version(_)
+        | Command::Lint(_)
+        | Command::Completion(_)
+        | Command::Complete(_) => unreachable!("{command:?} connects on its own"),
+    }
+}
+
+/// Runs a command that works against a running cluster, in `session`. The binary and the
+/// scenario tests take this same path from a parsed command line.
+pub async fn run_in(session: &Session, io: &mut Io, command: &Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Status(args) => status::status(session, io, args).await,
+        Command::Datanode(cmd) => datanode::run(session, io, cmd).await,
+        Command::Snapshot(cmd) => snapshot::run(session, io, cmd).await,
+        Command::Cert(cmd) => cert::run(session, io, cmd).await,
+        Command::Diff(args) => diff::run(session, io, args).await,
+        Command::Apply(args) => apply::run(session, io, args).await,
+        Command::Restart(args) => restart::run(session, io, args).await,
+        Command::Doctor(args) => {
+            let spec = doctor::load_spec(args)?;
+            doctor::run(session, io, args, spec).await
+        }
+        Command::Report(args) => report::run(session, io, args).await,
+        Command::Upgrade(args) => upgrade::run(session, io, args).await,
+        Command::Backup(cmd) => backup::run(Some(session), io, cmd).await,
+        Command::S3(cmd) => s3::run(session, io, cmd).await,
+        Command::Init(_)
+        | Command::Render(_)
+        | Command::Version(_)
+        | Command::Lint(_)
+        | Command::Completion(_)
+        | Command::Complete(_) => {
+            unreachable!("{command:?} does not work against a cluster")
+        }
     }
 }
 

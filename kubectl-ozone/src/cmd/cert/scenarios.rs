@@ -3,9 +3,9 @@
 //! with four datanodes and an S3 Gateway, resuming, dry runs, pre-flight refusals, and that no
 //! key material reaches any output. Time is paused: waits take no real time.
 
-use crate::cli::{Cli, Command};
+use crate::cli::Cli;
+use crate::testing::FakeCluster;
 use crate::testing::Run;
-use crate::testing::{FakeCluster, io};
 use crate::ui::confirm::testing::Scripted;
 use clap::Parser;
 use k8s_openapi::ByteString;
@@ -15,20 +15,7 @@ use serde_json::json;
 use std::collections::BTreeMap;
 
 pub(crate) async fn run(c: &FakeCluster, args: &[&str], prompt: Option<Scripted>) -> Run {
-    let mut argv = vec!["kubectl-ozone"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(&argv).expect("valid command line");
-    let Command::Cert(cmd) = &cli.command else {
-        panic!("not a cert command")
-    };
-    let session = c.session();
-    let (mut io, out, err) = io(prompt);
-    let result = super::run(&session, &mut io, cmd).await;
-    Run {
-        result,
-        out: out.text(),
-        err: err.text(),
-    }
+    c.run(args, prompt).await
 }
 
 /// The components with certificates in the fixture, in restart order.

@@ -2,11 +2,9 @@
 //! as a user types it, every request recorded, the Secrets read back and their certificates
 //! and stores parsed with independent parsers.
 
-use crate::cli::{Cli, Command};
 use crate::pki::{self, CertSummary};
+use crate::testing::FakeCluster;
 use crate::testing::Run;
-use crate::testing::{FakeCluster, io};
-use clap::Parser;
 use http::Method;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
@@ -20,20 +18,10 @@ use serde_json::json;
 use x509_parser::parse_x509_certificate;
 
 pub(super) async fn run(c: &FakeCluster, args: &[&str]) -> Run {
-    let mut argv = vec!["kubectl-ozone", "cert"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(&argv).expect("valid command line");
-    let Command::Cert(cmd) = &cli.command else {
-        panic!("not a cert command");
-    };
-    let session = c.session();
-    let (mut io, out, err) = io(None);
-    let result = super::run(&session, &mut io, cmd).await;
-    Run {
-        result,
-        out: out.text(),
-        err: err.text(),
-    }
+    let argv: Vec<&str> = std::iter::once("cert")
+        .chain(args.iter().copied())
+        .collect();
+    c.run(&argv, None).await
 }
 
 /// The small profile in managed mode, matching the fake cluster's 1 SCM, 1 OM, 3 datanodes.

@@ -70,15 +70,7 @@ pub async fn running(
     let mut previous_logs = BTreeMap::new();
     for pod in &view.pods {
         let name = pod.metadata.name.clone().unwrap_or_default();
-        let statuses = pod.status.as_ref().map(|s| {
-            s.init_container_statuses
-                .iter()
-                .flatten()
-                .chain(s.container_statuses.iter().flatten())
-                .cloned()
-                .collect::<Vec<_>>()
-        });
-        for c in statuses.into_iter().flatten() {
+        for (c, _) in crate::cluster::view::container_statuses(pod) {
             let crashing = c
                 .state
                 .as_ref()

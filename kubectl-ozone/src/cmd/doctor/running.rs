@@ -111,20 +111,7 @@ pub fn image_tag(image: &str) -> Option<&str> {
 }
 
 fn statuses(pod: &Pod) -> Vec<(&ContainerStatus, bool)> {
-    let Some(status) = pod.status.as_ref() else {
-        return Vec::new();
-    };
-    let init = status
-        .init_container_statuses
-        .iter()
-        .flatten()
-        .map(|c| (c, true));
-    let main = status
-        .container_statuses
-        .iter()
-        .flatten()
-        .map(|c| (c, false));
-    init.chain(main).collect()
+    crate::cluster::view::container_statuses(pod).collect()
 }
 
 /// Each pod's state, translated into its cause.

@@ -3,28 +3,18 @@
 //! finding must name its fix. Every run refuses writes and checks that none was tried.
 
 use super::verdict::Verdict;
-use crate::cli::{Cli, Command};
-use crate::testing::{FakeCluster, Run, io};
-use clap::Parser;
+use crate::testing::{FakeCluster, Run};
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::storage::v1::StorageClass;
 use serde_json::{Value, json};
 
 async fn run(c: &FakeCluster, args: &[&str]) -> Run {
-    let mut argv = vec!["kubectl-ozone", "doctor"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(&argv).expect("valid command line");
-    let Command::Doctor(a) = cli.command else {
-        panic!("not doctor")
-    };
+    let argv: Vec<&str> = std::iter::once("doctor")
+        .chain(args.iter().copied())
+        .collect();
     c.refuse_writes();
-    let session = c.session();
-    let (mut io, out, err) = io(None);
-    let result = match super::load_spec(&a) {
-        Ok(spec) => super::run(&session, &mut io, &a, spec).await,
-        Err(e) => Err(e),
-    };
+    let run = c.run(&argv, None).await;
     // Reads only: no Kubernetes write but access reviews, no Ozone command but queries.
     let writes = c.api.writes();
     assert!(
@@ -35,11 +25,7 @@ async fn run(c: &FakeCluster, args: &[&str]) -> Run {
     );
     assert!(c.journal().is_empty(), "{:?}", c.journal());
     assert!(c.ozone.mutations().is_empty());
-    Run {
-        result,
-        out: out.text(),
-        err: err.text(),
-    }
+    run
 }
 
 /// The findings of a `-o json` run.

@@ -13,23 +13,14 @@ use std::io::Read;
 use std::path::Path;
 
 async fn run(c: &FakeCluster, args: &[&str]) -> Run {
-    let mut argv = vec!["kubectl-ozone", "report"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(&argv).expect("valid command line");
-    let Command::Report(a) = cli.command else {
-        panic!("not report")
-    };
+    let argv: Vec<&str> = std::iter::once("report")
+        .chain(args.iter().copied())
+        .collect();
     c.refuse_writes();
-    let session = c.session();
-    let (mut io, out, err) = io(None);
-    let result = super::run(&session, &mut io, &a).await;
+    let run = c.run(&argv, None).await;
     assert!(c.api.writes().is_empty(), "{:?}", c.api.writes());
     assert!(c.ozone.mutations().is_empty());
-    Run {
-        result,
-        out: out.text(),
-        err: err.text(),
-    }
+    run
 }
 
 /// The archive's files: path (without the top directory) → content.

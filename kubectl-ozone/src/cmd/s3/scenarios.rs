@@ -1,26 +1,11 @@
 //! `kubectl ozone s3 …` against the fake API server and the scripted Ozone: what reaches the
 //! Secret, what runs in Ozone, and that the S3 secret never reaches stdout or stderr.
 
-use crate::cli::{Cli, Command};
-use crate::testing::{FAKE_PRINCIPAL, FakeCluster, Run, io};
-use clap::Parser;
+use crate::testing::{FAKE_PRINCIPAL, FakeCluster, Run};
 use k8s_openapi::api::core::v1::Secret;
 
 async fn run(c: &FakeCluster, args: &[&str]) -> Run {
-    let mut argv = vec!["kubectl-ozone"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(&argv).expect("valid command line");
-    let session = c.session();
-    let (mut io, out, err) = io(None);
-    let result = match &cli.command {
-        Command::S3(cmd) => super::run(&session, &mut io, cmd).await,
-        other => panic!("not an s3 command: {other:?}"),
-    };
-    Run {
-        result,
-        out: out.text(),
-        err: err.text(),
-    }
+    c.run(args, None).await
 }
 
 fn secured(c: &FakeCluster) {

@@ -3,30 +3,18 @@
 //! refusal, a failing prepare, an interruption at every write followed by a resumed run,
 //! downgrade before and after finalization, dry runs, and bad input. Time is paused.
 
-use crate::cli::{Cli, Command};
 use crate::ops::upgrade::{PHASE_ANNOTATION, REPLICAS_ANNOTATION, TARGET_ANNOTATION};
-use crate::testing::{FakeCluster, FakePrepare, Run, io};
+use crate::testing::{FakeCluster, FakePrepare, Run};
 use crate::ui::confirm::testing::Scripted;
-use clap::Parser;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::Pod;
 use serde_json::json;
 
 async fn run(c: &FakeCluster, args: &[&str], prompt: Option<Scripted>) -> Run {
-    let mut argv = vec!["kubectl-ozone", "upgrade"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(&argv).expect("valid command line");
-    let Command::Upgrade(cmd) = &cli.command else {
-        panic!("not an upgrade command")
-    };
-    let session = c.session();
-    let (mut io, out, err) = io(prompt);
-    let result = super::run(&session, &mut io, cmd).await;
-    Run {
-        result,
-        out: out.text(),
-        err: err.text(),
-    }
+    let argv: Vec<&str> = std::iter::once("upgrade")
+        .chain(args.iter().copied())
+        .collect();
+    c.run(&argv, prompt).await
 }
 
 /// Bounds every run: a wait that never ends fails the test (exit 3) instead of hanging.
