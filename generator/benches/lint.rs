@@ -258,6 +258,13 @@ fn processes(cpus: usize) {
         );
         return;
     };
+    // Cargo runs benches in the package directory; the README's path is from the workspace
+    // root (an absolute path stays as it is).
+    let binary = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("..")
+        .join(binary)
+        .to_string_lossy()
+        .into_owned();
     let file = std::env::temp_dir().join(format!("lint-bench-{}.yaml", std::process::id()));
     let corpus: String = (0..DOCUMENTS)
         .map(|i| format!("---\n{}", document(i, 20)))
