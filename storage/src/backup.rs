@@ -169,7 +169,6 @@ pub fn missing_rocksdb_files<'a>(entries: impl IntoIterator<Item = &'a str>) -> 
     missing
 }
 
-
 /// Keys that move a component's metadata out of `ozone.metadata.dirs` (operations §2.3 names the
 /// DB keys; the Ratis keys are Ozone's `OMConfigKeys` / `ScmConfigKeys`).
 pub mod restore_keys {
@@ -205,7 +204,9 @@ pub struct MetadataLayout {
 #[derive(Debug, thiserror::Error, PartialEq, Eq)]
 pub enum LayoutError {
     /// Neither the component's DB key nor `ozone.metadata.dirs` is set.
-    #[error("the cluster's configuration sets neither {0} nor ozone.metadata.dirs: cannot tell where the {1} metadata lives")]
+    #[error(
+        "the cluster's configuration sets neither {0} nor ozone.metadata.dirs: cannot tell where the {1} metadata lives"
+    )]
     NoMetadataDir(&'static str, &'static str),
     /// A directory setting that is not one absolute path.
     #[error("{0}={1:?}: restore needs one absolute directory")]
@@ -218,8 +219,16 @@ pub fn metadata_layout(
     ozone_site: &BTreeMap<String, String>,
 ) -> Result<MetadataLayout, LayoutError> {
     let (db_key, ratis_key, db_name) = match component {
-        Component::Scm => (restore_keys::SCM_DB_DIRS, restore_keys::SCM_RATIS_DIR, "scm.db"),
-        _ => (restore_keys::OM_DB_DIRS, restore_keys::OM_RATIS_DIR, "om.db"),
+        Component::Scm => (
+            restore_keys::SCM_DB_DIRS,
+            restore_keys::SCM_RATIS_DIR,
+            "scm.db",
+        ),
+        _ => (
+            restore_keys::OM_DB_DIRS,
+            restore_keys::OM_RATIS_DIR,
+            "om.db",
+        ),
     };
     let id = component.id();
     let dir = |key: &'static str| -> Result<Option<String>, LayoutError> {
@@ -245,7 +254,11 @@ pub fn metadata_layout(
     let ratis = match (dir(ratis_key)?, &metadata) {
         (Some(r), _) => vec![r],
         (None, Some(m)) => {
-            let mut r = vec![format!("{m}/ratis"), format!("{m}/{id}.ratis"), format!("{m}/{id}/ratis")];
+            let mut r = vec![
+                format!("{m}/ratis"),
+                format!("{m}/{id}.ratis"),
+                format!("{m}/{id}/ratis"),
+            ];
             if component == Component::Scm {
                 r.push(format!("{m}/scm-ha"));
             }
@@ -272,7 +285,11 @@ pub fn version_file_cluster_id(text: &str) -> Option<String> {
         let (key, value) = line.split_once(['=', ':'])?;
         (key.trim() == "clusterID")
             .then(|| value.trim().to_owned())
-            .filter(|v| !v.is_empty() && v.chars().all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+            .filter(|v| {
+                !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            })
     })
 }
 
@@ -347,11 +364,13 @@ mod tests {
         );
     }
 
-
     #[test]
     fn the_layout_follows_the_configuration() {
         let site = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
-            pairs.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect()
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
         };
         let rendered = site(&[("ozone.metadata.dirs", "/data/metadata")]);
         let om = metadata_layout(Component::Om, &rendered).unwrap();
@@ -371,7 +390,10 @@ mod tests {
         assert_eq!(scm.ratis, ["/data/scm-ratis"]);
         assert_eq!(
             metadata_layout(Component::Om, &site(&[])),
-            Err(LayoutError::NoMetadataDir("ozone.om.db.dirs", "Ozone Manager"))
+            Err(LayoutError::NoMetadataDir(
+                "ozone.om.db.dirs",
+                "Ozone Manager"
+            ))
         );
         assert!(matches!(
             metadata_layout(Component::Om, &site(&[("ozone.om.db.dirs", "/a,/b")])),
@@ -382,8 +404,14 @@ mod tests {
     #[test]
     fn the_cluster_id_comes_from_the_version_file() {
         let version = "#Tue Dec 01 05:00:00 UTC 2026\nnodeType=SCM\nscmUuid=5e1f\nclusterID=CID-0a1b2c3d-4e5f\ncTime=1764565200000\nlayoutVersion=8\n";
-        assert_eq!(version_file_cluster_id(version).as_deref(), Some("CID-0a1b2c3d-4e5f"));
-        assert_eq!(version_file_cluster_id("#clusterID=CID-x\nnodeType=OM\n"), None);
+        assert_eq!(
+            version_file_cluster_id(version).as_deref(),
+            Some("CID-0a1b2c3d-4e5f")
+        );
+        assert_eq!(
+            version_file_cluster_id("#clusterID=CID-x\nnodeType=OM\n"),
+            None
+        );
         assert_eq!(version_file_cluster_id("clusterID=$(rm -rf /)\n"), None);
     }
 

@@ -12,6 +12,7 @@ pub mod diff;
 pub mod doctor;
 pub mod init;
 pub mod lint;
+pub mod recover;
 pub mod render;
 pub mod report;
 pub mod restart;
@@ -87,6 +88,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
                 None => None,
             };
             backup::run(session.as_ref(), &mut Io::real(), &cmd).await
+        })?,
+        Command::Recover(args) => common::block_on(async {
+            let session = common::connect(recover::cluster_args(&args)).await?;
+            recover::run(&session, &mut Io::real(), &args).await
         })?,
         Command::S3(cmd) => common::block_on(async {
             let session = common::connect(&s3::cluster_args(&cmd)).await?;
