@@ -220,3 +220,164 @@ mod tests {
         ));
     }
 }
+
+/// The in-pod script run for real (python3, as in the image) against a directory standing in
+/// for the data volume: what it moves, keeps, refuses and prints.
+#[cfg(test)]
+mod script_tests {
+    use super::SCRIPT;
+    use crate::cmd::backup::verify::sum;
+    use serde_json::{Value, json};
+    use std::io::Write;
+    use std::path::Path;
+    use std::process::{Command, Stdio};
+
+    fn tar_of(entries: &[(&str, &[u8])]) -> Vec<u8> {
+        let mut tar = tar::Builder::new(Vec::new());
+        for (name, body) in entries {
+            let mut header = tar::Header::new_gnu();
+            header.set_size(body.len() as u64);
+            header.set_mode(0o644);
+            // `set_path` refuses `..`; a hostile tar is written byte by byte.
+            let bytes = name.as_bytes();
+            header.as_old_mut().name[..bytes.len()].copy_from_slice(bytes);
+            header.set_cksum();
+            tar.append(&header, *body).unwrap();
+        }
+        tar.into_inner().unwrap()
+    }
+
+    fn checkpoint(seed: u8) -> Vec<u8> {
+        tar_of(&[
+            ("CURRENT", b"MANIFEST-000012\n"),
+            ("MANIFEST-000012", &[seed; 100]),
+            ("000010.sst", &[seed; 5000]),
+        ])
+    }
+
+    /// Runs the script for `component` under `root` with `input` on stdin, claiming `claimed`
+    /// (the manifest's size and sha256); returns exit code, stdout, stderr.
+    fn place(root: &Path, component: &str, input: &[u8], claimed: &[u8]) -> (i32, Value, String) {
+        let tmp = root.join("claimed");
+        std::fs::write(&tmp, claimed).unwrap();
+        let (size, sha) = sum(&tmp).unwrap();
+        let m = root.join("metadata");
+        let args = json!({
+            "component": component, "backup": "backup-20261201-030000", "size": size,
+            "sha256": sha, "clusterId": "CID-new",
+            "db": [m.join(format!("{component}.db")), m.join(component).join(format!("{component}.db"))],
+            "versionFile": m.join(component).join("current/VERSION"),
+            "ratis": [m.join("ratis"), m.join(format!("{component}.ratis"))],
+        });
+        let mut child = Command::new("python3")
+            .args(["-c", SCRIPT, &args.to_string()])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        // A script that refuses before reading closes its end; that is its answer.
+        let _ = child.stdin.take().unwrap().write_all(input);
+        let out = child.wait_with_output().unwrap();
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        (
+            out.status.code().unwrap_or(-1),
+            serde_json::from_str(stdout.trim()).unwrap_or(Value::Null),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+        )
+    }
+
+    fn read(path: &Path) -> String {
+        std::fs::read_to_string(path).unwrap_or_default()
+    }
+
+    #[test]
+    fn the_checkpoint_replaces_the_db_and_the_old_one_is_kept_aside() {
+        let root = tempfile::tempdir().unwrap();
+        let m = root.path().join("metadata");
+        std::fs::create_dir_all(m.join("scm.db")).unwrap();
+        std::fs::write(m.join("scm.db/CURRENT"), "old").unwrap();
+        std::fs::create_dir_all(m.join("ratis/group")).unwrap();
+        std::fs::create_dir_all(m.join("scm/current")).unwrap();
+        std::fs::write(
+            m.join("scm/current/VERSION"),
+            "#x\nnodeType=SCM\nclusterID=CID-old\nscmUuid=u1\n",
+        )
+        .unwrap();
+        let input = checkpoint(7);
+        let (code, out, err) = place(root.path(), "scm", &input, &input);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out["received"], input.len());
+        assert_eq!(out["clusterId"], "set");
+        assert_eq!(read(&m.join("scm.db/CURRENT")), "MANIFEST-000012\n");
+        assert_eq!(
+            std::fs::read(m.join("scm.db/000010.sst")).unwrap(),
+            [7; 5000]
+        );
+        let aside = "before-restore-backup-20261201-030000";
+        assert_eq!(read(&m.join(format!("scm.db.{aside}/CURRENT"))), "old");
+        assert!(m.join(format!("ratis.{aside}/group")).is_dir());
+        assert!(!m.join("ratis").exists());
+        let version = read(&m.join("scm/current/VERSION"));
+        assert!(version.contains("clusterID=CID-new") && version.contains("scmUuid=u1"));
+        assert!(!version.contains("CID-old"));
+        assert!(read(&m.join(format!("scm/current/VERSION.{aside}"))).contains("CID-old"));
+        // Run again (a resumed run): the restored DB is replaced by the same, the old one
+        // aside is not overwritten, no temporary file is left.
+        let (code, out, err) = place(root.path(), "scm", &input, &input);
+        assert_eq!(code, 0, "{err}");
+        assert_eq!(out["clusterId"], "kept");
+        assert_eq!(read(&m.join(format!("scm.db.{aside}/CURRENT"))), "old");
+        assert_eq!(read(&m.join("scm.db/CURRENT")), "MANIFEST-000012\n");
+        let mut names: Vec<String> = std::fs::read_dir(&m)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        names.sort();
+        assert_eq!(
+            names,
+            [
+                "scm".to_owned(),
+                "scm.db".into(),
+                format!("scm.db.{aside}"),
+                format!("ratis.{aside}")
+            ]
+            .iter()
+            .cloned()
+            .collect::<std::collections::BTreeSet<_>>()
+            .into_iter()
+            .collect::<Vec<_>>()
+        );
+    }
+
+    #[test]
+    fn damaged_or_hostile_input_and_a_missing_scm_version_change_nothing() {
+        let root = tempfile::tempdir().unwrap();
+        let m = root.path().join("metadata");
+        std::fs::create_dir_all(m.join("om.db")).unwrap();
+        std::fs::write(m.join("om.db/CURRENT"), "old").unwrap();
+        let good = checkpoint(1);
+        let mut bad = good.clone();
+        bad[700] ^= 1;
+        let (code, _, err) = place(root.path(), "om", &bad, &good);
+        assert_eq!(code, 4, "{err}");
+        assert!(err.contains("arrived damaged"), "{err}");
+        let hostile = tar_of(&[("../escape", b"x"), ("CURRENT", b"y")]);
+        let (code, _, err) = place(root.path(), "om", &hostile, &hostile);
+        assert_eq!(code, 5, "{err}");
+        assert!(!root.path().join("escape").exists());
+        let no_db = tar_of(&[("README", b"not a checkpoint")]);
+        let (code, _, err) = place(root.path(), "om", &no_db, &no_db);
+        assert_eq!(code, 5, "{err}");
+        assert_eq!(read(&m.join("om.db/CURRENT")), "old");
+        assert_eq!(
+            std::fs::read_dir(&m).unwrap().count(),
+            1,
+            "only om.db is left"
+        );
+        // SCM without a VERSION file would come up with a new cluster id: refused first.
+        let (code, _, err) = place(root.path(), "scm", &good, &good);
+        assert_eq!(code, 3, "{err}");
+        assert!(err.contains("no SCM VERSION file"), "{err}");
+    }
+}
