@@ -509,3 +509,33 @@ async fn a_timeout_exits_3_with_the_resume_command_and_a_missing_scm_version_is_
         Some("stopped")
     );
 }
+
+#[tokio::test(start_paused = true)]
+async fn every_request_is_covered_by_the_documented_permissions() {
+    use ozone_generator::permissions::COMMANDS;
+    let root = tempfile::tempdir().unwrap();
+    let dir = backup(root.path(), "ozone", "2.2.0");
+    let c = cluster(1, 1, 3);
+    assert_eq!(restore(&c, &dir).await.code(), 0);
+    let rules = COMMANDS
+        .iter()
+        .find(|p| p.command == "recover --from")
+        .expect("recover --from is in the permissions table")
+        .rules;
+    let mut needed: Vec<(String, String, String)> = c
+        .api
+        .requests()
+        .iter()
+        .map(crate::scenarios::rbac_of)
+        .collect();
+    needed.push((String::new(), "pods/exec".into(), "create".into()));
+    assert!(needed.iter().any(|(_, r, v)| r == "pods" && v == "create"));
+    for (group, resource, verb) in needed {
+        assert!(
+            rules.iter().any(|rule| rule.api_group == group
+                && rule.resource == resource
+                && rule.verbs.contains(&verb.as_str())),
+            "`recover --from` sends {verb} {group}/{resource}, which the permissions table does not grant"
+        );
+    }
+}
