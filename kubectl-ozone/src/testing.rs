@@ -2497,90 +2497,6 @@ impl Run {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use k8s_openapi::ByteString;
-    use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
-
-    fn secret(name: &str, value: &str) -> Secret {
-        Secret {
-            metadata: kube::api::ObjectMeta {
-                name: Some(name.into()),
-                labels: Some(labels("ozone", "scm")),
-                ..Default::default()
-            },
-            data: Some(BTreeMap::from([(
-                "tls.crt".to_owned(),
-                ByteString(value.as_bytes().to_vec()),
-            )])),
-            ..Default::default()
-        }
-    }
-
-    #[tokio::test]
-    async fn secrets_are_created_read_replaced_patched_and_recorded() {
-        let c = FakeCluster::new("ozone", 1, 1, 3);
-        let api: Api<Secret> = Api::namespaced(c.api.client("ozone"), "ozone");
-        api.create(&PostParams::default(), &secret("a", "one"))
-            .await
-            .unwrap();
-        let again = api
-            .create(&PostParams::default(), &secret("a", "two"))
-            .await;
-        assert!(matches!(again, Err(kube::Error::Api(s)) if s.code == 409));
-        api.replace("a", &PostParams::default(), &secret("a", "three"))
-            .await
-            .unwrap();
-        let patch = json!({"metadata": {"annotations": {"x": "y"}}});
-        api.patch("a", &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-            .unwrap();
-        let got = api.get("a").await.unwrap();
-        assert_eq!(got.data.unwrap()["tls.crt"].0, b"three");
-        assert_eq!(got.metadata.annotations.unwrap()["x"], "y");
-        let listed = api
-            .list(&ListParams::default().labels("app.kubernetes.io/component=scm"))
-            .await
-            .unwrap();
-        assert_eq!(listed.items.len(), 1);
-        assert!(matches!(api.get("b").await, Err(kube::Error::Api(s)) if s.code == 404));
-        let methods: Vec<Method> = c.api.writes().into_iter().map(|r| r.method).collect();
-        assert_eq!(
-            methods,
-            [Method::POST, Method::POST, Method::PUT, Method::PATCH]
-        );
-    }
-
-    #[tokio::test]
-    async fn pod_annotations_can_be_patched_and_writes_can_be_refused() {
-        let c = FakeCluster::new("ozone", 1, 1, 3);
-        let pods: Api<Pod> = Api::namespaced(c.api.client("ozone"), "ozone");
-        let patch = json!({"metadata": {"annotations": {"k": "v"}}});
-        pods.patch("ozone-om-0", &PatchParams::default(), &Patch::Merge(&patch))
-            .await
-            .unwrap();
-        assert_eq!(
-            c.api
-                .pod("ozone-om-0")
-                .unwrap()
-                .metadata
-                .annotations
-                .unwrap()["k"],
-            "v"
-        );
-        c.refuse_writes();
-        let secrets: Api<Secret> = Api::namespaced(c.api.client("ozone"), "ozone");
-        assert!(
-            secrets
-                .create(&PostParams::default(), &secret("a", "x"))
-                .await
-                .is_err()
-        );
-        assert!(c.api.secret("a").is_none());
-    }
-}
-
 // ---- recover --from: restore pods, streamed stdin, `cat` of VERSION files ----
 
 /// Creating a pod (the restore pod: running at once), and deleting one no controller owns
@@ -2726,5 +2642,89 @@ impl FakeOzone {
             stderr: String::new(),
             exit_code: 0,
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use k8s_openapi::ByteString;
+    use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+
+    fn secret(name: &str, value: &str) -> Secret {
+        Secret {
+            metadata: kube::api::ObjectMeta {
+                name: Some(name.into()),
+                labels: Some(labels("ozone", "scm")),
+                ..Default::default()
+            },
+            data: Some(BTreeMap::from([(
+                "tls.crt".to_owned(),
+                ByteString(value.as_bytes().to_vec()),
+            )])),
+            ..Default::default()
+        }
+    }
+
+    #[tokio::test]
+    async fn secrets_are_created_read_replaced_patched_and_recorded() {
+        let c = FakeCluster::new("ozone", 1, 1, 3);
+        let api: Api<Secret> = Api::namespaced(c.api.client("ozone"), "ozone");
+        api.create(&PostParams::default(), &secret("a", "one"))
+            .await
+            .unwrap();
+        let again = api
+            .create(&PostParams::default(), &secret("a", "two"))
+            .await;
+        assert!(matches!(again, Err(kube::Error::Api(s)) if s.code == 409));
+        api.replace("a", &PostParams::default(), &secret("a", "three"))
+            .await
+            .unwrap();
+        let patch = json!({"metadata": {"annotations": {"x": "y"}}});
+        api.patch("a", &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .unwrap();
+        let got = api.get("a").await.unwrap();
+        assert_eq!(got.data.unwrap()["tls.crt"].0, b"three");
+        assert_eq!(got.metadata.annotations.unwrap()["x"], "y");
+        let listed = api
+            .list(&ListParams::default().labels("app.kubernetes.io/component=scm"))
+            .await
+            .unwrap();
+        assert_eq!(listed.items.len(), 1);
+        assert!(matches!(api.get("b").await, Err(kube::Error::Api(s)) if s.code == 404));
+        let methods: Vec<Method> = c.api.writes().into_iter().map(|r| r.method).collect();
+        assert_eq!(
+            methods,
+            [Method::POST, Method::POST, Method::PUT, Method::PATCH]
+        );
+    }
+
+    #[tokio::test]
+    async fn pod_annotations_can_be_patched_and_writes_can_be_refused() {
+        let c = FakeCluster::new("ozone", 1, 1, 3);
+        let pods: Api<Pod> = Api::namespaced(c.api.client("ozone"), "ozone");
+        let patch = json!({"metadata": {"annotations": {"k": "v"}}});
+        pods.patch("ozone-om-0", &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .unwrap();
+        assert_eq!(
+            c.api
+                .pod("ozone-om-0")
+                .unwrap()
+                .metadata
+                .annotations
+                .unwrap()["k"],
+            "v"
+        );
+        c.refuse_writes();
+        let secrets: Api<Secret> = Api::namespaced(c.api.client("ozone"), "ozone");
+        assert!(
+            secrets
+                .create(&PostParams::default(), &secret("a", "x"))
+                .await
+                .is_err()
+        );
+        assert!(c.api.secret("a").is_none());
     }
 }

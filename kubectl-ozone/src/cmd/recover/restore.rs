@@ -316,8 +316,12 @@ fn resume_command(session: &Session, cluster: &str, a: &FromArgs) -> String {
         a.backup.display(),
         flags_hint(session, cluster, &a.cluster)
     );
+    // The checks run again on a resumed run, so what skipped them must be given again.
     if a.into_cluster {
         cmd.push_str(" --into-cluster");
+    }
+    if a.skip_version_check {
+        cmd.push_str(" --skip-version-check");
     }
     cmd
 }

@@ -217,10 +217,10 @@ async fn stops_everything_places_scm_then_om_and_starts_scm_om_datanodes_then_ga
         ]
     );
     // What arrived in each pod is byte for byte the backup's file.
-    let oz = c.ozone.state.lock().unwrap();
-    let streams = oz.streams.clone();
-    let calls = oz.calls.clone();
-    drop(oz);
+    let (streams, calls) = {
+        let oz = c.ozone.state.lock().unwrap();
+        (oz.streams.clone(), oz.calls.clone())
+    };
     for (pod, file) in [
         ("ozone-restore-scm", "scm.tar"),
         ("ozone-restore-om", "om.tar"),
