@@ -281,6 +281,19 @@ pub const COMMANDS: &[CommandPermissions] = &[
         ],
     },
     CommandPermissions {
+        command: "recover --from",
+        rules: &[
+            core("pods", &["list", "get", "create", "delete"]),
+            core("persistentvolumeclaims", LIST),
+            core("configmaps", GET),
+            apps("statefulsets", &["list", "patch"]),
+            apps("statefulsets/scale", &["patch"]),
+            apps("deployments", &["list", "patch"]),
+            apps("deployments/scale", &["patch"]),
+            EXEC,
+        ],
+    },
+    CommandPermissions {
         command: "doctor",
         rules: &[
             core("pods", LIST),

@@ -70,6 +70,9 @@ pub enum Command {
     /// Metadata backups of OM and SCM: create, verify, list.
     #[command(subcommand)]
     Backup(crate::cmd::backup::BackupCommand),
+    /// Recover lost or corrupt metadata: --from DIR/NAME restores a single-OM, single-SCM
+    /// cluster from a backup (stop, place the checkpoints, start SCM → OM → datanodes).
+    Recover(crate::cmd::recover::RecoverArgs),
     /// S3 access: endpoint, credentials into a Secret, buckets of /s3v, buckets as volumes.
     #[command(subcommand)]
     S3(crate::cmd::s3::S3Command),

@@ -681,6 +681,9 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
         let force = query_param(&uri, "force") == "true";
         return server_side_apply(&mut st, &parts, body, dry_run, force);
     }
+    if let Some(response) = restore_pod_routes(&mut st, &method, &parts, body) {
+        return response;
+    }
     match (method.clone(), parts.as_slice()) {
         (Method::DELETE, ["api", "v1", "namespaces", _, "pods", name]) => {
             let name = name.to_string();
@@ -1504,6 +1507,14 @@ pub struct OzoneState {
     pub secured: bool,
     /// S3 secrets OM has handed out, by access key id.
     pub s3_secrets: BTreeMap<String, String>,
+    /// Files `cat` prints, by path (`current/VERSION` for the cluster id).
+    pub files: BTreeMap<String, String>,
+    /// What arrived on standard input of streamed commands: `(pod, bytes, sha256)`.
+    pub streams: Vec<(String, u64, String)>,
+    /// Refuse the stream that would be the journal's entry at this index.
+    pub fail_stream_at: Option<usize>,
+    /// The SCM volume has no VERSION file (the restore script refuses with exit code 3).
+    pub no_scm_version: bool,
 }
 
 /// How the scripted `om prepare` ends.
@@ -1941,6 +1952,9 @@ impl FakeOzone {
                 .unwrap()
                 .push(format!("exec {}", argv.join(" ")));
         }
+        if let Some(out) = st.cat(argv) {
+            return Ok(out);
+        }
         if let Some(out) = st.snapshot(argv) {
             return Ok(out);
         }
@@ -2169,6 +2183,16 @@ impl OzoneExec for FakeOzone {
     ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
         let out = self.respond(pod, argv);
         Box::pin(async move { out })
+    }
+
+    fn run_with_stdin<'a>(
+        &'a self,
+        pod: &'a str,
+        _container: &'a str,
+        argv: &'a [String],
+        stdin: crate::cluster::exec::Stdin<'a>,
+    ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
+        Box::pin(self.receive(pod, argv, stdin))
     }
 }
 
@@ -2490,6 +2514,154 @@ impl Run {
     /// Everything the user saw.
     pub fn all(&self) -> String {
         format!("{}\n{}\n{}", self.out, self.err, self.error())
+    }
+}
+
+// ---- recover --from: restore pods, streamed stdin, `cat` of VERSION files ----
+
+/// Creating a pod (the restore pod: running at once), and deleting one no controller owns
+/// (gone at once, not recreated).
+fn restore_pod_routes(
+    st: &mut ApiState,
+    method: &Method,
+    parts: &[&str],
+    body: &Value,
+) -> Option<Response<Body>> {
+    let restore_label = crate::cmd::recover::restore::pod::RESTORE_LABEL;
+    match (method.clone(), parts) {
+        (Method::POST, ["api", "v1", "namespaces", _, "pods"]) => {
+            let mut pod = body.clone();
+            let name = pod["metadata"]["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned();
+            if named(&mut st.pods, &name).is_some() {
+                return Some(status(
+                    StatusCode::CONFLICT,
+                    "AlreadyExists",
+                    &format!("pods \"{name}\" already exists"),
+                ));
+            }
+            pod["metadata"]["uid"] = json!(format!("{name}-uid"));
+            pod["status"] = json!({"phase": "Running"});
+            let typed: Pod = serde_json::from_value(pod.clone()).ok()?;
+            st.pods.push(typed);
+            Some(ok(pod))
+        }
+        (Method::DELETE, ["api", "v1", "namespaces", _, "pods", name]) => {
+            let i = st.pods.iter().position(|p| {
+                p.metadata.name.as_deref() == Some(name)
+                    && crate::cluster::view::label(&p.metadata, restore_label).is_some()
+            })?;
+            Some(ok(serde_json::to_value(st.pods.remove(i)).unwrap()))
+        }
+        _ => None,
+    }
+}
+
+impl OzoneState {
+    fn cat(&mut self, argv: &[String]) -> Option<ExecOutput> {
+        let ["cat", path] = [argv.first()?.as_str(), argv.get(1)?.as_str()] else {
+            return None;
+        };
+        (argv.len() == 2).then_some(())?;
+        Some(match self.files.get(path) {
+            Some(text) => ExecOutput {
+                stdout: text.clone(),
+                stderr: String::new(),
+                exit_code: 0,
+            },
+            None => ExecOutput {
+                stdout: String::new(),
+                stderr: format!("cat: {path}: No such file or directory\n"),
+                exit_code: 1,
+            },
+        })
+    }
+}
+
+impl FakeOzone {
+    /// The restore script's part: reads standard input to its end, hashing it, then answers
+    /// as `restore.py` does for the size and sha256 its JSON argument expects.
+    async fn receive(
+        &self,
+        pod: &str,
+        argv: &[String],
+        mut stdin: crate::cluster::exec::Stdin<'_>,
+    ) -> Result<ExecOutput, ExecError> {
+        use sha2::Digest;
+        use tokio::io::AsyncReadExt;
+        let args: Value = argv
+            .last()
+            .and_then(|a| serde_json::from_str(a).ok())
+            .unwrap_or_default();
+        {
+            let mut st = self.state.lock().unwrap();
+            st.calls
+                .push((pod.to_owned(), format!("{} (stdin)", argv[0])));
+            let at = st.journal.lock().unwrap().len();
+            if st.fail_stream_at == Some(at) {
+                return Err(ExecError::Transport {
+                    pod: pod.into(),
+                    message: "fake cluster: this stream is cut off in this test".into(),
+                });
+            }
+            if st.fail_mutations {
+                return Ok(ExecOutput {
+                    stdout: String::new(),
+                    stderr: "fake cluster: mutations are refused in this test".into(),
+                    exit_code: 99,
+                });
+            }
+            if args["component"] == "scm" && st.no_scm_version {
+                return Ok(ExecOutput {
+                    stdout: String::new(),
+                    stderr: "no SCM VERSION file at /data/metadata/scm/current/VERSION".into(),
+                    exit_code: 3,
+                });
+            }
+        }
+        let mut hasher = sha2::Sha256::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        let mut size = 0u64;
+        loop {
+            let n = stdin
+                .read(&mut buf)
+                .await
+                .map_err(|e| ExecError::Transport {
+                    pod: pod.into(),
+                    message: e.to_string(),
+                })?;
+            if n == 0 {
+                break;
+            }
+            hasher.update(&buf[..n]);
+            size += n as u64;
+        }
+        let sha = crate::cluster::proxy::hex(&hasher.finalize());
+        let mut st = self.state.lock().unwrap();
+        st.journal
+            .lock()
+            .unwrap()
+            .push(format!("stream {pod} {size} bytes"));
+        st.streams.push((pod.to_owned(), size, sha.clone()));
+        if Some(size) != args["size"].as_u64() || Some(sha.as_str()) != args["sha256"].as_str() {
+            return Ok(ExecOutput {
+                stdout: String::new(),
+                stderr: format!("the checkpoint arrived damaged: {size} bytes with sha256 {sha}"),
+                exit_code: 4,
+            });
+        }
+        let db = args["db"][0].as_str().unwrap_or_default().to_owned();
+        Ok(ExecOutput {
+            stdout: json!({"received": size, "sha256": sha, "db": db,
+                "movedAside": [format!("{db}.before-restore-{}", args["backup"].as_str().unwrap_or_default())],
+                "clusterId": if args["clusterId"].is_null() { "kept" } else { "set" }})
+            .to_string()
+                + "\n",
+            stderr: String::new(),
+            exit_code: 0,
+        })
     }
 }
 

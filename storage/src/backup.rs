@@ -169,6 +169,130 @@ pub fn missing_rocksdb_files<'a>(entries: impl IntoIterator<Item = &'a str>) -> 
     missing
 }
 
+/// Keys that move a component's metadata out of `ozone.metadata.dirs` (operations §2.3 names the
+/// DB keys; the Ratis keys are Ozone's `OMConfigKeys` / `ScmConfigKeys`).
+pub mod restore_keys {
+    /// OM's RocksDB directory.
+    pub const OM_DB_DIRS: &str = "ozone.om.db.dirs";
+    /// SCM's RocksDB directory.
+    pub const SCM_DB_DIRS: &str = "ozone.scm.db.dirs";
+    /// OM's Ratis log directory.
+    pub const OM_RATIS_DIR: &str = "ozone.om.ratis.storage.dir";
+    /// SCM's Ratis log directory.
+    pub const SCM_RATIS_DIR: &str = "ozone.scm.ha.ratis.storage.dir";
+}
+
+/// Where a component keeps the metadata a restore replaces, read from its `ozone-site.xml`
+/// settings. Ozone releases differ in the default places (the DB under the metadata directory
+/// or under `<metadata>/<component>/`, the Ratis log in `ratis`, `<component>.ratis`,
+/// `<component>/ratis` or SCM's `scm-ha`), so where no key is set every known place is listed
+/// and the restore pod acts on those it finds (the first DB place when none exists).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MetadataLayout {
+    /// `om` or `scm`.
+    pub component: String,
+    /// Candidate paths of the RocksDB directory (`…/om.db`, `…/scm.db`), best first.
+    pub db: Vec<String>,
+    /// The component's `current/VERSION` file, which holds Ozone's cluster id.
+    pub version_file: String,
+    /// Candidate Ratis log directories.
+    pub ratis: Vec<String>,
+}
+
+/// Why no layout can be derived.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum LayoutError {
+    /// Neither the component's DB key nor `ozone.metadata.dirs` is set.
+    #[error(
+        "the cluster's configuration sets neither {0} nor ozone.metadata.dirs: cannot tell where the {1} metadata lives"
+    )]
+    NoMetadataDir(&'static str, &'static str),
+    /// A directory setting that is not one absolute path.
+    #[error("{0}={1:?}: restore needs one absolute directory")]
+    NotOneAbsolutePath(&'static str, String),
+}
+
+/// The metadata layout of OM or SCM under `ozone_site` (the `ozone-site.xml` settings).
+pub fn metadata_layout(
+    component: Component,
+    ozone_site: &BTreeMap<String, String>,
+) -> Result<MetadataLayout, LayoutError> {
+    let (db_key, ratis_key, db_name) = match component {
+        Component::Scm => (
+            restore_keys::SCM_DB_DIRS,
+            restore_keys::SCM_RATIS_DIR,
+            "scm.db",
+        ),
+        _ => (
+            restore_keys::OM_DB_DIRS,
+            restore_keys::OM_RATIS_DIR,
+            "om.db",
+        ),
+    };
+    let id = component.id();
+    let dir = |key: &'static str| -> Result<Option<String>, LayoutError> {
+        match ozone_site.get(key).map(|v| v.trim()) {
+            None | Some("") => Ok(None),
+            Some(v)
+                if v.len() > 1
+                    && v.starts_with('/')
+                    && !v.contains([',', '\n'])
+                    && !v.split('/').any(|p| p == "..") =>
+            {
+                Ok(Some(v.trim_end_matches('/').to_owned()))
+            }
+            Some(v) => Err(LayoutError::NotOneAbsolutePath(key, v.to_owned())),
+        }
+    };
+    let metadata = dir(crate::config::keys::METADATA_DIRS)?;
+    let db_dirs = match (dir(db_key)?, &metadata) {
+        (Some(d), _) => vec![d],
+        (None, Some(m)) => vec![m.clone(), format!("{m}/{id}")],
+        (None, None) => return Err(LayoutError::NoMetadataDir(db_key, component.title())),
+    };
+    let ratis = match (dir(ratis_key)?, &metadata) {
+        (Some(r), _) => vec![r],
+        (None, Some(m)) => {
+            let mut r = vec![
+                format!("{m}/ratis"),
+                format!("{m}/{id}.ratis"),
+                format!("{m}/{id}/ratis"),
+            ];
+            if component == Component::Scm {
+                r.push(format!("{m}/scm-ha"));
+            }
+            r
+        }
+        (None, None) => Vec::new(),
+    };
+    Ok(MetadataLayout {
+        component: id.to_owned(),
+        version_file: format!("{}/{id}/current/VERSION", db_dirs[0]),
+        db: db_dirs.iter().map(|d| format!("{d}/{db_name}")).collect(),
+        ratis,
+    })
+}
+
+/// The `clusterID` of a component's `current/VERSION` file (a Java properties file:
+/// `clusterID=CID-…`), if it names one.
+pub fn version_file_cluster_id(text: &str) -> Option<String> {
+    text.lines().find_map(|line| {
+        let line = line.trim();
+        if line.starts_with('#') || line.starts_with('!') {
+            return None;
+        }
+        let (key, value) = line.split_once(['=', ':'])?;
+        (key.trim() == "clusterID")
+            .then(|| value.trim().to_owned())
+            .filter(|v| {
+                !v.is_empty()
+                    && v.chars()
+                        .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+            })
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -240,10 +364,63 @@ mod tests {
         );
     }
 
+    #[test]
+    fn the_layout_follows_the_configuration() {
+        let site = |pairs: &[(&str, &str)]| -> BTreeMap<String, String> {
+            pairs
+                .iter()
+                .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+                .collect()
+        };
+        let rendered = site(&[("ozone.metadata.dirs", "/data/metadata")]);
+        let om = metadata_layout(Component::Om, &rendered).unwrap();
+        assert_eq!(om.db, ["/data/metadata/om.db", "/data/metadata/om/om.db"]);
+        assert_eq!(om.version_file, "/data/metadata/om/current/VERSION");
+        assert!(om.ratis.contains(&"/data/metadata/ratis".to_owned()));
+        let scm = metadata_layout(Component::Scm, &rendered).unwrap();
+        assert!(scm.ratis.contains(&"/data/metadata/scm-ha".to_owned()));
+        let own = site(&[
+            ("ozone.metadata.dirs", "/data/metadata"),
+            ("ozone.scm.db.dirs", "/data/scmdb/"),
+            ("ozone.scm.ha.ratis.storage.dir", "/data/scm-ratis"),
+        ]);
+        let scm = metadata_layout(Component::Scm, &own).unwrap();
+        assert_eq!(scm.db, ["/data/scmdb/scm.db"]);
+        assert_eq!(scm.version_file, "/data/scmdb/scm/current/VERSION");
+        assert_eq!(scm.ratis, ["/data/scm-ratis"]);
+        assert_eq!(
+            metadata_layout(Component::Om, &site(&[])),
+            Err(LayoutError::NoMetadataDir(
+                "ozone.om.db.dirs",
+                "Ozone Manager"
+            ))
+        );
+        assert!(matches!(
+            metadata_layout(Component::Om, &site(&[("ozone.om.db.dirs", "/a,/b")])),
+            Err(LayoutError::NotOneAbsolutePath(..))
+        ));
+    }
+
+    #[test]
+    fn the_cluster_id_comes_from_the_version_file() {
+        let version = "#Tue Dec 01 05:00:00 UTC 2026\nnodeType=SCM\nscmUuid=5e1f\nclusterID=CID-0a1b2c3d-4e5f\ncTime=1764565200000\nlayoutVersion=8\n";
+        assert_eq!(
+            version_file_cluster_id(version).as_deref(),
+            Some("CID-0a1b2c3d-4e5f")
+        );
+        assert_eq!(
+            version_file_cluster_id("#clusterID=CID-x\nnodeType=OM\n"),
+            None
+        );
+        assert_eq!(version_file_cluster_id("clusterID=$(rm -rf /)\n"), None);
+    }
+
     proptest! {
         #[test]
         fn parsing_never_panics(text in "\\PC{0,200}") {
             let _ = parse_manifest(&text);
+            let _ = version_file_cluster_id(&text);
+            let _ = metadata_layout(Component::Om, &BTreeMap::from([("ozone.om.db.dirs".to_owned(), text.clone())]));
             let _ = is_backup_name(&text);
         }
     }

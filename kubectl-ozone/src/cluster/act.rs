@@ -196,6 +196,29 @@ impl Actuator {
         }
     }
 
+    /// Creates a pod (a short-lived helper such as `recover --from`'s restore pod). One that
+    /// exists already under the name (left by an interrupted run) is kept: `Ok(false)`.
+    pub async fn create_pod(&self, pod: &Pod) -> Result<bool, ApiError> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        match api.create(&PostParams::default(), pod).await {
+            Ok(_) => Ok(true),
+            Err(kube::Error::Api(s)) if s.code == 409 => Ok(false),
+            Err(e) => Err(classify(e, "create", "pods", &self.namespace)),
+        }
+    }
+
+    /// Runs a command in `container` of `pod` with `stdin` streamed into it (exec through the
+    /// API server, a buffer at a time).
+    pub async fn stream_into_pod(
+        &self,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+        stdin: super::exec::Stdin<'_>,
+    ) -> Result<super::exec::ExecOutput, super::exec::ExecError> {
+        self.ozone.stream_into(pod, container, argv, stdin).await
+    }
+
     /// Creates a Secret; fails if it exists (someone else created it since the plan was made).
     pub async fn create_secret(&self, secret: &Secret) -> Result<(), ApiError> {
         let api: Api<Secret> = Api::namespaced(self.client.clone(), &self.namespace);

@@ -47,6 +47,9 @@ pub enum ExecError {
     },
 }
 
+/// Bytes streamed into a command's standard input, read as they are sent.
+pub type Stdin<'a> = Box<dyn tokio::io::AsyncRead + Send + Unpin + 'a>;
+
 /// Runs a command in a container of a pod.
 pub trait OzoneExec: Send + Sync {
     /// Runs `argv` in `container` of `pod` and collects its output.
@@ -56,6 +59,24 @@ pub trait OzoneExec: Send + Sync {
         container: &'a str,
         argv: &'a [String],
     ) -> BoxFuture<'a, Result<ExecOutput, ExecError>>;
+
+    /// Runs `argv` with `stdin` streamed into its standard input (a chunk at a time, never
+    /// held whole), then standard input closed; collects its output. Used only by
+    /// [`super::act::Actuator`] (`recover --from` sends a checkpoint tarball this way).
+    fn run_with_stdin<'a>(
+        &'a self,
+        pod: &'a str,
+        _container: &'a str,
+        _argv: &'a [String],
+        _stdin: Stdin<'a>,
+    ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
+        Box::pin(async move {
+            Err(ExecError::Transport {
+                pod: pod.to_owned(),
+                message: "this exec transport cannot stream standard input".into(),
+            })
+        })
+    }
 }
 
 /// An Ozone command that ran but failed, or whose pods could not be reached.
@@ -198,6 +219,18 @@ pub struct OzoneAdmin {
 impl OzoneAdmin {
     pub(super) fn new(exec: Arc<dyn OzoneExec>, targets: Targets) -> OzoneAdmin {
         OzoneAdmin { exec, targets }
+    }
+
+    /// Runs a command in one pod with `stdin` streamed into it (see
+    /// [`OzoneExec::run_with_stdin`]); never retried.
+    pub async fn stream_into(
+        &self,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+        stdin: Stdin<'_>,
+    ) -> Result<ExecOutput, ExecError> {
+        self.exec.run_with_stdin(pod, container, argv, stdin).await
     }
 
     /// Runs a mutation once: a change is never retried on another pod, because the first

@@ -58,6 +58,14 @@ impl KubeReader {
             .await
     }
 
+    /// A pod, if it exists.
+    pub async fn pod(&self, name: &str) -> Result<Option<Pod>, ApiError> {
+        let api: Api<Pod> = Api::namespaced(self.client.clone(), &self.namespace);
+        api.get_opt(name)
+            .await
+            .map_err(|e| classify(e, "get", "pods", &self.namespace))
+    }
+
     /// A ConfigMap, if it exists.
     pub async fn config_map(&self, name: &str) -> Result<Option<ConfigMap>, ApiError> {
         let api: Api<ConfigMap> = Api::namespaced(self.client.clone(), &self.namespace);

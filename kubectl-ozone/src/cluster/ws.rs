@@ -1,11 +1,11 @@
 //! The real [`OzoneExec`]: the API server's `pods/exec` over a WebSocket (kube's `ws`
 //! feature). Kept thin on purpose: everything above it is tested with a scripted fake.
 
-use super::exec::{BoxFuture, ExecError, ExecOutput, OzoneExec};
+use super::exec::{BoxFuture, ExecError, ExecOutput, OzoneExec, Stdin};
 use k8s_openapi::api::core::v1::Pod;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Status;
 use kube::api::{Api, AttachParams};
-use tokio::io::{AsyncRead, AsyncReadExt};
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
 /// Exec through the API server.
 pub struct WsExec {
@@ -27,6 +27,7 @@ impl WsExec {
         pod: &str,
         container: &str,
         argv: &[String],
+        stdin: Option<Stdin<'_>>,
     ) -> Result<ExecOutput, ExecError> {
         let transport = |message: String| ExecError::Transport {
             pod: pod.to_owned(),
@@ -34,7 +35,7 @@ impl WsExec {
         };
         let params = AttachParams::default()
             .container(container)
-            .stdin(false)
+            .stdin(stdin.is_some())
             .stdout(true)
             .stderr(true);
         let mut process = match self.pods.exec(pod, argv.to_vec(), &params).await {
@@ -48,13 +49,34 @@ impl WsExec {
             Err(e) => return Err(transport(e.to_string())),
         };
         let status = process.take_status();
-        // Both streams must be drained together, or a full one blocks the other.
-        let (stdout, stderr) = tokio::join!(read_all(process.stdout()), read_all(process.stderr()));
+        let input = process.stdin();
+        // Standard input is copied a buffer at a time while both output streams are drained
+        // (a full one would block the command and so the copy); the end of the input closes
+        // the stream, which the command sees as end of file.
+        let send = async {
+            match (stdin, input) {
+                (Some(mut from), Some(mut to)) => {
+                    let sent = tokio::io::copy(&mut from, &mut to).await;
+                    let _ = to.shutdown().await;
+                    sent.map(drop)
+                }
+                _ => Ok(()),
+            }
+        };
+        let (sent, stdout, stderr) =
+            tokio::join!(send, read_all(process.stdout()), read_all(process.stderr()));
         let status = match status {
             Some(s) => s.await,
             None => None,
         };
         process.join().await.map_err(|e| transport(e.to_string()))?;
+        // A command that stopped reading early (it refused the input) says why in its
+        // output and exit code, which matter more than the broken pipe.
+        if let Err(e) = sent
+            && exit_code(status.as_ref()) == 0
+        {
+            return Err(transport(format!("sending standard input: {e}")));
+        }
         Ok(ExecOutput {
             stdout,
             stderr,
@@ -96,6 +118,16 @@ impl OzoneExec for WsExec {
         container: &'a str,
         argv: &'a [String],
     ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
-        Box::pin(self.exec(pod, container, argv))
+        Box::pin(self.exec(pod, container, argv, None))
+    }
+
+    fn run_with_stdin<'a>(
+        &'a self,
+        pod: &'a str,
+        container: &'a str,
+        argv: &'a [String],
+        stdin: Stdin<'a>,
+    ) -> BoxFuture<'a, Result<ExecOutput, ExecError>> {
+        Box::pin(self.exec(pod, container, argv, Some(stdin)))
     }
 }

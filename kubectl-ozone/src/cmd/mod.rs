@@ -12,6 +12,7 @@ pub mod diff;
 pub mod doctor;
 pub mod init;
 pub mod lint;
+pub mod recover;
 pub mod render;
 pub mod report;
 pub mod restart;
@@ -83,6 +84,7 @@ fn cluster_args(command: &Command) -> common::ClusterArgs {
         Command::Upgrade(args) => upgrade::cluster_args(args).clone(),
         Command::S3(cmd) => s3::cluster_args(cmd),
         Command::Doctor(args) => args.cluster.clone(),
+        Command::Recover(args) => recover::cluster_args(args).clone(),
         Command::Diff(_)
         | Command::Apply(_)
         | Command::Backup(_)
@@ -114,6 +116,7 @@ pub async fn run_in(session: &Session, io: &mut Io, command: &Command) -> anyhow
         Command::Upgrade(args) => upgrade::run(session, io, args).await,
         Command::Backup(cmd) => backup::run(Some(session), io, cmd).await,
         Command::S3(cmd) => s3::run(session, io, cmd).await,
+        Command::Recover(args) => recover::run(session, io, args).await,
         Command::Init(_)
         | Command::Render(_)
         | Command::Version(_)

@@ -173,6 +173,56 @@ pub enum Step {
         /// The phase reached.
         phase: String,
     },
+    /// Record how far a restore from a backup got, on the cluster's SCM StatefulSet.
+    #[serde(rename_all = "camelCase")]
+    RecordRestore {
+        /// The StatefulSet carrying the record.
+        name: String,
+        /// The backup.
+        backup: String,
+        /// The phase reached.
+        phase: String,
+    },
+    /// Create a short-lived pod of the cluster's image that mounts a component's data volume
+    /// and runs no Ozone process, then wait until it runs.
+    #[serde(rename_all = "camelCase")]
+    CreateRestorePod {
+        /// Pod name.
+        pod: String,
+        /// The component whose volume it mounts.
+        component: String,
+        /// The PVC.
+        pvc: String,
+    },
+    /// Stream a checkpoint tarball into a restore pod, checked there against its size and
+    /// SHA-256, and unpack it as the component's DB (what was there moved aside).
+    #[serde(rename_all = "camelCase")]
+    PlaceCheckpoint {
+        /// The restore pod.
+        pod: String,
+        /// The local file.
+        file: String,
+        /// Its size in bytes.
+        size: u64,
+        /// Its SHA-256.
+        sha256: String,
+        /// The DB directory it becomes.
+        db: String,
+    },
+    /// Delete a pod the plan created, and wait until it is gone.
+    #[serde(rename_all = "camelCase")]
+    DeleteRestorePod {
+        /// Pod name.
+        pod: String,
+    },
+    /// Run a read-only Ozone command until it answers.
+    #[serde(rename_all = "camelCase")]
+    CheckOzone {
+        /// Component whose pod runs it.
+        component: String,
+        /// The command line.
+        argv: Vec<String>,
+    },
 }
 
 impl Step {
@@ -184,6 +234,7 @@ impl Step {
                 | Step::WaitRollout { .. }
                 | Step::WaitPods { .. }
                 | Step::WaitSafeModeOff
+                | Step::CheckOzone { .. }
         )
     }
 
@@ -266,6 +317,36 @@ impl Step {
             Step::WaitSafeModeOff => "wait until SCM is out of safe mode".into(),
             Step::RecordUpgrade { name, phase } => {
                 format!("record upgrade phase {phase} on statefulset {name}")
+            }
+            Step::RecordRestore {
+                name,
+                backup,
+                phase,
+            } => format!("record restore phase {phase} (backup {backup}) on statefulset {name}"),
+            Step::CreateRestorePod {
+                pod,
+                component,
+                pvc,
+            } => format!(
+                "create restore pod {pod} (the cluster's image, no Ozone process) mounting the {component} volume {pvc}; wait until it runs"
+            ),
+            Step::PlaceCheckpoint {
+                pod,
+                file,
+                size,
+                sha256,
+                db,
+            } => format!(
+                "stream {file} ({size} bytes) into pod {pod}, check its sha256 {sha256} there, unpack it as {db} (the DB and Ratis log found there are moved aside, not deleted)"
+            ),
+            Step::DeleteRestorePod { pod } => {
+                format!("delete restore pod {pod}; wait until it is gone")
+            }
+            Step::CheckOzone { component, argv } => {
+                format!(
+                    "check that {component} answers: {} (until it does)",
+                    argv.join(" ")
+                )
             }
         }
     }

@@ -154,6 +154,15 @@ impl Query {
         }
     }
 
+    /// A component's `current/VERSION` file (`cat`: it only reads), which names Ozone's
+    /// cluster id (operations §2.5). `path` comes from [`crate::backup::metadata_layout`].
+    pub fn version_file(component: Component, path: &str) -> Query {
+        Query {
+            argv: argv(&["cat", path]),
+            component,
+        }
+    }
+
     fn om(command: snapshot::Command) -> Query {
         Query {
             argv: command.argv(),

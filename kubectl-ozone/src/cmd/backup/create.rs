@@ -173,6 +173,7 @@ pub async fn run(session: &Session, io: &mut Io, args: &CreateArgs) -> Result<Ex
             )),
         }
     }
+    let cluster_id = cluster_id(&ozone, &settings, &scm, io).await;
     let now = k8s_openapi::jiff::Timestamp::now();
     let name = backup::backup_name(&now.strftime("%Y%m%d-%H%M%S").to_string());
     let final_dir = args.dir.join(&name);
@@ -213,7 +214,7 @@ pub async fn run(session: &Session, io: &mut Io, args: &CreateArgs) -> Result<Ex
         name: name.clone(),
         cluster: view.cluster().to_owned(),
         namespace: session.namespace().to_owned(),
-        cluster_id: None,
+        cluster_id,
         om_node_ids: pod_names(&view, Component::Om),
         scm_node_ids: pod_names(&view, Component::Scm),
         leaders: BTreeMap::from([
@@ -261,6 +262,42 @@ pub async fn run(session: &Session, io: &mut Io, args: &CreateArgs) -> Result<Ex
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Ozone's cluster id, from the `current/VERSION` file of the SCM the checkpoint comes from
+/// (operations §2.5), at the path the cluster's configuration gives. Unreadable, it is left
+/// out with a note: the backup is still whole, only `recover --from` cannot set the id then.
+async fn cluster_id(
+    ozone: &OzoneReader,
+    settings: &Settings,
+    scm: &Source,
+    io: &mut Io,
+) -> Option<String> {
+    let site = settings
+        .get(&ConfigFile::OzoneSite)
+        .cloned()
+        .unwrap_or_default();
+    let found = match backup::metadata_layout(Component::Scm, &site) {
+        Ok(layout) => ozone
+            .query_in(
+                &scm.pod,
+                &Query::version_file(Component::Scm, &layout.version_file),
+            )
+            .await
+            .map_err(|e| e.to_string())
+            .and_then(|text| {
+                backup::version_file_cluster_id(&text)
+                    .ok_or_else(|| format!("{} names no clusterID", layout.version_file))
+            }),
+        Err(e) => Err(e.to_string()),
+    };
+    match found {
+        Ok(id) => Some(id),
+        Err(e) => {
+            io.note(format!("note: the manifest records no cluster id: {e}"));
+            None
+        }
+    }
 }
 
 fn pod_names(view: &ClusterView, component: Component) -> Vec<String> {

@@ -74,7 +74,18 @@ async fn create_streams_both_leaders_checkpoints_and_verify_accepts_them() {
         let mut oz = c.ozone.state.lock().unwrap();
         oz.scm_leader = Some(1);
         oz.om_leader = Some(2);
+        oz.files.insert(
+            "/data/metadata/scm/current/VERSION".into(),
+            "#Tue Dec 01 03:00:00 UTC 2026\nnodeType=SCM\nscmUuid=5e1f\nclusterID=CID-7c0ffee0\ncTime=1764558000000\n".into(),
+        );
     }
+    c.api.state.lock().unwrap().config_maps[0]
+        .data
+        .get_or_insert_with(Default::default)
+        .insert(
+            "OZONE-SITE.XML_ozone.metadata.dirs".into(),
+            "/data/metadata".into(),
+        );
     serve_checkpoints(
         &c,
         &[
@@ -96,6 +107,12 @@ async fn create_streams_both_leaders_checkpoints_and_verify_accepts_them() {
         "ALREADY_FINALIZED"
     );
     assert!(!manifest.includes_snapshot_data);
+    // The cluster id, from the VERSION file of the SCM the checkpoint came from.
+    assert_eq!(manifest.cluster_id.as_deref(), Some("CID-7c0ffee0"));
+    assert!(c.ozone.state.lock().unwrap().calls.contains(&(
+        "ozone-scm-1".into(),
+        "cat /data/metadata/scm/current/VERSION".into()
+    )));
 
     // Reads only: the proxy GETs, in SCM-then-OM order, with the flush flag.
     assert!(c.api.writes().is_empty());
@@ -170,12 +187,14 @@ async fn tls_and_scheduled_snapshots_change_scheme_port_and_snapshot_data() {
             .iter()
             .any(|r| r.uri.ends_with("includeSnapshotData=true"))
     );
-    // A single OM and SCM need no Raft roles.
+    // A single OM and SCM need no Raft roles; without ozone.metadata.dirs in the
+    // ConfigMap there is no VERSION path to read either (noted, not a failure).
     assert_eq!(
         c.ozone.call_count(),
         2,
         "only the finalization status queries"
     );
+    assert!(r.err.contains("records no cluster id"), "{}", r.err);
 }
 
 #[tokio::test]

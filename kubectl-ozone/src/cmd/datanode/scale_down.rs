@@ -290,6 +290,12 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
             | Step::RestartComponent { .. }
             | Step::WaitSafeModeOff
             | Step::RecordUpgrade { .. } => {}
+            // Restore steps (`recover --from`); `layout` never plans them either.
+            Step::RecordRestore { .. }
+            | Step::CreateRestorePod { .. }
+            | Step::PlaceCheckpoint { .. }
+            | Step::DeleteRestorePod { .. }
+            | Step::CheckOzone { .. } => {}
         }
     }
     if is_data(a.change.format) {

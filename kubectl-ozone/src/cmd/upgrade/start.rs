@@ -379,6 +379,63 @@ async fn preflight(
     Ok(checks)
 }
 
+/// Carries out the stop, start and pod-wait actions of a stop-and-start plan (shared by
+/// `upgrade` and `recover --from`): a stop first records the replicas on the workload, so a
+/// resumed run knows what to start again. Other actions are not its business.
+pub(crate) async fn scale_or_wait(
+    act: &Actuator,
+    kube: &crate::cluster::view::KubeReader,
+    waits: &Waits,
+    cluster: &str,
+    action: &Action,
+) -> Result<()> {
+    let scale = |kind: WorkloadKind, name: String, replicas: i32| async move {
+        match kind {
+            WorkloadKind::StatefulSet => act.scale_statefulset(&name, replicas).await,
+            WorkloadKind::Deployment => act.scale_deployment(&name, replicas).await,
+        }
+    };
+    match action {
+        Action::Stop {
+            kind,
+            name,
+            replicas,
+        } => {
+            let annotations =
+                BTreeMap::from([(REPLICAS_ANNOTATION.to_owned(), Some(replicas.to_string()))]);
+            act.annotate_workload(*kind, name, &annotations).await?;
+            scale(*kind, name.clone(), 0).await?;
+        }
+        Action::Start {
+            kind,
+            name,
+            replicas,
+        } => scale(*kind, name.clone(), *replicas).await?,
+        Action::WaitGone(c) => {
+            waits
+                .until(&format!("every {c} pod to be gone"), || async {
+                    Ok(kube
+                        .component_pods(cluster, *c)
+                        .await?
+                        .is_empty()
+                        .then_some(()))
+                })
+                .await?;
+        }
+        Action::WaitReady(c, n) => {
+            waits
+                .until(&format!("{n} ready {c} pods"), || async {
+                    let pods = kube.component_pods(cluster, *c).await?;
+                    let ready = pods.iter().filter(|p| is_ready(p)).count();
+                    Ok((pods.len() == ready && ready == *n as usize).then_some(()))
+                })
+                .await?;
+        }
+        other => anyhow::bail!("not a scale or wait action: {:?}", other.step()),
+    }
+    Ok(())
+}
+
 /// Carries out actions.
 struct Runner<'a> {
     session: &'a Session,
@@ -407,42 +464,11 @@ impl Runner<'_> {
                     .await?;
             }
             Action::Ozone(m) => self.prepare(io, m).await?,
-            Action::Stop {
-                kind,
-                name,
-                replicas,
-            } => {
-                let annotations =
-                    BTreeMap::from([(REPLICAS_ANNOTATION.to_owned(), Some(replicas.to_string()))]);
-                self.act
-                    .annotate_workload(*kind, name, &annotations)
-                    .await?;
-                self.scale(*kind, name, 0).await?;
-            }
-            Action::Start {
-                kind,
-                name,
-                replicas,
-            } => self.scale(*kind, name, *replicas).await?,
-            Action::WaitGone(c) => {
-                self.waits
-                    .until(&format!("every {c} pod to be gone"), || async {
-                        Ok(kube
-                            .component_pods(self.cluster, *c)
-                            .await?
-                            .is_empty()
-                            .then_some(()))
-                    })
-                    .await?;
-            }
-            Action::WaitReady(c, n) => {
-                self.waits
-                    .until(&format!("{n} ready {c} pods"), || async {
-                        let pods = kube.component_pods(self.cluster, *c).await?;
-                        let ready = pods.iter().filter(|p| is_ready(p)).count();
-                        Ok((pods.len() == ready && ready == *n as usize).then_some(()))
-                    })
-                    .await?;
+            Action::Stop { .. }
+            | Action::Start { .. }
+            | Action::WaitGone(_)
+            | Action::WaitReady(..) => {
+                scale_or_wait(self.act, kube, &self.waits, self.cluster, action).await?;
             }
             Action::SetImage { kind, name, change } => {
                 self.act.set_template_image(*kind, name, change).await?;
@@ -486,14 +512,6 @@ impl Runner<'_> {
                 }
             }
             Action::RestartOms => self.restart_oms(io).await?,
-        }
-        Ok(())
-    }
-
-    async fn scale(&self, kind: WorkloadKind, name: &str, replicas: i32) -> Result<()> {
-        match kind {
-            WorkloadKind::StatefulSet => self.act.scale_statefulset(name, replicas).await?,
-            WorkloadKind::Deployment => self.act.scale_deployment(name, replicas).await?,
         }
         Ok(())
     }
