@@ -1601,7 +1601,7 @@ fn is_mutation(argv: &[String]) -> bool {
             "ozone",
             "admin",
             "om" | "scm",
-            "transfer" | "finalizeupgrade"
+            "transfer" | "finalizeupgrade" | "decommission"
         ] | ["ozone", "admin", "om", "prepare" | "cancelprepare"]
             | ["ozone", "sh", "snapshot", "create" | "rename" | "delete"]
             | ["ozone", "sh", "bucket", "create"]
@@ -1867,6 +1867,45 @@ impl OzoneState {
     }
 }
 
+impl OzoneState {
+    /// `om|scm decommission` of the member with Raft id `id` (`om<i>`/`scm<i>`, as the fake's
+    /// roles name them). Like Ozone, it refuses the leader and an unknown node; the fake
+    /// removes only the highest member, so that the others keep their ids.
+    fn decommission_member(&mut self, component: ozone_storage::Component, id: &str, host: Option<&str>) -> ExecOutput {
+        let (hosts, leader) = match component {
+            ozone_storage::Component::Om => (&mut self.om_hosts, &mut self.om_leader),
+            _ => (&mut self.scm_hosts, &mut self.scm_leader),
+        };
+        let fail = |message: String| ExecOutput {
+            stdout: String::new(),
+            stderr: message,
+            exit_code: 1,
+        };
+        let Some(i) = id
+            .strip_prefix(component.id())
+            .and_then(|i| i.parse::<usize>().ok())
+            .filter(|i| *i < hosts.len())
+        else {
+            return fail(format!("Error: {id} is not a member of the ring"));
+        };
+        if host.is_some_and(|h| h != hosts[i]) {
+            return fail(format!("Error: {id} is at {}, not {}", hosts[i], host.unwrap_or_default()));
+        }
+        if *leader == Some(i) {
+            return fail(format!("Error: cannot decommission {id}: it is the leader; transfer leadership first"));
+        }
+        if i + 1 != hosts.len() {
+            return fail(format!("fake: only the highest member can be removed, not {id}"));
+        }
+        hosts.pop();
+        ExecOutput {
+            stdout: format!("Successfully decommissioned {} {id}\n", component.id().to_uppercase()),
+            stderr: String::new(),
+            exit_code: 0,
+        }
+    }
+}
+
 impl FakeOzone {
     /// Mutations that were run.
     pub fn mutations(&self) -> Vec<String> {
@@ -2027,6 +2066,14 @@ impl FakeOzone {
                         exit_code: 1,
                     },
                 }
+            }
+            ["ozone", "admin", "om", "decommission", "--service-id", _, "--nodeid", id, "--node-host-address", host] => {
+                let (id, host) = (id.to_string(), host.to_string());
+                st.decommission_member(ozone_storage::Component::Om, &id, Some(&host))
+            }
+            ["ozone", "admin", "scm", "decommission", "--nodeid", id] => {
+                let id = id.to_string();
+                st.decommission_member(ozone_storage::Component::Scm, &id, None)
             }
             [
                 "ozone",

@@ -15,6 +15,7 @@ pub mod lint;
 pub mod render;
 pub mod report;
 pub mod restart;
+pub mod ring_shrink;
 pub mod s3;
 pub mod snapshot;
 pub mod status;

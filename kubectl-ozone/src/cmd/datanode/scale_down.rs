@@ -289,7 +289,9 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
             | Step::SetImage { .. }
             | Step::RestartComponent { .. }
             | Step::WaitSafeModeOff
-            | Step::RecordUpgrade { .. } => {}
+            | Step::RecordUpgrade { .. }
+            | Step::SetConfigEntry { .. }
+            | Step::WaitRingMemberGone { .. } => {}
         }
     }
     if is_data(a.change.format) {
