@@ -192,7 +192,7 @@ pub const COMMANDS: &[CommandPermissions] = &[
     CommandPermissions {
         command: "apply",
         rules: &[
-            core("pods", &["delete", "list"]),
+            core("pods", &["delete", "list", "patch"]),
             core("persistentvolumeclaims", &["list", "patch"]),
             core("serviceaccounts", APPLY_OBJECTS),
             core("configmaps", APPLY_OBJECTS),

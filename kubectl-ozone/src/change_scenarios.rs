@@ -13,6 +13,9 @@ use ozone_generator::spec::{Inputs, resolve};
 use ozone_storage::Component;
 use serde_json::{Value, json};
 
+mod resume;
+mod shrink;
+
 async fn run(c: &FakeCluster, args: &[&str]) -> Run {
     let mut argv = vec!["kubectl-ozone"];
     argv.extend_from_slice(args);

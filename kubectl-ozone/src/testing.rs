@@ -1473,6 +1473,9 @@ pub struct OzoneState {
     pub journal: Journal,
     /// Refuse (and record) every mutation.
     pub fail_mutations: bool,
+    /// Refuse the mutation that would be this entry of the shared journal (the index space of
+    /// `ApiState::fail_write_at`, so one index can cut a run at a write or at a mutation).
+    pub fail_mutation_at: Option<usize>,
     /// Answer every command with 403.
     pub forbidden: bool,
     /// Pods that are unreachable.
@@ -1967,7 +1970,10 @@ impl FakeOzone {
             stderr: String::new(),
             exit_code: 0,
         };
-        if is_mutation(argv) && st.fail_mutations {
+        let cut_here = st
+            .fail_mutation_at
+            .is_some_and(|at| at == st.journal.lock().unwrap().len());
+        if is_mutation(argv) && (st.fail_mutations || cut_here) {
             return Ok(ExecOutput {
                 stdout: String::new(),
                 stderr: "fake cluster: mutations are refused in this test".into(),

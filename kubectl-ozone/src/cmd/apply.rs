@@ -1,5 +1,8 @@
 //! `kubectl ozone apply -f SPEC`: the spec reaches the running cluster the way Ozone needs it.
 //!
+//! 0. OM/SCM ring shrink ([`super::ring_shrink`]): leadership kept on a remaining member,
+//!    the leaving members decommissioned and waited for, the StatefulSet scaled down — before
+//!    any object is written, while every pod still runs the ring's current configuration.
 //! 1. Server-side apply (field manager `kubectl-ozone`) of every changed object in the render's
 //!    order — Namespace, RBAC, ConfigMaps, Services, PDBs, workloads, monitoring last. A
 //!    StatefulSet keeps its live replicas and volume claim templates: the transitions below
@@ -16,7 +19,8 @@
 //!
 //! Refused, with nothing written: a new version (`kubectl ozone upgrade`), a TLS mode change
 //! while pods run (`kubectl ozone cert`), storage shrink or another StorageClass, OM/SCM ring
-//! changes (not carried out by this version), conflicts with other field managers unless
+//! growth (not carried out by this version), a ring shrink to an even size, to one member
+//! without `--allow-ring-to-single`, or of an unhealthy ring, conflicts with other field managers unless
 //! `--force-conflicts`.
 //!
 //! Resuming: every step is planned from the cluster as it is, so running the same command

@@ -174,7 +174,7 @@ pub async fn plan(
             );
             let restarts =
                 rolling::plan_restarts(&session.kube, &c.view, &pods, &[component], |p| {
-                    started_with(&c.view.pods, p, value)
+                    !plan.remaining.iter().any(|r| r == p) || started_with(&c.view.pods, p, value)
                 })
                 .await?;
             steps.extend(restarts.plan_steps()?);
@@ -213,11 +213,13 @@ pub async fn plan(
     Ok(out)
 }
 
-/// The remaining members' restart states, with the leadership as it is after the planned
-/// transfer: leaving members take no part, so no transfer goes to one of them.
+/// The members' restart states, with the leadership as it is after the planned transfer.
+/// Leaving members are never restarted but stay in the ring: a remaining leader hands over
+/// to the next member by ordinal, a remaining one whenever there is one, and a ring
+/// shrinking to one hands over to a leaving member, which gives leadership back before the
+/// first decommission.
 fn remaining_states(pods: Vec<PodState>, plan: &ShrinkPlan) -> Vec<PodState> {
     pods.into_iter()
-        .filter(|p| plan.remaining.contains(&p.pod))
         .map(|mut p| {
             if let Some(t) = &plan.transfer {
                 p.role = Some(if p.pod == t.to_pod {
@@ -333,7 +335,7 @@ impl Shrinker<'_> {
                 },
             );
             let restarts = rolling::plan_restarts(self.kube, &view, &pods, &[component], |p| {
-                started_with(&view.pods, p, value)
+                !plan.remaining.iter().any(|r| r == p) || started_with(&view.pods, p, value)
             })
             .await?;
             if !restarts.steps.is_empty() {
