@@ -585,6 +585,9 @@ fn recreate_pod(st: &mut ApiState, name: &str) -> Option<Pod> {
     new.metadata.name = Some(new_name.clone());
     new.metadata.uid = Some(format!("{new_name}-uid-{}", st.recreated));
     new.metadata.annotations = None;
+    new.metadata.creation_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+        k8s_openapi::jiff::Timestamp::now(),
+    ));
     set_ready(&mut new, false);
     st.pods.insert(i, new);
     st.starting.insert(new_name, st.ready_after_lists);
@@ -1874,7 +1877,12 @@ impl OzoneState {
     /// `om|scm decommission` of the member with Raft id `id` (`om<i>`/`scm<i>`, as the fake's
     /// roles name them). Like Ozone, it refuses the leader and an unknown node; the fake
     /// removes only the highest member, so that the others keep their ids.
-    fn decommission_member(&mut self, component: ozone_storage::Component, id: &str, host: Option<&str>) -> ExecOutput {
+    fn decommission_member(
+        &mut self,
+        component: ozone_storage::Component,
+        id: &str,
+        host: Option<&str>,
+    ) -> ExecOutput {
         let (hosts, leader) = match component {
             ozone_storage::Component::Om => (&mut self.om_hosts, &mut self.om_leader),
             _ => (&mut self.scm_hosts, &mut self.scm_leader),
@@ -1892,17 +1900,28 @@ impl OzoneState {
             return fail(format!("Error: {id} is not a member of the ring"));
         };
         if host.is_some_and(|h| h != hosts[i]) {
-            return fail(format!("Error: {id} is at {}, not {}", hosts[i], host.unwrap_or_default()));
+            return fail(format!(
+                "Error: {id} is at {}, not {}",
+                hosts[i],
+                host.unwrap_or_default()
+            ));
         }
         if *leader == Some(i) {
-            return fail(format!("Error: cannot decommission {id}: it is the leader; transfer leadership first"));
+            return fail(format!(
+                "Error: cannot decommission {id}: it is the leader; transfer leadership first"
+            ));
         }
         if i + 1 != hosts.len() {
-            return fail(format!("fake: only the highest member can be removed, not {id}"));
+            return fail(format!(
+                "fake: only the highest member can be removed, not {id}"
+            ));
         }
         hosts.pop();
         ExecOutput {
-            stdout: format!("Successfully decommissioned {} {id}\n", component.id().to_uppercase()),
+            stdout: format!(
+                "Successfully decommissioned {} {id}\n",
+                component.id().to_uppercase()
+            ),
             stderr: String::new(),
             exit_code: 0,
         }
@@ -2073,7 +2092,18 @@ impl FakeOzone {
                     },
                 }
             }
-            ["ozone", "admin", "om", "decommission", "--service-id", _, "--nodeid", id, "--node-host-address", host] => {
+            [
+                "ozone",
+                "admin",
+                "om",
+                "decommission",
+                "--service-id",
+                _,
+                "--nodeid",
+                id,
+                "--node-host-address",
+                host,
+            ] => {
                 let (id, host) = (id.to_string(), host.to_string());
                 st.decommission_member(ozone_storage::Component::Om, &id, Some(&host))
             }

@@ -2,7 +2,8 @@
 //! again: the same end state as an uninterrupted run, and no destructive step (a StatefulSet
 //! delete, a decommission, a scale) carried out twice.
 
-use super::{OM_HANDLERS, deployed, run, storage_class};
+use super::{OM_HANDLERS, deployed, run, storage_class, with_revisions};
+use crate::cmd::restart::RESTART_ALL_ANNOTATION;
 use crate::testing::FakeCluster;
 
 fn count(journal: &[String], entry: &str) -> usize {
@@ -61,7 +62,11 @@ async fn a_storage_growth_cut_off_at_any_write_finishes_when_run_again() {
         let c = deployed("medium", &[class]);
         storage_class(&c, "fast", true);
         let uids: Vec<Option<String>> = (0..5)
-            .map(|i| c.api.pod(&format!("ozone-datanode-{i}")).and_then(|p| p.metadata.uid))
+            .map(|i| {
+                c.api
+                    .pod(&format!("ozone-datanode-{i}"))
+                    .and_then(|p| p.metadata.uid)
+            })
             .collect();
         c.api.state.lock().unwrap().fail_write_at = Some(at);
         let r = run(&c, &args).await;
@@ -95,10 +100,18 @@ async fn a_storage_growth_cut_off_at_any_write_finishes_when_run_again() {
                 "after write {at}: {j:#?}"
             );
         }
-        assert_eq!(claim_size(&c, "ozone-datanode").as_deref(), Some("2Ti"), "after write {at}");
+        assert_eq!(
+            claim_size(&c, "ozone-datanode").as_deref(),
+            Some("2Ti"),
+            "after write {at}"
+        );
         // The datanodes ran through it all: the same pods, never restarted.
         let now: Vec<Option<String>> = (0..5)
-            .map(|i| c.api.pod(&format!("ozone-datanode-{i}")).and_then(|p| p.metadata.uid))
+            .map(|i| {
+                c.api
+                    .pod(&format!("ozone-datanode-{i}"))
+                    .and_then(|p| p.metadata.uid)
+            })
             .collect();
         assert_eq!(now, uids, "after write {at}");
         let d = run(
@@ -169,7 +182,10 @@ async fn a_datanode_scale_down_cut_off_at_any_write_or_command_finishes_when_run
         );
         for pod in ["ozone-datanode-3", "ozone-datanode-4"] {
             assert_eq!(c.ozone.op_state(pod), "DECOMMISSIONED", "after entry {at}");
-            assert!(c.api.pod(pod).is_none(), "after entry {at}: {pod} still runs");
+            assert!(
+                c.api.pod(pod).is_none(),
+                "after entry {at}: {pod} still runs"
+            );
         }
         let d = run(
             &c,
@@ -187,5 +203,60 @@ async fn a_datanode_scale_down_cut_off_at_any_write_or_command_finishes_when_run
         )
         .await;
         assert_eq!(d.code(), 0, "after entry {at}: {}", d.all());
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn restart_all_cut_off_at_any_write_restarts_only_the_pods_left() {
+    let args = ["restart", "--all", "--yes"];
+    let clean = FakeCluster::new("ozone", 3, 3, 5);
+    with_revisions(&clean, &[]);
+    let r = run(&clean, &args).await;
+    assert_eq!(r.code(), 0, "{}", r.all());
+    let entries = clean.journal().len();
+    let deleted: Vec<String> = clean
+        .journal()
+        .into_iter()
+        .filter(|e| e.starts_with("DELETE pods/"))
+        .collect();
+    // 3 SCM, 3 OM, 5 datanodes.
+    assert_eq!(deleted.len(), 11, "{:#?}", clean.journal());
+    for at in 0..entries {
+        let c = FakeCluster::new("ozone", 3, 3, 5);
+        with_revisions(&c, &[]);
+        c.api.state.lock().unwrap().fail_write_at = Some(at);
+        c.ozone.state.lock().unwrap().fail_mutation_at = Some(at);
+        let r = run(&c, &args).await;
+        assert_eq!(r.code(), 1, "failing entry {at}: {}", r.all());
+        assert!(r.error().contains("restart --all"), "{at}: {}", r.error());
+        c.api.state.lock().unwrap().fail_write_at = None;
+        c.ozone.state.lock().unwrap().fail_mutation_at = None;
+        let r = run(&c, &args).await;
+        assert_eq!(r.code(), 0, "resume after entry {at}: {}", r.all());
+        let j = c.journal();
+        for pod in &deleted {
+            assert_eq!(count(&j, pod), 1, "after entry {at}: {pod}: {j:#?}");
+        }
+        assert_eq!(
+            j.iter().filter(|e| e.starts_with("DELETE pods/")).count(),
+            deleted.len(),
+            "after entry {at}: {j:#?}"
+        );
+        let st = c.api.state.lock().unwrap();
+        let recorded: Vec<String> = st
+            .statefulsets
+            .iter()
+            .filter(|s| {
+                s.metadata
+                    .annotations
+                    .as_ref()
+                    .is_some_and(|a| a.contains_key(RESTART_ALL_ANNOTATION))
+            })
+            .filter_map(|s| s.metadata.name.clone())
+            .collect();
+        assert!(
+            recorded.is_empty(),
+            "after entry {at}: still recorded on {recorded:?}"
+        );
     }
 }

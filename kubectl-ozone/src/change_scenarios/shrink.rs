@@ -137,12 +137,31 @@ async fn om_five_to_three_decommissions_the_two_highest_after_the_others_learn_o
     // Then the rendered objects, the StatefulSet never back at 5, and the remaining members
     // restart for the new configuration.
     let after = &j[shrink_part(&j, "ozone-om").len()..];
-    assert!(after.contains(&"PATCH statefulsets/ozone-om".to_owned()), "{j:#?}");
-    assert!(after.contains(&"DELETE pods/ozone-om-0".to_owned()), "{j:#?}");
-    assert!(!after.iter().any(|e| e.contains("ozone-om-3") || e.contains("ozone-om-4")), "{j:#?}");
+    assert!(
+        after.contains(&"PATCH statefulsets/ozone-om".to_owned()),
+        "{j:#?}"
+    );
+    assert!(
+        after.contains(&"DELETE pods/ozone-om-0".to_owned()),
+        "{j:#?}"
+    );
+    assert!(
+        !after
+            .iter()
+            .any(|e| e.contains("ozone-om-3") || e.contains("ozone-om-4")),
+        "{j:#?}"
+    );
     let d = run(
         &c,
-        &["diff", "--profile", "medium", "-n", "ozone", "--set", "om.replicas=3"],
+        &[
+            "diff",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            "om.replicas=3",
+        ],
     )
     .await;
     assert_eq!(d.code(), 0, "{}", d.all());
@@ -195,7 +214,8 @@ async fn the_dry_run_shows_every_step_and_writes_nothing() {
         at += found;
     }
     assert!(
-        r.out.contains("om ring 5 → 3: apply: ozone-om-4, ozone-om-3 leave"),
+        r.out
+            .contains("om ring 5 → 3: apply: ozone-om-4, ozone-om-3 leave"),
         "{}",
         r.out
     );
@@ -229,7 +249,11 @@ async fn om_three_to_one_needs_the_flag() {
     other.push("--allow-ring-to-single=prod".into());
     let r = run(&c, &strs(&other)).await;
     assert_eq!(r.code(), 2, "{}", r.all());
-    assert!(r.error().contains("does not name this cluster (ozone)"), "{}", r.error());
+    assert!(
+        r.error().contains("does not name this cluster (ozone)"),
+        "{}",
+        r.error()
+    );
     assert!(c.journal().is_empty());
 }
 
@@ -249,7 +273,11 @@ async fn a_wrongly_typed_cluster_name_changes_nothing() {
     ];
     let r = run_on_tty(&c, &args, &["ozone-prod"]).await;
     assert_eq!(r.code(), 1, "{}", r.all());
-    assert!(r.error().contains("aborted: nothing was changed"), "{}", r.error());
+    assert!(
+        r.error().contains("aborted: nothing was changed"),
+        "{}",
+        r.error()
+    );
     assert!(c.journal().is_empty(), "{:?}", c.journal());
     assert!(c.ozone.mutations().is_empty());
     // Typed right, it goes ahead.
@@ -331,12 +359,20 @@ async fn an_unhealthy_ring_is_refused_and_nothing_is_written() {
     c.ozone.state.lock().unwrap().om_leader = None;
     let r = run(&c, &strs(&om_shrink_args("3"))).await;
     assert_eq!(r.code(), 1, "{}", r.all());
-    assert!(r.error().contains("the OM ring is not healthy") && r.error().contains("0 leaders"), "{}", r.error());
+    assert!(
+        r.error().contains("the OM ring is not healthy") && r.error().contains("0 leaders"),
+        "{}",
+        r.error()
+    );
     assert!(c.journal().is_empty(), "{:?}", c.journal());
     // An even target is bad input of the spec already.
     let r = run(&c, &strs(&om_shrink_args("2"))).await;
     assert_eq!(r.code(), 2, "{}", r.all());
-    assert!(r.error().contains("must be 1 or an odd number"), "{}", r.error());
+    assert!(
+        r.error().contains("must be 1 or an odd number"),
+        "{}",
+        r.error()
+    );
 }
 
 #[tokio::test(start_paused = true)]
@@ -365,18 +401,40 @@ async fn an_om_shrink_cut_off_at_any_write_or_ozone_command_finishes_when_run_ag
         for i in [3, 4] {
             let n = j
                 .iter()
-                .filter(|e| e.starts_with(&format!("exec ozone admin om decommission --service-id ozone --nodeid om{i} ")))
+                .filter(|e| {
+                    e.starts_with(&format!(
+                        "exec ozone admin om decommission --service-id ozone --nodeid om{i} "
+                    ))
+                })
                 .count();
-            assert_eq!(n, 1, "after entry {at}: om{i} decommissioned {n} times: {j:#?}");
+            assert_eq!(
+                n, 1,
+                "after entry {at}: om{i} decommissioned {n} times: {j:#?}"
+            );
         }
-        let scales = j.iter().filter(|e| *e == "PATCH statefulsets/ozone-om/scale").count();
+        let scales = j
+            .iter()
+            .filter(|e| *e == "PATCH statefulsets/ozone-om/scale")
+            .count();
         assert_eq!(scales, 1, "after entry {at}: {j:#?}");
-        assert_eq!(c.ozone.state.lock().unwrap().om_hosts.len(), 3, "after {at}");
+        assert_eq!(
+            c.ozone.state.lock().unwrap().om_hosts.len(),
+            3,
+            "after {at}"
+        );
         assert_eq!(replicas(&c, "ozone-om"), 3, "after {at}");
         assert_eq!(config_entry(&c, OM_KEY), None, "after {at}");
         let d = run(
             &c,
-            &["diff", "--profile", "medium", "-n", "ozone", "--set", "om.replicas=3"],
+            &[
+                "diff",
+                "--profile",
+                "medium",
+                "-n",
+                "ozone",
+                "--set",
+                "om.replicas=3",
+            ],
         )
         .await;
         assert_eq!(d.code(), 0, "after entry {at}: {}", d.all());

@@ -34,8 +34,6 @@ use super::datanode::scale_down::layout;
 use super::datanode::wait::{self, WaitOpts};
 use super::restart::SkipArgs;
 use super::ring_shrink as shrink;
-use crate::exit::BadInput;
-use crate::ops::ring_shrink;
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
 use crate::cluster::exec::OzoneReader;
@@ -43,8 +41,10 @@ use crate::cluster::objects::{kind_and_name, kind_info};
 use crate::cmd::common::{ChangeArgs, Presented, is_data, present_plan, print_plan};
 use crate::engine::restart::{Restarter, Waits};
 use crate::engine::rolling::{self, out_of_date_pods};
+use crate::exit::BadInput;
 use crate::ops::changes::Action;
 use crate::ops::plan::{Plan, Step};
+use crate::ops::ring_shrink;
 use crate::ops::rollout::{deployment_pending, statefulset_pending};
 use crate::ops::transitions::Kind;
 use crate::ui::Io;
@@ -331,7 +331,9 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
             io.prompt.as_deref_mut(),
             Tier::DataLoss,
             false,
-            &format!("{question}\nA ring shrinks to a single member and will have no fault tolerance."),
+            &format!(
+                "{question}\nA ring shrinks to a single member and will have no fault tolerance."
+            ),
             &cluster_name,
         )?
     } else {

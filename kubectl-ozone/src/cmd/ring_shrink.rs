@@ -302,7 +302,12 @@ impl Shrinker<'_> {
             .iter()
             .find(|r| r.pod == plan.remaining[0])
             .and_then(|r| r.node_id.clone())
-            .with_context(|| format!("{} is not in the {} roles", plan.remaining[0], plan.component))?;
+            .with_context(|| {
+                format!(
+                    "{} is not in the {} roles",
+                    plan.remaining[0], plan.component
+                )
+            })?;
         self.restarter()
             .transfer(io, plan.component, &plan.service_id, &leader.pod, &to)
             .await
@@ -357,7 +362,11 @@ impl Shrinker<'_> {
             io.note(out.trim_end());
             self.waits
                 .until(
-                    &format!("`ozone admin {} roles` to no longer list {}", component.id(), member.pod),
+                    &format!(
+                        "`ozone admin {} roles` to no longer list {}",
+                        component.id(),
+                        member.pod
+                    ),
                     || async {
                         let roles = roles_now(self.ozone, component).await?;
                         Ok((!roles.iter().any(|r| r.pod == member.pod)).then_some(()))
@@ -373,7 +382,9 @@ impl Shrinker<'_> {
                 .await?;
             io.note(format!("configmap {}: {key} removed", shrink.config_map));
         }
-        self.act.scale_statefulset(&plan.statefulset, plan.to).await?;
+        self.act
+            .scale_statefulset(&plan.statefulset, plan.to)
+            .await?;
         io.note(format!(
             "scaled statefulset {} to {}; PVCs kept: {}",
             plan.statefulset,

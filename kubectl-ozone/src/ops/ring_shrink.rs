@@ -110,7 +110,11 @@ impl ShrinkPlan {
 
     /// The PVCs of the leaving ordinals, which are kept.
     pub fn kept_pvcs(&self) -> Vec<String> {
-        let mut out: Vec<String> = self.leaving.iter().map(|l| format!("data-{}", l.pod)).collect();
+        let mut out: Vec<String> = self
+            .leaving
+            .iter()
+            .map(|l| format!("data-{}", l.pod))
+            .collect();
         out.reverse();
         out
     }
@@ -122,7 +126,12 @@ pub fn decommissioned_env(service_id: &str) -> String {
 }
 
 /// Why the ring may not shrink from `from` to `to` members, if it may not.
-pub fn target_problem(component: Component, from: i32, to: i32, allow_single: bool) -> Option<String> {
+pub fn target_problem(
+    component: Component,
+    from: i32,
+    to: i32,
+    allow_single: bool,
+) -> Option<String> {
     let c = component.id().to_uppercase();
     if to < 1 {
         return Some(format!(
@@ -207,7 +216,9 @@ pub fn plan(i: &Inputs<'_>) -> Result<ShrinkPlan, String> {
     for (pod, _) in stay {
         match role_of(pod) {
             None => problems.push(format!("{pod} is not listed by `ozone admin {c} roles`")),
-            Some(r) if !r.steady() => problems.push(format!("{pod} is {} (neither LEADER nor FOLLOWER)", r.role)),
+            Some(r) if !r.steady() => {
+                problems.push(format!("{pod} is {} (neither LEADER nor FOLLOWER)", r.role))
+            }
             Some(_) => {}
         }
         if !i.ready.contains(pod) {
@@ -222,7 +233,9 @@ pub fn plan(i: &Inputs<'_>) -> Result<ShrinkPlan, String> {
                 problems.push(format!("{pod} is {} (neither LEADER nor FOLLOWER)", r.role));
             }
             if r.node_id.is_none() {
-                problems.push(format!("`ozone admin {c} roles` reports no node id for {pod}"));
+                problems.push(format!(
+                    "`ozone admin {c} roles` reports no node id for {pod}"
+                ));
             }
         }
         leaving.push(Leaving {
@@ -265,10 +278,9 @@ pub fn plan(i: &Inputs<'_>) -> Result<ShrinkPlan, String> {
         Some(Transfer {
             from: leader.pod.clone(),
             to_pod: to.pod.clone(),
-            to_id: to
-                .node_id
-                .clone()
-                .ok_or_else(|| format!("`ozone admin {c} roles` reports no node id for {}", to.pod))?,
+            to_id: to.node_id.clone().ok_or_else(|| {
+                format!("`ozone admin {c} roles` reports no node id for {}", to.pod)
+            })?,
         })
     };
     let still_in_ring: Vec<String> = leaving
@@ -283,14 +295,15 @@ pub fn plan(i: &Inputs<'_>) -> Result<ShrinkPlan, String> {
             .iter()
             .all(|id| v.split(',').any(|listed| listed.trim() == id))
     });
-    let decommissioned_key = (i.component == Component::Om && !still_in_ring.is_empty()).then(|| {
-        let value = covering.map(str::to_owned).unwrap_or_else(|| {
-            let mut ids = still_in_ring.clone();
-            ids.sort();
-            ids.join(",")
+    let decommissioned_key =
+        (i.component == Component::Om && !still_in_ring.is_empty()).then(|| {
+            let value = covering.map(str::to_owned).unwrap_or_else(|| {
+                let mut ids = still_in_ring.clone();
+                ids.sort();
+                ids.join(",")
+            });
+            (decommissioned_env(&service_id), value)
         });
-        (decommissioned_env(&service_id), value)
-    });
     let key_set = decommissioned_key
         .as_ref()
         .is_some_and(|(_, v)| i.config_value == Some(v.as_str()));
@@ -312,7 +325,10 @@ pub fn plan(i: &Inputs<'_>) -> Result<ShrinkPlan, String> {
 /// objection.
 pub fn how(component: Component, statefulset: &str, from: i32, to: i32) -> String {
     let c = component.id();
-    let leaving: Vec<String> = (to..from).rev().map(|n| format!("{statefulset}-{n}")).collect();
+    let leaving: Vec<String> = (to..from)
+        .rev()
+        .map(|n| format!("{statefulset}-{n}"))
+        .collect();
     let config = if component == Component::Om {
         "ozone.om.decommissioned.nodes.<service id> names them in the ConfigMap and the remaining OMs restart one at a time to read it; "
     } else {
@@ -333,7 +349,12 @@ pub fn how(component: Component, statefulset: &str, from: i32, to: i32) -> Strin
 /// The verdict and text of a ring shrink transition from `from` to `to` members of
 /// `statefulset`, as `diff` shows it: a target of 1 is refused there, `apply` with
 /// [`ALLOW_SINGLE_FLAG`] lifts that refusal through [`allow_single`].
-pub fn transition(component: Component, statefulset: &str, from: i32, to: i32) -> (Verdict, String) {
+pub fn transition(
+    component: Component,
+    statefulset: &str,
+    from: i32,
+    to: i32,
+) -> (Verdict, String) {
     match target_problem(component, from, to, false) {
         None => (Verdict::Apply, how(component, statefulset, from, to)),
         Some(problem) if to == 1 && target_problem(component, from, to, true).is_none() => (
@@ -474,21 +495,37 @@ mod tests {
     #[test]
     fn even_targets_are_refused_with_the_quorum_math() {
         let two = target_problem(Component::Om, 3, 2, true).unwrap();
-        assert!(two.contains("2 of 2") && two.contains("no fault tolerance"), "{two}");
+        assert!(
+            two.contains("2 of 2") && two.contains("no fault tolerance"),
+            "{two}"
+        );
         let four = target_problem(Component::Scm, 5, 4, false).unwrap();
-        assert!(four.contains("needs 3 members") && four.contains("no more than a ring of 3"), "{four}");
+        assert!(
+            four.contains("needs 3 members") && four.contains("no more than a ring of 3"),
+            "{four}"
+        );
         assert!(target_problem(Component::Om, 3, 0, true).is_some());
     }
 
     #[test]
     fn one_needs_the_flag_and_a_ring_of_at_most_three() {
         let no_flag = target_problem(Component::Om, 3, 1, false).unwrap();
-        assert!(no_flag.contains("--allow-ring-to-single=<cluster name>"), "{no_flag}");
+        assert!(
+            no_flag.contains("--allow-ring-to-single=<cluster name>"),
+            "{no_flag}"
+        );
         assert_eq!(target_problem(Component::Om, 3, 1, true), None);
-        assert!(target_problem(Component::Om, 5, 1, true).unwrap().contains("shrink to 3 first"));
+        assert!(
+            target_problem(Component::Om, 5, 1, true)
+                .unwrap()
+                .contains("shrink to 3 first")
+        );
         assert_eq!(target_problem(Component::Om, 5, 3, false), None);
         let seven = target_problem(Component::Om, 7, 3, false).unwrap();
-        assert!(seven.contains("not a majority") && seven.contains("7 → 5"), "{seven}");
+        assert!(
+            seven.contains("not a majority") && seven.contains("7 → 5"),
+            "{seven}"
+        );
     }
 
     #[test]
@@ -499,7 +536,10 @@ mod tests {
         let e = plan(&inputs(&m, &r, &ready, 5, 3)).unwrap_err();
         assert!(e.contains("ozone-om-2 is CANDIDATE"), "{e}");
         // A remaining member missing from the roles.
-        let r: Vec<RoleEntry> = roles(5, 0).into_iter().filter(|e| e.pod != "ozone-om-1").collect();
+        let r: Vec<RoleEntry> = roles(5, 0)
+            .into_iter()
+            .filter(|e| e.pod != "ozone-om-1")
+            .collect();
         let e = plan(&inputs(&m, &r, &ready, 5, 3)).unwrap_err();
         assert!(e.contains("ozone-om-1 is not listed"), "{e}");
         // No leader.
@@ -523,7 +563,10 @@ mod tests {
         i.allow_single = true;
         let p = plan(&i).unwrap();
         assert_eq!(p.decommissioned_key, None);
-        assert_eq!(p.transfer.as_ref().map(|t| t.to_pod.as_str()), Some("ozone-om-0"));
+        assert_eq!(
+            p.transfer.as_ref().map(|t| t.to_pod.as_str()),
+            Some("ozone-om-0")
+        );
         assert_eq!(p.leaving.len(), 2);
     }
 }
