@@ -297,6 +297,12 @@ fn strategic_merge(target: &mut Value, patch: &Value) {
                 }
             }
         }
+        // A map patched into a field that has none (`{"annotations": {"k": null}}` on an
+        // object without annotations): merged into an empty map, so `null` removes nothing.
+        (t, p) if p.is_object() => {
+            *t = json!({});
+            strategic_merge(t, p);
+        }
         (t, p) => *t = p.clone(),
     }
 }

@@ -188,7 +188,8 @@ fn recorded_start(view: &ClusterView, components: &[Component]) -> Option<String
 }
 
 /// Whether `pod` was restarted by the `--all` run that started at `since`: it carries the
-/// run's mark, or was created after the run started.
+/// run's mark, or was created after the run started (creation times have whole seconds, so
+/// a pod created in the very second the run started counts as restarted).
 fn restarted_since(view: &ClusterView, pod: &str, since: &str) -> bool {
     let Some(p) = view
         .pods
@@ -207,7 +208,7 @@ fn restarted_since(view: &ClusterView, pod: &str, since: &str) -> bool {
         p.metadata.creation_timestamp.as_ref(),
         since.parse::<k8s_openapi::jiff::Timestamp>(),
     ) {
-        (Some(created), Ok(start)) => created.0 > start,
+        (Some(created), Ok(start)) => created.0 >= start,
         _ => false,
     };
     marked || created_after
@@ -234,9 +235,13 @@ pub async fn run(session: &Session, io: &mut Io, a: &RestartArgs) -> Result<Exit
     } else {
         None
     };
-    let since = resumed
-        .clone()
-        .unwrap_or_else(|| k8s_openapi::jiff::Timestamp::now().to_string());
+    // Whole seconds: the API server records creation times to the second.
+    let since = resumed.clone().unwrap_or_else(|| {
+        let now = k8s_openapi::jiff::Timestamp::now();
+        k8s_openapi::jiff::Timestamp::from_second(now.as_second())
+            .unwrap_or(now)
+            .to_string()
+    });
     let restart = |pod: &str| match &a.pod {
         Some(only) => pod == only,
         None if every => !restarted_since(&view, pod, &since),
