@@ -192,7 +192,7 @@ pub const COMMANDS: &[CommandPermissions] = &[
     CommandPermissions {
         command: "apply",
         rules: &[
-            core("pods", &["delete", "list"]),
+            core("pods", &["delete", "list", "patch"]),
             core("persistentvolumeclaims", &["list", "patch"]),
             core("serviceaccounts", APPLY_OBJECTS),
             core("configmaps", APPLY_OBJECTS),
@@ -215,11 +215,11 @@ pub const COMMANDS: &[CommandPermissions] = &[
     CommandPermissions {
         command: "restart",
         rules: &[
-            core("pods", &["delete", "list"]),
+            core("pods", &["delete", "list", "patch"]),
             core("persistentvolumeclaims", LIST),
             core("configmaps", GET),
-            apps("statefulsets", LIST),
-            apps("deployments", LIST),
+            apps("statefulsets", &["list", "patch"]),
+            apps("deployments", &["list", "patch"]),
             EXEC,
         ],
     },

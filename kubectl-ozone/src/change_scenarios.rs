@@ -13,6 +13,9 @@ use ozone_generator::spec::{Inputs, resolve};
 use ozone_storage::Component;
 use serde_json::{Value, json};
 
+mod resume;
+mod shrink;
+
 async fn run(c: &FakeCluster, args: &[&str]) -> Run {
     let mut argv = vec!["kubectl-ozone"];
     argv.extend_from_slice(args);
@@ -865,8 +868,18 @@ async fn restart_all_of_a_component_or_one_pod() {
         "{j:#?}"
     );
     assert_eq!(
-        j.last().map(String::as_str),
+        j.iter()
+            .rev()
+            .find(|e| e.starts_with("DELETE"))
+            .map(String::as_str),
         Some("DELETE pods/ozone-scm-0"),
+        "{j:#?}"
+    );
+    // The start of the --all run is recorded on the StatefulSet first, and removed at the end.
+    assert_eq!(j[0], "PATCH statefulsets/ozone-scm", "{j:#?}");
+    assert_eq!(
+        j.last().map(String::as_str),
+        Some("PATCH statefulsets/ozone-scm"),
         "{j:#?}"
     );
     let r = run(&c, &["restart", "datanode", "ozone-datanode-2", "--yes"]).await;

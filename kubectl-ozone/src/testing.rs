@@ -297,6 +297,12 @@ fn strategic_merge(target: &mut Value, patch: &Value) {
                 }
             }
         }
+        // A map patched into a field that has none (`{"annotations": {"k": null}}` on an
+        // object without annotations): merged into an empty map, so `null` removes nothing.
+        (t, p) if p.is_object() => {
+            *t = json!({});
+            strategic_merge(t, p);
+        }
         (t, p) => *t = p.clone(),
     }
 }
@@ -585,6 +591,9 @@ fn recreate_pod(st: &mut ApiState, name: &str) -> Option<Pod> {
     new.metadata.name = Some(new_name.clone());
     new.metadata.uid = Some(format!("{new_name}-uid-{}", st.recreated));
     new.metadata.annotations = None;
+    new.metadata.creation_timestamp = Some(k8s_openapi::apimachinery::pkg::apis::meta::v1::Time(
+        k8s_openapi::jiff::Timestamp::now(),
+    ));
     set_ready(&mut new, false);
     st.pods.insert(i, new);
     st.starting.insert(new_name, st.ready_after_lists);
@@ -1476,6 +1485,9 @@ pub struct OzoneState {
     pub journal: Journal,
     /// Refuse (and record) every mutation.
     pub fail_mutations: bool,
+    /// Refuse the mutation that would be this entry of the shared journal (the index space of
+    /// `ApiState::fail_write_at`, so one index can cut a run at a write or at a mutation).
+    pub fail_mutation_at: Option<usize>,
     /// Answer every command with 403.
     pub forbidden: bool,
     /// Pods that are unreachable.
@@ -1612,7 +1624,7 @@ fn is_mutation(argv: &[String]) -> bool {
             "ozone",
             "admin",
             "om" | "scm",
-            "transfer" | "finalizeupgrade"
+            "transfer" | "finalizeupgrade" | "decommission"
         ] | ["ozone", "admin", "om", "prepare" | "cancelprepare"]
             | ["ozone", "sh", "snapshot", "create" | "rename" | "delete"]
             | ["ozone", "sh", "bucket", "create"]
@@ -1878,6 +1890,61 @@ impl OzoneState {
     }
 }
 
+impl OzoneState {
+    /// `om|scm decommission` of the member with Raft id `id` (`om<i>`/`scm<i>`, as the fake's
+    /// roles name them). Like Ozone, it refuses the leader and an unknown node; the fake
+    /// removes only the highest member, so that the others keep their ids.
+    fn decommission_member(
+        &mut self,
+        component: ozone_storage::Component,
+        id: &str,
+        host: Option<&str>,
+    ) -> ExecOutput {
+        let (hosts, leader) = match component {
+            ozone_storage::Component::Om => (&mut self.om_hosts, &mut self.om_leader),
+            _ => (&mut self.scm_hosts, &mut self.scm_leader),
+        };
+        let fail = |message: String| ExecOutput {
+            stdout: String::new(),
+            stderr: message,
+            exit_code: 1,
+        };
+        let Some(i) = id
+            .strip_prefix(component.id())
+            .and_then(|i| i.parse::<usize>().ok())
+            .filter(|i| *i < hosts.len())
+        else {
+            return fail(format!("Error: {id} is not a member of the ring"));
+        };
+        if host.is_some_and(|h| h != hosts[i]) {
+            return fail(format!(
+                "Error: {id} is at {}, not {}",
+                hosts[i],
+                host.unwrap_or_default()
+            ));
+        }
+        if *leader == Some(i) {
+            return fail(format!(
+                "Error: cannot decommission {id}: it is the leader; transfer leadership first"
+            ));
+        }
+        if i + 1 != hosts.len() {
+            return fail(format!(
+                "fake: only the highest member can be removed, not {id}"
+            ));
+        }
+        hosts.pop();
+        ExecOutput {
+            stdout: format!(
+                "Successfully decommissioned {} {id}\n",
+                component.id().to_uppercase()
+            ),
+            stderr: String::new(),
+            exit_code: 0,
+        }
+    }
+}
+
 impl FakeOzone {
     /// Mutations that were run.
     pub fn mutations(&self) -> Vec<String> {
@@ -1939,7 +2006,10 @@ impl FakeOzone {
             stderr: String::new(),
             exit_code: 0,
         };
-        if is_mutation(argv) && st.fail_mutations {
+        let cut_here = st
+            .fail_mutation_at
+            .is_some_and(|at| at == st.journal.lock().unwrap().len());
+        if is_mutation(argv) && (st.fail_mutations || cut_here) {
             return Ok(ExecOutput {
                 stdout: String::new(),
                 stderr: "fake cluster: mutations are refused in this test".into(),
@@ -2041,6 +2111,25 @@ impl FakeOzone {
                         exit_code: 1,
                     },
                 }
+            }
+            [
+                "ozone",
+                "admin",
+                "om",
+                "decommission",
+                "--service-id",
+                _,
+                "--nodeid",
+                id,
+                "--node-host-address",
+                host,
+            ] => {
+                let (id, host) = (id.to_string(), host.to_string());
+                st.decommission_member(ozone_storage::Component::Om, &id, Some(&host))
+            }
+            ["ozone", "admin", "scm", "decommission", "--nodeid", id] => {
+                let id = id.to_string();
+                st.decommission_member(ozone_storage::Component::Scm, &id, None)
             }
             [
                 "ozone",

@@ -326,6 +326,22 @@ impl Actuator {
         }
     }
 
+    /// Sets (`Some`) or removes (`None`) entries of a ConfigMap's data (a merge patch; the
+    /// other entries stay). Pods read it through `envFrom` only when they start.
+    pub async fn set_config_map_data(
+        &self,
+        name: &str,
+        entries: &BTreeMap<String, Option<String>>,
+    ) -> Result<(), ApiError> {
+        let api: Api<k8s_openapi::api::core::v1::ConfigMap> =
+            Api::namespaced(self.client.clone(), &self.namespace);
+        let patch = serde_json::json!({"data": entries});
+        api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "patch", "configmaps", &self.namespace))
+    }
+
     /// Replaces a cert-manager Certificate's status (how `cmctl renew` asks for a renewal).
     pub async fn replace_certificate_status(
         &self,

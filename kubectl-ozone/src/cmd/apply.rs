@@ -1,5 +1,8 @@
 //! `kubectl ozone apply -f SPEC`: the spec reaches the running cluster the way Ozone needs it.
 //!
+//! 0. OM/SCM ring shrink ([`super::ring_shrink`]): leadership kept on a remaining member,
+//!    the leaving members decommissioned and waited for, the StatefulSet scaled down — before
+//!    any object is written, while every pod still runs the ring's current configuration.
 //! 1. Server-side apply (field manager `kubectl-ozone`) of every changed object in the render's
 //!    order — Namespace, RBAC, ConfigMaps, Services, PDBs, workloads, monitoring last. A
 //!    StatefulSet keeps its live replicas and volume claim templates: the transitions below
@@ -16,7 +19,8 @@
 //!
 //! Refused, with nothing written: a new version (`kubectl ozone upgrade`), a TLS mode change
 //! while pods run (`kubectl ozone cert`), storage shrink or another StorageClass, OM/SCM ring
-//! changes (not carried out by this version), conflicts with other field managers unless
+//! growth (not carried out by this version), a ring shrink to an even size, to one member
+//! without `--allow-ring-to-single`, or of an unhealthy ring, conflicts with other field managers unless
 //! `--force-conflicts`.
 //!
 //! Resuming: every step is planned from the cluster as it is, so running the same command
@@ -29,6 +33,7 @@ use super::datanode::change::{Leaving, leaving_checks};
 use super::datanode::scale_down::layout;
 use super::datanode::wait::{self, WaitOpts};
 use super::restart::SkipArgs;
+use super::ring_shrink as shrink;
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
 use crate::cluster::exec::OzoneReader;
@@ -36,8 +41,10 @@ use crate::cluster::objects::{kind_and_name, kind_info};
 use crate::cmd::common::{ChangeArgs, Presented, is_data, present_plan, print_plan};
 use crate::engine::restart::{Restarter, Waits};
 use crate::engine::rolling::{self, out_of_date_pods};
+use crate::exit::BadInput;
 use crate::ops::changes::Action;
 use crate::ops::plan::{Plan, Step};
+use crate::ops::ring_shrink;
 use crate::ops::rollout::{deployment_pending, statefulset_pending};
 use crate::ops::transitions::Kind;
 use crate::ui::Io;
@@ -79,6 +86,17 @@ pub struct ApplyArgs {
     /// Datanode scale-down checks.
     #[command(flatten)]
     pub safety: SafetyArgs,
+    /// Let an OM or SCM ring shrink to a single member, which then has no fault tolerance. On
+    /// a terminal apply asks to type the cluster name; without one, give it as the value:
+    /// --allow-ring-to-single=<cluster name>.
+    #[arg(
+        long,
+        value_name = "CLUSTER",
+        num_args = 0..=1,
+        require_equals = true,
+        default_missing_value = ""
+    )]
+    pub allow_ring_to_single: Option<String>,
 }
 
 /// Datanodes leaving: decommissioned, waited for, then the StatefulSet scaled down.
@@ -123,6 +141,13 @@ fn resume_command(a: &ApplyArgs, namespace: &str) -> String {
         out.push_str(" --wait");
     }
     out.push_str(&a.skips.hint());
+    if a.allow_ring_to_single.is_some() {
+        out.push_str(&format!(
+            " {}={}",
+            ring_shrink::ALLOW_SINGLE_FLAG,
+            a.desired.name.as_deref().unwrap_or("<cluster name>")
+        ));
+    }
     for (on, flag) in [
         (a.safety.skip_replication_check, " --skip-replication-check"),
         (a.safety.skip_safemode_check, " --skip-safemode-check"),
@@ -140,8 +165,20 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
     let started = Instant::now();
     let namespace = session.namespace().to_owned();
     let cluster = compare::resolve(&a.desired, &namespace)?;
-    let c = compare::compare(session, cluster, a.force_conflicts).await?;
-    let resume = resume_command(a, &namespace);
+    let mut c = compare::compare(session, cluster, a.force_conflicts).await?;
+    let cluster_name = c.cluster.name.clone();
+    if let Some(named) = a.allow_ring_to_single.as_deref() {
+        if !named.is_empty() && named != cluster_name {
+            return Err(BadInput(format!(
+                "{}={named} does not name this cluster ({cluster_name})",
+                ring_shrink::ALLOW_SINGLE_FLAG
+            ))
+            .into());
+        }
+        let names = c.cluster.names();
+        ring_shrink::allow_single(&mut c.transitions, |comp| names.component(comp));
+    }
+    let resume = resume_command(a, &namespace).replace("<cluster name>", &cluster_name);
     let ozone = OzoneReader::new(session.exec.clone(), c.view.exec_targets());
     let mut notes = Vec::new();
     let mut checks = Vec::new();
@@ -172,7 +209,37 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
         Datanodes::default()
     };
     let mut refusals: Vec<String> = refused.iter().map(|t| t.describe()).collect();
-    let grows = if refused.is_empty() {
+    let nothing_refused = refused.is_empty();
+    let mut shrink_steps = Vec::new();
+    let shrinks = if nothing_refused {
+        shrink::plan(
+            session,
+            &c,
+            &ozone,
+            a.allow_ring_to_single.is_some(),
+            &mut shrink_steps,
+            &mut notes,
+            &mut refusals,
+        )
+        .await?
+    } else {
+        Vec::new()
+    };
+    // The shrink runs first, before any object is written; the StatefulSet is then sent
+    // with its replicas after the shrink.
+    steps.splice(0..0, shrink_steps);
+    for s in &shrinks {
+        if let Some(o) = c
+            .objects
+            .iter_mut()
+            .find(|o| o.kind == "StatefulSet" && o.name == s.plan.statefulset)
+        {
+            o.sent["spec"]["replicas"] = serde_json::json!(s.plan.to);
+        }
+    }
+    let mut leaving = dn.leaving.clone();
+    leaving.extend(shrink::leaving_pods(&shrinks));
+    let grows = if nothing_refused {
         storage_plan(session, &c, &mut steps, &mut refusals).await?
     } else {
         Vec::new()
@@ -191,7 +258,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
         let pods = rolling::pod_states(&c.view, &ozone, &restart_components).await?;
         checks.extend(rolling::checks(&ozone, &pods, &restart_components, a.skips.skips()).await?);
         let restarting = |pod: &str| {
-            !dn.leaving.contains(pod)
+            !leaving.contains(pod)
                 && (stale.contains(pod)
                     || pods
                         .iter()
@@ -245,17 +312,39 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
     if presented == Presented::DryRun || !plan.changes_anything() {
         return Ok(ExitCode::SUCCESS);
     }
-    let confirmed = confirm(
-        io.prompt.as_deref_mut(),
-        Tier::Risky,
-        a.change.yes,
-        &format!(
-            "apply {} steps to Ozone cluster {} in namespace {namespace}?",
-            plan.steps.len(),
-            c.cluster.name
-        ),
-        "",
-    )?;
+    let question = format!(
+        "apply {} steps to Ozone cluster {} in namespace {namespace}?",
+        plan.steps.len(),
+        c.cluster.name
+    );
+    let to_single = shrinks.iter().any(|s| s.plan.to == 1);
+    let confirmed = if to_single && a.allow_ring_to_single.as_deref() == Some("") {
+        // `--yes` does not answer this one: the ring loses its fault tolerance.
+        if io.prompt.is_none() {
+            return Err(BadInput(format!(
+                "refusing to shrink a ring to a single member without a terminal to type the cluster name on; name it in the flag: {}={cluster_name}",
+                ring_shrink::ALLOW_SINGLE_FLAG
+            ))
+            .into());
+        }
+        confirm(
+            io.prompt.as_deref_mut(),
+            Tier::DataLoss,
+            false,
+            &format!(
+                "{question}\nA ring shrinks to a single member and will have no fault tolerance."
+            ),
+            &cluster_name,
+        )?
+    } else {
+        confirm(
+            io.prompt.as_deref_mut(),
+            Tier::Risky,
+            a.change.yes,
+            &question,
+            "",
+        )?
+    };
     let act = Actuator::new(&session.kube, &ozone, confirmed);
     let waits = Waits {
         interval: a.change.poll_interval,
@@ -268,6 +357,18 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
             "apply stopped part-way; what was done stays, and running it again finishes it:\n  {resume}"
         ))
     };
+    let shrinking = shrink::Shrinker {
+        kube: &session.kube,
+        act: &act,
+        ozone: &ozone,
+        cluster: &cluster_name,
+        skips: &a.skips,
+        waits: &waits,
+        progress: a.change.progress,
+    };
+    for s in &shrinks {
+        shrinking.run(io, s).await.map_err(again)?;
+    }
     write_objects(&c, &act, io, a.force_conflicts)
         .await
         .map_err(again)?;
@@ -289,7 +390,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
             a,
             &waits,
             &restart_components,
-            &dn,
+            &leaving,
         )
         .await
         .map_err(again)?;
@@ -640,7 +741,7 @@ async fn restart(
     a: &ApplyArgs,
     waits: &Waits,
     components: &[Component],
-    dn: &Datanodes,
+    leaving: &BTreeSet<String>,
 ) -> Result<()> {
     let kube = &session.kube;
     let cluster = c.cluster.name.as_str();
@@ -668,7 +769,7 @@ async fn restart(
     let round = rolling::checks(ozone, &pods, components, a.skips.skips()).await?;
     rolling::refuse_if_degraded(&round, &waits.resume)?;
     let restarts = rolling::plan_restarts(kube, &view, &pods, components, |p| {
-        dn.leaving.contains(p) || !stale.contains(p)
+        leaving.contains(p) || !stale.contains(p)
     })
     .await?;
     let restarter = Restarter {

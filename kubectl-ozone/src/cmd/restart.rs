@@ -6,10 +6,13 @@
 //! `status.updateRevision` restart: with `updateStrategy: OnDelete` a plain `kubectl apply`
 //! of a new render changes the template but restarts nothing, and this finishes the roll.
 //! `--all` restarts every pod (of COMPONENT). Re-running after an interruption restarts only
-//! what is still out of date.
+//! what is still out of date; for `--all`, the start of the run is recorded on the cluster
+//! (annotation [`RESTART_ALL_ANNOTATION`] on each StatefulSet and Deployment restarted, and
+//! on each pod once restarted), so the same command run again restarts only the pods not
+//! restarted since, and the record is removed when the run is done.
 
 use crate::cluster::Session;
-use crate::cluster::act::Actuator;
+use crate::cluster::act::{Actuator, WorkloadKind};
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
 use crate::cluster::view::ClusterView;
@@ -143,15 +146,106 @@ fn components(view: &ClusterView, a: &RestartArgs) -> Result<Vec<Component>, Bad
     }
 }
 
+/// Records the start of a `restart --all` run (RFC 3339) on the workloads it restarts, and
+/// on each pod once restarted.
+pub const RESTART_ALL_ANNOTATION: &str = "ozone.apache.org/restart-all-since";
+
+/// The workloads of `components`, as (kind, name).
+fn workloads(view: &ClusterView, components: &[Component]) -> Vec<(WorkloadKind, String)> {
+    let of = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+        crate::cluster::view::component_of(m).is_some_and(|c| components.contains(&c))
+    };
+    let mut out: Vec<(WorkloadKind, String)> = view
+        .statefulsets
+        .iter()
+        .filter(|s| of(&s.metadata))
+        .filter_map(|s| Some((WorkloadKind::StatefulSet, s.metadata.name.clone()?)))
+        .collect();
+    out.extend(
+        view.deployments
+            .iter()
+            .filter(|d| of(&d.metadata))
+            .filter_map(|d| Some((WorkloadKind::Deployment, d.metadata.name.clone()?))),
+    );
+    out
+}
+
+/// The start of an interrupted `--all` run recorded on one of the workloads, if any.
+fn recorded_start(view: &ClusterView, components: &[Component]) -> Option<String> {
+    let annotation = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
+        (crate::cluster::view::component_of(m).is_some_and(|c| components.contains(&c)))
+            .then(|| m.annotations.as_ref()?.get(RESTART_ALL_ANNOTATION).cloned())
+            .flatten()
+    };
+    view.statefulsets
+        .iter()
+        .find_map(|s| annotation(&s.metadata))
+        .or_else(|| {
+            view.deployments
+                .iter()
+                .find_map(|d| annotation(&d.metadata))
+        })
+}
+
+/// Whether `pod` was restarted by the `--all` run that started at `since`: it carries the
+/// run's mark, or was created after the run started (creation times have whole seconds, so
+/// a pod created in the very second the run started counts as restarted).
+fn restarted_since(view: &ClusterView, pod: &str, since: &str) -> bool {
+    let Some(p) = view
+        .pods
+        .iter()
+        .find(|p| p.metadata.name.as_deref() == Some(pod))
+    else {
+        return false;
+    };
+    let marked = p
+        .metadata
+        .annotations
+        .as_ref()
+        .and_then(|a| a.get(RESTART_ALL_ANNOTATION))
+        .is_some_and(|v| v == since);
+    let created_after = match (
+        p.metadata.creation_timestamp.as_ref(),
+        since.parse::<k8s_openapi::jiff::Timestamp>(),
+    ) {
+        (Some(created), Ok(start)) => created.0 >= start,
+        _ => false,
+    };
+    marked || created_after
+}
+
+/// Removes the record of a finished `--all` run from the workloads.
+async fn clear_record(act: &Actuator, view: &ClusterView, components: &[Component]) -> Result<()> {
+    let clear = BTreeMap::from([(RESTART_ALL_ANNOTATION.to_owned(), None)]);
+    for (kind, name) in workloads(view, components) {
+        act.annotate_workload(kind, &name, &clear).await?;
+    }
+    Ok(())
+}
+
 /// Runs `restart`.
 pub async fn run(session: &Session, io: &mut Io, a: &RestartArgs) -> Result<ExitCode> {
     let started = Instant::now();
     let view = discover::find(&session.kube, a.cluster.name.as_deref()).await?;
     let components = components(&view, a)?;
     let stale = out_of_date_pods(&view, &components);
+    let every = a.all && a.pod.is_none();
+    let resumed = if every {
+        recorded_start(&view, &components)
+    } else {
+        None
+    };
+    // Whole seconds: the API server records creation times to the second.
+    let since = resumed.clone().unwrap_or_else(|| {
+        let now = k8s_openapi::jiff::Timestamp::now();
+        k8s_openapi::jiff::Timestamp::from_second(now.as_second())
+            .unwrap_or(now)
+            .to_string()
+    });
     let restart = |pod: &str| match &a.pod {
         Some(only) => pod == only,
-        None => a.all || stale.contains(pod),
+        None if every => !restarted_since(&view, pod, &since),
+        None => stale.contains(pod),
     };
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let pods = rolling::pod_states(&view, &ozone, &components).await?;
@@ -159,6 +253,11 @@ pub async fn run(session: &Session, io: &mut Io, a: &RestartArgs) -> Result<Exit
     let restarts =
         rolling::plan_restarts(&session.kube, &view, &pods, &components, |p| !restart(p)).await?;
     let mut notes = Vec::new();
+    if let Some(start) = &resumed {
+        notes.push(format!(
+            "resuming the --all run that started at {start}: pods restarted since are not restarted again"
+        ));
+    }
     if !a.all && a.pod.is_none() {
         notes.push(if stale.is_empty() {
             "every pod runs its StatefulSet's current revision (restart them anyway with --all)"
@@ -185,7 +284,26 @@ pub async fn run(session: &Session, io: &mut Io, a: &RestartArgs) -> Result<Exit
         notes,
         steps: restarts.plan_steps()?,
     };
-    if present_plan(io, &plan, &a.change)? == Presented::DryRun || !plan.changes_anything() {
+    if present_plan(io, &plan, &a.change)? == Presented::DryRun {
+        return Ok(ExitCode::SUCCESS);
+    }
+    if !plan.changes_anything() {
+        if resumed.is_some() {
+            // An interrupted --all run that restarted every pod but was cut off before
+            // removing its record.
+            let act = Actuator::new(
+                &session.kube,
+                &OzoneReader::new(session.exec.clone(), view.exec_targets()),
+                confirm(
+                    io.prompt.as_deref_mut(),
+                    Tier::Risky,
+                    a.change.yes,
+                    "remove the record of the finished restart --all run?",
+                    "",
+                )?,
+            );
+            clear_record(&act, &view, &components).await?;
+        }
         return Ok(ExitCode::SUCCESS);
     }
     let count = restarts
@@ -209,8 +327,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &RestartArgs) -> Result<Exit
         resume.push_str(&format!(" {p}"));
     }
     if a.all && a.pod.is_none() {
-        // Pods restarted already count as done only by revision; after --all, restarting
-        // what is left means naming the pods again.
+        // The run's record on the workloads makes --all restart only what is left.
         resume.push_str(" --all");
     }
     resume.push_str(&format!(
@@ -234,10 +351,33 @@ pub async fn run(session: &Session, io: &mut Io, a: &RestartArgs) -> Result<Exit
         },
         progress: a.change.progress,
     };
-    rolling::with_resume(
-        restarts.run(&restarter, io, &BTreeMap::new()).await,
-        &resume,
-    )?;
+    if every {
+        if resumed.is_none() {
+            let record = BTreeMap::from([(RESTART_ALL_ANNOTATION.to_owned(), Some(since.clone()))]);
+            for (kind, name) in workloads(&view, &components) {
+                rolling::with_resume(
+                    act.annotate_workload(kind, &name, &record)
+                        .await
+                        .map_err(Into::into),
+                    &resume,
+                )?;
+            }
+        }
+        rolling::with_resume(
+            restarts
+                .run_annotated(&restarter, io, |_| {
+                    Some((RESTART_ALL_ANNOTATION, since.as_str()))
+                })
+                .await,
+            &resume,
+        )?;
+        rolling::with_resume(clear_record(&act, &view, &components).await, &resume)?;
+    } else {
+        rolling::with_resume(
+            restarts.run(&restarter, io, &BTreeMap::new()).await,
+            &resume,
+        )?;
+    }
     io.note(format!("restarted {count} pods"));
     if is_data(a.change.format) {
         print_plan(io, &plan, &a.change)?;

@@ -109,6 +109,22 @@ impl Restarts {
         io: &mut Io,
         fingerprints: &BTreeMap<Component, String>,
     ) -> Result<()> {
+        self.run_annotated(restarter, io, |component| {
+            fingerprints
+                .get(&component)
+                .map(|fp| (TLS_FINGERPRINT_ANNOTATION, fp.as_str()))
+        })
+        .await
+    }
+
+    /// Runs the steps; each restarted pod of a component records the annotation
+    /// `annotation` gives for it (none: nothing recorded).
+    pub async fn run_annotated<'v>(
+        &self,
+        restarter: &Restarter<'_>,
+        io: &mut Io,
+        annotation: impl Fn(Component) -> Option<(&'v str, &'v str)>,
+    ) -> Result<()> {
         let total = self.steps.len();
         for (i, step) in self.steps.iter().enumerate() {
             match step {
@@ -118,11 +134,8 @@ impl Restarts {
                     others_ready,
                 } => {
                     io.note(format!("[{}/{total}] restarting {pod}", i + 1));
-                    let annotation = fingerprints
-                        .get(component)
-                        .map(|fp| (TLS_FINGERPRINT_ANNOTATION, fp.as_str()));
                     restarter
-                        .restart(io, *component, pod, *others_ready, annotation)
+                        .restart(io, *component, pod, *others_ready, annotation(*component))
                         .await?;
                 }
                 ozone_storage::rotation::Step::TransferLeadership {

@@ -5,6 +5,7 @@ pub mod changes;
 pub mod datanodes;
 pub mod plan;
 pub mod preflight;
+pub mod ring_shrink;
 pub mod rollout;
 pub mod rotation;
 pub mod transitions;

@@ -165,6 +165,25 @@ pub enum Step {
     },
     /// Wait until SCM is out of safe mode.
     WaitSafeModeOff,
+    /// Set (or, without a value, remove) one entry of a ConfigMap; pods read it when they
+    /// next start.
+    #[serde(rename_all = "camelCase")]
+    SetConfigEntry {
+        /// The ConfigMap.
+        config_map: String,
+        /// The entry (an `envFrom` variable name).
+        key: String,
+        /// The value; `None` removes the entry.
+        value: Option<String>,
+    },
+    /// Wait until a member is gone from its Raft ring's roles.
+    #[serde(rename_all = "camelCase")]
+    WaitRingMemberGone {
+        /// OM or SCM.
+        component: String,
+        /// The member's pod.
+        pod: String,
+    },
     /// Record how far an upgrade got, on the cluster's SCM StatefulSet.
     #[serde(rename_all = "camelCase")]
     RecordUpgrade {
@@ -235,6 +254,7 @@ impl Step {
                 | Step::WaitPods { .. }
                 | Step::WaitSafeModeOff
                 | Step::CheckOzone { .. }
+                | Step::WaitRingMemberGone { .. }
         )
     }
 
@@ -315,6 +335,21 @@ impl Step {
                 format!("restart the {component} pods one at a time, leader last ({reason})")
             }
             Step::WaitSafeModeOff => "wait until SCM is out of safe mode".into(),
+            Step::SetConfigEntry {
+                config_map,
+                key,
+                value: Some(value),
+            } => format!(
+                "set {key}={value} in configmap {config_map} (pods read it when they next start)"
+            ),
+            Step::SetConfigEntry {
+                config_map,
+                key,
+                value: None,
+            } => format!("remove {key} from configmap {config_map}"),
+            Step::WaitRingMemberGone { component, pod } => {
+                format!("wait until `ozone admin {component} roles` no longer lists {pod}")
+            }
             Step::RecordUpgrade { name, phase } => {
                 format!("record upgrade phase {phase} on statefulset {name}")
             }

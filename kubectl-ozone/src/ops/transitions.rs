@@ -405,11 +405,10 @@ fn replicas(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, 
                 c = component.id()
             ),
         ),
-        Component::Om | Component::Scm => (
-            Kind::RingShrink,
-            Verdict::Refuse,
-            ring_shrink_later(component),
-        ),
+        Component::Om | Component::Scm => {
+            let (verdict, how) = super::ring_shrink::transition(component, &d.name, from, to);
+            (Kind::RingShrink, verdict, how)
+        }
         _ => (
             Kind::Scale,
             Verdict::Apply,
@@ -424,18 +423,6 @@ fn replicas(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, 
         verdict,
         how,
     });
-}
-
-fn ring_shrink_later(component: Component) -> String {
-    let decommission = match component {
-        Component::Om => {
-            "ozone admin om decommission --service-id S --nodeid N --node-host-address H"
-        }
-        _ => "ozone admin scm decommission --nodeid N",
-    };
-    format!(
-        "not carried out by this version of apply: leadership must move off the leaving members and each be removed with `{decommission}` before the StatefulSet is scaled; nothing was changed"
-    )
 }
 
 fn storage(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, d: &WorkloadShape) {
@@ -557,7 +544,7 @@ mod tests {
     }
 
     #[test]
-    fn ring_changes_are_refused_for_now() {
+    fn ring_growth_is_refused_for_now() {
         let live = cluster(3, 3, 5, "1Ti");
         assert_eq!(
             kinds(&live, &cluster(3, 5, 5, "1Ti")),
@@ -574,19 +561,50 @@ mod tests {
             "{}",
             grow[0].how
         );
-        assert_eq!(
-            kinds(&cluster(5, 3, 5, "1Ti"), &cluster(3, 3, 5, "1Ti")),
-            vec![(Kind::RingShrink, Component::Scm, Verdict::Refuse)]
+    }
+
+    #[test]
+    fn ring_shrink_is_applied_but_to_one_only_with_the_flag() {
+        let five_to_three = detect(
+            &Shape::of("ozone", &cluster(5, 3, 5, "1Ti")),
+            &Shape::of("ozone", &cluster(3, 3, 5, "1Ti")),
+            &BTreeSet::new(),
+            false,
         );
-        let to_one = detect(
+        assert_eq!(
+            (five_to_three[0].kind, five_to_three[0].verdict),
+            (Kind::RingShrink, Verdict::Apply)
+        );
+        assert!(
+            five_to_three[0]
+                .how
+                .contains("ozone-scm-4, ozone-scm-3 leave")
+                && five_to_three[0]
+                    .how
+                    .contains("ozone admin scm decommission --nodeid N"),
+            "{}",
+            five_to_three[0].how
+        );
+        let mut to_one = detect(
             &Shape::of("ozone", &cluster(3, 3, 5, "1Ti")),
             &Shape::of("ozone", &cluster(3, 1, 5, "1Ti")),
             &BTreeSet::new(),
             false,
         );
-        assert_eq!(to_one[0].kind, Kind::RingShrink);
+        assert_eq!(
+            (to_one[0].kind, to_one[0].verdict),
+            (Kind::RingShrink, Verdict::Refuse)
+        );
         assert!(
-            to_one[0].how.contains("ozone admin om decommission"),
+            to_one[0].how.contains("--allow-ring-to-single"),
+            "{}",
+            to_one[0].how
+        );
+        crate::ops::ring_shrink::allow_single(&mut to_one, |c| format!("ozone-{}", c.id()));
+        assert_eq!(to_one[0].verdict, Verdict::Apply);
+        assert!(
+            to_one[0].how.contains("ozone admin om decommission")
+                && to_one[0].how.contains("ozone.om.decommissioned.nodes"),
             "{}",
             to_one[0].how
         );

@@ -337,6 +337,35 @@ impl Mutation {
         }
     }
 
+    /// Remove OM `node_id` (at `host`) from the ring `service_id` (reference §6). Ozone
+    /// refuses unless every OM's configuration lists it in
+    /// `ozone.om.decommissioned.nodes.<service id>`; `--force` (which skips that) is never used.
+    pub fn om_decommission(service_id: &str, node_id: &str, host: &str) -> Mutation {
+        Mutation::of(
+            Component::Om,
+            &[
+                "ozone",
+                "admin",
+                "om",
+                "decommission",
+                "--service-id",
+                service_id,
+                "--nodeid",
+                node_id,
+                "--node-host-address",
+                host,
+            ],
+        )
+    }
+
+    /// Remove SCM `node_id` from the SCM ring (reference §6).
+    pub fn scm_decommission(node_id: &str) -> Mutation {
+        Mutation::of(
+            Component::Scm,
+            &["ozone", "admin", "scm", "decommission", "--nodeid", node_id],
+        )
+    }
+
     fn with_hosts(words: &[&str], hosts: &[String]) -> Mutation {
         let mut argv = argv(words);
         // Host names never start with '-', but a stray one must not be read as an option.

@@ -289,7 +289,9 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
             | Step::SetImage { .. }
             | Step::RestartComponent { .. }
             | Step::WaitSafeModeOff
-            | Step::RecordUpgrade { .. } => {}
+            | Step::RecordUpgrade { .. }
+            | Step::SetConfigEntry { .. }
+            | Step::WaitRingMemberGone { .. } => {}
             // Restore steps (`recover --from`); `layout` never plans them either.
             Step::RecordRestore { .. }
             | Step::CreateRestorePod { .. }
