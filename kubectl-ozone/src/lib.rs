@@ -10,6 +10,8 @@ pub mod cli;
 pub mod cluster;
 pub mod cmd;
 pub mod engine;
+#[cfg(test)]
+mod member_scenarios;
 pub mod exit;
 pub mod files;
 pub mod ops;

@@ -12,9 +12,11 @@ pub mod diff;
 pub mod doctor;
 pub mod init;
 pub mod lint;
+pub mod recover;
 pub mod render;
 pub mod report;
 pub mod restart;
+pub mod ring_grow;
 pub mod s3;
 pub mod snapshot;
 pub mod status;
@@ -91,6 +93,10 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::S3(cmd) => common::block_on(async {
             let session = common::connect(&s3::cluster_args(&cmd)).await?;
             s3::run(&session, &mut Io::real(), &cmd).await
+        })?,
+        Command::Recover(args) => common::block_on(async {
+            let session = common::connect(recover::cluster_args(&args)).await?;
+            recover::run(&session, &mut Io::real(), &args).await
         })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),

@@ -289,7 +289,12 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
             | Step::SetImage { .. }
             | Step::RestartComponent { .. }
             | Step::WaitSafeModeOff
-            | Step::RecordUpgrade { .. } => {}
+            | Step::RecordUpgrade { .. }
+            | Step::SetTemplate { .. }
+            | Step::RecordMember { .. }
+            | Step::DeletePod { .. }
+            | Step::WipeMetadata { .. }
+            | Step::WaitRole { .. } => {}
         }
     }
     if is_data(a.change.format) {
