@@ -10,10 +10,10 @@ pub mod cli;
 pub mod cluster;
 pub mod cmd;
 pub mod engine;
-#[cfg(test)]
-mod member_scenarios;
 pub mod exit;
 pub mod files;
+#[cfg(test)]
+mod member_scenarios;
 pub mod ops;
 pub mod pki;
 #[cfg(test)]

@@ -1507,7 +1507,8 @@ pub struct OzoneState {
     /// `ozone.security.enabled`: only then does `ozone s3 getsecret` answer.
     pub secured: bool,
     /// S3 secrets OM has handed out, by access key id.
-    pub s3_secrets: BTreeMap<String, String>,    /// OM and SCM rings whose members follow the fake API's pods (member bootstrap).
+    pub s3_secrets: BTreeMap<String, String>,
+    /// OM and SCM rings whose members follow the fake API's pods (member bootstrap).
     pub ring_pods: Option<RingPods>,
 }
 
@@ -2497,8 +2498,8 @@ fn scm_bootstraps(pod: &Pod, name: &str, primordial: &str) -> bool {
             .as_deref()
             .is_some_and(|a| a.iter().any(|w| w == "--bootstrap"))
     });
-    let env = ozone_storage::ConfigFile::OzoneSite
-        .env_name(crate::engine::bootstrap::PRIMORDIAL_KEY);
+    let env =
+        ozone_storage::ConfigFile::OzoneSite.env_name(crate::engine::bootstrap::PRIMORDIAL_KEY);
     let overridden = spec.init_containers.iter().flatten().any(|c| {
         c.env
             .iter()

@@ -16,16 +16,34 @@ use ozone_storage::Component;
 use std::collections::BTreeSet;
 
 /// The rings that grow, SCM first (datanodes and OMs find SCM by its ring), with the
-/// replicas they grow to.
+/// replicas they grow to; also a ring whose growth is recorded as in progress although its
+/// replicas are reached (cut off before its template was restored or its record cleared).
 pub fn ring_growth(c: &Comparison) -> Vec<(Component, i32)> {
     [Component::Scm, Component::Om]
         .into_iter()
         .filter_map(|component| {
-            let t = c
+            if let Some(t) = c
                 .transitions
                 .iter()
-                .find(|t| t.kind == Kind::RingGrow && t.component == component)?;
-            Some((component, t.to.parse().ok()?))
+                .find(|t| t.kind == Kind::RingGrow && t.component == component)
+            {
+                return Some((component, t.to.parse().ok()?));
+            }
+            let sts = c.view.statefulset(component)?;
+            let recorded = InProgress::of(sts).ok().flatten()?;
+            let name = sts.metadata.name.as_deref()?;
+            let rendered = c
+                .objects
+                .iter()
+                .find(|o| o.kind == "StatefulSet" && o.name == name)?;
+            (recorded.purpose == Purpose::Grow)
+                .then(|| {
+                    Some((
+                        component,
+                        rendered.rendered["spec"]["replicas"].as_i64()? as i32,
+                    ))
+                })
+                .flatten()
         })
         .collect()
 }

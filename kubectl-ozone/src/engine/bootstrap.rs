@@ -443,7 +443,10 @@ pub async fn read_ring(
 }
 
 /// Every member Ozone reports and its role, as `(pod, role)`.
-pub async fn ring_roles(ozone: &OzoneReader, component: Component) -> Result<Vec<(String, String)>> {
+pub async fn ring_roles(
+    ozone: &OzoneReader,
+    component: Component,
+) -> Result<Vec<(String, String)>> {
     let short = |h: &str| short_host(h).to_owned();
     Ok(if component == Component::Om {
         roles::parse_om_roles(&ozone.query(&Query::om_roles()).await?)?
@@ -472,11 +475,7 @@ pub fn plan_grow(ring: &RingNow, to: i32) -> Vec<Action> {
         .as_ref()
         .filter(|p| p.purpose == Purpose::Grow);
     let base = recorded.map_or(&ring.template, |p| &p.template).clone();
-    let bootstrap = template_for(
-        &base,
-        component,
-        &Form::Bootstrap { primordial: None },
-    );
+    let bootstrap = template_for(&base, component, &Form::Bootstrap { primordial: None });
     // An SCM joins through its init containers: its template never changes.
     let patched = bootstrap != base;
     let mut template_now = ring.template.clone();
@@ -739,7 +738,9 @@ pub fn metadata_dirs(
         for dir in value.split(',').map(str::trim).filter(|d| !d.is_empty()) {
             let under_data = dir
                 .strip_prefix(ozone_storage::catalog::DATA_DIR)
-                .is_some_and(|rest| rest.starts_with('/') && rest.len() > 1 && !rest.contains(".."));
+                .is_some_and(|rest| {
+                    rest.starts_with('/') && rest.len() > 1 && !rest.contains("..")
+                });
             if !under_data {
                 return Err(format!(
                     "{key}={dir} is not a directory below the data volume {}: refusing to empty it",
@@ -834,7 +835,10 @@ impl Bootstrapper<'_> {
             Action::WaitMember { component, pod } => {
                 self.waits
                     .until(
-                        &format!("{pod} to be a FOLLOWER in `ozone admin {} roles`", component.id()),
+                        &format!(
+                            "{pod} to be a FOLLOWER in `ozone admin {} roles`",
+                            component.id()
+                        ),
                         || async {
                             // A pod still starting cannot answer; its peers can, and do.
                             let members = match ring_roles(self.ozone, *component).await {
@@ -854,7 +858,13 @@ impl Bootstrapper<'_> {
         Ok(())
     }
 
-    async fn recreate(&self, io: &mut Io, component: Component, pod: &str, ready: bool) -> Result<()> {
+    async fn recreate(
+        &self,
+        io: &mut Io,
+        component: Component,
+        pod: &str,
+        ready: bool,
+    ) -> Result<()> {
         let uid_of = |pods: &[Pod]| {
             pods.iter()
                 .find(|p| p.metadata.name.as_deref() == Some(pod))
@@ -874,9 +884,7 @@ impl Bootstrapper<'_> {
                     .iter()
                     .find(|p| p.metadata.name.as_deref() == Some(pod));
                 Ok(p.filter(|p| {
-                    p.metadata.uid != before
-                        && phase(p) == "Running"
-                        && (!ready || is_ready(p))
+                    p.metadata.uid != before && phase(p) == "Running" && (!ready || is_ready(p))
                 })
                 .map(|_| ()))
             })
@@ -888,7 +896,9 @@ impl Bootstrapper<'_> {
 
 /// The ordinal pod names of a StatefulSet with `replicas`.
 pub fn member_pods(statefulset: &str, replicas: i32) -> Vec<String> {
-    (0..replicas).map(|i| format!("{statefulset}-{i}")).collect()
+    (0..replicas)
+        .map(|i| format!("{statefulset}-{i}"))
+        .collect()
 }
 
 /// Whether `pod` is an ordinal of `statefulset`.
@@ -957,7 +967,10 @@ mod tests {
             assert!(main.get(gone).is_none(), "{gone} kept: {main}");
         }
         assert!(hold["spec"].get("initContainers").is_none());
-        assert_eq!(main["volumeMounts"], base["spec"]["containers"][0]["volumeMounts"]);
+        assert_eq!(
+            main["volumeMounts"],
+            base["spec"]["containers"][0]["volumeMounts"]
+        );
         let boot = template_for(&base, Component::Om, &Form::Bootstrap { primordial: None });
         assert_eq!(
             boot["spec"]["containers"][0]["args"],
@@ -1039,7 +1052,10 @@ mod tests {
             printed[1], "wait until ozone-om-3 is FOLLOWER in `ozone admin om roles`",
             "{printed:#?}"
         );
-        assert!(!printed.iter().any(|s| s.starts_with("delete pod")), "{printed:#?}");
+        assert!(
+            !printed.iter().any(|s| s.starts_with("delete pod")),
+            "{printed:#?}"
+        );
         assert!(printed.contains(&"scale statefulset ozone-om from 4 to 5 replicas".to_owned()));
         let Some(Action::SetTemplate { template, .. }) = plan.iter().rev().nth(1) else {
             panic!("{plan:?}")
@@ -1050,7 +1066,9 @@ mod tests {
         cut.template = base;
         let printed = steps(&plan_grow(&cut, 5));
         assert!(
-            printed.contains(&"delete pod ozone-om-3, wait until its replacement is running".to_owned()),
+            printed.contains(
+                &"delete pod ozone-om-3, wait until its replacement is running".to_owned()
+            ),
             "{printed:#?}"
         );
         // Nothing left to grow: nothing to do.
@@ -1143,7 +1161,9 @@ mod tests {
         // Resumed after the wipe: no second hold, no second wipe.
         let mut wiped = r.clone();
         wiped.template = template_for(&r.template, Component::Om, &Form::Hold);
-        wiped.pods.insert("ozone-om-1".into(), (PodForm::Held, true));
+        wiped
+            .pods
+            .insert("ozone-om-1".into(), (PodForm::Held, true));
         wiped.in_progress = Some(InProgress {
             purpose: Purpose::Recover,
             pod: "ozone-om-1".into(),
@@ -1153,10 +1173,15 @@ mod tests {
         });
         let resumed = steps(&plan_recover(&wiped, &target("ozone-om-1", None)).unwrap());
         assert!(
-            !resumed.iter().any(|s| s.contains("rm -rf") || s.contains("hold:")),
+            !resumed
+                .iter()
+                .any(|s| s.contains("rm -rf") || s.contains("hold:")),
             "{resumed:#?}"
         );
-        assert!(resumed[0].contains("bootstrap: ozone om --bootstrap"), "{resumed:#?}");
+        assert!(
+            resumed[0].contains("bootstrap: ozone om --bootstrap"),
+            "{resumed:#?}"
+        );
         // Another pod's recovery in progress: refused.
         assert!(
             plan_recover(&wiped, &target("ozone-om-2", None))
@@ -1192,7 +1217,10 @@ mod tests {
             .iter()
             .rposition(|s| s.starts_with("delete pod ozone-scm-0"))
             .unwrap();
-        let restore = printed.iter().rposition(|s| s.contains("as rendered")).unwrap();
+        let restore = printed
+            .iter()
+            .rposition(|s| s.contains("as rendered"))
+            .unwrap();
         assert!(boot < delete && delete < restore, "{printed:#?}");
     }
 
@@ -1205,7 +1233,10 @@ mod tests {
                 .collect()
         };
         assert_eq!(
-            metadata_dirs(&data(&[("ozone.metadata.dirs", "/data/metadata")]), Component::Om),
+            metadata_dirs(
+                &data(&[("ozone.metadata.dirs", "/data/metadata")]),
+                Component::Om
+            ),
             Ok(vec!["/data/metadata".to_owned()])
         );
         assert_eq!(

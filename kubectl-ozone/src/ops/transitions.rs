@@ -397,9 +397,11 @@ fn replicas(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, 
                 d.name
             ),
         ),
-        Component::Om | Component::Scm if to > from => {
-            (Kind::RingGrow, Verdict::Apply, ring_grow_how(component, &d.name, from, to))
-        }
+        Component::Om | Component::Scm if to > from => (
+            Kind::RingGrow,
+            Verdict::Apply,
+            ring_grow_how(component, &d.name, from, to),
+        ),
         Component::Om | Component::Scm => (
             Kind::RingShrink,
             Verdict::Refuse,

@@ -17,7 +17,9 @@ use crate::cluster::Session;
 use crate::cluster::act::Actuator;
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
-use crate::cmd::common::{ChangeArgs, ClusterArgs, Presented, flags_hint, is_data, present_plan, print_plan};
+use crate::cmd::common::{
+    ChangeArgs, ClusterArgs, Presented, flags_hint, is_data, present_plan, print_plan,
+};
 use crate::engine::bootstrap::{
     self, Bootstrapper, PRIMORDIAL_KEY, RecoverTarget, is_ordinal_of, member_pods, metadata_dirs,
     plan_recover, recover_refusal,
@@ -101,9 +103,12 @@ pub async fn run(
         .config_map(&config_map)
         .await?
         .and_then(|c| c.data)
-        .ok_or_else(|| anyhow!("ConfigMap {config_map} not found: cannot tell where {pod} keeps its metadata"))?;
+        .ok_or_else(|| {
+            anyhow!("ConfigMap {config_map} not found: cannot tell where {pod} keeps its metadata")
+        })?;
     let data: std::collections::BTreeMap<String, String> = data.into_iter().collect();
-    let dirs = metadata_dirs(&data, component).map_err(|e| anyhow!("refused, nothing was changed: {e}"))?;
+    let dirs = metadata_dirs(&data, component)
+        .map_err(|e| anyhow!("refused, nothing was changed: {e}"))?;
     let mut notes = Vec::new();
     let primordial = if component == Component::Scm
         && data
@@ -129,9 +134,12 @@ pub async fn run(
         dirs,
         primordial,
     };
-    let actions = plan_recover(&ring, &target).map_err(|e| anyhow!("refused, nothing was changed: {e}"))?;
+    let actions =
+        plan_recover(&ring, &target).map_err(|e| anyhow!("refused, nothing was changed: {e}"))?;
     if ring.in_progress.is_some() {
-        notes.push(format!("resuming the recovery of {pod} recorded on statefulset {sts_name}"));
+        notes.push(format!(
+            "resuming the recovery of {pod} recorded on statefulset {sts_name}"
+        ));
     }
     notes.push(format!(
         "{pod}'s metadata is emptied; the ring's leader ships it the whole state (keep free space of twice the DB size on its volume)"

@@ -71,8 +71,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &RecoverArgs) -> Result<Exit
         // TODO(lead, at merge): replace with `restore::run(session, io, a).await` from the
         // `restore` branch; this placeholder exists only so this branch builds on its own.
         None if a.from.is_some() => Err(crate::exit::BadInput(
-            "recover --from is not built in this branch (it comes with the restore branch)"
-                .into(),
+            "recover --from is not built in this branch (it comes with the restore branch)".into(),
         )
         .into()),
         None => Err(crate::exit::BadInput(
