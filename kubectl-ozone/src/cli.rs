@@ -75,7 +75,7 @@ pub enum Command {
     S3(crate::cmd::s3::S3Command),
     /// Recover a member of an OM or SCM ring that lost its metadata (`recover om|scm POD`),
     /// or a single-OM cluster from a backup (`recover --from DIR/NAME`).
-    Recover(crate::cmd::recover::RecoverArgs),
+    Recover(Box<crate::cmd::recover::RecoverArgs>),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

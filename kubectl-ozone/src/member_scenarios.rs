@@ -261,11 +261,11 @@ async fn om_growth_cut_off_at_any_write_finishes_when_run_again() {
     let r = apply(&clean, &args).await;
     assert_eq!(r.code(), 0, "{}", r.all());
     let journal = clean.journal();
-    for at in 0..journal.len() {
+    for (at, entry) in journal.iter().enumerate() {
         let c = cluster("medium");
         c.api.state.lock().unwrap().fail_write_at = Some(at);
         let r = apply(&c, &args).await;
-        if journal[at].starts_with("exec") {
+        if entry.starts_with("exec") {
             // The entry at `at` was an Ozone command, which this injection does not refuse.
             assert_eq!(r.code(), 0, "write {at}: {}", r.all());
         } else {

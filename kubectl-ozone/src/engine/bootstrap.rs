@@ -507,7 +507,7 @@ pub fn plan_grow(ring: &RingNow, to: i32) -> Vec<Action> {
         let pod = ring.pod_name(i);
         // Only the member this bootstrap recorded: a member that is down is a matter for
         // the pre-flight, and emptying or re-bootstrapping it is `recover`.
-        if ring.is_member(&pod) || !recorded.is_some_and(|p| p.pod == pod) {
+        if ring.is_member(&pod) || recorded.is_none_or(|p| p.pod != pod) {
             continue;
         }
         set_bootstrap(&mut out, &pod, &mut template_now);
