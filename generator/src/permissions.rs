@@ -75,6 +75,19 @@ const GET: &[&str] = &["get"];
 /// authorizes as `get` on `pods/exec`; 1.35 and later also require `create`.
 const EXEC: Rule = core("pods/exec", &["create", "get"]);
 
+/// `recover om|scm POD`: the pod template set (hold, bootstrap, restored: get + update) and
+/// the progress recorded (patch of an annotation) on the StatefulSet, the pod deleted, its
+/// metadata emptied and the Raft roles read through exec, the metadata directories read from
+/// the ConfigMap.
+const RECOVER_MEMBER: &[Rule] = &[
+    core("pods", &["delete", "list"]),
+    core("persistentvolumeclaims", LIST),
+    core("configmaps", GET),
+    apps("statefulsets", &["get", "list", "patch", "update"]),
+    apps("deployments", LIST),
+    EXEC,
+];
+
 /// Every day-2 command and what it needs. Reads are label-selected lists (never one
 /// request per pod); the cluster's ConfigMap is read for the replication in use.
 pub const COMMANDS: &[CommandPermissions] = &[
@@ -197,7 +210,11 @@ pub const COMMANDS: &[CommandPermissions] = &[
             core("serviceaccounts", APPLY_OBJECTS),
             core("configmaps", APPLY_OBJECTS),
             core("services", APPLY_OBJECTS),
-            apps("statefulsets", APPLY_OBJECTS),
+            // update: ring growth sets the OM pod template for a bootstrap, then restores it.
+            apps(
+                "statefulsets",
+                &["create", "delete", "get", "list", "patch", "update"],
+            ),
             apps("statefulsets/scale", &["patch"]),
             apps("deployments", APPLY_OBJECTS),
             group("rbac.authorization.k8s.io", "roles", APPLY_OBJECTS),
@@ -222,6 +239,14 @@ pub const COMMANDS: &[CommandPermissions] = &[
             apps("deployments", &["list", "patch"]),
             EXEC,
         ],
+    },
+    CommandPermissions {
+        command: "recover om",
+        rules: RECOVER_MEMBER,
+    },
+    CommandPermissions {
+        command: "recover scm",
+        rules: RECOVER_MEMBER,
     },
     CommandPermissions {
         command: "upgrade",
@@ -427,7 +452,7 @@ mod tests {
         // Scaling goes through the scale subresource; only apply writes StatefulSets.
         assert_eq!(
             all[&("apps", "statefulsets")],
-            vec!["create", "delete", "get", "list", "patch"]
+            vec!["create", "delete", "get", "list", "patch", "update"]
         );
         assert_eq!(all[&("apps", "statefulsets/scale")], vec!["patch"]);
         // Nothing writes Secrets but the cert and s3 credentials commands; apply never prunes

@@ -70,12 +70,13 @@ pub enum Command {
     /// Metadata backups of OM and SCM: create, verify, list.
     #[command(subcommand)]
     Backup(crate::cmd::backup::BackupCommand),
-    /// Recover lost or corrupt metadata: --from DIR/NAME restores a single-OM, single-SCM
-    /// cluster from a backup (stop, place the checkpoints, start SCM → OM → datanodes).
-    Recover(crate::cmd::recover::RecoverArgs),
     /// S3 access: endpoint, credentials into a Secret, buckets of /s3v, buckets as volumes.
     #[command(subcommand)]
     S3(crate::cmd::s3::S3Command),
+    /// Recover a member of an OM or SCM ring that lost its metadata (`recover om|scm POD`),
+    /// or a single-OM, single-SCM cluster from a backup (`recover --from DIR/NAME`: stop,
+    /// place the checkpoints, start SCM → OM → datanodes).
+    Recover(Box<crate::cmd::recover::RecoverArgs>),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

@@ -12,6 +12,8 @@ pub mod cmd;
 pub mod engine;
 pub mod exit;
 pub mod files;
+#[cfg(test)]
+mod member_scenarios;
 pub mod ops;
 pub mod pki;
 #[cfg(test)]

@@ -912,6 +912,10 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
                 "metadata": {"name": name, "namespace": ns},
                 "spec": {"replicas": replicas}, "status": {"replicas": replicas}}))
         }
+        (Method::PUT, ["apis", "apps", "v1", "namespaces", _, "statefulsets", name]) => {
+            let name = name.to_string();
+            replace_statefulset(&mut st, &name, body)
+        }
         (Method::PATCH, ["apis", "apps", "v1", "namespaces", _, "statefulsets", name]) => {
             let name = name.to_string();
             match named(&mut st.statefulsets, &name) {
@@ -1527,6 +1531,8 @@ pub struct OzoneState {
     pub fail_stream_at: Option<usize>,
     /// The SCM volume has no VERSION file (the restore script refuses with exit code 3).
     pub no_scm_version: bool,
+    /// OM and SCM rings whose members follow the fake API's pods (member bootstrap).
+    pub ring_pods: Option<RingPods>,
 }
 
 /// How the scripted `om prepare` ends.
@@ -2025,6 +2031,9 @@ impl FakeOzone {
         if let Some(out) = st.cat(argv) {
             return Ok(out);
         }
+        if let Some(out) = st.members(pod, argv) {
+            return Ok(out);
+        }
         if let Some(out) = st.snapshot(argv) {
             return Ok(out);
         }
@@ -2514,6 +2523,200 @@ impl FakeCluster {
     pub fn refuse_writes(&self) {
         self.api.state.lock().unwrap().fail_writes = true;
         self.ozone.state.lock().unwrap().fail_mutations = true;
+    }
+}
+
+// ---- Member bootstrap (engine/bootstrap.rs): a StatefulSet replaced whole, and rings whose
+// members follow the pods: a pod started to bootstrap joins, an emptied one leaves until it
+// bootstraps again, a held one runs no Ozone. ----
+
+/// A StatefulSet replaced (PUT): its spec and metadata as sent, its status kept; a new pod
+/// template gives a new generation and `updateRevision`, as the controller computes it.
+fn replace_statefulset(st: &mut ApiState, name: &str, body: &Value) -> Response<Body> {
+    let Some(existing) = stored(st, "statefulsets")
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == name)
+    else {
+        return status(StatusCode::NOT_FOUND, "NotFound", "statefulset not found");
+    };
+    let mut object = existing.clone();
+    object["spec"] = body["spec"].clone();
+    object["metadata"]["annotations"] = body["metadata"]["annotations"].clone();
+    if existing["spec"]["template"] != object["spec"]["template"] {
+        let generation = existing["metadata"]["generation"].as_i64().unwrap_or(0) + 1;
+        object["metadata"]["generation"] = json!(generation);
+        object["status"]["observedGeneration"] = json!(generation);
+        object["status"]["updateRevision"] = json!(revision(name, &object["spec"]["template"]));
+    }
+    store(st, "statefulsets", object.clone());
+    ok(object)
+}
+
+/// OM and SCM rings that follow the pods of the fake API: a ready pod is a member when it
+/// was one at the start or has bootstrapped since (OM: started with `--bootstrap`; SCM: its
+/// init containers run `ozone scm --bootstrap`, which the primordial node skips unless
+/// `ozone.scm.primordial.node.id` is overridden to another node). A pod whose metadata was
+/// emptied is no member until it bootstraps; a held pod runs no Ozone.
+pub struct RingPods {
+    /// The fake API.
+    pub api: Arc<Mutex<ApiState>>,
+    /// The Ozone cluster.
+    pub cluster: String,
+    /// Members at the start.
+    pub initial: std::collections::BTreeSet<String>,
+    /// Pods that joined by bootstrapping.
+    pub joined: std::collections::BTreeSet<String>,
+    /// Pods emptied and not bootstrapped since.
+    pub wiped: std::collections::BTreeSet<String>,
+    /// Host name suffix of each component's pods (`.ozone-om-headless…`).
+    pub domains: BTreeMap<String, String>,
+    /// The primordial SCM (`ozone.scm.primordial.node.id`).
+    pub primordial: String,
+    /// Pods emptied while they ran Ozone (never acceptable).
+    pub wiped_while_running: Vec<String>,
+}
+
+/// Makes the rings of `ozone` follow the pods of `api` for cluster `cluster`; the members
+/// now (its hosts) are the initial ones, the first SCM the primordial one.
+pub fn follow_pods(ozone: &FakeOzone, api: &FakeApi, cluster: &str) {
+    let mut st = ozone.state.lock().unwrap();
+    let mut domains = BTreeMap::new();
+    let mut initial = std::collections::BTreeSet::new();
+    for (component, hosts) in [("om", &st.om_hosts), ("scm", &st.scm_hosts)] {
+        for h in hosts {
+            let (pod, domain) = h.split_once('.').unwrap_or((h, ""));
+            initial.insert(pod.to_owned());
+            domains.insert(component.to_owned(), format!(".{domain}"));
+        }
+    }
+    st.ring_pods = Some(RingPods {
+        api: api.state.clone(),
+        cluster: cluster.to_owned(),
+        initial,
+        joined: Default::default(),
+        wiped: Default::default(),
+        domains,
+        primordial: format!("{cluster}-scm-0"),
+        wiped_while_running: Vec::new(),
+    });
+}
+
+/// Whether an SCM pod's init containers bootstrap it into the ring.
+fn scm_bootstraps(pod: &Pod, name: &str, primordial: &str) -> bool {
+    let Some(spec) = pod.spec.as_ref() else {
+        return false;
+    };
+    let runs_bootstrap = spec.init_containers.iter().flatten().any(|c| {
+        c.args
+            .as_deref()
+            .is_some_and(|a| a.iter().any(|w| w == "--bootstrap"))
+    });
+    let env =
+        ozone_storage::ConfigFile::OzoneSite.env_name(crate::engine::bootstrap::PRIMORDIAL_KEY);
+    let overridden = spec.init_containers.iter().flatten().any(|c| {
+        c.env
+            .iter()
+            .flatten()
+            .any(|e| e.name == env && e.value.as_deref() != Some(name))
+    });
+    runs_bootstrap && (name != primordial || overridden)
+}
+
+impl OzoneState {
+    /// Brings the rings up to date with the pods; answers `rm -rf -- DIR…` (emptying a
+    /// member's metadata), or `None` for other commands.
+    fn members(&mut self, pod: &str, argv: &[String]) -> Option<ExecOutput> {
+        use crate::engine::bootstrap::{PodForm, pod_form};
+        let model = self.ring_pods.as_mut()?;
+        let pods = {
+            // Time passes for the pods as it does when they are listed: started ones get ready.
+            let mut api = model.api.lock().unwrap();
+            list_pods(&mut api, "");
+            api.pods.clone()
+        };
+        let words: Vec<&str> = argv.iter().map(String::as_str).collect();
+        if let ["rm", "-rf", "--", ..] = words.as_slice() {
+            if self.fail_mutations {
+                return Some(ExecOutput {
+                    stdout: String::new(),
+                    stderr: "fake cluster: mutations are refused in this test".into(),
+                    exit_code: 99,
+                });
+            }
+            let held = pods.iter().any(|p| {
+                p.metadata.name.as_deref() == Some(pod)
+                    && ozone_storage::Component::ALL
+                        .iter()
+                        .any(|c| pod_form(p, *c) == PodForm::Held)
+            });
+            if !held {
+                model.wiped_while_running.push(pod.to_owned());
+            }
+            model.wiped.insert(pod.to_owned());
+            model.joined.remove(pod);
+            self.journal
+                .lock()
+                .unwrap()
+                .push(format!("exec {pod} {}", argv.join(" ")));
+            return Some(ExecOutput::default());
+        }
+        for component in [ozone_storage::Component::Om, ozone_storage::Component::Scm] {
+            let prefix = format!("{}-{}-", model.cluster, component.id());
+            let domain = model
+                .domains
+                .get(component.id())
+                .cloned()
+                .unwrap_or_default();
+            let mut members: Vec<(i32, String)> = Vec::new();
+            for p in &pods {
+                let name = p.metadata.name.clone().unwrap_or_default();
+                let Some(ordinal) = name
+                    .strip_prefix(&prefix)
+                    .and_then(|o| o.parse::<i32>().ok())
+                else {
+                    continue;
+                };
+                let form = pod_form(p, component);
+                if !crate::cluster::view::is_ready(p) || form == PodForm::Held {
+                    continue;
+                }
+                let bootstraps = if component == ozone_storage::Component::Om {
+                    form == PodForm::Bootstrapping
+                } else {
+                    scm_bootstraps(p, &name, &model.primordial)
+                };
+                let member = if model.wiped.contains(&name) {
+                    if bootstraps {
+                        model.wiped.remove(&name);
+                        model.joined.insert(name.clone());
+                    }
+                    bootstraps
+                } else if model.initial.contains(&name) || model.joined.contains(&name) {
+                    true
+                } else {
+                    if bootstraps {
+                        model.joined.insert(name.clone());
+                    }
+                    bootstraps
+                };
+                if member {
+                    members.push((ordinal, format!("{name}{domain}")));
+                }
+            }
+            members.sort();
+            let hosts: Vec<String> = members.into_iter().map(|(_, h)| h).collect();
+            let (now, leader) = if component == ozone_storage::Component::Om {
+                (&mut self.om_hosts, &mut self.om_leader)
+            } else {
+                (&mut self.scm_hosts, &mut self.scm_leader)
+            };
+            let leading = leader.and_then(|i| now.get(i).cloned());
+            *now = hosts;
+            *leader = leading
+                .and_then(|h| now.iter().position(|x| *x == h))
+                .or((!now.is_empty()).then_some(0));
+        }
+        None
     }
 }
 

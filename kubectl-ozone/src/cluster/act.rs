@@ -342,6 +342,48 @@ impl Actuator {
             .map_err(|e| classify(e, "patch", "configmaps", &self.namespace))
     }
 
+    /// Sets a StatefulSet's pod template to exactly `template` (read, then replaced with its
+    /// `resourceVersion`, so a StatefulSet changed in between is not overwritten). With
+    /// `updateStrategy: OnDelete` only pods created afterwards start from it.
+    pub async fn replace_statefulset_template(
+        &self,
+        name: &str,
+        template: &serde_json::Value,
+    ) -> Result<(), ApiError> {
+        let api: Api<StatefulSet> = Api::namespaced(self.client.clone(), &self.namespace);
+        let mut sts = api
+            .get(name)
+            .await
+            .map_err(|e| classify(e, "get", "statefulsets", &self.namespace))?;
+        let spec = sts.spec.get_or_insert_with(Default::default);
+        spec.template = serde_json::from_value(template.clone()).map_err(|e| {
+            classify(
+                kube::Error::SerdeError(e),
+                "update",
+                "statefulsets",
+                &self.namespace,
+            )
+        })?;
+        let params = PostParams {
+            field_manager: Some(MANAGER.to_owned()),
+            ..PostParams::default()
+        };
+        api.replace(name, &params, &sts)
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "update", "statefulsets", &self.namespace))
+    }
+
+    /// Runs a command that changes files in a pod (emptying a held member's metadata).
+    pub async fn exec_in(
+        &self,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+    ) -> Result<String, OzoneError> {
+        self.ozone.run_in_pod(pod, container, argv).await
+    }
+
     /// Replaces a cert-manager Certificate's status (how `cmctl renew` asks for a renewal).
     pub async fn replace_certificate_status(
         &self,

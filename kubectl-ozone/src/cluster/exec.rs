@@ -238,4 +238,25 @@ impl OzoneAdmin {
     pub async fn mutate(&self, m: &Mutation) -> Result<String, OzoneError> {
         run_in(&*self.exec, &self.targets, m.component(), m.argv(), false).await
     }
+
+    /// Runs a command that changes a pod's files (emptying a held member's metadata) in
+    /// `container` of `pod`, once.
+    pub async fn run_in_pod(
+        &self,
+        pod: &str,
+        container: &str,
+        argv: &[String],
+    ) -> Result<String, OzoneError> {
+        let out = self.exec.run(pod, container, argv).await?;
+        if out.exit_code == 0 {
+            Ok(out.stdout)
+        } else {
+            Err(OzoneError::Failed {
+                command: argv.join(" "),
+                pod: pod.to_owned(),
+                code: out.exit_code,
+                stderr: tail(&out.stderr),
+            })
+        }
+    }
 }

@@ -33,6 +33,7 @@ use super::datanode::change::{Leaving, leaving_checks};
 use super::datanode::scale_down::layout;
 use super::datanode::wait::{self, WaitOpts};
 use super::restart::SkipArgs;
+use super::ring_grow::{self, deferred, deferred_steps, recorded_statefulsets, ring_growth};
 use super::ring_shrink as shrink;
 use crate::cluster::Session;
 use crate::cluster::act::Actuator;
@@ -183,7 +184,9 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
     let mut notes = Vec::new();
     let mut checks = Vec::new();
     let mut steps = Vec::new();
-    for o in &c.objects {
+    let growth = ring_growth(&c);
+    let recorded = recorded_statefulsets(&c);
+    for o in c.objects.iter().filter(|o| !deferred(&growth, o)) {
         let change = match o.action() {
             Action::Create => "create",
             Action::Update => "update",
@@ -239,6 +242,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
     }
     let mut leaving = dn.leaving.clone();
     leaving.extend(shrink::leaving_pods(&shrinks));
+    refusals.extend(ring_grow::recoveries_in_progress(&c));
     let grows = if nothing_refused {
         storage_plan(session, &c, &mut steps, &mut refusals).await?
     } else {
@@ -273,7 +277,20 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
                 "restarts: the pods of StatefulSets whose template changes (or that still run an older revision), in quorum-safe order".into(),
             );
         }
-        steps.extend(r.plan_steps()?);
+        if growth.is_empty() {
+            steps.extend(r.plan_steps()?);
+        } else {
+            let (before, after) = ring_grow::split_restarts(&r, &growth);
+            steps.extend(before.plan_steps()?);
+            steps.extend(
+                ring_grow::plan(session, &c, &ozone, &growth, &mut notes)
+                    .await?
+                    .iter()
+                    .map(|a| a.step()),
+            );
+            steps.extend(deferred_steps(&c, &growth));
+            steps.extend(after.plan_steps()?);
+        }
         Some(r)
     };
     if a.change.wait {
@@ -369,15 +386,33 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
     for s in &shrinks {
         shrinking.run(io, s).await.map_err(again)?;
     }
-    write_objects(&c, &act, io, a.force_conflicts)
-        .await
-        .map_err(again)?;
+    write_objects(&c, &act, io, a.force_conflicts, |o| {
+        !deferred(&growth, o) && !recorded.contains(&o.name)
+    })
+    .await
+    .map_err(again)?;
     grow_storage(session, &c, &act, io, &grows, &waits, a.force_conflicts)
         .await
         .map_err(again)?;
     change_datanodes(&act, &ozone, io, &dn, &waits)
         .await
         .map_err(again)?;
+    if !growth.is_empty() {
+        grow_rings(
+            session,
+            &c,
+            &act,
+            &ozone,
+            io,
+            a,
+            &waits,
+            &restart_components,
+            &dn,
+            &growth,
+        )
+        .await
+        .map_err(again)?;
+    }
     if let Some(r) = restarts
         && !r.steps.is_empty()
     {
@@ -391,6 +426,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
             &waits,
             &restart_components,
             &leaving,
+            &BTreeSet::new(),
         )
         .await
         .map_err(again)?;
@@ -650,8 +686,14 @@ async fn datanode_plan(
     Ok(out)
 }
 
-async fn write_objects(c: &Comparison, act: &Actuator, io: &mut Io, force: bool) -> Result<()> {
-    for o in &c.objects {
+async fn write_objects(
+    c: &Comparison,
+    act: &Actuator,
+    io: &mut Io,
+    force: bool,
+    now: impl Fn(&super::compare::Compared) -> bool,
+) -> Result<()> {
+    for o in c.objects.iter().filter(|o| now(o)) {
         let verb = match o.action() {
             Action::Create => "created",
             Action::Update => "configured",
@@ -742,6 +784,7 @@ async fn restart(
     waits: &Waits,
     components: &[Component],
     leaving: &BTreeSet<String>,
+    hold_off: &BTreeSet<String>,
 ) -> Result<()> {
     let kube = &session.kube;
     let cluster = c.cluster.name.as_str();
@@ -769,7 +812,7 @@ async fn restart(
     let round = rolling::checks(ozone, &pods, components, a.skips.skips()).await?;
     rolling::refuse_if_degraded(&round, &waits.resume)?;
     let restarts = rolling::plan_restarts(kube, &view, &pods, components, |p| {
-        leaving.contains(p) || !stale.contains(p)
+        leaving.contains(p) || hold_off.contains(p) || !stale.contains(p)
     })
     .await?;
     let restarter = Restarter {
@@ -787,6 +830,77 @@ async fn restart(
         .run(&restarter, io, &BTreeMap::new())
         .await
         .context("the rolling restart stopped")
+}
+
+/// Grows the OM/SCM rings: the existing members restart onto the new configuration (a ring
+/// cut off mid-growth first gets its recorded template back), each new member is
+/// bootstrapped, then the Deployments held back are applied.
+#[allow(clippy::too_many_arguments)]
+async fn grow_rings(
+    session: &Session,
+    c: &Comparison,
+    act: &Actuator,
+    ozone: &OzoneReader,
+    io: &mut Io,
+    a: &ApplyArgs,
+    waits: &Waits,
+    components: &[Component],
+    dn: &Datanodes,
+    growth: &[(Component, i32)],
+) -> Result<()> {
+    let cluster = c.cluster.name.as_str();
+    let bootstrapper = crate::engine::bootstrap::Bootstrapper {
+        kube: &session.kube,
+        act,
+        ozone,
+        cluster,
+        waits: waits.clone(),
+    };
+    let mut rings = Vec::new();
+    for (component, _) in growth {
+        let ring =
+            crate::engine::bootstrap::read_ring(&session.kube, ozone, cluster, *component).await?;
+        if let Some(restore) = ring_grow::restore_first(&ring) {
+            bootstrapper.run(io, &[restore]).await?;
+        }
+        rings.push(ring);
+    }
+    let before: Vec<Component> = components
+        .iter()
+        .copied()
+        .filter(|c| growth.iter().any(|(g, _)| g == c))
+        .collect();
+    if !before.is_empty() {
+        restart(
+            session,
+            c,
+            act,
+            ozone,
+            io,
+            a,
+            waits,
+            &before,
+            &dn.leaving,
+            &ring_grow::joining(&rings),
+        )
+        .await?;
+    }
+    for (component, to) in growth {
+        let ring =
+            crate::engine::bootstrap::read_ring(&session.kube, ozone, cluster, *component).await?;
+        let actions = crate::engine::bootstrap::plan_grow(&ring, *to);
+        bootstrapper
+            .run(io, &actions)
+            .await
+            .with_context(|| format!("growing the {component} ring stopped"))?;
+    }
+    for o in c.objects.iter().filter(|o| deferred(growth, o)) {
+        if matches!(o.action(), Action::Create | Action::Update) {
+            act.apply(&o.sent, a.force_conflicts).await?;
+            io.note(format!("{} {} configured", o.kind, o.name));
+        }
+    }
+    Ok(())
 }
 
 async fn wait_rollout(session: &Session, c: &Comparison, io: &mut Io, waits: &Waits) -> Result<()> {

@@ -16,6 +16,7 @@ pub mod recover;
 pub mod render;
 pub mod report;
 pub mod restart;
+pub mod ring_grow;
 pub mod ring_shrink;
 pub mod s3;
 pub mod snapshot;

@@ -3,5 +3,6 @@
 //! quorum-safe rolling restart (followers first, leadership moved before a leader restarts,
 //! datanodes one at a time while SCM reports them healthy).
 
+pub mod bootstrap;
 pub mod restart;
 pub mod rolling;

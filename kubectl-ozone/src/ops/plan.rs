@@ -242,6 +242,50 @@ pub enum Step {
         /// The command line.
         argv: Vec<String>,
     },
+    /// Set a StatefulSet's pod template for a member bootstrap (pods created afterwards
+    /// start from it; running pods are untouched).
+    #[serde(rename_all = "camelCase")]
+    SetTemplate {
+        /// The StatefulSet.
+        name: String,
+        /// The form, in words.
+        form: String,
+    },
+    /// Record (or clear) a member bootstrap in progress on its StatefulSet.
+    #[serde(rename_all = "camelCase")]
+    RecordMember {
+        /// The StatefulSet.
+        name: String,
+        /// What is in progress (`None`: cleared).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        progress: Option<String>,
+    },
+    /// Delete a pod and wait until its replacement runs (and is ready, when `until` says so).
+    #[serde(rename_all = "camelCase")]
+    DeletePod {
+        /// The pod.
+        pod: String,
+        /// `running` or `ready`.
+        until: String,
+    },
+    /// Empty metadata directories in a pod that holds its volume with no Ozone process.
+    #[serde(rename_all = "camelCase")]
+    WipeMetadata {
+        /// The pod.
+        pod: String,
+        /// The directories.
+        dirs: Vec<String>,
+    },
+    /// Wait until a pod has a Raft role in its ring.
+    #[serde(rename_all = "camelCase")]
+    WaitRole {
+        /// `om` or `scm`.
+        component: String,
+        /// The pod.
+        pod: String,
+        /// The role (a LEADER counts as a FOLLOWER that was elected).
+        role: String,
+    },
 }
 
 impl Step {
@@ -255,6 +299,7 @@ impl Step {
                 | Step::WaitSafeModeOff
                 | Step::CheckOzone { .. }
                 | Step::WaitRingMemberGone { .. }
+                | Step::WaitRole { .. }
         )
     }
 
@@ -383,6 +428,25 @@ impl Step {
                     argv.join(" ")
                 )
             }
+            Step::SetTemplate { name, form } => {
+                format!("set the pod template of statefulset {name}: {form}")
+            }
+            Step::RecordMember { name, progress } => match progress {
+                Some(p) => format!("record member bootstrap `{p}` on statefulset {name}"),
+                None => format!("clear the member bootstrap record on statefulset {name}"),
+            },
+            Step::DeletePod { pod, until } => {
+                format!("delete pod {pod}, wait until its replacement is {until}")
+            }
+            Step::WipeMetadata { pod, dirs } => format!(
+                "in {pod} (holding, no Ozone process): rm -rf -- {} (its metadata is lost; the ring copies it back)",
+                dirs.join(" ")
+            ),
+            Step::WaitRole {
+                component,
+                pod,
+                role,
+            } => format!("wait until {pod} is {role} in `ozone admin {component} roles`"),
         }
     }
 }

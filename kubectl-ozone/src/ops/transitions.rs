@@ -399,11 +399,8 @@ fn replicas(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, 
         ),
         Component::Om | Component::Scm if to > from => (
             Kind::RingGrow,
-            Verdict::Refuse,
-            format!(
-                "not carried out by this version of apply: the existing {c}s must learn the new node ids and restart in quorum-safe order, then each new {c} starts with `ozone {c} --bootstrap` (a plain scale would start them unbootstrapped); nothing was changed",
-                c = component.id()
-            ),
+            Verdict::Apply,
+            ring_grow_how(component, &d.name, from, to),
         ),
         Component::Om | Component::Scm => {
             let (verdict, how) = super::ring_shrink::transition(component, &d.name, from, to);
@@ -423,6 +420,27 @@ fn replicas(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, 
         verdict,
         how,
     });
+}
+
+/// How `apply` grows an OM or SCM ring (the member-bootstrap engine, `engine/bootstrap.rs`).
+fn ring_grow_how(component: Component, statefulset: &str, from: i32, to: i32) -> String {
+    let c = component.id();
+    let new: Vec<String> = (from..to).map(|i| format!("{statefulset}-{i}")).collect();
+    let join = match component {
+        Component::Om => format!(
+            "starts with `ozone om --bootstrap` (the pod template of {statefulset} is set to it for the run, then restored as rendered)"
+        ),
+        _ => "joins through its `ozone scm --bootstrap` init container".to_owned(),
+    };
+    let single = if from == 1 {
+        format!(" (a single {c} restarts into the ring configuration: a short {c} outage)")
+    } else {
+        String::new()
+    };
+    format!(
+        "the ConfigMap names the new node ids and {statefulset} keeps {from} replicas while the existing {c}s restart in quorum-safe order{single}; then each new {c} ({}) in turn is scaled in, {join}, and is waited for as FOLLOWER in `ozone admin {c} roles`; then clients restart for the new configuration",
+        new.join(", ")
+    )
 }
 
 fn storage(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, d: &WorkloadShape) {
@@ -546,9 +564,23 @@ mod tests {
     #[test]
     fn ring_growth_is_refused_for_now() {
         let live = cluster(3, 3, 5, "1Ti");
+        let om = detect(
+            &Shape::of("ozone", &live),
+            &Shape::of("ozone", &cluster(3, 5, 5, "1Ti")),
+            &BTreeSet::new(),
+            false,
+        );
         assert_eq!(
-            kinds(&live, &cluster(3, 5, 5, "1Ti")),
-            vec![(Kind::RingGrow, Component::Om, Verdict::Refuse)]
+            (om.len(), om[0].kind, om[0].verdict),
+            (1, Kind::RingGrow, Verdict::Apply)
+        );
+        assert!(
+            om[0].how.contains("ozone-om keeps 3 replicas")
+                && om[0].how.contains("(ozone-om-3, ozone-om-4)")
+                && om[0].how.contains("`ozone om --bootstrap`")
+                && om[0].how.contains("FOLLOWER in `ozone admin om roles`"),
+            "{}",
+            om[0].how
         );
         let grow = detect(
             &Shape::of("ozone", &cluster(1, 1, 3, "1Ti")),
@@ -556,8 +588,11 @@ mod tests {
             &BTreeSet::new(),
             false,
         );
+        assert_eq!(grow[0].verdict, Verdict::Apply);
         assert!(
-            grow[0].how.contains("ozone scm --bootstrap"),
+            grow[0].how.contains("ozone scm --bootstrap")
+                && grow[0].how.contains("a single scm restarts")
+                && grow[0].how.contains("(ozone-scm-1, ozone-scm-2)"),
             "{}",
             grow[0].how
         );

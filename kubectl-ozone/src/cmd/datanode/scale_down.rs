@@ -298,6 +298,12 @@ pub async fn run(session: &Session, io: &mut Io, a: &ScaleDownArgs) -> Result<Ex
             | Step::PlaceCheckpoint { .. }
             | Step::DeleteRestorePod { .. }
             | Step::CheckOzone { .. } => {}
+            // Member bootstrap steps (`engine/bootstrap.rs`).
+            Step::SetTemplate { .. }
+            | Step::RecordMember { .. }
+            | Step::DeletePod { .. }
+            | Step::WipeMetadata { .. }
+            | Step::WaitRole { .. } => {}
         }
     }
     if is_data(a.change.format) {

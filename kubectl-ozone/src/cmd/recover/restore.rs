@@ -72,7 +72,7 @@ pub const INTO_CLUSTER: &str = "--into-cluster";
 pub struct FromArgs {
     /// The backup directory (DIR/backup-<time>, as `backup create` or the schedule wrote it).
     #[arg(long = "from", value_name = "DIR/NAME")]
-    pub backup: PathBuf,
+    pub backup: Option<PathBuf>,
     /// Which cluster.
     #[command(flatten)]
     pub cluster: ClusterArgs,
@@ -313,7 +313,10 @@ struct Placed {
 fn resume_command(session: &Session, cluster: &str, a: &FromArgs) -> String {
     let mut cmd = format!(
         "kubectl ozone recover --from {} {}",
-        a.backup.display(),
+        a.backup
+            .as_deref()
+            .unwrap_or(std::path::Path::new("DIR/NAME"))
+            .display(),
         flags_hint(session, cluster, &a.cluster)
     );
     // The checks run again on a resumed run, so what skipped them must be given again.
@@ -334,10 +337,15 @@ fn ha_refusal(cluster: &str, oms: i32, scms: i32) -> String {
 }
 
 /// Runs `recover --from`.
-pub async fn run(session: &Session, io: &mut Io, a: &FromArgs) -> Result<ExitCode> {
+pub async fn run(
+    session: &Session,
+    io: &mut Io,
+    a: &FromArgs,
+    backup: &std::path::Path,
+) -> Result<ExitCode> {
     let started = Instant::now();
     // Verified before anything else: a damaged backup is refused with nothing changed.
-    let (manifest, checks) = verify::check(&a.backup)?;
+    let (manifest, checks) = verify::check(backup)?;
     let damaged: Vec<String> = checks
         .iter()
         .filter(|c| !c.problems.is_empty())
@@ -346,7 +354,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &FromArgs) -> Result<ExitCod
     if !damaged.is_empty() {
         bail!(
             "refused: backup {} does not verify, nothing was changed:\n  {}",
-            a.backup.display(),
+            backup.display(),
             damaged.join("\n  ")
         );
     }
@@ -456,7 +464,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &FromArgs) -> Result<ExitCod
     }
     let ctx = Subject {
         anchor: scm.name.clone(),
-        backup: a.backup.clone(),
+        backup: backup.to_path_buf(),
         manifest: manifest.clone(),
         targets,
     };
