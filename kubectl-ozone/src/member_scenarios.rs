@@ -569,3 +569,34 @@ async fn recover_cut_off_at_any_write_finishes_when_run_again() {
         }
     }
 }
+
+#[tokio::test(start_paused = true)]
+async fn restart_and_apply_refuse_while_a_recovery_is_recorded() {
+    let c = cluster("medium");
+    // A recovery cut off right after the hold template was set.
+    c.api.state.lock().unwrap().fail_write_at = Some(2);
+    let r = recover(
+        &c,
+        &["om", "ozone-om-1", "--yes", "--confirm-wipe", "ozone-om-1"],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 1, "{}", r.all());
+    c.api.state.lock().unwrap().fail_write_at = None;
+    let before = c.journal().len();
+    let r = run(&c, &["restart", "om", "--all", "--yes", "-n", "ozone"]).await;
+    assert_eq!(r.code(), 1, "{}", r.all());
+    assert!(
+        r.error().contains("member bootstrap in progress"),
+        "{}",
+        r.error()
+    );
+    let r = apply(&c, &grow("medium", "datanodes.replicas=5")).await;
+    assert_eq!(r.code(), 1, "{}", r.all());
+    assert!(
+        r.error().contains("kubectl ozone recover om ozone-om-1"),
+        "{}",
+        r.error()
+    );
+    assert_eq!(c.journal().len(), before, "{:#?}", c.journal());
+}

@@ -228,6 +228,18 @@ pub async fn run(session: &Session, io: &mut Io, a: &RestartArgs) -> Result<Exit
     let started = Instant::now();
     let view = discover::find(&session.kube, a.cluster.name.as_deref()).await?;
     let components = components(&view, a)?;
+    // A member bootstrap holds the template of its StatefulSet: restarting the other members
+    // now would start them from that template (held, or `--bootstrap`).
+    for s in &view.statefulsets {
+        if let Some(p) = crate::engine::bootstrap::InProgress::of(s)? {
+            anyhow::bail!(
+                "refused, nothing was changed: statefulset {} records a member bootstrap in progress ({:?} of {}); finish it first (`kubectl ozone recover` for a recovery, `kubectl ozone apply` for a ring growth)",
+                s.metadata.name.as_deref().unwrap_or_default(),
+                p.purpose,
+                p.pod
+            );
+        }
+    }
     let stale = out_of_date_pods(&view, &components);
     let every = a.all && a.pod.is_none();
     let resumed = if every {
