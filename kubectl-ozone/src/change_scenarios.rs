@@ -35,6 +35,17 @@ pub(crate) async fn run(c: &FakeCluster, args: &[&str]) -> Run {
     }
 }
 
+/// Asserts that `diff` finds the cluster exactly as `profile` with `sets` renders it: a change
+/// (or a resumed one) reached the cluster completely. `context` says which run, for the message.
+pub(crate) async fn assert_in_sync(c: &FakeCluster, profile: &str, sets: &[&str], context: &str) {
+    let mut argv = vec!["diff", "--profile", profile, "-n", "ozone"];
+    for set in sets {
+        argv.extend(["--set", set]);
+    }
+    let d = run(c, &argv).await;
+    assert_eq!(d.code(), 0, "{context}: {}", d.all());
+}
+
 /// A cluster of `profile` with `sets` as if rendered and applied, its pods running.
 pub(crate) fn deployed(profile: &str, sets: &[&str]) -> FakeCluster {
     let mut all = vec!["metadata.namespace=ozone".to_owned()];
@@ -396,20 +407,7 @@ async fn a_config_change_is_applied_then_rolled_in_quorum_safe_order() {
     .await;
     assert_eq!(again.code(), 0, "{}", again.all());
     assert_eq!(c.journal().len(), j.len(), "{:#?}", c.journal());
-    let d = run(
-        &c,
-        &[
-            "diff",
-            "--profile",
-            "medium",
-            "-n",
-            "ozone",
-            "--set",
-            OM_HANDLERS,
-        ],
-    )
-    .await;
-    assert_eq!(d.code(), 0, "{}", d.all());
+    assert_in_sync(&c, "medium", &[OM_HANDLERS], "").await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -969,22 +967,7 @@ async fn storage_grows_pvc_by_pvc_then_the_statefulset_is_recreated_around_runni
         serde_json::to_value(pvc).unwrap()["spec"]["resources"]["requests"]["storage"].clone()
     };
     assert_eq!(size, "2Ti");
-    let d = run(
-        &c,
-        &[
-            "diff",
-            "--profile",
-            "medium",
-            "-n",
-            "ozone",
-            "--set",
-            class,
-            "--set",
-            "datanodes.storage.size=2Ti",
-        ],
-    )
-    .await;
-    assert_eq!(d.code(), 0, "{}", d.all());
+    assert_in_sync(&c, "medium", &[class, "datanodes.storage.size=2Ti"], "").await;
 }
 
 #[tokio::test(start_paused = true)]

@@ -4,7 +4,7 @@
 //! member only starts once the existing ones know it, that nothing is written on a dry run,
 //! and that a run cut off at any write finishes when run again.
 
-use crate::change_scenarios::{deployed, index, run};
+use crate::change_scenarios::{assert_in_sync, deployed, index, run};
 use crate::engine::bootstrap::IN_PROGRESS_ANNOTATION;
 use crate::testing::{FakeCluster, follow_pods};
 
@@ -163,20 +163,7 @@ async fn om_ring_grows_3_to_5_existing_members_first_then_one_bootstrap_at_a_tim
     let again = apply(&c, &grow("medium", "om.replicas=5")).await;
     assert_eq!(again.code(), 0, "{}", again.all());
     assert_eq!(c.journal().len(), j.len(), "{:#?}", &c.journal()[j.len()..]);
-    let d = run(
-        &c,
-        &[
-            "diff",
-            "--profile",
-            "medium",
-            "-n",
-            "ozone",
-            "--set",
-            "om.replicas=5",
-        ],
-    )
-    .await;
-    assert_eq!(d.code(), 0, "{}", d.all());
+    assert_in_sync(&c, "medium", &["om.replicas=5"], "").await;
 }
 
 #[tokio::test(start_paused = true)]

@@ -2,7 +2,7 @@
 //! again: the same end state as an uninterrupted run, and no destructive step (a StatefulSet
 //! delete, a decommission, a scale) carried out twice.
 
-use super::{OM_HANDLERS, deployed, run, storage_class, with_revisions};
+use super::{OM_HANDLERS, assert_in_sync, deployed, run, storage_class, with_revisions};
 use crate::cmd::restart::RESTART_ALL_ANNOTATION;
 use crate::testing::FakeCluster;
 
@@ -187,22 +187,13 @@ async fn a_datanode_scale_down_cut_off_at_any_write_or_command_finishes_when_run
                 "after entry {at}: {pod} still runs"
             );
         }
-        let d = run(
+        assert_in_sync(
             &c,
-            &[
-                "diff",
-                "--profile",
-                "medium",
-                "-n",
-                "ozone",
-                "--set",
-                "datanodes.replicas=3",
-                "--set",
-                OM_HANDLERS,
-            ],
+            "medium",
+            &["datanodes.replicas=3", OM_HANDLERS],
+            &format!("after entry {at}"),
         )
         .await;
-        assert_eq!(d.code(), 0, "after entry {at}: {}", d.all());
     }
 }
 
