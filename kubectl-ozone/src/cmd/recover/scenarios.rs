@@ -4,30 +4,18 @@
 //! write followed by a resumed run; a timeout. Time is paused.
 
 use super::restore::{BACKUP_ANNOTATION, PHASE_ANNOTATION};
-use crate::cli::{Cli, Command};
 use crate::cmd::backup::verify::sum;
-use crate::testing::{FakeCluster, Run, io};
+use crate::testing::{FakeCluster, Run};
 use crate::ui::confirm::testing::Scripted;
-use clap::Parser;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
 async fn run(c: &FakeCluster, args: &[&str], prompt: Option<Scripted>) -> Run {
-    let mut argv = vec!["kubectl-ozone", "recover"];
-    argv.extend_from_slice(args);
-    let cli = Cli::try_parse_from(&argv).expect("valid command line");
-    let Command::Recover(cmd) = &cli.command else {
-        panic!("not a recover command")
-    };
-    let session = c.session();
-    let (mut io, out, err) = io(prompt);
-    let result = super::run(&session, &mut io, cmd).await;
-    Run {
-        result,
-        out: out.text(),
-        err: err.text(),
-    }
+    let argv: Vec<&str> = std::iter::once("recover")
+        .chain(args.iter().copied())
+        .collect();
+    c.run(&argv, prompt).await
 }
 
 const IMAGE: &str = "apache/ozone:2.2.0";
@@ -538,4 +526,28 @@ async fn every_request_is_covered_by_the_documented_permissions() {
             "`recover --from` sends {verb} {group}/{resource}, which the permissions table does not grant"
         );
     }
+}
+
+#[tokio::test(start_paused = true)]
+async fn no_form_or_a_missing_backup_is_bad_input_and_writes_nothing() {
+    let c = FakeCluster::new("ozone", 1, 1, 3);
+    let r = run(&c, &["--yes"], None).await;
+    assert_eq!(r.code(), 2, "{}", r.all());
+    assert!(
+        r.error().contains("recover --from DIR/NAME"),
+        "{}",
+        r.error()
+    );
+    let missing = tempfile::tempdir().unwrap().path().join("backup-none");
+    let missing = missing.to_str().unwrap();
+    let r = run(
+        &c,
+        &["--from", missing, "--yes", "--confirm-cluster", "ozone"],
+        None,
+    )
+    .await;
+    assert_eq!(r.code(), 2, "{}", r.all());
+    assert!(r.error().contains(missing), "{}", r.error());
+    assert!(c.api.writes().is_empty(), "{:?}", c.api.writes());
+    assert!(c.journal().is_empty(), "{:?}", c.journal());
 }
