@@ -1,6 +1,7 @@
 """`ozone s3 getsecret [-u USER] [-e]` (reference §6): only on a secure cluster
 (ozone.security.enabled=true in the rendered ConfigMap); otherwise the refusal of
-`Handler.securityEnabled()`. A second getsecret for the same user fails until revokesecret."""
+`Handler.securityEnabled()`. A second getsecret for the same user fails until revokesecret; each new
+secret differs from every earlier one."""
 import hashlib
 
 from .common import fail, ok, om_failure
@@ -30,7 +31,9 @@ def handle(words, cluster, cs):
         return ok("S3 secret revoked.\n")
     if user in secrets:
         return om_failure("S3_SECRET_ALREADY_EXISTS Secret for '%s' already exists" % user)
-    secret = hashlib.sha256(("%s/%s/%d" % (cluster.namespace, user, len(secrets))).encode()).hexdigest()
+    # A new secret after revokesecret, as Ozone makes a random one each time.
+    serial = cs["s3_secret_serial"] = cs.get("s3_secret_serial", 0) + 1
+    secret = hashlib.sha256(("%s/%s/%d" % (cluster.namespace, user, serial)).encode()).hexdigest()
     secrets[user] = secret
     if "-e" in rest:
         return ok("export AWS_ACCESS_KEY_ID='%s'\nexport AWS_SECRET_ACCESS_KEY='%s'\n" % (user, secret))
