@@ -387,9 +387,13 @@ pub async fn compare(
                     // either way (a dry run writes nothing).
                     let merged = kube.dry_run_apply(&sent, true).await?;
                     let ours = l["metadata"]["labels"][LABEL_MANAGED_BY] == MANAGER;
+                    // kubectl-ozone's own other writes (scale, template patches: managers
+                    // of operation Update) are its own to take back as well.
                     if ours
                         && !conflicts.is_empty()
-                        && conflicts.iter().all(|c| is_kubectl_manager(&c.manager))
+                        && conflicts
+                            .iter()
+                            .all(|c| is_kubectl_manager(&c.manager) || c.manager == MANAGER)
                     {
                         (Some(merged), conflicts, None)
                     } else {
