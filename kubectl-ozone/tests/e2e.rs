@@ -10,6 +10,8 @@
 #[path = "e2e/support.rs"]
 mod support;
 
+#[path = "e2e/apply.rs"]
+mod apply;
 #[path = "e2e/datanodes.rs"]
 mod datanodes;
 #[path = "e2e/install.rs"]
@@ -22,6 +24,7 @@ mod snapshots;
 fn main() -> std::process::ExitCode {
     let mut trials = Vec::new();
     trials.extend(install::trials());
+    trials.extend(apply::trials());
     trials.extend(datanodes::trials());
     trials.extend(snapshots::trials());
     trials.extend(s3::trials());
