@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+pub mod rbac;
 pub(crate) mod ssa;
 
 /// One recorded API request.
@@ -117,6 +118,10 @@ pub struct ApiState {
     pub proxy_streams: BTreeMap<String, (u16, Vec<u8>)>,
     /// Answer the pod proxy with the API server's own 403 (RBAC).
     pub forbid_proxy: bool,
+    /// The requester's RBAC rules (one Role's): when set, every request is authorized and
+    /// every write of a Role or RoleBinding passes the escalation check as a real API server
+    /// does it ([`rbac`]).
+    pub rbac: Option<Vec<k8s_openapi::api::rbac::v1::PolicyRule>>,
 }
 
 /// A fake API server.
@@ -648,6 +653,9 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
             ]
     {
         return access_review(&st, body);
+    }
+    if let Some(response) = rbac::check(&st, req, &parts, body) {
+        return response;
     }
     if let Some(response) = diagnosis_routes(&st, &method, &uri, &parts) {
         return response;
@@ -2790,12 +2798,13 @@ pub struct Run {
 }
 
 impl Run {
-    /// The process exit code `main` would give (255 for an unexpected success code).
+    /// The process exit code `main` would give (255 for an unexpected code).
     pub fn code(&self) -> u8 {
         use std::process::ExitCode;
         match &self.result {
             Ok(c) if *c == ExitCode::SUCCESS => 0,
             Ok(c) if *c == ExitCode::from(1) => 1,
+            Ok(c) if *c == ExitCode::from(2) => 2,
             Ok(_) => 255,
             Err(e) => crate::exit::code_for(e),
         }
