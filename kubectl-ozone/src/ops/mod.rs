@@ -4,6 +4,7 @@
 pub mod changes;
 pub mod datanodes;
 pub mod disks;
+pub mod finality;
 pub mod plan;
 pub mod preflight;
 pub mod ring_shrink;
