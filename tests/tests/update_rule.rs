@@ -6,7 +6,10 @@
 //!
 //! The one exception is a StatefulSet's volume size: the API server refuses it too, and
 //! `kubectl ozone apply` carries it out (PVCs expanded, the StatefulSet re-created with
-//! orphaned pods). A change of StorageClass is not generated: apply refuses it.
+//! orphaned pods). A change of StorageClass is not generated: apply refuses it. Nor are new data
+//! or `ratis` volumes (`storage.data`, `storage.ratis`): they add claim templates, which apply
+//! carries out by re-creating the StatefulSet (kubectl-ozone `ops/disks.rs`); a spec that uses
+//! neither never moves a claim template (the renders here prove it).
 
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
@@ -133,6 +136,7 @@ struct Change {
     s3g: bool,
     recon: bool,
     httpfs: bool,
+    dedicated: bool,
 }
 
 fn change() -> impl Strategy<Value = Change> {
@@ -157,11 +161,13 @@ fn change() -> impl Strategy<Value = Change> {
             any::<bool>(),
             any::<bool>(),
         ),
+        any::<bool>(),
     )
         .prop_map(
             |(
                 (version, om, scm, datanodes, datanode_cpu, om_memory, handler_count, tls),
                 (monitoring, network_policies, datanode_size, om_size, spread, s3g, recon, httpfs),
+                dedicated,
             )| Change {
                 version,
                 om,
@@ -179,6 +185,7 @@ fn change() -> impl Strategy<Value = Change> {
                 s3g,
                 recon,
                 httpfs,
+                dedicated,
             },
         )
 }
@@ -211,6 +218,18 @@ fn render(profile: &str, c: &Change) -> BTreeMap<(String, String, String), Value
         format!("recon.enabled={}", c.recon),
         format!("httpfs.enabled={}", c.httpfs),
     ];
+    let mut sets = sets.to_vec();
+    if c.dedicated {
+        // Placement per component: datanodes on dedicated nodes, OM over zones.
+        sets.extend([
+            "datanodes.placement.nodeSelector.storage=ozone".to_owned(),
+            "datanodes.placement.tolerations[0].key=storage".to_owned(),
+            "datanodes.placement.tolerations[0].value=ozone".to_owned(),
+            "datanodes.placement.priorityClassName=ozone-data".to_owned(),
+            "om.placement.topologySpread=zone".to_owned(),
+            "om.placement.podLabels.team=storage".to_owned(),
+        ]);
+    }
     let cluster = resolve(&Inputs::with_sets(profile, &sets)).expect("generated specs are valid");
     let manifest = build::render(&cluster).expect("renders");
     manifest
@@ -274,6 +293,7 @@ fn the_rule_refuses_what_the_api_server_refuses() {
         s3g: true,
         recon: true,
         httpfs: false,
+        dedicated: false,
     };
     let old = render("medium", &base);
     let key = (
