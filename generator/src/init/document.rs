@@ -273,6 +273,55 @@ pub const FIELD_DOCS: &[(&str, &str)] = &[
         "spec.*.storage.storageClass",
         "StorageClass; empty uses the cluster's default class.",
     ),
+    (
+        "spec.*.storage.data",
+        "Datanodes: data volumes, one PVC and one Ozone volume each (at most 48; add disks at the end); entries without size or storageClass take storage.size and storage.storageClass.",
+    ),
+    (
+        "spec.*.storage.ratis",
+        "SCM, OM and datanodes: a separate volume for the Raft log (and a datanode's container databases), ideally on a fast device.",
+    ),
+    (
+        "spec.*.storage.ratis.enabled",
+        "false keeps the Raft log on the data volume (clusters created before their profile had this volume).",
+    ),
+    ("spec.*.storage.ratis.size", "Volume size (200Gi)."),
+    (
+        "spec.*.storage.ratis.storageClass",
+        "StorageClass (local-nvme); empty uses the cluster's default class.",
+    ),
+    (
+        "spec.*.placement",
+        "Where this component's pods run, on top of spec.placement.",
+    ),
+    (
+        "spec.*.placement.nodeSelector",
+        "Node labels these pods require, besides spec.placement.nodeSelector.",
+    ),
+    (
+        "spec.*.placement.tolerations",
+        "Taints these pods tolerate, besides spec.placement.tolerations.",
+    ),
+    (
+        "spec.*.placement.affinity",
+        "A pod affinity, added to the anti-affinity kubectl-ozone renders.",
+    ),
+    (
+        "spec.*.placement.priorityClassName",
+        "PriorityClass of these pods.",
+    ),
+    (
+        "spec.*.placement.topologySpread",
+        "host | zone: failure domain to spread these pods over. Default: spec.placement.spread.",
+    ),
+    (
+        "spec.*.placement.podLabels",
+        "Extra labels on these pods (not the app.kubernetes.io/ ones).",
+    ),
+    (
+        "spec.*.placement.podAnnotations",
+        "Extra annotations on these pods (not the ozone.apache.org/ ones).",
+    ),
     ("spec.*.jvm", "JVM settings."),
     (
         "spec.*.jvm.heapPercent",
