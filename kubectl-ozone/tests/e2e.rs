@@ -16,6 +16,8 @@ mod apply;
 mod datanodes;
 #[path = "e2e/install.rs"]
 mod install;
+#[path = "e2e/rbac.rs"]
+mod rbac;
 #[path = "e2e/s3.rs"]
 mod s3;
 #[path = "e2e/snapshots.rs"]
@@ -28,5 +30,6 @@ fn main() -> std::process::ExitCode {
     trials.extend(datanodes::trials());
     trials.extend(snapshots::trials());
     trials.extend(s3::trials());
+    trials.extend(rbac::trials());
     support::main(trials)
 }
