@@ -715,7 +715,11 @@ async fn a_cluster_applied_with_kubectl_server_side_is_diffed_and_applied() {
     )
     .await;
     assert_eq!(r.code(), 0, "{}", r.all());
-    assert!(r.all().contains("(field manager kubectl)"), "{}", r.all());
+    assert!(
+        r.all().contains("field manager kubectl (kubectl's own)"),
+        "{}",
+        r.all()
+    );
     assert_in_sync(
         &c,
         "small",

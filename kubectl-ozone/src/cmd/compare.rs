@@ -288,7 +288,7 @@ impl Comparison {
             .map(|o| format!("{}/{}", o.kind, o.name))
             .collect();
         Some(format!(
-            "taking over {fields} field{} set through kubectl (field manager {}) on {}: kubectl-ozone manages them from now on",
+            "taking over {fields} field{} held by field manager {} (kubectl's own) on {}: kubectl-ozone manages them from now on",
             if fields == 1 { "" } else { "s" },
             managers_of(&all).join(", "),
             list.join(", ")

@@ -313,8 +313,7 @@ mod tests {
             "Pending"
         );
         let err = apply(Some(&stored), &sts(claims(), "a"), "kubectl-ozone", false)
-            .err()
-            .expect("a conflict");
+            .expect_err("a conflict");
         assert_eq!(
             err.causes,
             [
