@@ -16,11 +16,17 @@ mod apply;
 mod datanodes;
 #[path = "e2e/install.rs"]
 mod install;
+#[path = "e2e/s3.rs"]
+mod s3;
+#[path = "e2e/snapshots.rs"]
+mod snapshots;
 
 fn main() -> std::process::ExitCode {
     let mut trials = Vec::new();
     trials.extend(install::trials());
     trials.extend(apply::trials());
     trials.extend(datanodes::trials());
+    trials.extend(snapshots::trials());
+    trials.extend(s3::trials());
     support::main(trials)
 }

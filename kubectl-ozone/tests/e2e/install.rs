@@ -155,7 +155,8 @@ fn report_bundle_redacts_secrets(ctx: &Ctx) -> Outcome {
     let path_arg = path.to_string_lossy().into_owned();
     let out = ctx.ozone(&["report", "-o", &path_arg])?;
     // Parts that need pod networking (each pod's /conf through pods/proxy) may be missing on a
-    // cluster without it; the report says which and exits 1. Anything else is a failure.
+    // cluster without it; the report says which and why, and exits 1. Anything else is a failure.
+    let mut proxy_cause = None;
     if out.code != 0 {
         let unreachable = out
             .stderr
@@ -167,6 +168,7 @@ fn report_bundle_redacts_secrets(ctx: &Ctx) -> Outcome {
             "report failed:\n{}",
             out.stderr
         );
+        proxy_cause = Some(report_names_the_proxy_cause(ctx, &out.stderr)?);
     }
     ensure!(
         out.stderr.contains(&format!("wrote {path_arg}")),
@@ -187,6 +189,24 @@ fn report_bundle_redacts_secrets(ctx: &Ctx) -> Outcome {
         ensure!(
             names.contains(&expected),
             "the bundle has no {expected}: {names:?}"
+        );
+    }
+    if let Some(why) = proxy_cause {
+        let index: serde_json::Value = files
+            .iter()
+            .find(|(n, _)| n.ends_with("/index.json"))
+            .map(|(_, t)| serde_json::from_str(t))
+            .transpose()?
+            .context("the bundle has no index.json")?;
+        let listed = index["failed"].as_array().is_some_and(|failed| {
+            failed.iter().any(|f| {
+                f["what"] == "ozone/ozone-om-0/ozone-site.xml"
+                    && f["why"].as_str().is_some_and(|w| w.starts_with(&why))
+            })
+        });
+        ensure!(
+            listed,
+            "index.json does not list ozone-om-0's ozone-site.xml with `{why}`:\n{index:#}"
         );
     }
     for (name, text) in &files {
@@ -224,6 +244,43 @@ fn report_bundle_redacts_secrets(ctx: &Ctx) -> Outcome {
         "version.txt of ozone-om-0 does not name the release of {image}:\n{version}"
     );
     passed()
+}
+
+/// The line of ozone-om-0's `ozone-site.xml` gives the API server's own reason, once: the one
+/// `kubectl get --raw` of the same proxy path prints after `Error from server (REASON): `.
+fn report_names_the_proxy_cause(ctx: &Ctx, stderr: &str) -> Result<String> {
+    let raw = ctx.kubectl(&[
+        "get",
+        "--raw",
+        &format!(
+            "/api/v1/namespaces/{}/pods/ozone-om-0:9874/proxy/conf",
+            ctx.ns
+        ),
+    ])?;
+    ensure!(
+        raw.code != 0,
+        "report could not read ozone-om-0's /conf, but kubectl can:\n{stderr}"
+    );
+    let cause = raw
+        .stderr
+        .lines()
+        .find_map(|l| l.strip_prefix("Error from server ("))
+        .and_then(|l| l.split_once("): "))
+        .map(|(_, message)| message.trim().to_owned())
+        .with_context(|| format!("kubectl gives no server error:\n{}", raw.stderr))?;
+    let line = stderr
+        .lines()
+        .find(|l| {
+            l.trim_start()
+                .starts_with("ozone/ozone-om-0/ozone-site.xml: ")
+        })
+        .with_context(|| format!("report does not name ozone-om-0's ozone-site.xml:\n{stderr}"))?;
+    let attempt = format!("cannot get pods/proxy in namespace {}: ", ctx.ns);
+    ensure!(
+        line.contains(&format!("{attempt}{cause}")) && line.matches(cause.as_str()).count() == 1,
+        "report does not give the API server's reason `{cause}` once after `{attempt}`:\n{line}"
+    );
+    Ok(format!("{attempt}{cause}"))
 }
 
 /// Every file of a .tar.gz, as (path, text).

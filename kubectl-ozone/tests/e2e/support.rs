@@ -180,6 +180,8 @@ pub struct Ctx {
     pub kubeconfig: PathBuf,
     /// A scratch directory of the test (reports, specs), removed with the context.
     pub dir: tempfile::TempDir,
+    /// Namespaces made by [`Ctx::other_namespace`], deleted with the test's.
+    others: std::cell::RefCell<Vec<String>>,
 }
 
 impl Ctx {
@@ -191,6 +193,7 @@ impl Ctx {
             ns: ns.clone(),
             kubeconfig,
             dir: tempfile::tempdir().context("cannot create a scratch directory")?,
+            others: Default::default(),
         };
         let slug = slug(test, 63);
         let manifest = serde_json::json!({
@@ -204,6 +207,26 @@ impl Ctx {
         .ok()
         .context("cannot create the test namespace")?;
         Ok(ctx)
+    }
+
+    /// A second namespace of the test (`<namespace>-<role>`, cut to 63 characters), for what
+    /// lives apart from the cluster (an application's Secret); kept or deleted with the test's.
+    pub fn other_namespace(&self, role: &str) -> Result<String> {
+        let room = 63usize.saturating_sub(role.len() + 1);
+        let base: String = self.ns.chars().take(room).collect();
+        let ns = format!("{}-{role}", base.trim_end_matches('-'));
+        let manifest = serde_json::json!({
+            "apiVersion": "v1", "kind": "Namespace",
+            "metadata": {"name": ns, "labels": {NAMESPACE_LABEL: slug(&ns, 63)}}
+        });
+        self.others.borrow_mut().push(ns.clone());
+        self.kubectl_global(
+            &["create", "-f", "-"],
+            Some(manifest.to_string().as_bytes()),
+        )?
+        .ok()
+        .with_context(|| format!("cannot create namespace {ns}"))?;
+        Ok(ns)
     }
 
     /// Runs the plugin with `args` then `-n <namespace>`, `KUBECONFIG` set to the cluster's.
@@ -425,11 +448,15 @@ pub const NO_USER_COMMAND: &str = "needs OZONE_E2E_USER_KUBECONFIG_CMD (a comman
 
 impl Drop for Ctx {
     fn drop(&mut self) {
+        let mut all = vec![self.ns.clone()];
+        all.extend(self.others.borrow().iter().cloned());
         if keep() {
-            eprintln!("e2e: kept namespace {}", self.ns);
+            eprintln!("e2e: kept namespace {}", all.join(", "));
             return;
         }
-        let _ = self.kubectl_global(&["delete", "namespace", &self.ns, "--wait=false"], None);
+        for ns in &all {
+            let _ = self.kubectl_global(&["delete", "namespace", ns, "--wait=false"], None);
+        }
     }
 }
 

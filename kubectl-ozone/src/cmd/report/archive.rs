@@ -60,13 +60,45 @@ impl Bundle {
         self.files.push((path.to_owned(), redacted));
     }
 
-    /// Records a part that could not be collected.
-    pub fn failed(&mut self, what: &str, why: impl std::fmt::Display) {
+    /// Records a part that could not be collected because of `error`, with its causes.
+    pub fn failed(&mut self, what: &str, error: &(dyn std::error::Error + 'static)) {
+        self.not_collected(what, cause_chain(error));
+    }
+
+    /// Records a part that was not collected for a reason that is no error (a pod not running).
+    pub fn not_collected(&mut self, what: &str, why: String) {
         self.failures.push(Failure {
             what: what.to_owned(),
-            why: why.to_string(),
+            why,
         });
     }
+}
+
+/// `error` and its causes, joined with `: `, each message once.
+///
+/// Our errors name what was attempted and leave the cause to the chain (`ApiError::Other`),
+/// so the top message alone would drop the reason the user needs. Client errors often wrap
+/// their source's text in their own (`ApiError: {0} ({0:?})`); such a wrapper is replaced by
+/// the cleaner message of its source, and a message already printed is not printed again.
+pub fn cause_chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut messages = Vec::new();
+    let mut next = Some(error);
+    while let Some(e) = next {
+        messages.push(e.to_string());
+        next = e.source();
+    }
+    let mut out = messages[0].clone();
+    for (i, message) in messages.iter().enumerate().skip(1) {
+        let wraps_next = messages
+            .get(i + 1)
+            .is_some_and(|deeper| message.contains(deeper.as_str()));
+        if wraps_next || message.is_empty() || out.contains(message.as_str()) {
+            continue;
+        }
+        out.push_str(": ");
+        out.push_str(message);
+    }
+    out
 }
 
 #[derive(Serialize)]
@@ -159,4 +191,49 @@ pub fn write(bundle: &Bundle, path: &Path) -> Result<Written> {
         files: entries.len(),
         bytes,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::cause_chain;
+    use thiserror::Error;
+
+    #[derive(Debug, Error)]
+    #[error("address not allowed: BadRequest")]
+    struct Status;
+
+    /// Repeats its source's text, with a debug dump, as `kube::Error::Api` does.
+    #[derive(Debug, Error)]
+    #[error("ApiError: {0} ({0:?})")]
+    struct Client(#[source] Status);
+
+    #[derive(Debug, Error)]
+    #[error("cannot get pods/proxy in namespace ns")]
+    struct Top(#[source] Client);
+
+    /// Repeats its source's text at the end, as `format!("…: {e}")` errors do.
+    #[derive(Debug, Error)]
+    #[error("cannot read /conf: {0}")]
+    struct Repeating(#[source] Top);
+
+    #[test]
+    fn the_cause_follows_the_message_once_without_the_wrapper() {
+        assert_eq!(
+            cause_chain(&Top(Client(Status))),
+            "cannot get pods/proxy in namespace ns: address not allowed: BadRequest"
+        );
+    }
+
+    #[test]
+    fn a_cause_already_in_the_message_is_not_repeated() {
+        assert_eq!(
+            cause_chain(&Repeating(Top(Client(Status)))),
+            "cannot read /conf: cannot get pods/proxy in namespace ns: address not allowed: BadRequest"
+        );
+    }
+
+    #[test]
+    fn an_error_without_a_source_is_its_message() {
+        assert_eq!(cause_chain(&Status), "address not allowed: BadRequest");
+    }
 }

@@ -80,7 +80,7 @@ async fn objects(session: &Session, view: &ClusterView, b: &mut Bundle) -> Resul
                 .collect();
             b.add("kubernetes/secrets.yaml", yaml_docs(&reduced)?);
         }
-        Err(e) => b.failed("kubernetes/secrets.yaml", e),
+        Err(e) => b.failed("kubernetes/secrets.yaml", &e),
     }
     let typed = |b: &mut Bundle, path: &str, values: Vec<serde_json::Value>| -> Result<()> {
         let redacted: Vec<_> = values
@@ -125,7 +125,7 @@ async fn objects(session: &Session, view: &ClusterView, b: &mut Bundle) -> Resul
             "kubernetes/configmaps.yaml",
             values!(items, "ConfigMap", "v1"),
         )?,
-        Err(e) => b.failed("kubernetes/configmaps.yaml", e),
+        Err(e) => b.failed("kubernetes/configmaps.yaml", &e),
     }
     match kube.list_all::<Service>("services").await {
         Ok(items) => typed(
@@ -133,7 +133,7 @@ async fn objects(session: &Session, view: &ClusterView, b: &mut Bundle) -> Resul
             "kubernetes/services.yaml",
             values!(items, "Service", "v1"),
         )?,
-        Err(e) => b.failed("kubernetes/services.yaml", e),
+        Err(e) => b.failed("kubernetes/services.yaml", &e),
     }
     match kube.network_policies().await {
         Ok(items) => typed(
@@ -141,14 +141,14 @@ async fn objects(session: &Session, view: &ClusterView, b: &mut Bundle) -> Resul
             "kubernetes/networkpolicies.yaml",
             values!(items, "NetworkPolicy", "networking.k8s.io/v1"),
         )?,
-        Err(e) => b.failed("kubernetes/networkpolicies.yaml", e),
+        Err(e) => b.failed("kubernetes/networkpolicies.yaml", &e),
     }
     match kube.list_all::<Event>("events").await {
         Ok(mut items) => {
             items.sort_by_key(|e| e.last_timestamp.as_ref().map(|t| t.0));
             typed(b, "kubernetes/events.yaml", values!(items, "Event", "v1"))?;
         }
-        Err(e) => b.failed("kubernetes/events.yaml", e),
+        Err(e) => b.failed("kubernetes/events.yaml", &e),
     }
     Ok(())
 }
@@ -178,7 +178,7 @@ async fn logs(
                     .await
                 {
                     Ok(text) => b.add_text(&path, &text),
-                    Err(e) => b.failed(&path, e),
+                    Err(e) => b.failed(&path, &e),
                 }
             }
             if c.restart_count > 0 {
@@ -189,7 +189,7 @@ async fn logs(
                     .await
                 {
                     Ok(text) => b.add_text(&path, &text),
-                    Err(e) => b.failed(&path, e),
+                    Err(e) => b.failed(&path, &e),
                 }
             }
         }
@@ -221,14 +221,14 @@ async fn ozone_files(
         for pod in view.pods_of(component) {
             let name = pod.metadata.name.clone().unwrap_or_default();
             if phase(pod) != "Running" {
-                b.failed(&format!("ozone/{name}"), format!("pod is {}", phase(pod)));
+                b.not_collected(&format!("ozone/{name}"), format!("pod is {}", phase(pod)));
                 continue;
             }
             io.note(format!("report: Ozone version and configuration of {name}"));
             let path = format!("ozone/{name}/version.txt");
             match reader.query_in(&name, &Query::version(component)).await {
                 Ok(text) => b.add_text(&path, &text),
-                Err(e) => b.failed(&path, e),
+                Err(e) => b.failed(&path, &e),
             }
             let path = format!("ozone/{name}/ozone-site.xml");
             match session
@@ -240,7 +240,7 @@ async fn ozone_files(
                     let redacted = redact::site_xml(&xml, &mut b.scrubber);
                     b.add(&path, redacted);
                 }
-                Err(e) => b.failed(&path, e),
+                Err(e) => b.failed(&path, &e),
             }
             if args.jmx {
                 let path = format!("ozone/{name}/jmx.json");
@@ -250,7 +250,7 @@ async fn ozone_files(
                     .await
                 {
                     Ok(json) => b.add_text(&path, &json),
-                    Err(e) => b.failed(&path, e),
+                    Err(e) => b.failed(&path, &e),
                 }
             }
         }
@@ -293,7 +293,7 @@ pub async fn collect(
     };
     match doctor::diagnose_running(session, &doctor_args).await {
         Ok(report) => b.add("doctor.json", serde_json::to_string_pretty(&report)? + "\n"),
-        Err(e) => b.failed("doctor.json", format!("{e:#}")),
+        Err(e) => b.failed("doctor.json", e.as_ref()),
     }
     logs(session, &view, args, io, &mut b).await;
     ozone_files(session, &view, args, io, &mut b).await;

@@ -256,6 +256,22 @@ async fn a_partial_failure_still_writes_the_archive_and_names_what_is_missing() 
         failed.contains(&"ozone/ozone-scm-0/ozone-site.xml".to_owned()),
         "{failed:?}"
     );
+    // The API server's reason follows what was attempted, once, in the index and on stderr.
+    let why = "cannot get pods/proxy in namespace ozone: \
+               error trying to reach service: connection refused: ServiceUnavailable";
+    let site = index["failed"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["what"] == "ozone/ozone-scm-0/ozone-site.xml")
+        .unwrap();
+    assert_eq!(site["why"], why);
+    assert!(
+        r.err
+            .contains(&format!("ozone/ozone-scm-0/ozone-site.xml: {why}\n")),
+        "{}",
+        r.err
+    );
     // Nothing else is left next to it: the temporary file was renamed.
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 1);
 }

@@ -34,7 +34,24 @@ def unknown(argv):
 
 
 def pretty(value):
-    """Ozone's JSON output: Jackson's default pretty printer (two-space indent)."""
+    """Ozone's JSON output (`toPrettyString`, `writerWithDefaultPrettyPrinter`): Jackson's
+    DefaultPrettyPrinter — objects one field a line, two spaces a level, `"key" : value`;
+    arrays inline (`[ a, b ]`, not a level deeper); empty ones `{ }` and `[ ]`."""
+    return _jackson(value, 0) + "\n"
+
+
+def _jackson(value, level):
     import json
 
-    return json.dumps(value, indent=2) + "\n"
+    if isinstance(value, dict):
+        if not value:
+            return "{ }"
+        pad = "  " * (level + 1)
+        fields = ",\n".join("%s%s : %s" % (pad, json.dumps(k, ensure_ascii=False), _jackson(v, level + 1))
+                            for k, v in value.items())
+        return "{\n" + fields + "\n" + "  " * level + "}"
+    if isinstance(value, list):
+        if not value:
+            return "[ ]"
+        return "[ " + ", ".join(_jackson(v, level) for v in value) + " ]"
+    return json.dumps(value, ensure_ascii=False)

@@ -75,10 +75,10 @@ def handle(words, cluster, cs):
         return ok(pretty([info_json(d) for d in dns]))
     if rest[:2] == ["status", "decommission"]:
         busy = [d for d in dns if d["op"] == "DECOMMISSIONING"]
-        out = pretty([{
+        out = _status_text(busy) if "--json" not in rest else pretty([{
             "datanodeDetails": {"uuid": d["uuid"], "hostName": d["host"], "ipAddress": info_json(d)["ipAddress"]},
             "metrics": {
-                "decommissionStartTime": "23/11/2026 13:00:00 UTC",
+                "decommissionStartTime": "23/11/2026 01:00:00 UTC",  # dd/MM/yyyy hh:mm:ss z
                 "numOfUnclosedPipelines": 1 if d["work_left"] > 0 else 0,
                 "numOfUnderReplicatedContainers": d["work_left"],
                 "numOfUnclosedContainers": 0,
@@ -125,3 +125,16 @@ def _text_block(d):
         "Capacity: 107374182400\nUsed: 1073741824\nPercentage Used : 1.00%%\n\n"
         % (d["uuid"], info_json(d)["ipAddress"], d["host"], d["op"], d["health"])
     )
+
+
+def _status_text(busy):
+    """DecommissionStatusSubCommand without --json (reference §6)."""
+    out = "Decommission Status: DECOMMISSIONING - %d node(s)\n" % len(busy)
+    for d in busy:
+        out += (
+            "\nDatanode: %s (/default-rack/%s/%s)\nDecommission Started At : 23/11/2026 01:00:00 UTC\n"
+            "No. of Unclosed Pipelines: %d\nNo. of UnderReplicated Containers: %d\n"
+            "No. of Unclosed Containers: 0\n{UnderReplicated=[], UnClosed=[]}\n"
+            % (d["uuid"], info_json(d)["ipAddress"], d["host"], 1 if d["work_left"] > 0 else 0,
+               d["work_left"]))
+    return out

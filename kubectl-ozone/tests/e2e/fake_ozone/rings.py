@@ -80,12 +80,20 @@ def handle(words, cluster, cs):
     leader = _ring(cs, component)["leader"]
     if verb in ("roles", "getserviceroles"):
         role = lambda n: "LEADER" if n == leader else "FOLLOWER"  # noqa: E731
+        if "--table" in rest:
+            return fail("fake ozone: roles --table is not modelled (reference §6 gives no layout)", code=2)
+        if "--json" not in rest:
+            # Reference §6: SCM `host:ratisPort:ROLE:nodeId:hostIP`, OM `nodeId : ROLE (hostname)`.
+            if component == "scm":
+                return ok("".join("%s:9894:%s:%s:%s\n" % (cluster.host("scm", n), role(n), n, _ip(cluster, n))
+                                  for n in ring))
+            return ok("".join("%s : %s (%s)\n" % (n, role(n), cluster.host("om", n)) for n in ring))
         if component == "scm":
             out = {}
             for n in ring:
                 host = cluster.host("scm", n)
                 out[host] = {"address": host + ":9894", "raftPeerRole": role(n), "ID": n,
-                             "InetAddress": "10.2.0.%d" % (cluster.pod(n).ordinal % 250)}
+                             "InetAddress": _ip(cluster, n)}
             return ok(pretty(out))
         return ok(pretty([{n: {"serverRole": role(n), "hostname": cluster.host("om", n)}} for n in ring]))
     if verb == "transfer":
@@ -118,3 +126,7 @@ def _option(words, *names):
             if w.startswith(n + "="):
                 return w.split("=", 1)[1]
     return None
+
+
+def _ip(cluster, pod):
+    return "10.2.0.%d" % (cluster.pod(pod).ordinal % 250)

@@ -1,4 +1,4 @@
-"""`ozone admin safemode status [--verbose]|exit` (reference §6, no JSON). SCM leaves safe mode
+"""`ozone admin safemode status [--verbose] [--all]|exit|wait` (reference §6, no JSON). SCM leaves safe mode
 once enough datanodes registered (hdds.scm.safemode.min.datanode from the rendered ConfigMap,
 default 3 per reference §2.2) or on `safemode exit`, and stays out until every SCM pod it left
 with is replaced (a restarted SCM starts in safe mode again)."""
@@ -25,6 +25,11 @@ def handle(words, cluster, cs):
         return ok("SCM is out of safe mode.\n") if out_of else ok("SCM is in safe mode.\n")
     if verb != "status":
         return None
+    if "--all" in words or "-a" in words:
+        # Reference §6: one line per SCM, `<scmClientAddress> [<nodeId>]: in|out of safe mode`.
+        state = "out of safe mode" if out_of else "in safe mode"
+        return ok("".join("%s:9860 [%s]: %s\n" % (cluster.host("scm", p.name), p.name, state)
+                          for p in cluster.of("scm") if p.running))
     text = "SCM is %s safe mode.\n" % ("out of" if out_of else "in")
     service = cluster.service_id("scm")
     if service:
