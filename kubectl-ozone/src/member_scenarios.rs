@@ -122,7 +122,12 @@ async fn om_ring_grows_3_to_5_existing_members_first_then_one_bootstrap_at_a_tim
             "PATCH statefulsets/ozone-om/scale",
             "PATCH statefulsets/ozone-om",
             "PATCH statefulsets/ozone-om/scale",
+            // Both joined in the bootstrap form: recorded, the render back, each restarted
+            // onto it (OnDelete: restoring the template restarts nothing), record cleared.
+            "PATCH statefulsets/ozone-om",
             "PUT statefulsets/ozone-om",
+            "DELETE pods/ozone-om-3",
+            "DELETE pods/ozone-om-4",
             "PATCH statefulsets/ozone-om",
         ],
         "{j:#?}"
@@ -164,6 +169,15 @@ async fn om_ring_grows_3_to_5_existing_members_first_then_one_bootstrap_at_a_tim
     assert_eq!(again.code(), 0, "{}", again.all());
     assert_eq!(c.journal().len(), j.len(), "{:#?}", &c.journal()[j.len()..]);
     assert_in_sync(&c, "medium", &["om.replicas=5"], "").await;
+    // The new members run the render, not `ozone om --bootstrap`.
+    for pod in ["ozone-om-3", "ozone-om-4"] {
+        assert_eq!(
+            pod_args(&c, pod, "om"),
+            Some(vec!["ozone".to_owned(), "om".to_owned()]),
+            "{pod}"
+        );
+    }
+    assert_nothing_on_an_older_template(&c, "om growth").await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -292,6 +306,7 @@ async fn om_growth_cut_off_at_any_write_finishes_when_run_again() {
         )
         .await;
         assert_eq!(d.code(), 0, "after write {at}: {}", d.all());
+        assert_nothing_on_an_older_template(&c, &format!("growth, after write {at}")).await;
     }
 }
 
@@ -327,6 +342,53 @@ async fn recover(c: &FakeCluster, args: &[&str], prompt: Option<&[&str]>) -> cra
     }
 }
 
+/// What `doctor` says of the StatefulSets' rollouts: every pod on its StatefulSet's
+/// `updateRevision` (the render, once a bootstrap restored it), nothing left on an older
+/// template. Also checked directly on the pods' `controller-revision-hash`.
+async fn assert_nothing_on_an_older_template(c: &FakeCluster, context: &str) {
+    {
+        let st = c.api.state.lock().unwrap();
+        for s in &st.statefulsets {
+            let update = s.status.as_ref().and_then(|s| s.update_revision.clone());
+            let stem = format!("{}-", s.metadata.name.as_deref().unwrap());
+            for p in st.pods.iter().filter(|p| {
+                p.metadata
+                    .name
+                    .as_deref()
+                    .and_then(|n| n.strip_prefix(&stem))
+                    .is_some_and(|o| o.parse::<u32>().is_ok())
+            }) {
+                assert_eq!(
+                    crate::cluster::view::label(&p.metadata, "controller-revision-hash"),
+                    update.as_deref(),
+                    "{context}: {:?} runs an older template",
+                    p.metadata.name
+                );
+            }
+        }
+    }
+    let d = c.run(&["doctor", "-n", "ozone", "-o", "json"], None).await;
+    let report: serde_json::Value =
+        serde_json::from_str(&d.out).unwrap_or_else(|e| panic!("{context}: {e}: {}", d.all()));
+    let stale: Vec<&serde_json::Value> = report["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["check"] == "rollout" && f["verdict"] != "ok")
+        .collect();
+    assert!(stale.is_empty(), "{context}: {stale:#?}");
+}
+
+fn pod_args(c: &FakeCluster, pod: &str, container: &str) -> Option<Vec<String>> {
+    c.api
+        .pod(pod)?
+        .spec?
+        .containers
+        .into_iter()
+        .find(|x| x.name == container)?
+        .args
+}
+
 fn wiped_while_running(c: &FakeCluster) -> Vec<String> {
     let st = c.ozone.state.lock().unwrap();
     st.ring_pods.as_ref().unwrap().wiped_while_running.clone()
@@ -354,10 +416,20 @@ async fn recover_om_holds_empties_and_bootstraps_the_member_in_order() {
             "PUT statefulsets/ozone-om",
             "PATCH statefulsets/ozone-om",
             "DELETE pods/ozone-om-1",
+            // A FOLLOWER in the bootstrap form: recorded, the render back, then the member
+            // restarted onto it (OnDelete: restoring the template restarts nothing).
+            "PATCH statefulsets/ozone-om",
             "PUT statefulsets/ozone-om",
+            "DELETE pods/ozone-om-1",
             "PATCH statefulsets/ozone-om",
         ]
     );
+    assert_eq!(
+        pod_args(&c, "ozone-om-1", "om"),
+        Some(vec!["ozone".to_owned(), "om".to_owned()])
+    );
+    assert_nothing_on_an_older_template(&c, "recover om").await;
+    assert_in_sync(&c, "medium", &[], "recover om").await;
     assert!(wiped_while_running(&c).is_empty());
     assert_eq!(om_members(&c), ["ozone-om-0", "ozone-om-1", "ozone-om-2"]);
     assert_eq!(annotation(&c, "ozone-om"), None);
@@ -404,15 +476,29 @@ async fn recover_scm_primordial_points_the_primordial_id_at_a_live_peer_for_the_
     );
     assert!(wiped_while_running(&c).is_empty());
     assert_eq!(annotation(&c, "ozone-scm"), None);
-    // Restored: no container keeps the override.
-    let st = c.api.state.lock().unwrap();
-    let sts = st
-        .statefulsets
-        .iter()
-        .find(|s| s.metadata.name.as_deref() == Some("ozone-scm"))
-        .unwrap();
-    let text = serde_json::to_string(&sts.spec).unwrap();
+    // Restored: no container keeps the override; nor does the pod, which started with it
+    // and was restarted onto the render.
+    let (text, pod) = {
+        let st = c.api.state.lock().unwrap();
+        let sts = st
+            .statefulsets
+            .iter()
+            .find(|s| s.metadata.name.as_deref() == Some("ozone-scm"))
+            .unwrap();
+        let pod = st
+            .pods
+            .iter()
+            .find(|p| p.metadata.name.as_deref() == Some("ozone-scm-0"))
+            .unwrap();
+        (
+            serde_json::to_string(&sts.spec).unwrap(),
+            serde_json::to_string(&pod.spec).unwrap(),
+        )
+    };
     assert!(!text.contains("primordial"), "{text}");
+    assert!(!pod.contains("primordial"), "{pod}");
+    assert_nothing_on_an_older_template(&c, "recover scm-0").await;
+    assert_in_sync(&c, "medium", &[], "recover scm-0").await;
 }
 
 #[tokio::test(start_paused = true)]
@@ -553,6 +639,15 @@ async fn recover_cut_off_at_any_write_finishes_when_run_again() {
             // A cut between the wipe and its record empties the held volume a second time.
             let wipes = c.journal().iter().filter(|e| e.contains("rm -rf")).count();
             assert!(wipes <= 2, "{pod} after write {at}: {wipes} wipes");
+            let container = component;
+            if component == "om" {
+                assert_eq!(
+                    pod_args(&c, pod, container),
+                    Some(vec!["ozone".to_owned(), "om".to_owned()]),
+                    "{pod} after write {at}"
+                );
+            }
+            assert_nothing_on_an_older_template(&c, &format!("{pod} after write {at}")).await;
         }
     }
 }

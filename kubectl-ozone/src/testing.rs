@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+pub mod rbac;
 pub(crate) mod ssa;
 
 /// One recorded API request.
@@ -117,6 +118,10 @@ pub struct ApiState {
     pub proxy_streams: BTreeMap<String, (u16, Vec<u8>)>,
     /// Answer the pod proxy with the API server's own 403 (RBAC).
     pub forbid_proxy: bool,
+    /// The requester's RBAC rules (one Role's): when set, every request is authorized and
+    /// every write of a Role or RoleBinding passes the escalation check as a real API server
+    /// does it ([`rbac`]).
+    pub rbac: Option<Vec<k8s_openapi::api::rbac::v1::PolicyRule>>,
 }
 
 /// A fake API server.
@@ -649,6 +654,9 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
     {
         return access_review(&st, body);
     }
+    if let Some(response) = rbac::check(&st, req, &parts, body) {
+        return response;
+    }
     if let Some(response) = diagnosis_routes(&st, &method, &uri, &parts) {
         return response;
     }
@@ -921,7 +929,14 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
         (Method::PATCH, ["apis", "apps", "v1", "namespaces", _, "statefulsets", name]) => {
             let name = name.to_string();
             match named(&mut st.statefulsets, &name) {
-                Some(s) => patch_object(s, body),
+                Some(s) => {
+                    let before = s.spec.as_ref().map(|spec| spec.template.clone());
+                    let response = patch_object(s, body);
+                    if response.status().is_success() {
+                        new_revision_if_changed(s, before);
+                    }
+                    response
+                }
                 None => status(StatusCode::NOT_FOUND, "NotFound", "statefulset not found"),
             }
         }
@@ -1154,11 +1169,44 @@ fn refresh_statefulset_status(st: &mut ApiState) {
     }
 }
 
+/// The StatefulSet controller after a patch: a changed pod template is a new generation and
+/// a new `status.updateRevision` (an earlier template's revision when it is that one again,
+/// as the controller reuses an equal ControllerRevision). Pods are left as they are: with
+/// `updateStrategy: OnDelete` only pods created afterwards start from the new template.
+fn new_revision_if_changed(
+    sts: &mut StatefulSet,
+    before: Option<k8s_openapi::api::core::v1::PodTemplateSpec>,
+) {
+    let Some(spec) = sts.spec.as_ref() else {
+        return;
+    };
+    if before.as_ref() == Some(&spec.template) {
+        return;
+    }
+    let name = sts.metadata.name.clone().unwrap_or_default();
+    let rev = revision(
+        &name,
+        &serde_json::to_value(&spec.template).unwrap_or_default(),
+    );
+    let generation = sts.metadata.generation.unwrap_or(0) + 1;
+    sts.metadata.generation = Some(generation);
+    let status = sts.status.get_or_insert_with(Default::default);
+    status.observed_generation = Some(generation);
+    status.update_revision = Some(rev);
+}
+
 /// A stable revision name for a StatefulSet's pod template.
 pub fn revision(name: &str, template: &Value) -> String {
     use std::hash::{Hash, Hasher};
+    // The same template reaches the fake as rendered JSON, through a typed round trip or a
+    // patch: hashed in its typed form, an equal template is always the same revision.
+    let typed =
+        serde_json::from_value::<k8s_openapi::api::core::v1::PodTemplateSpec>(template.clone())
+            .ok()
+            .and_then(|t| serde_json::to_value(t).ok())
+            .unwrap_or_else(|| template.clone());
     let mut h = std::collections::hash_map::DefaultHasher::new();
-    template.to_string().hash(&mut h);
+    typed.to_string().hash(&mut h);
     format!("{name}-{:x}", h.finish() & 0xffff_ffff)
 }
 
@@ -1539,6 +1587,108 @@ pub struct OzoneState {
     pub no_scm_version: bool,
     /// OM and SCM rings whose members follow the fake API's pods (member bootstrap).
     pub ring_pods: Option<RingPods>,
+    /// Finalization answered from the layouts on disk and the images the pods run
+    /// ([`model_layouts`]); without it, from `om_finalization` / `scm_finalization`.
+    pub layouts: Option<Layouts>,
+}
+
+/// Layout versions as Ozone keeps them (operations §1.3): each of OM and SCM has on disk the
+/// layout of one release; software whose release has a higher layout answers
+/// `FINALIZATION_REQUIRED` until `finalizeupgrade` moves the disk to it; equal layouts answer
+/// `ALREADY_FINALIZED`; a lower one (an older release on a finalized layout) does not start.
+pub struct Layouts {
+    /// The fake API, whose pods say which release runs.
+    pub api: Arc<Mutex<ApiState>>,
+    /// The cluster.
+    pub cluster: String,
+    /// Per `om` / `scm`: the release whose layout is on disk.
+    pub on_disk: BTreeMap<String, ozone_storage::versions::Version>,
+    /// Components finalized by a `finalizeupgrade` since (`FINALIZATION_DONE`).
+    pub finalized: std::collections::BTreeSet<String>,
+}
+
+/// Makes `finalizationstatus` and `finalizeupgrade` of `ozone` follow the layouts of a cluster
+/// installed at `version`, and the images its pods in `api` run.
+pub fn model_layouts(ozone: &FakeOzone, api: &FakeApi, cluster: &str, version: &str) {
+    let v = ozone_storage::versions::Version::parse(version).expect("a release number");
+    ozone.state.lock().unwrap().layouts = Some(Layouts {
+        api: api.state.clone(),
+        cluster: cluster.to_owned(),
+        on_disk: BTreeMap::from([("om".to_owned(), v), ("scm".to_owned(), v)]),
+        finalized: Default::default(),
+    });
+}
+
+impl Layouts {
+    /// The release the component's pods run (its first pod's main container), else its
+    /// StatefulSet's template.
+    fn software(&self, which: &str) -> Option<ozone_storage::versions::Version> {
+        let api = self.api.lock().unwrap();
+        let stem = format!("{}-{which}-", self.cluster);
+        let image_of = |spec: &k8s_openapi::api::core::v1::PodSpec| {
+            spec.containers
+                .iter()
+                .find(|c| c.name == which)
+                .or(spec.containers.first())
+                .and_then(|c| c.image.clone())
+        };
+        let from_pod = api
+            .pods
+            .iter()
+            .filter(|p| {
+                p.metadata
+                    .name
+                    .as_deref()
+                    .and_then(|n| n.strip_prefix(&stem))
+                    .is_some_and(|o| o.parse::<u32>().is_ok())
+            })
+            .find_map(|p| p.spec.as_ref().and_then(image_of));
+        let from_sts = || {
+            api.statefulsets
+                .iter()
+                .find(|s| s.metadata.name.as_deref() == Some(stem.trim_end_matches('-')))
+                .and_then(|s| s.spec.as_ref()?.template.spec.as_ref().and_then(image_of))
+        };
+        ozone_storage::versions::version_of_image(&from_pod.or_else(from_sts)?)
+    }
+
+    fn layout(v: ozone_storage::versions::Version, which: &str) -> u32 {
+        let r = ozone_storage::versions::find(&v.to_string()).expect("a known release");
+        if which == "om" {
+            r.om_layout
+        } else {
+            r.hdds_layout
+        }
+    }
+
+    /// `finalizationstatus`, or the error of software that cannot start on the layout.
+    fn status(&self, which: &str) -> Result<&'static str, String> {
+        let software = self
+            .software(which)
+            .ok_or_else(|| format!("no {which} pod runs a release image"))?;
+        let disk = self.on_disk[which];
+        match Self::layout(software, which).cmp(&Self::layout(disk, which)) {
+            std::cmp::Ordering::Greater => Ok("FINALIZATION_REQUIRED"),
+            std::cmp::Ordering::Less => Err(format!(
+                "Cannot initialize VersionManager. Metadata layout version ({}) > software layout version ({})",
+                Self::layout(disk, which),
+                Self::layout(software, which)
+            )),
+            std::cmp::Ordering::Equal if self.finalized.contains(which) => Ok("FINALIZATION_DONE"),
+            std::cmp::Ordering::Equal => Ok("ALREADY_FINALIZED"),
+        }
+    }
+
+    /// `finalizeupgrade`: whether there was something to finalize.
+    fn finalize(&mut self, which: &str) -> Result<bool, String> {
+        let required = self.status(which)? == "FINALIZATION_REQUIRED";
+        if required {
+            let software = self.software(which).expect("checked by status");
+            self.on_disk.insert(which.to_owned(), software);
+            self.finalized.insert(which.to_owned());
+        }
+        Ok(required)
+    }
 }
 
 /// How the scripted `om prepare` ends.
@@ -2190,6 +2340,12 @@ impl FakeOzone {
                 "finalizationstatus",
             ] => {
                 let which = *which;
+                if let Some(l) = &st.layouts {
+                    return Ok(match l.status(which) {
+                        Ok(s) => ok(format!("{s}\n")),
+                        Err(e) => om_failure(&e),
+                    });
+                }
                 let status = if which == "om" {
                     &mut st.om_finalization
                 } else {
@@ -2225,6 +2381,20 @@ impl FakeOzone {
                         stdout: String::new(),
                         stderr: "Error: Finalization is already in progress, it is not possible to initiate it again.".into(),
                         exit_code: 1,
+                    });
+                }
+                if let Some(l) = st.layouts.as_mut() {
+                    let title = if which == "om" {
+                        "Ozone Manager"
+                    } else {
+                        "Storage Container Manager"
+                    };
+                    return Ok(match l.finalize(which) {
+                        Ok(true) => ok(format!(
+                            "Finalization started.\nExiting...\nFinalization of {title}'s metadata upgrade finished.\n"
+                        )),
+                        Ok(false) => ok("Upgrade has already been finalized.\nExiting...\n".into()),
+                        Err(e) => om_failure(&e),
                     });
                 }
                 let status = if which == "om" {
@@ -2427,6 +2597,7 @@ impl FakeCluster {
             let sts: StatefulSet = serde_json::from_value(json!({
                 "metadata": {"name": format!("{name}-{component}"), "namespace": "ozone", "labels": labels(name, component)},
                 "spec": {"replicas": n, "serviceName": format!("{name}-{component}-headless"),
+                         "updateStrategy": {"type": "OnDelete"},
                          "selector": {"matchLabels": labels(name, component)},
                          "template": {"metadata": {"labels": labels(name, component)}, "spec": {"containers": [{"name": component}]}}},
                 "status": {"replicas": n, "readyReplicas": n}
@@ -2790,12 +2961,13 @@ pub struct Run {
 }
 
 impl Run {
-    /// The process exit code `main` would give (255 for an unexpected success code).
+    /// The process exit code `main` would give (255 for an unexpected code).
     pub fn code(&self) -> u8 {
         use std::process::ExitCode;
         match &self.result {
             Ok(c) if *c == ExitCode::SUCCESS => 0,
             Ok(c) if *c == ExitCode::from(1) => 1,
+            Ok(c) if *c == ExitCode::from(2) => 2,
             Ok(_) => 255,
             Err(e) => crate::exit::code_for(e),
         }

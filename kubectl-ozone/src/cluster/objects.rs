@@ -122,8 +122,9 @@ pub enum ObjectError {
         /// Each conflicting field and its manager, from the status' causes.
         conflicts: Vec<FieldConflict>,
     },
-    /// The API server refused or failed.
-    #[error("{kind} {name}: {source}")]
+    /// The API server refused or failed. The cause follows in the error chain, so it is not
+    /// repeated here (it was, twice, for every refusal).
+    #[error("{kind} {name}")]
     Api {
         /// Kind.
         kind: String,

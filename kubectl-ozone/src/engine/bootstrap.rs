@@ -14,6 +14,12 @@
 //!   (an explicit `env` entry, which wins over the `envFrom` ConfigMap key);
 //! - the template as it was (the render), restored once the member is a FOLLOWER.
 //!
+//! Restoring a template restarts nothing under `OnDelete`: a member that joined in a
+//! bootstrap form would keep running it, on an older revision than its StatefulSet's. So a
+//! member that started in another form than the render is restarted once more after the
+//! restore (a follower's restart, quorum-safe through [`super::rolling`]) and waited for as a
+//! FOLLOWER again: it ends on the rendered template, as `diff` and `doctor` expect it.
+//!
 //! Each template change is recorded first in the StatefulSet's [`IN_PROGRESS_ANNOTATION`]
 //! (what, for which pod, which phase, and the template to restore), so every run plans again
 //! from the cluster — annotation, template, pods, Raft roles — and either finishes or
@@ -66,6 +72,9 @@ pub enum Phase {
     Wiped,
     /// The pod is (being) started in the bootstrap form and waited for as a FOLLOWER.
     Joining,
+    /// The member joined in the bootstrap form; the template is (being) restored and the pod
+    /// restarted onto it, a follower's restart, then waited for as a FOLLOWER again.
+    Restarting,
 }
 
 impl Phase {
@@ -74,6 +83,7 @@ impl Phase {
             Phase::Holding => "holding",
             Phase::Wiped => "wiped",
             Phase::Joining => "joining",
+            Phase::Restarting => "restarting",
         }
     }
 }
@@ -311,6 +321,15 @@ pub enum Action {
         /// Replicas after.
         to: i32,
     },
+    /// Restart a member onto the template as it is now (the rendered one): a quorum-safe
+    /// restart of that one pod — leadership moved first should it lead — waited for until
+    /// its replacement is ready.
+    RestartMember {
+        /// The component.
+        component: Component,
+        /// The pod.
+        pod: String,
+    },
     /// Wait until the pod is a FOLLOWER (or the LEADER) in `om roles` / `scm roles`.
     WaitMember {
         /// The component.
@@ -356,6 +375,10 @@ impl Action {
                 name: statefulset.clone(),
                 from: *from,
                 to: *to,
+            },
+            Action::RestartMember { pod, .. } => Step::RestartPod {
+                pod: pod.clone(),
+                others_ready: true,
             },
             Action::WaitMember { component, pod } => Step::WaitRole {
                 component: component.id().into(),
@@ -502,14 +525,29 @@ pub fn plan_grow(ring: &RingNow, to: i32) -> Vec<Action> {
             *template_now = bootstrap.clone();
         }
     };
+    // Cut off while the joined members restarted onto the render: no ordinal joins again.
+    let restarting = recorded.is_some_and(|p| p.phase == Phase::Restarting);
+    // Members that join in the bootstrap form now.
+    let mut joining: Vec<String> = Vec::new();
     // Ordinals already created but not members yet (a run cut off while they joined).
     for i in 0..ring.replicas {
         let pod = ring.pod_name(i);
+        if restarting {
+            // One may be restarting right now: waited for, never bootstrapped again.
+            if !ring.is_member(&pod) {
+                out.push(Action::WaitMember {
+                    component,
+                    pod: pod.clone(),
+                });
+            }
+            continue;
+        }
         // Only the member this bootstrap recorded: a member that is down is a matter for
         // the pre-flight, and emptying or re-bootstrapping it is `recover`.
         if ring.is_member(&pod) || recorded.is_none_or(|p| p.pod != pod) {
             continue;
         }
+        joining.push(pod.clone());
         set_bootstrap(&mut out, &pod, &mut template_now);
         let started_plain = ring
             .pods
@@ -529,6 +567,7 @@ pub fn plan_grow(ring: &RingNow, to: i32) -> Vec<Action> {
     }
     for i in ring.replicas..to {
         let pod = ring.pod_name(i);
+        joining.push(pod.clone());
         set_bootstrap(&mut out, &pod, &mut template_now);
         out.push(Action::Scale {
             statefulset: sts.clone(),
@@ -540,6 +579,33 @@ pub fn plan_grow(ring: &RingNow, to: i32) -> Vec<Action> {
             pod: pod.clone(),
         });
     }
+    // Members that joined in the bootstrap form restart onto the render once it is back (under
+    // OnDelete the restore restarts nothing): those joining now, and on a resumed run those
+    // still in that form. The record stays until they did, so a cut-off run finishes them.
+    let mut restart: Vec<String> = if patched { joining } else { Vec::new() };
+    if recorded.is_some() {
+        for (pod, (form, _)) in &ring.pods {
+            if *form == PodForm::Bootstrapping && !restart.contains(pod) {
+                restart.push(pod.clone());
+            }
+        }
+    }
+    restart.sort_by_key(|p| ordinal(p));
+    if let Some(last) = restart.last() {
+        recorded_any = true;
+        if !restarting {
+            out.push(Action::Record {
+                statefulset: sts.clone(),
+                record: Some(InProgress {
+                    purpose: Purpose::Grow,
+                    pod: last.clone(),
+                    phase: Phase::Restarting,
+                    primordial: None,
+                    template: base.clone(),
+                }),
+            });
+        }
+    }
     if template_now != base {
         out.push(Action::SetTemplate {
             statefulset: sts.clone(),
@@ -547,6 +613,13 @@ pub fn plan_grow(ring: &RingNow, to: i32) -> Vec<Action> {
             form: Form::Restored,
             template: base.clone(),
         });
+    }
+    for pod in restart {
+        out.push(Action::RestartMember {
+            component,
+            pod: pod.clone(),
+        });
+        out.push(Action::WaitMember { component, pod });
     }
     if recorded_any {
         out.push(Action::Record {
@@ -681,7 +754,9 @@ pub fn plan_recover(ring: &RingNow, target: &RecoverTarget) -> Result<Vec<Action
             pod: pod.clone(),
             ready: false,
         });
-    } else if form_now == Some(PodForm::Held) || form_now.is_none() {
+    } else if phase == Some(Phase::Joining)
+        && (form_now == Some(PodForm::Held) || form_now.is_none())
+    {
         // Joining, but the pod still holds (the run stopped before deleting it).
         out.push(if bootstrap_template == base {
             set(Form::Restored)
@@ -694,12 +769,38 @@ pub fn plan_recover(ring: &RingNow, target: &RecoverTarget) -> Result<Vec<Action
             ready: false,
         });
     }
-    out.push(Action::WaitMember {
+    let wait = Action::WaitMember {
         component,
         pod: pod.clone(),
-    });
-    if bootstrap_template != base || ring.template != base {
+    };
+    let resumed_restart = phase == Some(Phase::Restarting);
+    // Only a member that is a FOLLOWER restarts: on a resumed restart it is waited for again.
+    out.push(wait.clone());
+    // A member started in the bootstrap form restarts onto the rendered template; on a
+    // resumed run, only while its pod still runs another form (a replacement made after the
+    // restore runs the render).
+    let restart = if resumed_restart {
+        form_now.is_some_and(|f| f != PodForm::Plain)
+    } else {
+        bootstrap_template != base
+    };
+    if restart && !resumed_restart {
+        out.push(record(Phase::Restarting));
+    }
+    let restore = if resumed_restart {
+        ring.template != base
+    } else {
+        bootstrap_template != base || ring.template != base
+    };
+    if restore {
         out.push(set(Form::Restored));
+    }
+    if restart {
+        out.push(Action::RestartMember {
+            component,
+            pod: pod.clone(),
+        });
+        out.push(wait);
     }
     out.push(Action::Record {
         statefulset: sts,
@@ -832,6 +933,9 @@ impl Bootstrapper<'_> {
             } => {
                 self.act.scale_statefulset(statefulset, *to).await?;
             }
+            Action::RestartMember { component, pod } => {
+                self.restart_member(io, *component, pod).await?;
+            }
             Action::WaitMember { component, pod } => {
                 self.waits
                     .until(
@@ -856,6 +960,31 @@ impl Bootstrapper<'_> {
             }
         }
         Ok(())
+    }
+
+    /// Restarts one member the way every rolling restart does: roles read again, leadership
+    /// moved first if it leads, the pod deleted and its replacement waited for.
+    async fn restart_member(&self, io: &mut Io, component: Component, pod: &str) -> Result<()> {
+        let view = self
+            .kube
+            .snapshot(self.cluster, self.kube.ozone_statefulsets().await?)
+            .await?;
+        let pods = super::rolling::pod_states(&view, self.ozone, &[component]).await?;
+        let restarts =
+            super::rolling::plan_restarts(self.kube, &view, &pods, &[component], |p| p != pod)
+                .await?;
+        let restarter = super::restart::Restarter {
+            kube: self.kube,
+            act: self.act,
+            ozone: self.ozone,
+            cluster: self.cluster,
+            check_roles: true,
+            check_datanodes: false,
+            not_ready_at_start: Default::default(),
+            waits: self.waits.clone(),
+            progress: crate::ui::progress::ProgressMode::Plain,
+        };
+        restarts.run(&restarter, io, &BTreeMap::new()).await
     }
 
     async fn recreate(
@@ -1015,15 +1144,44 @@ mod tests {
                 "record member bootstrap `grow ozone-om-4 joining` on statefulset ozone-om",
                 "scale statefulset ozone-om from 4 to 5 replicas",
                 "wait until ozone-om-4 is FOLLOWER in `ozone admin om roles`",
+                // Both joined in the bootstrap form: once the render is back (which restarts
+                // nothing under OnDelete) each restarts onto it, one at a time.
+                "record member bootstrap `grow ozone-om-4 restarting` on statefulset ozone-om",
                 "set the pod template of statefulset ozone-om: as rendered (recorded before the change)",
+                "restart pod ozone-om-3 once the rest of its component is ready: delete it, wait until its replacement is ready",
+                "wait until ozone-om-3 is FOLLOWER in `ozone admin om roles`",
+                "restart pod ozone-om-4 once the rest of its component is ready: delete it, wait until its replacement is ready",
+                "wait until ozone-om-4 is FOLLOWER in `ozone admin om roles`",
                 "clear the member bootstrap record on statefulset ozone-om",
             ]
         );
         // The restore sets exactly the template read before the change.
-        let Action::SetTemplate { template, .. } = &plan[7] else {
+        let Action::SetTemplate { template, .. } = &plan[8] else {
             panic!("{plan:?}")
         };
         assert_eq!(template, &r.template);
+        // Cut off during those restarts: om-3 restarted (rendered, joining again), om-4 still
+        // in the bootstrap form. Nothing is bootstrapped or scaled again.
+        let mut cut = ring(Component::Om, 5, &OM3);
+        cut.roles.push(("ozone-om-4".into(), "FOLLOWER".into()));
+        cut.pods
+            .insert("ozone-om-4".into(), (PodForm::Bootstrapping, true));
+        cut.in_progress = Some(InProgress {
+            purpose: Purpose::Grow,
+            pod: "ozone-om-4".into(),
+            phase: Phase::Restarting,
+            primordial: None,
+            template: r.template.clone(),
+        });
+        assert_eq!(
+            steps(&plan_grow(&cut, 5)),
+            [
+                "wait until ozone-om-3 is FOLLOWER in `ozone admin om roles`",
+                "restart pod ozone-om-4 once the rest of its component is ready: delete it, wait until its replacement is ready",
+                "wait until ozone-om-4 is FOLLOWER in `ozone admin om roles`",
+                "clear the member bootstrap record on statefulset ozone-om",
+            ]
+        );
     }
 
     #[test]
@@ -1057,10 +1215,20 @@ mod tests {
             "{printed:#?}"
         );
         assert!(printed.contains(&"scale statefulset ozone-om from 4 to 5 replicas".to_owned()));
-        let Some(Action::SetTemplate { template, .. }) = plan.iter().rev().nth(1) else {
+        let Some(Action::SetTemplate { template, .. }) = plan
+            .iter()
+            .rfind(|a| matches!(a, Action::SetTemplate { .. }))
+        else {
             panic!("{plan:?}")
         };
         assert_eq!(template, &base);
+        // Both then restart onto it.
+        for pod in ["ozone-om-3", "ozone-om-4"] {
+            assert!(
+                printed.contains(&format!("restart pod {pod} once the rest of its component is ready: delete it, wait until its replacement is ready")),
+                "{printed:#?}"
+            );
+        }
         // om-3 restarted as a plain OM meanwhile: recreated in the bootstrap form.
         cut.pods.insert("ozone-om-3".into(), (PodForm::Plain, true));
         cut.template = base;
@@ -1154,10 +1322,60 @@ mod tests {
                 "record member bootstrap `recover ozone-om-1 joining` on statefulset ozone-om",
                 "delete pod ozone-om-1, wait until its replacement is running",
                 "wait until ozone-om-1 is FOLLOWER in `ozone admin om roles`",
+                // Restoring the template restarts nothing (OnDelete): the member restarts
+                // onto it once it is a FOLLOWER, and is waited for again.
+                "record member bootstrap `recover ozone-om-1 restarting` on statefulset ozone-om",
                 "set the pod template of statefulset ozone-om: as rendered (recorded before the change)",
+                "restart pod ozone-om-1 once the rest of its component is ready: delete it, wait until its replacement is ready",
+                "wait until ozone-om-1 is FOLLOWER in `ozone admin om roles`",
                 "clear the member bootstrap record on statefulset ozone-om",
             ]
         );
+        // Resumed while restarting: never a hold, a wipe or a bootstrap again. Still in the
+        // bootstrap form, it restarts (template restored first if that was cut off)...
+        let mut restarting = r.clone();
+        restarting.template = template_for(
+            &r.template,
+            Component::Om,
+            &Form::Bootstrap { primordial: None },
+        );
+        restarting
+            .pods
+            .insert("ozone-om-1".into(), (PodForm::Bootstrapping, true));
+        restarting.in_progress = Some(InProgress {
+            purpose: Purpose::Recover,
+            pod: "ozone-om-1".into(),
+            phase: Phase::Restarting,
+            primordial: None,
+            template: r.template.clone(),
+        });
+        assert_eq!(
+            steps(&plan_recover(&restarting, &target("ozone-om-1", None)).unwrap()),
+            [
+                "wait until ozone-om-1 is FOLLOWER in `ozone admin om roles`",
+                "set the pod template of statefulset ozone-om: as rendered (recorded before the change)",
+                "restart pod ozone-om-1 once the rest of its component is ready: delete it, wait until its replacement is ready",
+                "wait until ozone-om-1 is FOLLOWER in `ozone admin om roles`",
+                "clear the member bootstrap record on statefulset ozone-om",
+            ]
+        );
+        // ...once restarted onto the render (or gone while its replacement comes), it is only
+        // waited for.
+        restarting.template = r.template.clone();
+        for form in [Some(PodForm::Plain), None] {
+            match form {
+                Some(f) => restarting.pods.insert("ozone-om-1".into(), (f, true)),
+                None => restarting.pods.remove("ozone-om-1"),
+            };
+            assert_eq!(
+                steps(&plan_recover(&restarting, &target("ozone-om-1", None)).unwrap()),
+                [
+                    "wait until ozone-om-1 is FOLLOWER in `ozone admin om roles`",
+                    "clear the member bootstrap record on statefulset ozone-om",
+                ],
+                "{form:?}"
+            );
+        }
         // Resumed after the wipe: no second hold, no second wipe.
         let mut wiped = r.clone();
         wiped.template = template_for(&r.template, Component::Om, &Form::Hold);

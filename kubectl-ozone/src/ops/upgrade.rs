@@ -39,8 +39,9 @@ pub enum Phase {
     ImagesSet,
     /// Everything runs again and SCM is out of safe mode.
     Started,
-    /// The OM flag is gone again: new software on the old layout, finalize pending.
-    PreFinalized,
+    /// The OM flag is gone again: the run is done. Whether the cluster is pre-finalized or
+    /// already finalized is Ozone's answer (`ops::finality`), not the record's.
+    Done,
     /// `upgrade finalize` finished: no downgrade any more.
     Finalized,
 }
@@ -52,7 +53,7 @@ impl Phase {
         Phase::Stopped,
         Phase::ImagesSet,
         Phase::Started,
-        Phase::PreFinalized,
+        Phase::Done,
         Phase::Finalized,
     ];
 
@@ -64,19 +65,23 @@ impl Phase {
             Phase::Stopped => "stopped",
             Phase::ImagesSet => "images-set",
             Phase::Started => "started",
-            Phase::PreFinalized => "pre-finalized",
+            Phase::Done => "done",
             Phase::Finalized => "finalized",
         }
     }
 
-    /// Parses a recorded phase.
+    /// Parses a recorded phase (`pre-finalized` is how earlier versions recorded
+    /// [`Phase::Done`]).
     pub fn parse(s: &str) -> Option<Phase> {
-        Phase::ALL.into_iter().find(|p| p.as_str() == s.trim())
+        match s.trim() {
+            "pre-finalized" => Some(Phase::Done),
+            s => Phase::ALL.into_iter().find(|p| p.as_str() == s),
+        }
     }
 
     /// Whether the upgrade is finished (as far as `upgrade` goes).
     pub fn is_done(self) -> bool {
-        self >= Phase::PreFinalized
+        self >= Phase::Done
     }
 }
 
@@ -492,7 +497,7 @@ pub fn stop_the_world(input: &Input<'_>) -> Vec<Action> {
         }
         out.push(record(Phase::Started));
     }
-    if !reached(Phase::PreFinalized) {
+    if !reached(Phase::Done) {
         for w in input
             .workloads
             .iter()
@@ -512,7 +517,7 @@ pub fn stop_the_world(input: &Input<'_>) -> Vec<Action> {
             }
         }
         out.push(Action::RestartOms);
-        out.push(record(Phase::PreFinalized));
+        out.push(record(Phase::Done));
     }
     out
 }
@@ -618,7 +623,7 @@ mod tests {
             actions.last().unwrap().step(),
             Step::RecordUpgrade {
                 name: "ozone-scm".into(),
-                phase: "pre-finalized".into()
+                phase: "done".into()
             }
         );
     }
@@ -662,7 +667,7 @@ mod tests {
         assert!(text.contains("\"name\":\"ozone-datanode\",\"from\":0,\"to\":4"));
         assert!(text.contains("\"args\":[\"ozone\",\"om\"]"), "{text}");
         // Finished: nothing left.
-        assert!(stop_the_world(&input(&ws, Some(Phase::PreFinalized))).is_empty());
+        assert!(stop_the_world(&input(&ws, Some(Phase::Done))).is_empty());
     }
 
     #[test]
@@ -671,6 +676,6 @@ mod tests {
             assert_eq!(Phase::parse(p.as_str()), Some(p));
         }
         assert!(Phase::Stopped < Phase::Started);
-        assert!(Phase::PreFinalized.is_done() && !Phase::Started.is_done());
+        assert!(Phase::Done.is_done() && !Phase::Started.is_done());
     }
 }

@@ -382,12 +382,45 @@ pub fn rollouts(view: &ClusterView) -> Vec<Finding> {
                 Verdict::Warning,
                 CHECK,
                 name.clone(),
-                format!("pods on an older template than {update}: {}", old.join(", ")),
-                format!("the rolling update stopped (a pod not ready, or updateStrategy partition): fix the not-ready pod, then kubectl rollout status statefulset/{name}"),
+                format!(
+                    "pods on an older template than {update}: {}",
+                    old.join(", ")
+                ),
+                restart_fix(sts, component, old.len()),
             ));
         }
     }
     out
+}
+
+/// What brings pods left on an older template onto the current one. The rendered StatefulSets
+/// use `updateStrategy: OnDelete`: the controller never replaces a pod on its own, so neither
+/// waiting nor `kubectl rollout status` (which refuses OnDelete) helps; `kubectl ozone restart`
+/// deletes exactly the pods on an older revision, in quorum-safe order.
+fn restart_fix(
+    sts: &k8s_openapi::api::apps::v1::StatefulSet,
+    component: Option<Component>,
+    pods: usize,
+) -> String {
+    let command = match component {
+        Some(c) => format!("kubectl ozone restart {}", c.id()),
+        None => "kubectl ozone restart".to_owned(),
+    };
+    let strategy = sts
+        .spec
+        .as_ref()
+        .and_then(|s| s.update_strategy.as_ref())
+        .and_then(|u| u.type_.as_deref())
+        .unwrap_or("RollingUpdate");
+    let why = if strategy == "OnDelete" {
+        "updateStrategy OnDelete: the StatefulSet never restarts its pods itself".to_owned()
+    } else {
+        format!(
+            "updateStrategy {strategy} stopped (a pod not ready, or a partition), and a blind roll is not quorum-safe"
+        )
+    };
+    let what = if pods == 1 { "it" } else { "them" };
+    format!("{command} restarts {what} onto the current template in quorum-safe order ({why})")
 }
 
 fn ring_findings(

@@ -314,7 +314,14 @@ async fn pods_on_an_old_template_are_a_warning() {
             .ends_with(": ozone-datanode-0"),
         "{f}"
     );
-    assert!(fix(&f).contains("kubectl rollout status statefulset/ozone-datanode"));
+    // OnDelete StatefulSets never roll themselves, and `kubectl rollout status` refuses them:
+    // the fix is the plugin's quorum-safe restart of the pods left behind.
+    assert!(
+        fix(&f).starts_with("kubectl ozone restart datanode restarts it"),
+        "{f}"
+    );
+    assert!(fix(&f).contains("OnDelete"), "{f}");
+    assert!(!fix(&f).contains("rollout status"), "{f}");
     assert_eq!(verdict(&finding(&r, "rollout", "ozone-om")), "ok");
 }
 

@@ -46,7 +46,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &FinalizeArgs) -> Result<Exi
     let cluster = view.cluster().to_owned();
     let workloads = upgrade::workloads(&view);
     let record = upgrade::record(&workloads);
-    if let Some(r) = record.filter(|r| r.phase < Phase::PreFinalized) {
+    if let Some(r) = record.filter(|r| r.phase < Phase::Done) {
         anyhow::bail!(
             "refused: the {} to {} is unfinished (phase {}); finish it first with `kubectl ozone upgrade --to {} {}`",
             ozone_storage::versions::direction(r.from, r.target).noun(),

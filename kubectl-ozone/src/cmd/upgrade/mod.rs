@@ -1,8 +1,9 @@
 //! `kubectl ozone upgrade`: version upgrades the way released Ozone supports them
-//! (operations §1): `upgrade --to VERSION` runs the non-rolling procedure and leaves the
-//! cluster pre-finalized; `upgrade status` shows versions and finalization; `upgrade
-//! finalize` makes the new version permanent. `--to` an older version while not finalized
-//! is a downgrade by the same procedure.
+//! (operations §1): `upgrade --to VERSION` runs the non-rolling procedure and ends with where
+//! Ozone says the cluster stands (pre-finalized, or finalized at once when the versions share
+//! a metadata layout: `ops::finality`, which `upgrade status` prints too); `upgrade finalize`
+//! makes the new version permanent. `--to` an older version that can still read the layout is
+//! a downgrade by the same procedure.
 
 pub mod finalize;
 #[cfg(test)]

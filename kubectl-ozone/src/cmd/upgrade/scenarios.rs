@@ -25,11 +25,16 @@ const OLD: &str = "apache/ozone:2.2.0";
 /// A cluster as render writes it for 2.2.0: images and start arguments on every template and
 /// pod, SCM's init container, an S3 Gateway Deployment with one pod.
 fn cluster(scm: usize, om: usize, dn: usize) -> FakeCluster {
+    cluster_on(OLD, scm, om, dn)
+}
+
+/// The same cluster on another release's image.
+fn cluster_on(image: &str, scm: usize, om: usize, dn: usize) -> FakeCluster {
     let c = FakeCluster::new("ozone", scm, om, dn);
     let mut st = c.api.state.lock().unwrap();
     st.ready_after_lists = 1;
     let container =
-        |component: &str| json!({"name": component, "image": OLD, "args": ["ozone", component]});
+        |component: &str| json!({"name": component, "image": image, "args": ["ozone", component]});
     for s in st.statefulsets.iter_mut() {
         let component = s
             .metadata
@@ -43,7 +48,7 @@ fn cluster(scm: usize, om: usize, dn: usize) -> FakeCluster {
         if component == "scm" {
             spec.init_containers = Some(vec![
                 serde_json::from_value(
-                    json!({"name": "init", "image": OLD, "args": ["ozone", "scm", "--init"]}),
+                    json!({"name": "init", "image": image, "args": ["ozone", "scm", "--init"]}),
                 )
                 .unwrap(),
             ]);
@@ -126,8 +131,8 @@ fn annotation(s: &StatefulSet, key: &str) -> Option<String> {
     s.metadata.annotations.as_ref()?.get(key).cloned()
 }
 
-/// Every workload on `image` with its old replicas, every pod on it and ready, OM started
-/// without the upgrade flag, and the record at pre-finalized.
+/// Every workload on `image` with its old replicas, every pod on it and on its StatefulSet's
+/// current revision, OM started without the upgrade flag, and the run recorded as done.
 fn assert_finished(c: &FakeCluster, image: &str, replicas: [i32; 3]) {
     for (name, n) in ["ozone-scm", "ozone-om", "ozone-datanode"]
         .iter()
@@ -150,10 +155,7 @@ fn assert_finished(c: &FakeCluster, image: &str, replicas: [i32; 3]) {
         .clone()
         .unwrap();
     assert_eq!(init[0].image.as_deref(), Some(image));
-    assert_eq!(
-        annotation(&scm, PHASE_ANNOTATION).as_deref(),
-        Some("pre-finalized")
-    );
+    assert_eq!(annotation(&scm, PHASE_ANNOTATION).as_deref(), Some("done"));
     assert_eq!(args_of(&sts(c, "ozone-om")), ["ozone", "om"]);
     let d = deployment(c);
     assert_eq!(d.spec.as_ref().unwrap().replicas, Some(1));
@@ -178,6 +180,25 @@ fn assert_finished(c: &FakeCluster, image: &str, replicas: [i32; 3]) {
         );
     }
     assert_eq!(st.pods.len() as i32, replicas.iter().sum::<i32>() + 1);
+    // Nothing left on an older template (what `doctor` checks): the StatefulSets never roll
+    // pods themselves, so every pod must have been made from the template as it is now.
+    for s in &st.statefulsets {
+        let update = s.status.as_ref().and_then(|s| s.update_revision.clone());
+        let stem = format!("{}-", s.metadata.name.as_deref().unwrap());
+        for p in st.pods.iter().filter(|p| {
+            p.metadata
+                .name
+                .as_deref()
+                .is_some_and(|n| n.starts_with(&stem))
+        }) {
+            assert_eq!(
+                crate::cluster::view::label(&p.metadata, "controller-revision-hash"),
+                update.as_deref(),
+                "{:?} is on an older template",
+                p.metadata.name
+            );
+        }
+    }
 }
 
 /// The writes and Ozone mutations of a full HA upgrade from 2.2.0 to 2.2.1: record, prepare,
@@ -217,24 +238,58 @@ const HA_JOURNAL: &[&str] = &[
 ];
 
 #[tokio::test(start_paused = true)]
-async fn ha_upgrade_runs_the_documented_order_and_leaves_the_cluster_pre_finalized() {
+async fn ha_upgrade_runs_the_documented_order_and_ends_as_upgrade_status_says() {
     let c = cluster(3, 3, 3);
+    // Finalization answered as Ozone does, from the layouts on disk and the images that run.
+    crate::testing::model_layouts(&c.ozone, &c.api, "ozone", "2.2.0");
     let r = run(&c, &["--to", "2.2.1", "--yes", "--timeout", "10h"], None).await;
     let journal = c.journal();
     assert_eq!(r.code(), 0, "{}", r.all());
     assert_eq!(journal, HA_JOURNAL);
     assert_finished(&c, "apache/ozone:2.2.1", [3, 3, 3]);
-    assert!(r.err.contains("pre-finalized"), "{}", r.err);
+    // 2.2.0 and 2.2.1 share the metadata layout: Ozone answers ALREADY_FINALIZED, and both
+    // the end of the run and `upgrade status` say so (issue 23, defect 3).
+    assert!(!r.err.contains("pre-finalized"), "{}", r.err);
+    let last = r
+        .err
+        .lines()
+        .rfind(|l| l.contains("runs Ozone 2.2.1"))
+        .unwrap();
     assert!(
-        r.err.contains("kubectl ozone upgrade finalize"),
-        "{}",
-        r.err
+        last.contains("finalized: 2.2.0 and 2.2.1 share the metadata layout"),
+        "{last}"
     );
     assert!(
-        r.err.contains("kubectl ozone upgrade --to 2.2.0"),
-        "{}",
-        r.err
+        last.contains("Downgrade: possible, 2.2.0 reads this metadata layout: kubectl ozone upgrade --to 2.2.0"),
+        "{last}"
     );
+    let s = run(&c, &["status"], None).await;
+    assert_eq!(s.code(), 0, "{}", s.all());
+    assert!(
+        s.out
+            .contains("Finalization: OM ALREADY_FINALIZED, SCM ALREADY_FINALIZED"),
+        "{}",
+        s.out
+    );
+    for line in ["State: ", "Downgrade: "] {
+        let said = s.out.lines().find(|l| l.starts_with(line)).unwrap();
+        let said = &said[line.len()..];
+        assert!(
+            last.contains(said),
+            "status says {said:?}, the run said {last:?}"
+        );
+    }
+    assert!(
+        s.out
+            .contains("Last upgrade: 2.2.0 -> 2.2.1 (run complete)"),
+        "{}",
+        s.out
+    );
+    // Nothing to finalize; a way back to 2.2.0 stays open.
+    let f = run(&c, &["finalize", "--yes"], None).await;
+    assert_eq!(f.code(), 0, "{}", f.all());
+    assert!(f.err.contains("finalized already"), "{}", f.err);
+    assert_eq!(c.journal().len(), journal.len());
 }
 
 async fn upgrade(c: &FakeCluster, extra: &[&str]) -> Run {
@@ -514,26 +569,43 @@ async fn a_timeout_exits_3_with_the_resume_command_and_the_rerun_finishes() {
 
 #[tokio::test(start_paused = true)]
 async fn downgrade_works_before_finalize_and_is_refused_after() {
-    let c = cluster(3, 3, 3);
-    assert_eq!(upgrade(&c, &[]).await.code(), 0);
-    {
-        let mut oz = c.ozone.state.lock().unwrap();
-        oz.om_finalization = "FINALIZATION_REQUIRED".into();
-        oz.scm_finalization = "FINALIZATION_REQUIRED".into();
-    }
-    // Status: pre-finalized, downgrade possible.
+    // 2.1.1 → 2.2.0 moves both layouts (OM 8 → 9, HDDS 9 → 10): pre-finalized after the run.
+    let c = cluster_on("apache/ozone:2.1.1", 3, 3, 3);
+    crate::testing::model_layouts(&c.ozone, &c.api, "ozone", "2.1.1");
+    let up = upgrade_to(&c, "2.2.0").await;
+    assert_eq!(up.code(), 0, "{}", up.all());
+    let last = up
+        .err
+        .lines()
+        .rfind(|l| l.contains("runs Ozone 2.2.0"))
+        .unwrap();
+    assert!(
+        last.contains("pre-finalized: Ozone 2.2.0 runs on the metadata layout of 2.1.1"),
+        "{last}"
+    );
+    assert!(
+        last.contains("Downgrade: possible until finalized: kubectl ozone upgrade --to 2.1.1"),
+        "{last}"
+    );
+    // Status: pre-finalized, downgrade possible, in the same words.
     let s = run(&c, &["status", "-o", "json"], None).await;
     assert_eq!(s.code(), 0, "{}", s.all());
     let status: serde_json::Value = serde_json::from_str(&s.out).unwrap();
-    assert_eq!(status["running"], "2.2.1");
-    assert_eq!(status["phase"], "pre-finalized");
+    assert_eq!(status["running"], "2.2.0");
+    assert_eq!(status["phase"], "done");
+    assert_eq!(status["finalization"], "pre-finalized");
     assert_eq!(status["omFinalization"], "FINALIZATION_REQUIRED");
+    assert_eq!(status["scmFinalization"], "FINALIZATION_REQUIRED");
     assert!(
-        status["downgrade"].as_str().unwrap().contains("--to 2.2.0"),
+        last.contains(status["summary"].as_str().unwrap()),
+        "{status}"
+    );
+    assert!(
+        last.contains(status["downgrade"].as_str().unwrap()),
         "{status}"
     );
     // A downgrade is the same procedure with the old image and --downgrade.
-    let mut dry = vec!["--to", "2.2.0", "--dry-run"];
+    let mut dry = vec!["--to", "2.1.1", "--dry-run"];
     dry.extend_from_slice(&T);
     let plan = run(&c, &dry, None).await;
     assert!(
@@ -542,22 +614,17 @@ async fn downgrade_works_before_finalize_and_is_refused_after() {
         plan.out
     );
     assert!(plan.out.contains("SKIPPED finalized"), "{}", plan.out);
-    let down = upgrade_to(&c, "2.2.0").await;
+    let down = upgrade_to(&c, "2.1.1").await;
     assert_eq!(down.code(), 0, "{}", down.all());
-    assert_finished(&c, OLD, [3, 3, 3]);
+    assert_finished(&c, "apache/ozone:2.1.1", [3, 3, 3]);
     // The old software on its own layout has nothing to finalize.
-    {
-        let mut oz = c.ozone.state.lock().unwrap();
-        oz.om_finalization = "ALREADY_FINALIZED".into();
-        oz.scm_finalization = "ALREADY_FINALIZED".into();
-    }
+    assert!(
+        down.err.contains("last change was a downgrade from 2.2.0"),
+        "{}",
+        down.err
+    );
     // Up again, then finalize: a downgrade is refused with the reason.
-    assert_eq!(upgrade(&c, &[]).await.code(), 0);
-    {
-        let mut oz = c.ozone.state.lock().unwrap();
-        oz.om_finalization = "FINALIZATION_REQUIRED".into();
-        oz.scm_finalization = "FINALIZATION_REQUIRED".into();
-    }
+    assert_eq!(upgrade_to(&c, "2.2.0").await.code(), 0);
     let before = c.journal().len();
     let f = run(&c, &["finalize", "--yes"], None).await;
     assert_eq!(f.code(), 0, "{}", f.all());
@@ -570,17 +637,30 @@ async fn downgrade_works_before_finalize_and_is_refused_after() {
         ]
     );
     let before = c.journal().len();
-    let refused = upgrade_to(&c, "2.2.0").await;
+    let refused = upgrade_to(&c, "2.1.1").await;
     assert_eq!(refused.code(), 1, "{}", refused.all());
     assert!(
-        refused.error().contains("was finalized"),
+        refused
+            .error()
+            .contains("OM is finalized (FINALIZATION_DONE)"),
+        "{}",
+        refused.error()
+    );
+    assert!(
+        refused.error().contains("which 2.1.1 (8) cannot read"),
         "{}",
         refused.error()
     );
     assert_eq!(c.journal().len(), before);
     let s = run(&c, &["status"], None).await;
     assert!(
-        s.out.contains("Downgrade: not possible: finalized"),
+        s.out
+            .contains("State: finalized: the metadata layout is Ozone 2.2.0's"),
+        "{}",
+        s.out
+    );
+    assert!(
+        s.out.contains("Downgrade: not possible: OM is finalized"),
         "{}",
         s.out
     );

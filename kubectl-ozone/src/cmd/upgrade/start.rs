@@ -13,6 +13,7 @@ use crate::cmd::cert::rotate::{plan_restarts, pod_states, with_resume};
 use crate::cmd::common::{ChangeArgs, ClusterArgs, Presented, flags_hint, is_data};
 use crate::cmd::common::{present_plan, print_plan};
 use crate::exit::BadInput;
+use crate::ops::finality::Facts;
 use crate::ops::plan::Plan;
 use crate::ops::preflight::{Check, SKIP_SAFEMODE, safe_mode};
 use crate::ops::rotation::{SKIP_LEADER, SKIP_READINESS};
@@ -193,10 +194,18 @@ pub async fn run(session: &Session, io: &mut Io, a: &StartArgs) -> Result<ExitCo
         ));
     } else {
         let (om, scm_status) = finalization(&ozone).await?;
-        if direction == Direction::Downgrade && (om.is_finalized() || scm_status.is_finalized()) {
-            anyhow::bail!(
-                "refused: cluster {cluster} cannot go back to {target}: its upgrade to {from} was finalized (OM {om}, SCM {scm_status}), so the older version cannot read its metadata; nothing was changed"
-            );
+        if direction == Direction::Downgrade {
+            let facts = Facts {
+                running: Some(from),
+                record,
+                om: Some(om.to_string()),
+                scm: Some(scm_status.to_string()),
+            };
+            if let Some(why) = facts.downgrade_refusal(target) {
+                anyhow::bail!(
+                    "refused: cluster {cluster} cannot go back to {target}: {why}; nothing was changed"
+                );
+            }
         }
         checks = preflight(&view, &ozone, a, direction, (om, scm_status)).await?;
     }
@@ -253,9 +262,22 @@ pub async fn run(session: &Session, io: &mut Io, a: &StartArgs) -> Result<ExitCo
         io.note(format!("[{}/{total}] {}", i + 1, action.step().describe()));
         with_resume(run.act_on(io, action).await, &resume)?;
     }
+    // Where the cluster stands is Ozone's answer, told the way `upgrade status` tells it.
+    let (om, scm) = match finalization(&ozone).await {
+        Ok((om, scm)) => (Some(om.to_string()), Some(scm.to_string())),
+        Err(_) => (None, None),
+    };
+    let view = discover::find(&session.kube, Some(&cluster)).await?;
+    let standing = Facts {
+        running: Some(target),
+        record: upgrade::record(&upgrade::workloads(&view)),
+        om,
+        scm,
+    }
+    .standing(&flags_hint(session, &cluster, &a.cluster));
     io.note(format!(
-        "cluster {cluster} runs Ozone {target}, pre-finalized: reads and writes work; a downgrade is still possible with `kubectl ozone upgrade --to {from}`. Once {target} has proven itself, make it permanent with `kubectl ozone upgrade finalize {}`",
-        flags_hint(session, &cluster, &a.cluster)
+        "cluster {cluster} runs Ozone {target}, {}. Downgrade: {}",
+        standing.summary, standing.downgrade
     ));
     if is_data(a.change.format) {
         print_plan(io, &plan, &a.change)?;

@@ -7,7 +7,8 @@ use super::{exec_targets, finalization};
 use crate::cluster::Session;
 use crate::cluster::discover;
 use crate::cluster::exec::OzoneReader;
-use crate::cmd::common::ClusterArgs;
+use crate::cmd::common::{ClusterArgs, flags_hint};
+use crate::ops::finality::Facts;
 use crate::ops::upgrade;
 use crate::ui::{Format, Io, structured};
 use anyhow::Result;
@@ -53,7 +54,8 @@ pub struct UpgradeStatus {
     pub target: Option<String>,
     /// Its origin.
     pub from: Option<String>,
-    /// Its phase.
+    /// How far the `upgrade` run got (its record; `done` once it finished). Finalization is
+    /// Ozone's answer, below.
     pub phase: Option<String>,
     /// Per component.
     pub components: Vec<ComponentVersion>,
@@ -63,6 +65,10 @@ pub struct UpgradeStatus {
     pub scm_finalization: Option<String>,
     /// Datanodes finalized / total, where Ozone reports it.
     pub datanodes_finalized: Option<String>,
+    /// Where the cluster stands (pre-finalized, finalizing, finalized), in words.
+    pub finalization: crate::ops::finality::State,
+    /// The state and why, as `upgrade` ends with it.
+    pub summary: String,
     /// Whether a downgrade is possible, and to which version.
     pub downgrade: String,
 }
@@ -105,25 +111,20 @@ pub async fn run(session: &Session, io: &mut Io, a: &StatusArgs) -> Result<ExitC
         },
         Err(_) => old_status(&ozone).await,
     };
-    let finalized = |s: &Option<String>| {
-        s.as_deref()
-            .is_some_and(|s| matches!(s, "ALREADY_FINALIZED" | "FINALIZATION_DONE" | "FINALIZED"))
-    };
-    let downgrade = match (record, finalized(&om) || finalized(&scm)) {
-        (_, true) => "not possible: finalized".to_owned(),
-        (Some(r), false) if r.from < r.target => format!(
-            "possible until finalized: kubectl ozone upgrade --to {}",
-            r.from
-        ),
-        _ => "nothing to go back to".to_owned(),
-    };
+    let running = workloads
+        .iter()
+        .find(|w| w.component == ozone_storage::Component::Scm)
+        .and_then(|w| w.version());
+    let standing = Facts {
+        running,
+        record,
+        om: om.clone(),
+        scm: scm.clone(),
+    }
+    .standing(&flags_hint(session, view.cluster(), &a.cluster));
     let report = UpgradeStatus {
         cluster: view.cluster().into(),
-        running: workloads
-            .iter()
-            .find(|w| w.component == ozone_storage::Component::Scm)
-            .and_then(|w| w.version())
-            .map(|v| v.to_string()),
+        running: running.map(|v| v.to_string()),
         target: record.map(|r| r.target.to_string()),
         from: record.map(|r| r.from.to_string()),
         phase: record.map(|r| r.phase.as_str().to_owned()),
@@ -131,7 +132,9 @@ pub async fn run(session: &Session, io: &mut Io, a: &StatusArgs) -> Result<ExitC
         om_finalization: om,
         scm_finalization: scm,
         datanodes_finalized: datanodes,
-        downgrade,
+        finalization: standing.state,
+        summary: standing.summary,
+        downgrade: standing.downgrade,
     };
     match structured(a.format, &report)? {
         Some(s) => io.out.write_all(s.as_bytes())?,
@@ -152,7 +155,13 @@ fn text(r: &UpgradeStatus) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "Cluster {}: Ozone {}", r.cluster, dash(&r.running));
     if let (Some(t), Some(f), Some(p)) = (&r.target, &r.from, &r.phase) {
-        let _ = writeln!(out, "Last upgrade: {f} -> {t}, phase {p}");
+        let run = match upgrade::Phase::parse(p) {
+            Some(phase) if phase.is_done() => "run complete".to_owned(),
+            _ => format!(
+                "cut off at phase {p}: run `kubectl ozone upgrade --to {t}` again to finish"
+            ),
+        };
+        let _ = writeln!(out, "Last upgrade: {f} -> {t} ({run})");
     }
     for c in &r.components {
         let pods: Vec<String> = c.pods.iter().map(|(i, n)| format!("{n} on {i}")).collect();
@@ -178,6 +187,7 @@ fn text(r: &UpgradeStatus) -> String {
             .map(|d| format!(", datanodes {d}"))
             .unwrap_or_default()
     );
+    let _ = writeln!(out, "State: {}", r.summary);
     let _ = writeln!(out, "Downgrade: {}", r.downgrade);
     out
 }
