@@ -14,10 +14,16 @@ mod support;
 mod datanodes;
 #[path = "e2e/install.rs"]
 mod install;
+#[path = "e2e/recover.rs"]
+mod recover;
+#[path = "e2e/restart.rs"]
+mod restart;
 #[path = "e2e/s3.rs"]
 mod s3;
 #[path = "e2e/snapshots.rs"]
 mod snapshots;
+#[path = "e2e/upgrade.rs"]
+mod upgrade;
 
 fn main() -> std::process::ExitCode {
     let mut trials = Vec::new();
@@ -25,5 +31,8 @@ fn main() -> std::process::ExitCode {
     trials.extend(datanodes::trials());
     trials.extend(snapshots::trials());
     trials.extend(s3::trials());
+    trials.extend(restart::trials());
+    trials.extend(upgrade::trials());
+    trials.extend(recover::trials());
     support::main(trials)
 }
