@@ -10,6 +10,8 @@
 #[path = "e2e/support.rs"]
 mod support;
 
+#[path = "e2e/certs.rs"]
+mod certs;
 #[path = "e2e/datanodes.rs"]
 mod datanodes;
 #[path = "e2e/install.rs"]
@@ -33,6 +35,7 @@ fn main() -> std::process::ExitCode {
     trials.extend(s3::trials());
     trials.extend(restart::trials());
     trials.extend(upgrade::trials());
+    trials.extend(certs::trials());
     trials.extend(recover::trials());
     support::main(trials)
 }
