@@ -4,6 +4,13 @@
 //! (checks before an install) also reads cluster-scoped objects — namespaces, nodes,
 //! StorageClasses — which a namespaced Role cannot grant; without them those checks report
 //! `not-checked` (README "Troubleshooting" shows the ClusterRole).
+//!
+//! `apply` writes Roles and RoleBindings, and Kubernetes refuses to write a Role with rules
+//! the writer does not hold, or to bind a Role whose rules it does not hold, unless it has
+//! `escalate` (Roles) or `bind` (the bound Role) — its RBAC escalation check. The day-2
+//! Roles grant far more than the commands need (watch, logs, port-forward, Secrets), so
+//! `apply` and `diff` (whose dry runs pass the same check) need `bind` and `escalate`, limited
+//! by `resourceNames` to the Roles render writes for the cluster ([`Rule::own_roles`]).
 
 use std::collections::BTreeMap;
 
@@ -16,6 +23,10 @@ pub struct Rule {
     pub resource: &'static str,
     /// Verbs.
     pub verbs: &'static [&'static str],
+    /// Only on the Roles render writes for the cluster (`resourceNames`: `<cluster>-admin`,
+    /// `-developer`, `-viewer`, `-operator`, `-backups`), not on every object of the
+    /// resource.
+    pub own_roles: bool,
 }
 
 /// What one command needs.
@@ -32,6 +43,7 @@ const fn core(resource: &'static str, verbs: &'static [&'static str]) -> Rule {
         api_group: "",
         resource,
         verbs,
+        own_roles: false,
     }
 }
 
@@ -40,6 +52,7 @@ const fn apps(resource: &'static str, verbs: &'static [&'static str]) -> Rule {
         api_group: "apps",
         resource,
         verbs,
+        own_roles: false,
     }
 }
 
@@ -48,6 +61,7 @@ const fn cert_manager(resource: &'static str, verbs: &'static [&'static str]) ->
         api_group: "cert-manager.io",
         resource,
         verbs,
+        own_roles: false,
     }
 }
 
@@ -60,6 +74,7 @@ const fn group(
         api_group,
         resource,
         verbs,
+        own_roles: false,
     }
 }
 
@@ -74,6 +89,15 @@ const GET: &[&str] = &["get"];
 /// Running the Ozone CLI in a pod. The exec WebSocket is a GET that Kubernetes before 1.35
 /// authorizes as `get` on `pods/exec`; 1.35 and later also require `create`.
 const EXEC: Rule = core("pods/exec", &["create", "get"]);
+
+/// `bind` and `escalate` on the cluster's own Roles: writing a Role or a RoleBinding whose
+/// rules the writer does not hold (module header). Dry runs are checked too.
+const OWN_ROLES: Rule = Rule {
+    api_group: "rbac.authorization.k8s.io",
+    resource: "roles",
+    verbs: &["bind", "escalate"],
+    own_roles: true,
+};
 
 /// `recover om|scm POD`: the pod template set (hold, bootstrap, restored: get + update) and
 /// the progress recorded (patch of an annotation) on the StatefulSet, the pod deleted, its
@@ -193,6 +217,7 @@ pub const COMMANDS: &[CommandPermissions] = &[
             apps("deployments", DIFF_OBJECTS),
             group("rbac.authorization.k8s.io", "roles", DIFF_OBJECTS),
             group("rbac.authorization.k8s.io", "rolebindings", DIFF_OBJECTS),
+            OWN_ROLES,
             group("networking.k8s.io", "networkpolicies", DIFF_OBJECTS),
             group("policy", "poddisruptionbudgets", DIFF_OBJECTS),
             group("batch", "cronjobs", DIFF_OBJECTS),
@@ -219,6 +244,7 @@ pub const COMMANDS: &[CommandPermissions] = &[
             apps("deployments", APPLY_OBJECTS),
             group("rbac.authorization.k8s.io", "roles", APPLY_OBJECTS),
             group("rbac.authorization.k8s.io", "rolebindings", APPLY_OBJECTS),
+            OWN_ROLES,
             group("networking.k8s.io", "networkpolicies", APPLY_OBJECTS),
             group("policy", "poddisruptionbudgets", APPLY_OBJECTS),
             group("batch", "cronjobs", APPLY_OBJECTS),
@@ -392,12 +418,17 @@ pub const COMMANDS: &[CommandPermissions] = &[
     },
 ];
 
-/// The union of every command's rules: `(group, resource) → verbs`, sorted.
-pub fn union() -> BTreeMap<(&'static str, &'static str), Vec<&'static str>> {
-    let mut out: BTreeMap<(&str, &str), Vec<&str>> = BTreeMap::new();
+/// `(group, resource, own roles only)`, as [`union`] keys its rules.
+pub type RuleKey = (&'static str, &'static str, bool);
+
+/// The union of every command's rules: `(group, resource, own roles only) → verbs`, sorted.
+pub fn union() -> BTreeMap<RuleKey, Vec<&'static str>> {
+    let mut out: BTreeMap<RuleKey, Vec<&str>> = BTreeMap::new();
     for c in COMMANDS {
         for r in c.rules {
-            let verbs = out.entry((r.api_group, r.resource)).or_default();
+            let verbs = out
+                .entry((r.api_group, r.resource, r.own_roles))
+                .or_default();
             for v in r.verbs {
                 if !verbs.contains(v) {
                     verbs.push(v);
@@ -422,7 +453,12 @@ pub fn markdown_table() -> String {
                 } else {
                     format!("{}/", r.api_group)
                 };
-                format!("`{}` {group}{}", r.verbs.join(","), r.resource)
+                let only = if r.own_roles {
+                    " (only the cluster's own Roles, by `resourceNames`)"
+                } else {
+                    ""
+                };
+                format!("`{}` {group}{}{only}", r.verbs.join(","), r.resource)
             })
             .collect();
         out.push_str(&format!("| `{}` | {} |\n", c.command, needs.join("; ")));
@@ -448,18 +484,33 @@ mod tests {
             }
         }
         let all = union();
-        assert_eq!(all[&("", "pods/exec")], vec!["create", "get"]);
+        assert_eq!(all[&("", "pods/exec", false)], vec!["create", "get"]);
         // Scaling goes through the scale subresource; only apply writes StatefulSets.
         assert_eq!(
-            all[&("apps", "statefulsets")],
+            all[&("apps", "statefulsets", false)],
             vec!["create", "delete", "get", "list", "patch", "update"]
         );
-        assert_eq!(all[&("apps", "statefulsets/scale")], vec!["patch"]);
+        assert_eq!(all[&("apps", "statefulsets/scale", false)], vec!["patch"]);
         // Nothing writes Secrets but the cert and s3 credentials commands; apply never prunes
         // them; `report` lists them to know which values to scrub.
         assert_eq!(
-            all[&("", "secrets")],
+            all[&("", "secrets", false)],
             vec!["create", "get", "list", "update"]
         );
+        // What can grant more is limited to the cluster's own Roles, and only the commands
+        // that write Roles and RoleBindings (or dry-run them) have it.
+        let rbac = "rbac.authorization.k8s.io";
+        assert_eq!(all[&(rbac, "roles", true)], vec!["bind", "escalate"]);
+        for ((_, _, own), verbs) in &all {
+            for v in ["bind", "escalate", "impersonate"] {
+                assert!(!verbs.contains(&v) || *own, "{v} on every object");
+            }
+        }
+        let granting: Vec<&str> = COMMANDS
+            .iter()
+            .filter(|c| c.rules.iter().any(|r| r.own_roles))
+            .map(|c| c.command)
+            .collect();
+        assert_eq!(granting, ["diff", "apply"]);
     }
 }

@@ -46,8 +46,16 @@ pub(crate) async fn assert_in_sync(c: &FakeCluster, profile: &str, sets: &[&str]
     assert_eq!(d.code(), 0, "{context}: {}", d.all());
 }
 
-/// A cluster of `profile` with `sets` as if rendered and applied, its pods running.
+/// A cluster of `profile` with `sets` as if rendered and applied with
+/// `kubectl apply --server-side --field-manager=kubectl-ozone`, its pods running.
 pub(crate) fn deployed(profile: &str, sets: &[&str]) -> FakeCluster {
+    deployed_by(ozone_generator::names::MANAGER, profile, sets)
+}
+
+/// A cluster as if rendered and server-side applied by field manager `manager` (`kubectl`
+/// for the plain `render | kubectl apply --server-side`): every object owned by it in
+/// `managedFields`, with the server's defaults, its pods running.
+pub(crate) fn deployed_by(manager: &str, profile: &str, sets: &[&str]) -> FakeCluster {
     let mut all = vec!["metadata.namespace=ozone".to_owned()];
     all.extend(sets.iter().map(|s| (*s).to_owned()));
     let cluster = resolve(&Inputs {
@@ -66,7 +74,9 @@ pub(crate) fn deployed(profile: &str, sets: &[&str]) -> FakeCluster {
         let mut st = fake.api.state.lock().unwrap();
         for o in manifest.objects() {
             let info = kind_info(&o.kind).expect("known kind");
-            let mut v = o.value.clone();
+            let mut v = crate::testing::ssa::apply(None, &o.value, manager, false)
+                .ok()
+                .expect("a new object has no conflicts");
             v["metadata"]["uid"] = json!(format!("{}-uid", o.name));
             v["metadata"]["generation"] = json!(1);
             let replicas = v["spec"]["replicas"].as_i64().unwrap_or(1);
@@ -515,16 +525,36 @@ async fn refused_transitions_write_nothing_and_say_what_to_do() {
     }
 }
 
+/// Server-side applies `partial` (`apiVersion`, `kind`, name and the fields it sets) to the
+/// stored object as field manager `manager`, as `kubectl apply --server-side
+/// --field-manager=<manager>` would.
+pub(crate) fn apply_as(c: &FakeCluster, manager: &str, resource: &str, partial: Value) {
+    let mut st = c.api.state.lock().unwrap();
+    let existing = crate::testing::stored(&st, resource)
+        .into_iter()
+        .find(|o| o["metadata"]["name"] == partial["metadata"]["name"]);
+    let object = crate::testing::ssa::apply(existing.as_ref(), &partial, manager, true)
+        .ok()
+        .expect("forced");
+    store(&mut st, resource, object);
+}
+
+const OM_HANDLERS_KEY: &str = "OZONE-SITE.XML_ozone.om.handler.count";
+
+fn handlers_set_by(c: &FakeCluster, manager: &str) {
+    apply_as(
+        c,
+        manager,
+        "configmaps",
+        json!({"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "ozone-config"},
+            "data": {OM_HANDLERS_KEY: "30"}}),
+    );
+}
+
 #[tokio::test(start_paused = true)]
-async fn conflicts_are_reported_by_field_and_taken_with_force_conflicts() {
+async fn a_conflict_with_a_gitops_controller_is_refused_naming_it_and_taken_with_force_conflicts() {
     let c = deployed("medium", &[]);
-    let message = "Apply failed with 1 conflict: conflict with \"kubectl-edit\" using v1: .data.OZONE-SITE.XML_ozone.om.handler.count";
-    c.api
-        .state
-        .lock()
-        .unwrap()
-        .conflicts
-        .push(("configmaps/ozone-config".into(), message.into()));
+    handlers_set_by(&c, "argocd-controller");
     let args = [
         "apply",
         "--profile",
@@ -537,14 +567,44 @@ async fn conflicts_are_reported_by_field_and_taken_with_force_conflicts() {
     ];
     let r = run(&c, &args).await;
     assert_eq!(r.code(), 1, "{}", r.all());
-    assert!(
-        r.error()
-            .contains(".data.OZONE-SITE.XML_ozone.om.handler.count"),
-        "{}",
-        r.error()
-    );
-    assert!(r.error().contains("--force-conflicts"), "{}", r.error());
+    for expected in [
+        "refused, nothing was changed",
+        "ConfigMap ozone-config: fields owned by field manager argocd-controller: .data.OZONE-SITE.XML_ozone.om.handler.count",
+        "GitOps controller",
+        "--force-conflicts",
+    ] {
+        assert!(r.error().contains(expected), "{expected}: {}", r.error());
+    }
     assert!(c.journal().is_empty());
+    let d = run(
+        &c,
+        &[
+            "diff",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            OM_HANDLERS,
+        ],
+    )
+    .await;
+    assert_eq!(d.code(), 1, "{}", d.all());
+    assert!(
+        d.out.contains(
+            "Conflict: ConfigMap ozone-config: fields owned by field manager argocd-controller"
+        ),
+        "{}",
+        d.out
+    );
+    // The diff shows the change as it would be stored, not the conflict's noise.
+    assert!(
+        d.out.contains(&format!(
+            "-  {OM_HANDLERS_KEY}: '30'\n+  {OM_HANDLERS_KEY}: '40'"
+        )),
+        "{}",
+        d.out
+    );
     let mut forced = args.to_vec();
     forced.push("--force-conflicts");
     let r = run(&c, &forced).await;
@@ -553,6 +613,154 @@ async fn conflicts_are_reported_by_field_and_taken_with_force_conflicts() {
         c.journal()
             .contains(&"PATCH configmaps/ozone-config".to_owned())
     );
+    assert_in_sync(&c, "medium", &[OM_HANDLERS], "after --force-conflicts").await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn fields_set_by_kubectl_edit_are_taken_over_with_one_note() {
+    let c = deployed("medium", &[]);
+    handlers_set_by(&c, "kubectl-edit");
+    let r = run(
+        &c,
+        &[
+            "apply",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            OM_HANDLERS,
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(r.code(), 0, "{}", r.all());
+    let all = r.all();
+    let notes: Vec<&str> = all.lines().filter(|l| l.contains("taking over")).collect();
+    assert_eq!(notes.len(), 1, "{}", r.all());
+    assert!(
+        notes[0].contains("field manager kubectl-edit")
+            && notes[0].contains("ConfigMap/ozone-config"),
+        "{}",
+        notes[0]
+    );
+    assert_in_sync(&c, "medium", &[OM_HANDLERS], "after the takeover").await;
+}
+
+/// The mission's own flow, `render | kubectl apply --server-side` (field manager `kubectl`),
+/// then `kubectl ozone diff` and `apply`: the live claim templates (with the server's
+/// defaults, an atomic list) are not sent, so nothing conflicts over them; the fields kubectl
+/// set that the change moves are taken over; the diff is the change alone.
+#[tokio::test(start_paused = true)]
+async fn a_cluster_applied_with_kubectl_server_side_is_diffed_and_applied() {
+    let c = deployed_by("kubectl", "small", &[]);
+    let d = run(&c, &["diff", "--profile", "small", "-n", "ozone"]).await;
+    assert_eq!(d.code(), 0, "{}", d.all());
+    assert!(d.out.contains("No differences"), "{}", d.out);
+
+    let d = run(
+        &c,
+        &[
+            "diff",
+            "--profile",
+            "small",
+            "-n",
+            "ozone",
+            "--set",
+            OM_HANDLERS,
+        ],
+    )
+    .await;
+    assert_eq!(d.code(), 1, "{}", d.all());
+    assert!(!d.out.contains("Conflict"), "{}", d.out);
+    let changed: Vec<&str> = d
+        .out
+        .lines()
+        .filter(|l| {
+            (l.starts_with('+') || l.starts_with('-'))
+                && !l.starts_with("+++")
+                && !l.starts_with("---")
+        })
+        .collect();
+    // Nothing but changed values: no line removed and added again (key order), no default.
+    for l in &changed {
+        let other = format!("{}{}", if l.starts_with('+') { '-' } else { '+' }, &l[1..]);
+        assert!(
+            !changed.contains(&other.as_str()),
+            "{l} is noise:\n{}",
+            d.out
+        );
+    }
+    assert!(
+        changed
+            .iter()
+            .all(|l| l.contains("handler.count") || l.contains("config-hash")),
+        "{}",
+        d.out
+    );
+    assert!(d.out.contains("Note: apply is taking over"), "{}", d.out);
+
+    let r = run(
+        &c,
+        &[
+            "apply",
+            "--profile",
+            "small",
+            "-n",
+            "ozone",
+            "--set",
+            OM_HANDLERS,
+            "--yes",
+        ],
+    )
+    .await;
+    assert_eq!(r.code(), 0, "{}", r.all());
+    assert!(r.all().contains("(field manager kubectl)"), "{}", r.all());
+    assert_in_sync(
+        &c,
+        "small",
+        &[OM_HANDLERS],
+        "after apply over kubectl's fields",
+    )
+    .await;
+    // Claim templates are still kubectl's alone: never sent, never taken.
+    let st = c.api.state.lock().unwrap();
+    let sts = crate::testing::stored(&st, "statefulsets");
+    for s in &sts {
+        let owners = crate::ops::changes::owners(s, &["spec", "volumeClaimTemplates"]);
+        assert_eq!(owners, ["kubectl"], "{}", s["metadata"]["name"]);
+    }
+}
+
+/// A datanode scale-down pending is a difference: `diff` exits 1 so CI drift checks see it.
+#[tokio::test(start_paused = true)]
+async fn diff_of_a_pending_datanode_scale_down_exits_1() {
+    let c = deployed_by("kubectl", "medium", &["datanodes.replicas=5"]);
+    let d = run(
+        &c,
+        &[
+            "diff",
+            "--profile",
+            "medium",
+            "-n",
+            "ozone",
+            "--set",
+            "datanodes.replicas=4",
+        ],
+    )
+    .await;
+    assert_eq!(d.code(), 1, "{}", d.all());
+    assert!(
+        d.out.contains("datanodes 5 → 4: apply: decommission"),
+        "{}",
+        d.out
+    );
+    assert!(
+        d.out.contains("-  replicas: 5\n+  replicas: 4"),
+        "{}",
+        d.out
+    );
+    assert!(c.journal().is_empty(), "{:?}", c.journal());
 }
 
 #[tokio::test(start_paused = true)]

@@ -17,6 +17,8 @@ mod member_scenarios;
 pub mod ops;
 pub mod pki;
 #[cfg(test)]
+mod rbac_scenarios;
+#[cfg(test)]
 mod scenarios;
 #[cfg(test)]
 mod testing;

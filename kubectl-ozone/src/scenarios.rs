@@ -70,13 +70,69 @@ async fn status_without_exec_permission_still_prints_kubernetes_and_exits_1() {
     let r = run(&c, &["status"], None).await;
     assert_eq!(r.code(), 1);
     assert!(r.out.contains("ozone-scm-0"), "{}", r.out);
-    assert!(r.out.contains("Ozone could not be read"), "{}", r.out);
     assert!(
         r.err
             .contains("needs create on pods/exec in namespace ozone"),
         "{}",
         r.err
     );
+    // Issue 23: the refusal was stated three times in one line, and again on stdout.
+    let mentions = r.all().lines().filter(|l| l.contains("pods/exec")).count();
+    assert_eq!(mentions, 1, "{}", r.all());
+    assert_eq!(r.err.lines().count(), 1, "{}", r.err);
+}
+
+/// Issue 23 (defect 6) as the real API server answers a `<cluster>-viewer`: the exec is
+/// refused with a 403 that names the pod, so every refusal reads differently.
+#[tokio::test]
+async fn status_as_a_viewer_prints_the_kubernetes_side_then_one_line_about_pods_exec() {
+    let c = FakeCluster::new("ozone", 3, 3, 3);
+    c.api.state.lock().unwrap().forbid_exec = true;
+    let ws = std::sync::Arc::new(crate::cluster::ws::WsExec::new(
+        c.api.client("ozone"),
+        "ozone",
+    ));
+    let session = crate::cluster::Session {
+        kube: crate::cluster::view::KubeReader::new(c.api.client("ozone"), "ozone"),
+        exec: ws,
+    };
+    for format in ["table", "json"] {
+        let (mut io, out, err) = crate::testing::io(None);
+        let args = crate::cmd::status::StatusArgs {
+            cluster: Default::default(),
+            format: if format == "json" {
+                crate::ui::Format::Json
+            } else {
+                crate::ui::Format::Table
+            },
+        };
+        let code = crate::cmd::status::status(&session, &mut io, &args)
+            .await
+            .unwrap();
+        assert_eq!(code, std::process::ExitCode::from(exit::FAILURE));
+        let (out, err) = (out.text(), err.text());
+        assert_eq!(
+            err,
+            "error: the Ozone side of cluster ozone could not be read: forbidden: kubectl-ozone needs create on pods/exec in namespace ozone to run the Ozone CLI (get as well before Kubernetes 1.35): pods \"ozone-scm-0\" is forbidden: User \"jane\" cannot create resource \"pods/exec\" in API group \"\" in the namespace \"ozone\"\n"
+        );
+        if format == "table" {
+            for expected in [
+                "datanode    StatefulSet   ozone-datanode   3/3",
+                "ozone-om-2",
+                "data-ozone-datanode-2",
+            ] {
+                assert!(out.contains(expected), "{expected:?} in\n{out}");
+            }
+            assert!(
+                !out.contains("pods/exec") && !out.contains("\nOzone\n"),
+                "{out}"
+            );
+        } else {
+            let report: serde_json::Value = serde_json::from_str(&out).unwrap();
+            assert_eq!(report["ozone"]["errors"].as_array().unwrap().len(), 1);
+            assert_eq!(report["kubernetes"]["pods"].as_array().unwrap().len(), 9);
+        }
+    }
 }
 
 #[tokio::test]

@@ -19,6 +19,9 @@ use std::collections::BTreeMap;
 use std::io::Write;
 use std::sync::{Arc, Mutex};
 
+pub mod rbac;
+pub(crate) mod ssa;
+
 /// One recorded API request.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Recorded {
@@ -86,9 +89,6 @@ pub struct ApiState {
     pub forbid_pod_list: bool,
     /// Objects of other kinds, as `(resource, object)`: what server-side apply creates.
     pub objects: Vec<(String, Value)>,
-    /// Server-side applies that conflict with another field manager unless forced:
-    /// `(resource/name, message)`.
-    pub conflicts: Vec<(String, String)>,
     /// Events (core/v1) of the namespace.
     pub events: Vec<Event>,
     /// NetworkPolicies of the namespace.
@@ -118,6 +118,10 @@ pub struct ApiState {
     pub proxy_streams: BTreeMap<String, (u16, Vec<u8>)>,
     /// Answer the pod proxy with the API server's own 403 (RBAC).
     pub forbid_proxy: bool,
+    /// The requester's RBAC rules (one Role's): when set, every request is authorized and
+    /// every write of a Role or RoleBinding passes the escalation check as a real API server
+    /// does it ([`rbac`]).
+    pub rbac: Option<Vec<k8s_openapi::api::rbac::v1::PolicyRule>>,
 }
 
 /// A fake API server.
@@ -143,7 +147,9 @@ fn ok(value: Value) -> Response<Body> {
     Response::builder()
         .status(StatusCode::OK)
         .header("content-type", "application/json")
-        .body(Body::from(value.to_string().into_bytes()))
+        .body(Body::from(
+            ssa::server_order(value).to_string().into_bytes(),
+        ))
         .unwrap()
 }
 
@@ -648,6 +654,9 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
     {
         return access_review(&st, body);
     }
+    if let Some(response) = rbac::check(&st, req, &parts, body) {
+        return response;
+    }
     if let Some(response) = diagnosis_routes(&st, &method, &uri, &parts) {
         return response;
     }
@@ -688,7 +697,8 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
         .is_some_and(|v| v.as_bytes().starts_with(b"application/apply-patch"));
     if method == Method::PATCH && is_apply {
         let force = query_param(&uri, "force") == "true";
-        return server_side_apply(&mut st, &parts, body, dry_run, force);
+        let manager = query_param(&uri, "fieldManager");
+        return server_side_apply(&mut st, &parts, body, dry_run, force, &manager);
     }
     if let Some(response) = restore_pod_routes(&mut st, &method, &parts, body) {
         return response;
@@ -1200,16 +1210,18 @@ pub fn revision(name: &str, template: &Value) -> String {
     format!("{name}-{:x}", h.finish() & 0xffff_ffff)
 }
 
-/// Server-side apply, as far as the commands rely on it: the applied fields merged over the
-/// stored object (or a new object), conflicts unless forced, immutable volume claim templates
-/// of StatefulSets refused as the API server does, a new template giving a new
-/// `status.updateRevision`. A dry run returns the result and stores nothing.
+/// Server-side apply as the API server does it ([`ssa`]): field ownership per manager,
+/// conflicts with other managers unless forced (409 with a cause per field), atomic lists,
+/// server defaults; immutable volume claim templates of StatefulSets refused as the API
+/// server does, a new template giving a new `status.updateRevision`. A dry run returns the
+/// result and stores nothing.
 fn server_side_apply(
     st: &mut ApiState,
     parts: &[&str],
     body: &Value,
     dry_run: bool,
     force: bool,
+    manager: &str,
 ) -> Response<Body> {
     let Some((resource, Some(name))) = resource_and_name(parts) else {
         return status(
@@ -1218,26 +1230,28 @@ fn server_side_apply(
             "fake: apply needs a name",
         );
     };
-    let key = format!("{resource}/{name}");
-    if !force && let Some((_, message)) = st.conflicts.iter().find(|(k, _)| *k == key) {
-        return status(StatusCode::CONFLICT, "Conflict", message);
-    }
     let existing = stored(st, resource)
         .into_iter()
         .find(|o| o["metadata"]["name"] == name);
-    let mut object = match &existing {
-        Some(e) => {
-            let mut o = e.clone();
-            merge(&mut o, body);
-            o
-        }
-        None => {
-            let mut o = body.clone();
-            o["metadata"]["uid"] = json!(format!("{name}-uid"));
-            o["metadata"]["generation"] = json!(1);
-            o
+    let mut object = match ssa::apply(existing.as_ref(), body, manager, force) {
+        Ok(o) => o,
+        Err(c) => {
+            let body = json!({
+                "apiVersion": "v1", "kind": "Status", "status": "Failure",
+                "message": c.message, "reason": "Conflict", "code": 409,
+                "details": {"causes": c.causes}
+            });
+            return Response::builder()
+                .status(StatusCode::CONFLICT)
+                .header("content-type", "application/json")
+                .body(Body::from(body.to_string().into_bytes()))
+                .unwrap();
         }
     };
+    if existing.is_none() {
+        object["metadata"]["uid"] = json!(format!("{name}-uid"));
+        object["metadata"]["generation"] = json!(1);
+    }
     if resource == "statefulsets" {
         let claims = |o: &Value| o["spec"]["volumeClaimTemplates"].clone();
         if let Some(e) = &existing
@@ -2947,12 +2961,13 @@ pub struct Run {
 }
 
 impl Run {
-    /// The process exit code `main` would give (255 for an unexpected success code).
+    /// The process exit code `main` would give (255 for an unexpected code).
     pub fn code(&self) -> u8 {
         use std::process::ExitCode;
         match &self.result {
             Ok(c) if *c == ExitCode::SUCCESS => 0,
             Ok(c) if *c == ExitCode::from(1) => 1,
+            Ok(c) if *c == ExitCode::from(2) => 2,
             Ok(_) => 255,
             Err(e) => crate::exit::code_for(e),
         }

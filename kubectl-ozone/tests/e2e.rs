@@ -10,6 +10,8 @@
 #[path = "e2e/support.rs"]
 mod support;
 
+#[path = "e2e/apply.rs"]
+mod apply;
 #[path = "e2e/certs.rs"]
 mod certs;
 #[path = "e2e/datanodes.rs"]
@@ -30,6 +32,7 @@ mod upgrade;
 fn main() -> std::process::ExitCode {
     let mut trials = Vec::new();
     trials.extend(install::trials());
+    trials.extend(apply::trials());
     trials.extend(datanodes::trials());
     trials.extend(snapshots::trials());
     trials.extend(s3::trials());

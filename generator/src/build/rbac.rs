@@ -1,7 +1,13 @@
 //! Roles for people (`<cluster>-admin`, `-developer`, `-viewer`), the Role the day-2 commands
 //! need (`<cluster>-operator`, from [`crate::permissions`]), and RoleBindings for the subjects
-//! the spec names. Namespaced, explicit verbs and resources: no wildcards, and nothing that can
-//! grant more (`escalate`, `bind`, `impersonate`).
+//! the spec names. Namespaced, explicit verbs and resources: no wildcards, no `impersonate`.
+//!
+//! `<cluster>-operator` and `<cluster>-admin` carry `bind` and `escalate` limited by
+//! `resourceNames` to the cluster's own Roles ([`own_role_names`]): without them Kubernetes'
+//! escalation check refuses `apply` a Role or RoleBinding whose rules its subject does not
+//! hold (see [`crate::permissions`]). It follows that whoever can run `apply` decides what
+//! the cluster's Roles grant and whom they bind — themselves too — within the namespace:
+//! bind `-operator` only to automation trusted with the namespace (README "RBAC").
 
 use super::meta;
 use crate::permissions;
@@ -60,10 +66,43 @@ fn developer() -> Grants {
 
 fn operator() -> Grants {
     let mut g = Grants::new();
-    for ((group, resource), verbs) in permissions::union() {
-        grant(&mut g, group, resource, &verbs);
+    for ((group, resource, own_roles), verbs) in permissions::union() {
+        // Rules limited to the cluster's own Roles are added by `own_roles_rule`.
+        if !own_roles {
+            grant(&mut g, group, resource, &verbs);
+        }
     }
     g
+}
+
+/// Every Role render can write for the cluster, whatever its switches: the four day-2 Roles
+/// and the backup job's. Listed in full so that turning a switch on never needs a wider
+/// operator Role first.
+pub fn own_role_names(cluster: &Cluster) -> Vec<String> {
+    let names = cluster.names();
+    let mut out: Vec<String> = ["admin", "developer", "viewer", "operator"]
+        .iter()
+        .map(|suffix| format!("{}-{suffix}", names.cluster()))
+        .collect();
+    out.push(super::backups::name(&cluster.name));
+    out.sort();
+    out
+}
+
+/// `bind` and `escalate` on the cluster's own Roles, as the permissions table asks for them.
+fn own_roles_rule(cluster: &Cluster) -> Option<PolicyRule> {
+    let verbs: BTreeSet<&str> = permissions::union()
+        .into_iter()
+        .filter(|((_, _, own), _)| *own)
+        .flat_map(|(_, verbs)| verbs)
+        .collect();
+    (!verbs.is_empty()).then(|| PolicyRule {
+        api_groups: Some(vec!["rbac.authorization.k8s.io".into()]),
+        resources: Some(vec!["roles".into()]),
+        resource_names: Some(own_role_names(cluster)),
+        verbs: verbs.into_iter().map(str::to_owned).collect(),
+        ..PolicyRule::default()
+    })
 }
 
 fn admin() -> Grants {
@@ -129,19 +168,27 @@ pub fn roles(cluster: &Cluster) -> Vec<Role> {
     }
     let names = cluster.names();
     [
-        ("admin", admin()),
-        ("developer", developer()),
-        ("viewer", viewer()),
-        ("operator", operator()),
+        ("admin", admin(), true),
+        ("developer", developer(), false),
+        ("viewer", viewer(), false),
+        ("operator", operator(), true),
     ]
     .into_iter()
-    .map(|(suffix, grants)| Role {
-        metadata: meta(
-            &format!("{}-{suffix}", names.cluster()),
-            &cluster.namespace,
-            names.cluster_labels(&cluster.version),
-        ),
-        rules: Some(rules(grants)),
+    .map(|(suffix, grants, applies)| {
+        let mut rules = rules(grants);
+        // Both run `apply`; the admin Role must also hold every rule of the operator Role
+        // it writes, this one included.
+        if applies {
+            rules.extend(own_roles_rule(cluster));
+        }
+        Role {
+            metadata: meta(
+                &format!("{}-{suffix}", names.cluster()),
+                &cluster.namespace,
+                names.cluster_labels(&cluster.version),
+            ),
+            rules: Some(rules),
+        }
     })
     .collect()
 }
@@ -187,6 +234,7 @@ mod tests {
     use super::*;
     use crate::spec::{Inputs, resolve};
 
+    /// Verbs on every object of the resource (rules without `resourceNames`).
     fn verbs(role: &Role, group: &str, resource: &str) -> BTreeSet<String> {
         role.rules
             .iter()
@@ -194,6 +242,7 @@ mod tests {
             .filter(|r| {
                 r.api_groups.as_deref() == Some(&[group.to_owned()][..])
                     && r.resources.iter().flatten().any(|x| x == resource)
+                    && r.resource_names.is_none()
             })
             .flat_map(|r| r.verbs.clone())
             .collect()
@@ -225,7 +274,10 @@ mod tests {
             verbs(viewer, "", "pods"),
             BTreeSet::from(["get".into(), "list".into(), "watch".into()])
         );
-        for ((group, resource), need) in permissions::union() {
+        for ((group, resource, own), need) in permissions::union() {
+            if own {
+                continue;
+            }
             let have = verbs(op, group, resource);
             assert!(
                 need.iter().all(|v| have.contains(*v)),
@@ -237,16 +289,57 @@ mod tests {
                 "admin lacks {need:?} on {group}/{resource}"
             );
         }
+        let own = own_role_names(&c);
+        let rendered: BTreeSet<String> = roles
+            .iter()
+            .filter_map(|r| r.metadata.name.clone())
+            .collect();
+        assert!(rendered.iter().all(|n| own.contains(n)), "{own:?}");
         for role in &roles {
+            let name = role.metadata.name.as_deref().unwrap();
             for rule in role.rules.iter().flatten() {
                 for v in &rule.verbs {
-                    assert!(
-                        !["*", "escalate", "bind", "impersonate"].contains(&v.as_str()),
-                        "{v}"
-                    );
+                    assert!(!["*", "impersonate"].contains(&v.as_str()), "{v}");
+                    if ["escalate", "bind"].contains(&v.as_str()) {
+                        // Only the Roles that run `apply`, only on the cluster's own Roles.
+                        assert!(["ozone-admin", "ozone-operator"].contains(&name), "{name}");
+                        assert_eq!(rule.resources.as_deref(), Some(&["roles".into()][..]));
+                        assert_eq!(rule.resource_names.as_ref(), Some(&own));
+                    }
                 }
                 assert!(rule.resources.iter().flatten().all(|r| r != "*"));
             }
+        }
+    }
+
+    #[test]
+    fn own_roles_are_every_role_render_can_write() {
+        let c = resolve(&Inputs::with_sets(
+            "medium",
+            &[
+                "backups.schedule=0 3 * * *",
+                "backups.keep=7",
+                "backups.storage.size=50Gi",
+                "rbac.bindings.developer[0].kind=Group",
+                "rbac.bindings.developer[0].name=devs",
+            ],
+        ))
+        .unwrap();
+        let manifest = crate::build::render(&c).unwrap();
+        let own = own_role_names(&c);
+        let mut written = BTreeSet::new();
+        for o in manifest.objects() {
+            match o.kind.as_str() {
+                "Role" => written.insert(o.name.clone()),
+                "RoleBinding" => {
+                    written.insert(o.value["roleRef"]["name"].as_str().unwrap().to_owned())
+                }
+                _ => false,
+            };
+        }
+        assert!(written.contains("ozone-backups"), "{written:?}");
+        for name in &written {
+            assert!(own.contains(name), "{name} is not among {own:?}");
         }
     }
 

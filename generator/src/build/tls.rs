@@ -56,6 +56,35 @@ pub fn serves_https(component: Component) -> bool {
     component.service().ports.iter().any(|p| p.https.is_some())
 }
 
+/// X.509's upper bound on a common name (RFC 5280 `ub-common-name`); issuers, cert-manager
+/// among them, refuse longer ones.
+pub const COMMON_NAME_MAX: usize = 64;
+
+/// A leaf's common name: the Service's address when it fits [`COMMON_NAME_MAX`], else the
+/// Service's own name (a DNS label, so it always fits). Clients verify hosts against the
+/// subject alternative names, which list every address in full either way.
+pub fn leaf_common_name(cluster: &Cluster, component: Component) -> String {
+    let names = cluster.names();
+    let host = names.service_host(component);
+    if host.len() <= COMMON_NAME_MAX {
+        host
+    } else {
+        names.component(component)
+    }
+}
+
+/// The cluster CA's common name: `Ozone CA <namespace>/<cluster>`, or `Ozone CA <cluster>`
+/// when a long namespace would pass [`COMMON_NAME_MAX`].
+pub fn ca_common_name(cluster: &Cluster) -> String {
+    let full = format!("Ozone CA {}/{}", cluster.namespace, cluster.name);
+    if full.len() <= COMMON_NAME_MAX {
+        return full;
+    }
+    let mut short = format!("Ozone CA {}", cluster.name);
+    short.truncate(COMMON_NAME_MAX);
+    short
+}
+
 /// Every name the component's certificate must cover: the client Service, the headless
 /// Service and each pod, in their short and qualified forms, plus the spec's extra names.
 pub fn dns_names(cluster: &Cluster, component: Component) -> Vec<String> {
@@ -148,7 +177,6 @@ pub fn certificate_requests(cluster: &Cluster) -> Option<CertificateRequests> {
         .tls
         .as_ref()
         .filter(|t| t.mode == TlsMode::Managed)?;
-    let names = cluster.names();
     let certificates = cluster
         .components
         .keys()
@@ -158,7 +186,7 @@ pub fn certificate_requests(cluster: &Cluster) -> Option<CertificateRequests> {
                 c.id().to_owned(),
                 LeafCertificate {
                     secret_name: secret_name(cluster, c),
-                    common_name: names.service_host(c),
+                    common_name: leaf_common_name(cluster, c),
                     dns_names: dns_names(cluster, c),
                 },
             )
@@ -167,7 +195,7 @@ pub fn certificate_requests(cluster: &Cluster) -> Option<CertificateRequests> {
     Some(CertificateRequests {
         ca: CaRequest {
             secret_name: format!("{}-ca", cluster.name),
-            common_name: format!("Ozone CA {}/{}", cluster.namespace, cluster.name),
+            common_name: ca_common_name(cluster),
             duration: CA_DURATION.into(),
         },
         password_secret: password_secret(cluster),
@@ -375,7 +403,7 @@ pub fn cert_manager_objects(cluster: &Cluster) -> (Vec<Issuer>, Vec<Certificate>
                 metadata: meta(&ca, &cluster.namespace, labels.clone()),
                 spec: CertificateSpec {
                     secret_name: ca.clone(),
-                    common_name: format!("Ozone CA {}/{}", cluster.namespace, cluster.name),
+                    common_name: ca_common_name(cluster),
                     dns_names: Vec::new(),
                     is_ca: true,
                     // The CA outlives the leaves it signs several times over.
@@ -420,7 +448,7 @@ pub fn cert_manager_objects(cluster: &Cluster) -> (Vec<Issuer>, Vec<Certificate>
             ),
             spec: CertificateSpec {
                 secret_name: secret_name(cluster, component),
-                common_name: names.service_host(component),
+                common_name: leaf_common_name(cluster, component),
                 dns_names: dns_names(cluster, component),
                 is_ca: false,
                 duration: tls.duration.clone(),
@@ -456,6 +484,48 @@ mod tests {
 
     fn cluster(sets: &[&str]) -> Cluster {
         resolve(&Inputs::with_sets("medium", sets)).unwrap()
+    }
+
+    /// A namespace may have 63 characters; the certificates' common names never pass 64, in
+    /// either mode, and short names keep their full form.
+    #[test]
+    fn common_names_fit_x509_for_the_longest_namespace() {
+        let long_ns = "n".repeat(63);
+        let namespace = format!("metadata.namespace={long_ns}");
+        for mode in [
+            "security.tls.mode=cert-manager",
+            "security.tls.mode=managed",
+        ] {
+            let c = cluster(&[mode, namespace.as_str()]);
+            let (_, certs) = cert_manager_objects(&c);
+            let mut names: Vec<String> = certs.iter().map(|c| c.spec.common_name.clone()).collect();
+            if let Some(requests) = certificate_requests(&c) {
+                names.push(requests.ca.common_name.clone());
+                names.extend(
+                    requests
+                        .certificates
+                        .values()
+                        .map(|l| l.common_name.clone()),
+                );
+            }
+            assert!(!names.is_empty());
+            for name in names {
+                assert!(
+                    !name.is_empty() && name.len() <= COMMON_NAME_MAX,
+                    "{mode}: {name:?} has {} characters",
+                    name.len()
+                );
+            }
+        }
+        let short = cluster(&["security.tls.mode=managed"]);
+        assert_eq!(ca_common_name(&short), "Ozone CA ozone/ozone");
+        assert_eq!(
+            leaf_common_name(&short, Component::Om),
+            "ozone-om.ozone.svc.cluster.local"
+        );
+        let long = cluster(&["security.tls.mode=managed", namespace.as_str()]);
+        assert_eq!(ca_common_name(&long), "Ozone CA ozone");
+        assert_eq!(leaf_common_name(&long, Component::Om), "ozone-om");
     }
 
     #[test]

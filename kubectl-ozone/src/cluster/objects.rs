@@ -110,20 +110,21 @@ pub enum ObjectError {
         /// Name.
         name: String,
     },
-    /// Another field manager owns fields this apply sets.
-    #[error(
-        "{kind} {name}: {message}; these fields belong to another field manager: leave them to it, or take them over with --force-conflicts"
-    )]
+    /// Other field managers own fields this apply changes (the server's 409).
+    #[error("{kind} {name}: {}", describe_conflicts(conflicts, message))]
     Conflict {
         /// Kind.
         kind: String,
         /// Name.
         name: String,
-        /// The server's message, which names each field and its manager.
+        /// The server's message.
         message: String,
+        /// Each conflicting field and its manager, from the status' causes.
+        conflicts: Vec<FieldConflict>,
     },
-    /// The API server refused or failed.
-    #[error("{kind} {name}: {source}")]
+    /// The API server refused or failed. The cause follows in the error chain, so it is not
+    /// repeated here (it was, twice, for every refusal).
+    #[error("{kind} {name}")]
     Api {
         /// Kind.
         kind: String,
@@ -133,6 +134,65 @@ pub enum ObjectError {
         #[source]
         source: ApiError,
     },
+}
+
+/// One field another manager owns, as the server names it in a 409's causes.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FieldConflict {
+    /// The field manager (`kubectl`, `argocd-controller`).
+    pub manager: String,
+    /// The field path (`.spec.volumeClaimTemplates`).
+    pub field: String,
+}
+
+/// "fields owned by field manager M: .a, .b" per manager, or the server's message when it
+/// gave no causes.
+pub fn describe_conflicts(conflicts: &[FieldConflict], message: &str) -> String {
+    if conflicts.is_empty() {
+        return message.to_owned();
+    }
+    managers_of(conflicts)
+        .iter()
+        .map(|m| {
+            let fields: Vec<&str> = conflicts
+                .iter()
+                .filter(|c| &c.manager == m)
+                .map(|c| c.field.as_str())
+                .collect();
+            format!("fields owned by field manager {m}: {}", fields.join(", "))
+        })
+        .collect::<Vec<_>>()
+        .join("; ")
+}
+
+/// The managers of `conflicts`, each once, in order.
+pub fn managers_of(conflicts: &[FieldConflict]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for c in conflicts {
+        if !out.contains(&c.manager) {
+            out.push(c.manager.clone());
+        }
+    }
+    out
+}
+
+/// The conflicts of a server-side apply's 409: one per cause (`reason: FieldManagerConflict`,
+/// `message: conflict with "M"` — with ` using v1` when the manager applied another version —
+/// and `field`).
+pub fn field_conflicts(status: &kube::core::Status) -> Vec<FieldConflict> {
+    status
+        .details
+        .iter()
+        .flat_map(|d| &d.causes)
+        .filter(|c| c.reason == "FieldManagerConflict" || c.message.starts_with("conflict with"))
+        .filter_map(|c| {
+            let manager = c.message.split('"').nth(1)?;
+            Some(FieldConflict {
+                manager: manager.to_owned(),
+                field: c.field.clone(),
+            })
+        })
+        .collect()
 }
 
 /// `(kind, name)` of an object as JSON.
@@ -195,6 +255,7 @@ pub(super) async fn apply(
             kind,
             name,
             message: s.message.clone(),
+            conflicts: field_conflicts(&s),
         }),
         Err(e) => Err(ObjectError::Api {
             source: classify(e, "patch", info.plural, namespace),
@@ -306,5 +367,24 @@ mod tests {
             let info = kind_info(&o.kind).unwrap_or_else(|| panic!("{} unknown", o.kind));
             assert_eq!(o.value["apiVersion"], info.api_version, "{}", o.kind);
         }
+    }
+
+    #[test]
+    fn conflicts_are_read_from_the_causes_of_a_409() {
+        let status: kube::core::Status = serde_json::from_value(serde_json::json!({
+            "kind": "Status", "status": "Failure", "reason": "Conflict", "code": 409,
+            "message": "Apply failed with 2 conflicts: conflicts with \"kubectl\":\n- .spec.volumeClaimTemplates\n- .spec.x",
+            "details": {"causes": [
+                {"reason": "FieldManagerConflict", "message": "conflict with \"kubectl\"", "field": ".spec.volumeClaimTemplates"},
+                {"reason": "FieldManagerConflict", "message": "conflict with \"argocd-controller\" using v1", "field": ".data.a"},
+                {"reason": "FieldManagerConflict", "message": "conflict with \"kubectl\"", "field": ".spec.x"}]}
+        }))
+        .expect("a Status");
+        let c = field_conflicts(&status);
+        assert_eq!(managers_of(&c), ["kubectl", "argocd-controller"]);
+        assert_eq!(
+            describe_conflicts(&c, &status.message),
+            "fields owned by field manager kubectl: .spec.volumeClaimTemplates, .spec.x; fields owned by field manager argocd-controller: .data.a"
+        );
     }
 }

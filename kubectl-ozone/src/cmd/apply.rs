@@ -20,8 +20,10 @@
 //! Refused, with nothing written: a new version (`kubectl ozone upgrade`), a TLS mode change
 //! while pods run (`kubectl ozone cert`), storage shrink or another StorageClass, OM/SCM ring
 //! growth (not carried out by this version), a ring shrink to an even size, to one member
-//! without `--allow-ring-to-single`, or of an unhealthy ring, conflicts with other field managers unless
-//! `--force-conflicts`.
+//! without `--allow-ring-to-single`, or of an unhealthy ring, conflicts with field managers
+//! other than kubectl's own unless `--force-conflicts`. Fields kubectl's own managers hold
+//! (`render | kubectl apply --server-side`, `kubectl edit`, …) on objects labelled
+//! `managed-by: kubectl-ozone` are taken over, with a note.
 //!
 //! Resuming: every step is planned from the cluster as it is, so running the same command
 //! again after an interruption does what is left: applies are idempotent, datanodes already
@@ -307,6 +309,9 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
     }
     for t in &c.transitions {
         notes.push(format!("transition: {}", t.describe()));
+    }
+    if let Some(t) = c.takeover_note() {
+        notes.push(t);
     }
     let plan = Plan {
         action: "apply".into(),
@@ -699,7 +704,7 @@ async fn write_objects(
             Action::Update => "configured",
             Action::Unchanged | Action::Prune => continue,
         };
-        act.apply(&o.sent, force).await?;
+        act.apply(&o.sent, o.force(force)).await?;
         io.note(format!("{} {} {verb}", o.kind, o.name));
     }
     for p in &c.prune {
@@ -896,7 +901,7 @@ async fn grow_rings(
     }
     for o in c.objects.iter().filter(|o| deferred(growth, o)) {
         if matches!(o.action(), Action::Create | Action::Update) {
-            act.apply(&o.sent, a.force_conflicts).await?;
+            act.apply(&o.sent, o.force(a.force_conflicts)).await?;
             io.note(format!("{} {} configured", o.kind, o.name));
         }
     }

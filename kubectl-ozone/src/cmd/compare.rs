@@ -5,11 +5,14 @@
 use crate::cli::SpecArgs;
 use crate::cluster::Session;
 use crate::cluster::flags::KubeFlags;
-use crate::cluster::objects::{KINDS, ObjectError, kind_and_name, kind_info};
+use crate::cluster::objects::{
+    FieldConflict, KINDS, ObjectError, describe_conflicts, kind_and_name, kind_info, managers_of,
+};
 use crate::cluster::view::{ClusterView, label};
 use crate::exit::BadInput;
 use crate::ops::changes::{
-    Action, ObjectChange, as_sent, mask_secrets, template_changes, unified, without_noise,
+    Action, ObjectChange, as_sent, is_kubectl_manager, mask_secrets, template_changes, unified,
+    without_noise,
 };
 use crate::ops::transitions::{Shape, Transition, detect};
 use anyhow::Result;
@@ -144,7 +147,11 @@ pub struct Compared {
     pub sent: Value,
     /// What the server would store after the apply (dry run); `None` for objects to create.
     pub merged: Option<Value>,
-    /// Conflict with another field manager, as the server reported it.
+    /// Fields kubectl's own field managers hold that this apply changes, on an object labelled
+    /// `managed-by: kubectl-ozone`: `apply` takes them over (server-side apply `force`).
+    pub takeover: Vec<FieldConflict>,
+    /// Conflict with another field manager (not kubectl's): `apply` refuses unless
+    /// `--force-conflicts`. One line naming the managers, the fields and the choices.
     pub conflict: Option<String>,
 }
 
@@ -158,6 +165,11 @@ impl Compared {
             }
             _ => Action::Update,
         }
+    }
+
+    /// Whether `apply` sends it with `force`: asked for, or fields of kubectl's to take over.
+    pub fn force(&self, force_conflicts: bool) -> bool {
+        force_conflicts || !self.takeover.is_empty()
     }
 
     /// Its change for `diff`: a unified diff with Secret data masked. A StatefulSet shows the
@@ -178,10 +190,13 @@ impl Compared {
             }
         }
         mask_secrets(live.as_mut(), &mut desired);
-        let action = if live.as_ref() == Some(&desired) {
-            Action::Unchanged
-        } else {
-            self.action()
+        // A StatefulSet whose only difference is the replicas or storage a transition brings
+        // about is still a difference: it is an update for `diff`, though `apply` writes it
+        // only through the transition.
+        let action = match &live {
+            Some(l) if *l == desired => Action::Unchanged,
+            Some(_) => Action::Update,
+            None => Action::Create,
         };
         ObjectChange {
             kind: self.kind.clone(),
@@ -252,6 +267,34 @@ impl Comparison {
             .collect()
     }
 
+    /// One line saying which fields of kubectl's own field managers `apply` takes over, on
+    /// which objects; `None` when there are none.
+    pub fn takeover_note(&self) -> Option<String> {
+        let objects: Vec<&Compared> = self
+            .objects
+            .iter()
+            .filter(|o| !o.takeover.is_empty())
+            .collect();
+        if objects.is_empty() {
+            return None;
+        }
+        let all: Vec<FieldConflict> = objects
+            .iter()
+            .flat_map(|o| o.takeover.iter().cloned())
+            .collect();
+        let fields = all.len();
+        let list: Vec<String> = objects
+            .iter()
+            .map(|o| format!("{}/{}", o.kind, o.name))
+            .collect();
+        Some(format!(
+            "taking over {fields} field{} set through kubectl (field manager {}) on {}: kubectl-ozone manages them from now on",
+            if fields == 1 { "" } else { "s" },
+            managers_of(&all).join(", "),
+            list.join(", ")
+        ))
+    }
+
     /// Transitions `apply` refuses.
     pub fn refusals(&self) -> Vec<&Transition> {
         self.transitions.iter().filter(|t| t.refused()).collect()
@@ -276,6 +319,21 @@ fn check_owner(cluster: &str, kind: &str, name: &str, live: &Value) -> Result<()
         instance.unwrap_or("<none>"),
         manager.unwrap_or("<none>")
     )))
+}
+
+/// The refusal of a conflict with field managers that are not kubectl's: who, which fields,
+/// and the ways out.
+fn refusal(kind: &str, name: &str, conflicts: &[FieldConflict], message: &str) -> String {
+    let managers = managers_of(conflicts);
+    let who = if managers.is_empty() {
+        "another field manager".to_owned()
+    } else {
+        format!("field manager {}", managers.join(", "))
+    };
+    format!(
+        "{kind} {name}: {}. {who} is not kubectl but another tool — a GitOps controller such as Argo CD or Flux, or an operator — that would put its values back. Either make this change where that tool takes it from (or stop it managing these fields), or take the fields over with --force-conflicts",
+        describe_conflicts(conflicts, message)
+    )
 }
 
 /// Compares the spec with the cluster. Nothing is written: server-side applies are dry runs.
@@ -318,11 +376,31 @@ pub async fn compare(
             check_owner(&cluster.name, &o.kind, &o.name, l)?;
         }
         let sent = as_sent(&o.value, live.as_ref());
-        let (merged, conflict) = match &live {
-            None => (None, None),
-            Some(_) => match kube.dry_run_apply(&sent, force_conflicts).await {
-                Ok(m) => (Some(m), None),
-                Err(e @ ObjectError::Conflict { .. }) => (None, Some(e.to_string())),
+        let (merged, takeover, conflict) = match &live {
+            None => (None, Vec::new(), None),
+            Some(l) => match kube.dry_run_apply(&sent, force_conflicts).await {
+                Ok(m) => (Some(m), Vec::new(), None),
+                Err(ObjectError::Conflict {
+                    message, conflicts, ..
+                }) => {
+                    // What the apply would store if it took the fields: shown by `diff`
+                    // either way (a dry run writes nothing).
+                    let merged = kube.dry_run_apply(&sent, true).await?;
+                    let ours = l["metadata"]["labels"][LABEL_MANAGED_BY] == MANAGER;
+                    // kubectl-ozone's own other writes (scale, template patches: managers
+                    // of operation Update) are its own to take back as well.
+                    if ours
+                        && !conflicts.is_empty()
+                        && conflicts
+                            .iter()
+                            .all(|c| is_kubectl_manager(&c.manager) || c.manager == MANAGER)
+                    {
+                        (Some(merged), conflicts, None)
+                    } else {
+                        let refusal = refusal(&o.kind, &o.name, &conflicts, &message);
+                        (Some(merged), Vec::new(), Some(refusal))
+                    }
+                }
                 Err(e) => return Err(e.into()),
             },
         };
@@ -333,6 +411,7 @@ pub async fn compare(
             live,
             sent,
             merged,
+            takeover,
             conflict,
         });
     }

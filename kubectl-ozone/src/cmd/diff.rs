@@ -1,8 +1,8 @@
 //! `kubectl ozone diff -f SPEC`: what `apply` would change, like `kubectl diff`. First the
 //! transitions the changes mean for Ozone (each with how `apply` carries it out or why it
 //! refuses), then the objects to create and to prune, then a unified diff per object of the
-//! server-side apply dry run against the live object. Exit 0 no differences, 1 differences,
-//! 2 bad input or error.
+//! server-side apply dry run against the live object, keys in canonical order. Exit 0 no
+//! differences, 1 differences (a pending transition or conflict counts), 2 bad input or error.
 
 use super::compare::{self, DesiredArgs, Report};
 use crate::cluster::Session;
@@ -53,7 +53,9 @@ async fn diff(session: &Session, io: &mut Io, a: &DiffArgs) -> Result<ExitCode> 
     let cluster = compare::resolve(&a.desired, session.namespace())?;
     let c = compare::compare(session, cluster, a.force_conflicts).await?;
     let changes = c.changes();
-    let differs = !changes.is_empty();
+    // A pending transition is a difference even when no object would be written yet (the
+    // replicas of a datanode scale-down change only through the transition).
+    let differs = !changes.is_empty() || !c.transitions.is_empty() || !c.conflicts().is_empty();
     let report = Report {
         cluster: &c.cluster.name,
         namespace: session.namespace(),
@@ -63,7 +65,8 @@ async fn diff(session: &Session, io: &mut Io, a: &DiffArgs) -> Result<ExitCode> 
     if let Some(s) = structured(a.format, &report)? {
         io.out.write_all(s.as_bytes())?;
     } else {
-        io.out.write_all(text(&report, &c.conflicts()).as_bytes())?;
+        io.out
+            .write_all(text(&report, &c.conflicts(), c.takeover_note().as_deref()).as_bytes())?;
     }
     Ok(if differs {
         ExitCode::from(1)
@@ -82,7 +85,7 @@ fn names(report: &Report<'_>, action: Action) -> Vec<String> {
 }
 
 /// The text form: transitions, then objects to create and prune, then the diffs.
-pub fn text(report: &Report<'_>, conflicts: &[String]) -> String {
+pub fn text(report: &Report<'_>, conflicts: &[String], takeover: Option<&str>) -> String {
     let mut out = String::new();
     if !report.transitions.is_empty() {
         out.push_str("Transitions:\n");
@@ -92,6 +95,9 @@ pub fn text(report: &Report<'_>, conflicts: &[String]) -> String {
     }
     for c in conflicts {
         let _ = writeln!(out, "Conflict: {c}");
+    }
+    if let Some(t) = takeover {
+        let _ = writeln!(out, "Note: apply is {t}");
     }
     for (title, action) in [("create", Action::Create), ("prune", Action::Prune)] {
         let list = names(report, action);

@@ -1,14 +1,17 @@
 //! `kubectl ozone status`: the Kubernetes view (workloads, pods, PVCs) and Ozone's own view
 //! (SCM and OM Raft roles, safe mode, datanodes by state, capacity). When Ozone cannot be
-//! reached the Kubernetes view is still printed, the failure is stated, and the exit code
-//! is 1.
+//! reached the Kubernetes view is still printed, what Ozone said is printed, each distinct
+//! failure is stated once on standard error, and the exit code is 1: a partial answer, as
+//! `kubectl get` exits 1 when part of what it was asked for is forbidden. A missing `pods/exec`
+//! permission (the `<cluster>-viewer` Role has none, by design) is one failure, not one per
+//! pod or command.
 //!
 //! Cost: four list requests (StatefulSets, Deployments, pods, PVCs) and four Ozone commands,
 //! however many datanodes there are.
 
 use crate::cluster::Session;
 use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
+use crate::cluster::exec::{ExecError, OzoneError, OzoneReader};
 use crate::cluster::view::{ClusterView, component_of, is_ready, node, phase, restarts};
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, bytes, structured, table};
@@ -270,29 +273,63 @@ pub async fn ozone_status(ozone: &OzoneReader) -> OzoneStatus {
         ozone.query(&dns)
     );
     let mut st = OzoneStatus::default();
-    fn take<T, E1: ToString, E2: ToString>(
-        errors: &mut Vec<String>,
-        out: Result<String, E1>,
-        parse: impl FnOnce(&str) -> Result<T, E2>,
+    let mut failures = Failures::default();
+    st.scm = failures.take(scm, roles::parse_scm_roles);
+    st.om = failures.take(om, roles::parse_om_roles);
+    st.safe_mode = failures.take(safe, safemode::parse_status);
+    st.datanodes = failures
+        .take(dns, datanode::parse_list)
+        .map(|d| summarize(&d));
+    st.errors = failures.into_errors();
+    st
+}
+
+/// Why parts of the Ozone view are missing.
+#[derive(Default)]
+struct Failures {
+    /// Each failure, in the order of the commands.
+    all: Vec<String>,
+    /// The first refusal of `pods/exec`: the same for every pod and every command.
+    forbidden: Option<String>,
+}
+
+impl Failures {
+    /// The answer of one command, parsed; `None` with the failure recorded.
+    fn take<T, E: ToString>(
+        &mut self,
+        out: Result<String, OzoneError>,
+        parse: impl FnOnce(&str) -> Result<T, E>,
     ) -> Option<T> {
-        match out
-            .map_err(|e| e.to_string())
-            .and_then(|s| parse(&s).map_err(|e| e.to_string()))
-        {
-            Ok(v) => Some(v),
-            Err(e) => {
-                errors.push(e);
-                None
+        let failure = match out {
+            Ok(text) => match parse(&text) {
+                Ok(v) => return Some(v),
+                Err(e) => e.to_string(),
+            },
+            Err(OzoneError::Exec(e @ ExecError::Forbidden { .. })) => {
+                let text = e.to_string();
+                self.forbidden.get_or_insert_with(|| text.clone());
+                text
+            }
+            Err(e) => e.to_string(),
+        };
+        self.all.push(failure);
+        None
+    }
+
+    /// One line per distinct failure; only the permission when `pods/exec` was refused
+    /// (the refusals differ only in the pod they name, and say the same thing).
+    fn into_errors(self) -> Vec<String> {
+        if let Some(forbidden) = self.forbidden {
+            return vec![forbidden];
+        }
+        let mut out: Vec<String> = Vec::new();
+        for f in self.all {
+            if !out.contains(&f) {
+                out.push(f);
             }
         }
+        out
     }
-    st.scm = take(&mut st.errors, scm, roles::parse_scm_roles);
-    st.om = take(&mut st.errors, om, roles::parse_om_roles);
-    st.safe_mode = take(&mut st.errors, safe, safemode::parse_status);
-    st.datanodes = take(&mut st.errors, dns, datanode::parse_list).map(|d| summarize(&d));
-    // The same missing permission would otherwise be stated four times.
-    st.errors.dedup();
-    st
 }
 
 /// Runs `status`.
@@ -314,10 +351,11 @@ pub async fn status(session: &Session, io: &mut Io, args: &StatusArgs) -> Result
     if report.ozone.errors.is_empty() {
         Ok(ExitCode::SUCCESS)
     } else {
+        // One line: a single cause, or each distinct one joined.
         io.note(format!(
             "error: the Ozone side of cluster {} could not be read: {}",
             report.cluster,
-            report.ozone.errors.join("; ")
+            report.ozone.errors.join("; ").replace('\n', " ")
         ));
         Ok(ExitCode::from(crate::exit::FAILURE))
     }
@@ -384,8 +422,11 @@ pub fn render_table(r: &Report, wide: bool) -> String {
             .collect();
         out.push_str(&table::render(&headers, &rows));
     }
-    out.push_str("\nOzone\n");
     let o = &r.ozone;
+    if o.scm.is_none() && o.om.is_none() && o.safe_mode.is_none() && o.datanodes.is_none() {
+        return out;
+    }
+    out.push_str("\nOzone\n");
     let mut roles_rows: Vec<Vec<String>> = Vec::new();
     for s in o.scm.iter().flatten() {
         let mut row = vec!["scm".into(), short(&s.host).to_owned(), s.role.clone()];
@@ -432,11 +473,6 @@ pub fn render_table(r: &Report, wide: bool) -> String {
             bytes(d.capacity)
         ));
     }
-    if !o.errors.is_empty() {
-        out.push_str("Ozone could not be read:\n");
-        for e in &o.errors {
-            out.push_str(&format!("  {e}\n"));
-        }
-    }
+    // Why the rest is missing goes to standard error, once (`status`).
     out
 }

@@ -1,9 +1,11 @@
 //! Object by object, what `diff` shows and `apply` sends: the server's bookkeeping left out of
 //! a comparison (managed fields, status, resource version, …), Secret data masked, a unified
-//! diff per object (the `similar` crate), the fields of a live StatefulSet that `apply` must
-//! not send as rendered (replicas, which the transitions change in Ozone's order, and the
-//! immutable volume claim templates), and whether a pod template changes.
+//! diff per object (the `similar` crate) of objects in one canonical key order, the fields of
+//! a live StatefulSet that `apply` must not send as rendered (replicas, which the transitions
+//! change in Ozone's order, and the immutable volume claim templates), who owns a field
+//! (`metadata.managedFields`), and whether a pod template changes.
 
+use ozone_generator::names::MANAGER;
 use serde::Serialize;
 use serde_json::Value;
 
@@ -88,9 +90,29 @@ pub fn mask_secrets(live: Option<&mut Value>, desired: &mut Value) {
     }
 }
 
-/// YAML text of an object for a diff.
+/// The value with every map's keys in sorted order. The API server returns an object's keys
+/// in its own (Go struct) order, render in another: text compared line by line must not
+/// depend on either.
+pub fn canonical(value: &Value) -> Value {
+    match value {
+        Value::Object(map) => {
+            let mut keys: Vec<&String> = map.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|k| (k.clone(), canonical(&map[k])))
+                    .collect(),
+            )
+        }
+        Value::Array(items) => Value::Array(items.iter().map(canonical).collect()),
+        other => other.clone(),
+    }
+}
+
+/// YAML text of an object for a diff, keys in canonical order.
 pub fn yaml(object: &Value) -> String {
-    ozone_generator::yaml::to_string(object).unwrap_or_else(|e| format!("# not printable: {e}\n"))
+    ozone_generator::yaml::to_string(&canonical(object))
+        .unwrap_or_else(|e| format!("# not printable: {e}\n"))
 }
 
 /// A unified diff of one object, `live` → `desired`, with kubectl diff's labels; empty when
@@ -140,9 +162,66 @@ pub struct ObjectChange {
     pub diff: String,
 }
 
-/// The rendered object as `apply` sends it, given the live one: a StatefulSet keeps its live
-/// replicas (the transitions change them in Ozone's order) and its live volume claim
-/// templates (immutable; storage growth re-creates the StatefulSet).
+/// The field managers kubectl itself uses (`kubectl apply --server-side`, client-side apply,
+/// `edit`, `patch`, …, each command's default `--field-manager`). Fields they hold on an
+/// object kubectl-ozone manages were set by hand or by the documented
+/// `render | kubectl apply --server-side` flow; `apply` takes them over. Any other manager
+/// (a GitOps controller, an operator) is someone else's and is never overridden silently.
+pub const KUBECTL_MANAGERS: &[&str] = &[
+    "kubectl",
+    "kubectl-client-side-apply",
+    "kubectl-edit",
+    "kubectl-patch",
+    "kubectl-create",
+    "kubectl-replace",
+    "kubectl-set",
+    "kubectl-label",
+    "kubectl-annotate",
+    "kubectl-scale",
+    "kubectl-rollout",
+    "kubectl-run",
+    "kubectl-expose",
+    "kubectl-autoscale",
+    "kubectl-taint",
+    "before-first-apply",
+];
+
+/// Whether `manager` is one of kubectl's own field managers.
+pub fn is_kubectl_manager(manager: &str) -> bool {
+    KUBECTL_MANAGERS.contains(&manager)
+}
+
+/// The field managers of `object` whose `fieldsV1` hold the field at `path` (map keys, as
+/// `["spec", "volumeClaimTemplates"]`), in the order `managedFields` lists them.
+pub fn owners(object: &Value, path: &[&str]) -> Vec<String> {
+    let mut out = Vec::new();
+    for entry in object["metadata"]["managedFields"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let mut set = &entry["fieldsV1"];
+        for p in path {
+            set = &set[format!("f:{p}").as_str()];
+        }
+        if !set.is_null()
+            && let Some(m) = entry["manager"].as_str()
+            && !out.iter().any(|o| o == m)
+        {
+            out.push(m.to_owned());
+        }
+    }
+    out
+}
+
+/// The rendered object as `apply` sends it, given the live one. A StatefulSet keeps its live
+/// replicas (the transitions change them in Ozone's order; the same value as the live one
+/// conflicts with no other manager). Its volume claim templates are immutable and an atomic
+/// list: sending them again, even unchanged, replaces the stored list (which holds the
+/// server's defaults) and so conflicts with whoever else owns it — so they are left out,
+/// except when kubectl-ozone alone owns them (it created the StatefulSet), where leaving
+/// them out would ask the server to remove them; then the live ones are sent. Storage growth
+/// re-creates the StatefulSet with the rendered ones.
 pub fn as_sent(desired: &Value, live: Option<&Value>) -> Value {
     let mut out = desired.clone();
     let Some(live) = live else {
@@ -151,12 +230,14 @@ pub fn as_sent(desired: &Value, live: Option<&Value>) -> Value {
     if desired["kind"] != "StatefulSet" {
         return out;
     }
+    let claim_owners = owners(live, &["spec", "volumeClaimTemplates"]);
+    let ours_alone = claim_owners.iter().all(|m| m == MANAGER) && !claim_owners.is_empty();
     if let Some(spec) = out.get_mut("spec").and_then(Value::as_object_mut) {
         if let Some(r) = live["spec"].get("replicas") {
             spec.insert("replicas".into(), r.clone());
         }
         match live["spec"].get("volumeClaimTemplates") {
-            Some(Value::Array(templates)) => {
+            Some(Value::Array(templates)) if ours_alone => {
                 let templates: Vec<Value> = templates
                     .iter()
                     .map(|t| {
@@ -225,12 +306,23 @@ mod tests {
         assert_eq!(unified("ConfigMap", "c", Some(&live), Some(&live)), "");
     }
 
+    fn owned_by(managers: &[&str]) -> Value {
+        managers
+            .iter()
+            .map(|m| {
+                json!({"manager": m, "operation": "Apply", "fieldsType": "FieldsV1",
+                    "fieldsV1": {"f:spec": {"f:replicas": {}, "f:volumeClaimTemplates": {}}}})
+            })
+            .collect()
+    }
+
     #[test]
-    fn statefulsets_are_sent_with_live_replicas_and_claim_templates() {
+    fn statefulsets_are_sent_with_live_replicas_and_claim_templates_only_when_ours_alone() {
         let desired = json!({"kind": "StatefulSet", "spec": {"replicas": 7,
             "volumeClaimTemplates": [{"spec": {"resources": {"requests": {"storage": "2Ti"}}}}],
             "template": {"x": 1}}});
-        let live = json!({"kind": "StatefulSet", "spec": {"replicas": 5,
+        let mut live = json!({"kind": "StatefulSet", "metadata": {"managedFields": owned_by(&["kubectl-ozone"])},
+            "spec": {"replicas": 5,
             "volumeClaimTemplates": [{"metadata": {"labels": {"v": "1"}},
                 "spec": {"resources": {"requests": {"storage": "1Ti"}}}, "status": {"phase": "Pending"}}],
             "template": {"x": 0}}});
@@ -244,5 +336,40 @@ mod tests {
         assert_eq!(as_sent(&desired, None), desired);
         let deploy = json!({"kind": "Deployment", "spec": {"replicas": 3}});
         assert_eq!(as_sent(&deploy, Some(&live)), deploy);
+        // Applied by `kubectl apply --server-side` (shared or not): the templates stay as
+        // they are, unsent, so no conflict over the atomic list.
+        for managers in [&["kubectl"][..], &["kubectl", "kubectl-ozone"], &[]] {
+            live["metadata"]["managedFields"] = owned_by(managers);
+            let sent = as_sent(&desired, Some(&live));
+            assert!(
+                sent["spec"].get("volumeClaimTemplates").is_none(),
+                "{managers:?}: {sent}"
+            );
+            assert_eq!(sent["spec"]["replicas"], 5);
+        }
+    }
+
+    #[test]
+    fn owners_read_managed_fields() {
+        let live = json!({"metadata": {"managedFields": [
+            {"manager": "kubectl", "fieldsV1": {"f:spec": {"f:volumeClaimTemplates": {}}}},
+            {"manager": "kube-controller-manager", "subresource": "status", "fieldsV1": {"f:status": {}}}]}});
+        assert_eq!(
+            owners(&live, &["spec", "volumeClaimTemplates"]),
+            ["kubectl"]
+        );
+        assert!(owners(&live, &["spec", "replicas"]).is_empty());
+        assert!(is_kubectl_manager("kubectl-edit") && is_kubectl_manager("kubectl"));
+        assert!(!is_kubectl_manager("argocd-controller") && !is_kubectl_manager("kubectl-ozone"));
+    }
+
+    #[test]
+    fn diffs_do_not_depend_on_key_order() {
+        let live = json!({"kind": "ConfigMap", "metadata": {"name": "c", "labels": {"b": "1", "a": "2"}},
+            "data": {"x": "1"}});
+        let desired = json!({"data": {"x": "1"}, "metadata": {"labels": {"a": "2", "b": "1"}, "name": "c"},
+            "kind": "ConfigMap"});
+        assert_eq!(unified("ConfigMap", "c", Some(&live), Some(&desired)), "");
+        assert_eq!(yaml(&live), yaml(&desired));
     }
 }
