@@ -26,19 +26,35 @@ pub fn trials() -> Vec<Trial> {
             upgrade_of_a_patch_release_is_reported_finalized_by_both,
         ),
         trial(
+            "upgrade_of_ha_rings_prepares_and_restarts_quorum_safe",
+            upgrade_of_ha_rings_prepares_and_restarts_quorum_safe,
+        ),
+        trial(
             "upgrade_killed_at_three_points_finishes_when_run_again",
             upgrade_killed_at_three_points_finishes_when_run_again,
         ),
     ]
 }
 
-/// The replicas of the small profile: what every workload has again after an upgrade.
-const SMALL: [(&str, &str, i64); 5] = [
+/// Workloads and their replicas: what each has again after an upgrade.
+type Replicas = [(&'static str, &'static str, i64); 5];
+
+/// The small profile's.
+const SMALL: Replicas = [
     ("statefulset", "ozone-scm", 1),
     ("statefulset", "ozone-om", 1),
     ("statefulset", "ozone-datanode", 3),
     ("statefulset", "ozone-recon", 1),
     ("deployment", "ozone-s3g", 1),
+];
+
+/// The medium profile's: OM and SCM rings of 3.
+const MEDIUM: Replicas = [
+    ("statefulset", "ozone-scm", 3),
+    ("statefulset", "ozone-om", 3),
+    ("statefulset", "ozone-datanode", 5),
+    ("statefulset", "ozone-recon", 1),
+    ("deployment", "ozone-s3g", 2),
 ];
 
 /// A small cluster on Ozone `version`, installed as the README shows, ready.
@@ -70,9 +86,13 @@ fn standing(out: &Output, version: &str) -> Result<String> {
 /// containers) on its image with its replicas, every pod on it and ready, the OMs started
 /// without `--upgrade`/`--downgrade`, the run recorded as done, nothing on an older template.
 fn assert_runs(ctx: &Ctx, version: &str, after: &str) -> Result<()> {
+    assert_runs_with(ctx, version, after, SMALL)
+}
+
+fn assert_runs_with(ctx: &Ctx, version: &str, after: &str, workloads: Replicas) -> Result<()> {
     ctx.wait_cluster_ready("ozone")?;
     let image = format!("apache/ozone:{version}");
-    for (kind, name, replicas) in SMALL {
+    for (kind, name, replicas) in workloads {
         let w = ctx.kubectl_json(&["get", kind, name])?;
         ensure!(
             w["spec"]["replicas"].as_i64() == Some(replicas),
@@ -279,5 +299,67 @@ fn upgrade_killed_at_three_points_finishes_when_run_again(ctx: &Ctx) -> Outcome 
     kill_then_resume(ctx, "2.1.1", "] set image apache/ozone:2.1.1")?;
     // Cut off while the OMs restart without the upgrade flag (everything started again).
     kill_then_resume(ctx, "2.2.0", "] restart the om pods one at a time")?;
+    passed()
+}
+
+fn upgrade_of_ha_rings_prepares_and_restarts_quorum_safe(ctx: &Ctx) -> Outcome {
+    // Medium: OM and SCM rings of 3, so the OM ring is prepared before the stop and the OMs
+    // restart without --upgrade followers first, leadership moved, leader last.
+    ctx.render_apply(&["--profile", "medium", "--set", "version=2.1.1"], None)?;
+    ctx.wait_cluster_ready("ozone")?;
+    let up = upgrade(ctx, "2.2.0")?.ok()?;
+    for step in [
+        "ozone admin om prepare --service-id",
+        "every OM is prepared",
+    ] {
+        ensure!(
+            up.stderr.contains(step),
+            "the HA upgrade did not run {step:?}:\n{}",
+            up.stderr
+        );
+    }
+    // The leader restarts last, after its leadership moved.
+    let text: Vec<&str> = up.stderr.lines().collect();
+    let moved = text
+        .iter()
+        .position(|l| l.contains("] moving om leadership from "))
+        .with_context(|| format!("no OM leadership transfer:\n{}", up.stderr))?;
+    let leader = text[moved]
+        .split("moving om leadership from ")
+        .nth(1)
+        .and_then(|r| r.split(' ').next())
+        .unwrap_or_default();
+    let restarted: Vec<usize> = (0..text.len())
+        .filter(|i| text[*i].starts_with("restarted ozone-om-"))
+        .collect();
+    let leader_at = text
+        .iter()
+        .position(|l| *l == format!("restarted {leader}"))
+        .with_context(|| format!("{leader} was not restarted:\n{}", up.stderr))?;
+    ensure!(
+        restarted.len() == 3 && leader_at > moved && restarted.iter().all(|i| *i <= leader_at),
+        "the OMs did not restart followers first, leader last:\n{}",
+        up.stderr
+    );
+    assert_runs_with(ctx, "2.2.0", "the HA upgrade", MEDIUM)?;
+    let s = status(ctx)?;
+    ensure!(s["finalization"] == "pre-finalized", "{s:#}");
+    // The rings are whole again, each with a leader.
+    let st = ctx
+        .ozone(&["status", "-o", "json"])?
+        .ok()?
+        .json()?
+        .to_string();
+    ensure!(
+        st.matches("LEADER").count() == 2 && st.matches("FOLLOWER").count() == 4,
+        "after the HA upgrade: {st}"
+    );
+    ctx.ozone(&["upgrade", "finalize", "--yes", POLL[0], POLL[1]])?
+        .ok()?;
+    ensure!(
+        status(ctx)?["finalization"] == "finalized",
+        "finalize on HA rings"
+    );
+    assert_runs_with(ctx, "2.2.0", "finalize", MEDIUM)?;
     passed()
 }
