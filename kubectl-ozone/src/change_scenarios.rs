@@ -13,6 +13,7 @@ use ozone_generator::spec::{Inputs, resolve};
 use ozone_storage::Component;
 use serde_json::{Value, json};
 
+mod disks;
 mod resume;
 mod shrink;
 
@@ -147,6 +148,8 @@ fn datanode(i: usize, host: String) -> FakeDatanode {
 }
 
 const OM_HANDLERS: &str = "config.ozone-site\\.xml.ozone\\.om\\.handler\\.count=40";
+/// A key no reader rule attributes (`storage/src/readers.rs`): every component restarts.
+const SHARED_KEY: &str = "config.ozone-site\\.xml.ozone\\.client\\.socket\\.timeout=9s";
 
 pub(crate) fn index(journal: &[String], entry: &str) -> usize {
     journal
@@ -252,8 +255,8 @@ async fn diff_shows_transitions_then_a_diff_per_object() {
             )
         })
         .collect();
-    assert!(kinds.contains(&("config", "om")), "{kinds:?}");
-    assert!(kinds.contains(&("config", "datanode")), "{kinds:?}");
+    // An OM server key: only OM's pods carry its hash.
+    assert_eq!(kinds, vec![("config", "om")], "{kinds:?}");
     assert!(
         report["objects"]
             .as_array()
@@ -368,7 +371,7 @@ async fn a_config_change_is_applied_then_rolled_in_quorum_safe_order() {
             "-n",
             "ozone",
             "--set",
-            OM_HANDLERS,
+            SHARED_KEY,
             "--yes",
             "--wait",
         ],
@@ -378,6 +381,8 @@ async fn a_config_change_is_applied_then_rolled_in_quorum_safe_order() {
     let j = c.journal();
     let cm = index(&j, "PATCH configmaps/ozone-config");
     let om_sts = index(&j, "PATCH statefulsets/ozone-om");
+    index(&j, "PATCH statefulsets/ozone-scm");
+    index(&j, "PATCH statefulsets/ozone-datanode");
     assert!(cm < om_sts, "{j:#?}");
     // SCM, then OM: followers first, leadership moved before the leader restarts.
     let scm1 = index(&j, "DELETE pods/ozone-scm-1");
@@ -410,14 +415,52 @@ async fn a_config_change_is_applied_then_rolled_in_quorum_safe_order() {
             "-n",
             "ozone",
             "--set",
-            OM_HANDLERS,
+            SHARED_KEY,
             "--yes",
         ],
     )
     .await;
     assert_eq!(again.code(), 0, "{}", again.all());
     assert_eq!(c.journal().len(), j.len(), "{:#?}", c.journal());
-    assert_in_sync(&c, "medium", &[OM_HANDLERS], "").await;
+    assert_in_sync(&c, "medium", &[SHARED_KEY], "").await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_key_restarts_only_the_components_that_read_it() {
+    for (key, only) in [
+        (OM_HANDLERS, "ozone-om-"),
+        (
+            "config.ozone-site\\.xml.hdds\\.datanode\\.handler\\.count=20",
+            "ozone-datanode-",
+        ),
+    ] {
+        let c = deployed("medium", &[]);
+        let r = run(
+            &c,
+            &[
+                "apply",
+                "--profile",
+                "medium",
+                "-n",
+                "ozone",
+                "--set",
+                key,
+                "--yes",
+            ],
+        )
+        .await;
+        assert_eq!(r.code(), 0, "{}", r.all());
+        let j = c.journal();
+        let restarted: Vec<&String> = j.iter().filter(|e| e.starts_with("DELETE pods/")).collect();
+        assert!(!restarted.is_empty(), "{key}: {j:#?}");
+        assert!(
+            restarted
+                .iter()
+                .all(|e| e.starts_with(&format!("DELETE pods/{only}"))),
+            "{key}: {j:#?}"
+        );
+        assert_in_sync(&c, "medium", &[key], key).await;
+    }
 }
 
 #[tokio::test(start_paused = true)]
@@ -799,7 +842,7 @@ async fn an_apply_cut_off_at_any_write_finishes_when_run_again() {
         "-n",
         "ozone",
         "--set",
-        OM_HANDLERS,
+        SHARED_KEY,
         "--set",
         "datanodes.replicas=4",
         "--yes",
@@ -849,7 +892,7 @@ async fn an_apply_cut_off_at_any_write_finishes_when_run_again() {
                 "-n",
                 "ozone",
                 "--set",
-                OM_HANDLERS,
+                SHARED_KEY,
                 "--set",
                 "datanodes.replicas=4",
             ],

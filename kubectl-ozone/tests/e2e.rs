@@ -28,6 +28,8 @@ mod restart;
 mod s3;
 #[path = "e2e/snapshots.rs"]
 mod snapshots;
+#[path = "e2e/storage.rs"]
+mod storage;
 #[path = "e2e/upgrade.rs"]
 mod upgrade;
 
@@ -43,5 +45,6 @@ fn main() -> std::process::ExitCode {
     trials.extend(upgrade::trials());
     trials.extend(certs::trials());
     trials.extend(recover::trials());
+    trials.extend(storage::trials());
     support::main(trials)
 }

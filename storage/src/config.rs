@@ -139,8 +139,23 @@ pub mod keys {
     pub const METADATA_DIRS: &str = "ozone.metadata.dirs";
     /// Where a datanode keeps its id file.
     pub const SCM_DATANODE_ID_DIR: &str = "ozone.scm.datanode.id.dir";
-    /// A datanode's data volumes.
+    /// A datanode's data volumes: comma-separated, one Ozone volume per directory
+    /// (`ozone-default.xml`, `hdds.datanode.dir`).
     pub const DATANODE_DIR: &str = "hdds.datanode.dir";
+    /// Where a datanode keeps its Ratis logs; falls back to a directory under
+    /// [`METADATA_DIRS`] (`ozone-default.xml`, `hdds.container.ratis.datanode.storage.dir`:
+    /// "Ideally, this should be mapped to a fast disk like an SSD").
+    pub const DATANODE_RATIS_DIR: &str = "hdds.container.ratis.datanode.storage.dir";
+    /// Where a datanode keeps its per-disk container RocksDB instances (schema v3); unset, each
+    /// data volume holds its own (`ozone-default.xml`, `hdds.datanode.container.db.dir`). One
+    /// directory serves every data volume: `HddsVolume.createDbStore` picks a DB volume for
+    /// each data volume, and a data volume whose DB already lives on it keeps it there
+    /// (`HddsVolumeUtil.loadAllHddsVolumeDbStore`).
+    pub const DATANODE_CONTAINER_DB_DIR: &str = "hdds.datanode.container.db.dir";
+    /// Where OM keeps its Ratis logs (`ozone-default.xml`, `ozone.om.ratis.storage.dir`).
+    pub const OM_RATIS_DIR: &str = "ozone.om.ratis.storage.dir";
+    /// Where SCM keeps its Ratis logs (`ScmConfigKeys.OZONE_SCM_HA_RATIS_STORAGE_DIR`).
+    pub const SCM_RATIS_DIR: &str = "ozone.scm.ha.ratis.storage.dir";
     /// Datanodes register by host name instead of IP (reference §2.2: pod IPs change).
     pub const USE_DATANODE_HOSTNAME: &str = "hdds.datanode.use.datanode.hostname";
     /// Datanodes SCM waits for before leaving safe mode.

@@ -8,6 +8,7 @@
 //! - [`config`]: the configuration files Ozone reads and how the `apache/ozone` image turns
 //!   environment variables into them.
 //! - [`ha`]: the config keys that wire OM and SCM high availability.
+//! - [`readers`]: which services read which configuration keys.
 //! - [`admin`]: `ozone admin …` command lines and parsers for their `--json` output.
 //! - [`s3`]: S3 bucket naming rules and the Mountpoint CSI driver's facts.
 //! - [`versions`]: the released Ozone versions and what upgrading to each involves.
@@ -21,6 +22,7 @@ pub mod catalog;
 pub mod component;
 pub mod config;
 pub mod ha;
+pub mod readers;
 pub mod rotation;
 pub mod s3;
 pub mod snapshot;

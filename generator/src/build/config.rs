@@ -8,13 +8,11 @@ use k8s_openapi::api::core::v1::ConfigMap;
 use ozone_storage::Component;
 use ozone_storage::config::{ConfigFile, HTTP_POLICY_KEY, Settings, effective_port, keys};
 use ozone_storage::ha::{self, Member};
+use ozone_storage::readers::readers;
 use sha2::{Digest, Sha256};
 use std::collections::BTreeMap;
 
-/// Metadata (RocksDB, Ratis logs, ids) lives below the data volume.
-const METADATA_DIR: &str = "/data/metadata";
-/// Datanode container data lives below the data volume.
-const DATANODE_DATA_DIR: &str = "/data/storage";
+use super::volumes::{self, METADATA_DIR};
 /// Where the entrypoint writes config files (`OZONE_CONF_DIR`, reference §2).
 pub const CONF_DIR: &str = "/etc/hadoop";
 /// Where the services write logs (`OZONE_LOG_DIR`, reference §2).
@@ -29,7 +27,11 @@ pub fn settings(cluster: &Cluster) -> Settings {
     };
     set(keys::METADATA_DIRS, METADATA_DIR.into());
     set(keys::SCM_DATANODE_ID_DIR, METADATA_DIR.into());
-    set(keys::DATANODE_DIR, DATANODE_DATA_DIR.into());
+    for (component, c) in &cluster.components {
+        for (key, value) in volumes::directory_keys(*component, c) {
+            set(key, value);
+        }
+    }
     // Pod IPs change on restart; host names of StatefulSet pods do not (reference §2.2).
     set(keys::USE_DATANODE_HOSTNAME, "true".into());
     let datanodes = cluster.replicas(Component::Datanode);
@@ -184,7 +186,24 @@ pub fn env_data(settings: &Settings) -> BTreeMap<String, String> {
         .collect()
 }
 
-/// A stable hash of the configuration, put on every pod template so a change rolls the pods.
+/// The hash of the configuration `component` reads (see [`ozone_storage::readers`]), put on
+/// its pod template: a change to a key only other services read leaves its pods running.
+pub fn component_hash(settings: &Settings, component: Component) -> String {
+    let read: Settings = settings
+        .iter()
+        .map(|(file, entries)| {
+            let kept = entries
+                .iter()
+                .filter(|(k, _)| readers(*file, k).include(component))
+                .map(|(k, v)| (k.clone(), v.clone()))
+                .collect();
+            (*file, kept)
+        })
+        .collect();
+    hash(&env_data(&read))
+}
+
+/// A stable hash of configuration entries.
 pub fn hash(data: &BTreeMap<String, String>) -> String {
     let mut h = Sha256::new();
     for (k, v) in data {
@@ -279,9 +298,65 @@ mod tests {
     }
 
     #[test]
-    fn data_lives_on_the_data_volume() {
-        use ozone_storage::catalog::DATA_DIR;
-        assert!(METADATA_DIR.starts_with(DATA_DIR) && DATANODE_DATA_DIR.starts_with(DATA_DIR));
+    fn data_lives_on_the_data_volumes() {
+        let s = site("small", &[]);
+        assert_eq!(s["hdds.datanode.dir"], "/data/storage");
+        assert_eq!(s["ozone.metadata.dirs"], METADATA_DIR);
+        assert!(!s.contains_key("hdds.container.ratis.datanode.storage.dir"));
+        let s = site(
+            "small",
+            &[
+                "datanodes.storage.data[0].size=1Ti",
+                "datanodes.storage.data[1].size=2Ti",
+                "datanodes.storage.data[2].size=2Ti",
+                "datanodes.storage.ratis.size=50Gi",
+                "om.storage.ratis.size=10Gi",
+            ],
+        );
+        assert_eq!(
+            s["hdds.datanode.dir"],
+            "/data/storage,/data1/storage,/data2/storage"
+        );
+        assert_eq!(s["hdds.container.ratis.datanode.storage.dir"], "/ratis/log");
+        assert_eq!(s["hdds.datanode.container.db.dir"], "/ratis/db");
+        assert_eq!(s["ozone.om.ratis.storage.dir"], "/ratis/log");
+        assert!(!s.contains_key("ozone.scm.ha.ratis.storage.dir"));
+    }
+
+    #[test]
+    fn each_component_hashes_what_it_reads() {
+        let hashes = |sets: &[&str]| -> BTreeMap<Component, String> {
+            let c = resolve(&Inputs::with_sets("medium", sets)).unwrap();
+            let s = settings(&c);
+            Component::ALL
+                .into_iter()
+                .map(|comp| (comp, component_hash(&s, comp)))
+                .collect()
+        };
+        let changed = |sets: &[&str]| -> Vec<Component> {
+            let (a, b) = (hashes(&[]), hashes(sets));
+            Component::ALL
+                .into_iter()
+                .filter(|c| a[c] != b[c])
+                .collect()
+        };
+        assert_eq!(
+            changed(&[r"config.ozone-site\.xml.ozone\.om\.handler\.count\.key=200"]),
+            vec![Component::Om]
+        );
+        assert_eq!(
+            changed(&[r"config.ozone-site\.xml.hdds\.datanode\.handler\.count=20"]),
+            vec![Component::Datanode]
+        );
+        assert_eq!(
+            changed(&[r"config.ozone-site\.xml.some\.unknown\.key=1"]),
+            Component::ALL.to_vec()
+        );
+        // An OM address every client reads: everything.
+        assert_eq!(
+            changed(&[r"config.ozone-site\.xml.ozone\.om\.address=om:9862"]),
+            Component::ALL.to_vec()
+        );
     }
 
     #[test]

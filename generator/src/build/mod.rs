@@ -16,6 +16,7 @@ pub mod scheduled;
 pub mod service;
 pub mod snapshots;
 pub mod tls;
+pub mod volumes;
 pub mod workload;
 
 use crate::output::{Manifest, Object};
@@ -66,7 +67,6 @@ pub enum BuildError {
 pub fn render(cluster: &Cluster) -> Result<Manifest, BuildError> {
     let settings = config::settings(cluster);
     let data = config::env_data(&settings);
-    let hash = config::hash(&data);
 
     let mut objects = vec![
         Object::typed(&namespace::namespace(cluster))?,
@@ -82,6 +82,7 @@ pub fn render(cluster: &Cluster) -> Result<Manifest, BuildError> {
         if let Some(pdb) = disruption::pod_disruption_budget(cluster, component) {
             objects.push(Object::typed(&pdb)?);
         }
+        let hash = config::component_hash(&settings, component);
         match workload::workload(cluster, component, &settings, &hash) {
             Some(Workload::StatefulSet(sts)) => objects.push(Object::typed(sts.as_ref())?),
             Some(Workload::Deployment(deploy)) => objects.push(Object::typed(deploy.as_ref())?),

@@ -5,6 +5,7 @@
 use super::config::{CONF_DIR, LOG_DIR, TLS_PASSWORD_VARIABLES};
 use super::meta;
 use super::tls;
+use super::volumes::pod_volumes;
 use crate::names::{CONFIG_HASH_ANNOTATION, Names};
 use crate::spec::Cluster;
 use crate::spec::cluster::ComponentSettings;
@@ -24,7 +25,7 @@ use k8s_openapi::api::core::v1::{
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use ozone_storage::catalog::{DATA_DIR, HealthCheck, State, When};
+use ozone_storage::catalog::{HealthCheck, State, When};
 use ozone_storage::config::{Settings, effective_port};
 use ozone_storage::{Component, IMAGE_USER_ID};
 use std::collections::BTreeMap;
@@ -37,8 +38,6 @@ fn tls_on(cluster: &Cluster, component: Component) -> bool {
     cluster.tls.is_some() && tls::serves_https(component)
 }
 
-/// The PVC template and volume holding a component's data.
-const DATA_VOLUME: &str = "data";
 const HOSTNAME_KEY: &str = "kubernetes.io/hostname";
 const ZONE_KEY: &str = "topology.kubernetes.io/zone";
 
@@ -97,29 +96,33 @@ pub fn workload(
                     rolling_update: None,
                 }),
                 template,
-                volume_claim_templates: c.storage.as_ref().map(|s| {
-                    vec![PersistentVolumeClaim {
-                        metadata: ObjectMeta {
-                            name: Some(DATA_VOLUME.into()),
-                            // The API server never lets volumeClaimTemplates change, so they
-                            // carry only labels no spec change can move (not the version).
-                            labels: Some(names.stable_labels(component)),
-                            ..ObjectMeta::default()
-                        },
-                        spec: Some(PersistentVolumeClaimSpec {
-                            access_modes: Some(vec!["ReadWriteOnce".into()]),
-                            storage_class_name: s.storage_class.clone(),
-                            resources: Some(VolumeResourceRequirements {
-                                requests: Some(BTreeMap::from([(
-                                    "storage".to_owned(),
-                                    s.size.to_quantity(),
-                                )])),
-                                ..VolumeResourceRequirements::default()
+                volume_claim_templates: c.storage.as_ref().map(|_| {
+                    pod_volumes(c)
+                        .into_iter()
+                        .map(|v| PersistentVolumeClaim {
+                            metadata: ObjectMeta {
+                                name: Some(v.name),
+                                // The API server never lets volumeClaimTemplates change, so
+                                // they carry only labels no spec change can move (not the
+                                // version).
+                                labels: Some(names.stable_labels(component)),
+                                ..ObjectMeta::default()
+                            },
+                            spec: Some(PersistentVolumeClaimSpec {
+                                access_modes: Some(vec!["ReadWriteOnce".into()]),
+                                storage_class_name: v.storage.storage_class.clone(),
+                                resources: Some(VolumeResourceRequirements {
+                                    requests: Some(BTreeMap::from([(
+                                        "storage".to_owned(),
+                                        v.storage.size.to_quantity(),
+                                    )])),
+                                    ..VolumeResourceRequirements::default()
+                                }),
+                                ..PersistentVolumeClaimSpec::default()
                             }),
-                            ..PersistentVolumeClaimSpec::default()
-                        }),
-                        ..PersistentVolumeClaim::default()
-                    }]
+                            ..PersistentVolumeClaim::default()
+                        })
+                        .collect()
                 }),
                 ..StatefulSetSpec::default()
             }),
@@ -261,14 +264,16 @@ fn pod_template(
         ..base_container(cluster, component, c, names.config_map())
     };
 
-    let (affinity, spread) = placement(cluster, component, &names);
+    let (affinity, spread) = placement(c, component, &names);
+    let p = &c.placement;
+    let mut labels = p.pod_labels.clone();
+    labels.extend(names.labels(component, &cluster.version));
+    let mut annotations = p.pod_annotations.clone();
+    annotations.insert(CONFIG_HASH_ANNOTATION.to_owned(), config_hash.to_owned());
     PodTemplateSpec {
         metadata: Some(ObjectMeta {
-            labels: Some(names.labels(component, &cluster.version)),
-            annotations: Some(BTreeMap::from([(
-                CONFIG_HASH_ANNOTATION.to_owned(),
-                config_hash.to_owned(),
-            )])),
+            labels: Some(labels),
+            annotations: Some(annotations),
             ..ObjectMeta::default()
         }),
         spec: Some(PodSpec {
@@ -293,12 +298,10 @@ fn pod_template(
             }),
             affinity,
             topology_spread_constraints: Some(spread),
-            node_selector: (!cluster.placement.node_selector.is_empty())
-                .then(|| cluster.placement.node_selector.clone()),
-            tolerations: (!cluster.placement.tolerations.is_empty()).then(|| {
-                cluster
-                    .placement
-                    .tolerations
+            priority_class_name: p.priority_class_name.clone(),
+            node_selector: (!p.node_selector.is_empty()).then(|| p.node_selector.clone()),
+            tolerations: (!p.tolerations.is_empty()).then(|| {
+                p.tolerations
                     .iter()
                     .map(|t| Toleration {
                         key: t.key.clone(),
@@ -324,7 +327,7 @@ fn base_container(
 ) -> Container {
     let mut mounts = writable_mounts();
     if component.service().state == State::Persistent {
-        mounts.push(mount(DATA_VOLUME, DATA_DIR));
+        mounts.extend(pod_volumes(c).into_iter().map(|v| mount(&v.name, &v.path)));
     }
     if tls_on(cluster, component) {
         mounts.push(VolumeMount {
@@ -382,9 +385,69 @@ fn probe(check: HealthCheck, https: bool) -> Probe {
 }
 
 /// Anti-affinity keeps Raft members and datanodes on separate nodes; spread constraints even
-/// out every component over nodes (and zones when asked).
+/// out every component over nodes (and zones when asked). The spec's own affinity terms are
+/// added to the rendered ones.
 fn placement(
-    cluster: &Cluster,
+    c: &ComponentSettings,
+    component: Component,
+    names: &Names,
+) -> (Option<Affinity>, Vec<TopologySpreadConstraint>) {
+    let (rendered, spread) = rendered_placement(&c.placement, component, names);
+    (
+        merge_affinity(rendered, c.placement.affinity.clone()),
+        spread,
+    )
+}
+
+/// `extra`'s terms appended to `base`'s, field by field.
+fn merge_affinity(base: Option<Affinity>, extra: Option<Affinity>) -> Option<Affinity> {
+    fn append<T>(a: &mut Option<Vec<T>>, b: Option<Vec<T>>) {
+        if let Some(b) = b {
+            a.get_or_insert_with(Vec::new).extend(b);
+        }
+    }
+    let Some(extra) = extra else {
+        return base;
+    };
+    let mut out = base.unwrap_or_default();
+    if let Some(node) = extra.node_affinity {
+        let mine = out.node_affinity.get_or_insert_with(Default::default);
+        append(
+            &mut mine.preferred_during_scheduling_ignored_during_execution,
+            node.preferred_during_scheduling_ignored_during_execution,
+        );
+        if let Some(required) = node.required_during_scheduling_ignored_during_execution {
+            // Node selector terms are ORed: the spec's terms are the whole requirement.
+            mine.required_during_scheduling_ignored_during_execution = Some(required);
+        }
+    }
+    if let Some(pod) = extra.pod_affinity {
+        let mine = out.pod_affinity.get_or_insert_with(Default::default);
+        append(
+            &mut mine.required_during_scheduling_ignored_during_execution,
+            pod.required_during_scheduling_ignored_during_execution,
+        );
+        append(
+            &mut mine.preferred_during_scheduling_ignored_during_execution,
+            pod.preferred_during_scheduling_ignored_during_execution,
+        );
+    }
+    if let Some(anti) = extra.pod_anti_affinity {
+        let mine = out.pod_anti_affinity.get_or_insert_with(Default::default);
+        append(
+            &mut mine.required_during_scheduling_ignored_during_execution,
+            anti.required_during_scheduling_ignored_during_execution,
+        );
+        append(
+            &mut mine.preferred_during_scheduling_ignored_during_execution,
+            anti.preferred_during_scheduling_ignored_during_execution,
+        );
+    }
+    Some(out)
+}
+
+fn rendered_placement(
+    placement: &crate::spec::cluster::Placement,
     component: Component,
     names: &Names,
 ) -> (Option<Affinity>, Vec<TopologySpreadConstraint>) {
@@ -403,7 +466,7 @@ fn placement(
             ..PodAffinityTerm::default()
         };
         Affinity {
-            pod_anti_affinity: Some(match cluster.placement.anti_affinity {
+            pod_anti_affinity: Some(match placement.anti_affinity {
                 AntiAffinity::Required => PodAntiAffinity {
                     required_during_scheduling_ignored_during_execution: Some(vec![term]),
                     ..PodAntiAffinity::default()
@@ -422,7 +485,7 @@ fn placement(
         }
     });
     let mut spread = Vec::new();
-    if cluster.placement.spread == Spread::Zone {
+    if placement.spread == Spread::Zone {
         spread.push(TopologySpreadConstraint {
             max_skew: 1,
             topology_key: ZONE_KEY.into(),
@@ -501,4 +564,124 @@ pub(crate) fn writable_mounts() -> Vec<VolumeMount> {
         mount("logs", LOG_DIR),
         mount("tmp", "/tmp"),
     ]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::build::config;
+    use crate::spec::{Inputs, resolve};
+    use serde_json::{Value, json};
+
+    fn datanodes(sets: &[&str]) -> Value {
+        let c = resolve(&Inputs::with_sets("medium", sets)).unwrap();
+        let settings = config::settings(&c);
+        let Some(Workload::StatefulSet(sts)) = workload(&c, Component::Datanode, &settings, "h")
+        else {
+            panic!("datanodes are a StatefulSet");
+        };
+        serde_json::to_value(sts.as_ref()).unwrap()
+    }
+
+    #[test]
+    fn one_claim_template_and_mount_per_volume() {
+        let sts = datanodes(&[
+            "datanodes.storage.data[0].size=4Ti",
+            "datanodes.storage.data[1].size=4Ti",
+            "datanodes.storage.ratis.size=200Gi",
+            "datanodes.storage.ratis.storageClass=local-nvme",
+        ]);
+        let templates: Vec<(&str, &str)> = sts["spec"]["volumeClaimTemplates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|t| {
+                (
+                    t["metadata"]["name"].as_str().unwrap(),
+                    t["spec"]["resources"]["requests"]["storage"]
+                        .as_str()
+                        .unwrap(),
+                )
+            })
+            .collect();
+        assert_eq!(
+            templates,
+            vec![("data", "4Ti"), ("data1", "4Ti"), ("ratis", "200Gi")]
+        );
+        let mounts = &sts["spec"]["template"]["spec"]["containers"][0]["volumeMounts"];
+        for (name, path) in [("data", "/data"), ("data1", "/data1"), ("ratis", "/ratis")] {
+            assert!(
+                mounts
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|m| m == &json!({"name": name, "mountPath": path})),
+                "{name}: {mounts}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_single_volume_form_and_a_one_entry_list_render_the_same() {
+        let short = datanodes(&[
+            "datanodes.storage.size=2Ti",
+            "datanodes.storage.storageClass=fast",
+        ]);
+        let list = datanodes(&[
+            "datanodes.storage.data[0].size=2Ti",
+            "datanodes.storage.data[0].storageClass=fast",
+        ]);
+        assert_eq!(short, list);
+    }
+
+    #[test]
+    fn component_placement_reaches_the_pods() {
+        let sts = datanodes(&[
+            "placement.spread=host",
+            "datanodes.placement.nodeSelector.storage=ozone",
+            "datanodes.placement.tolerations[0].key=storage",
+            "datanodes.placement.tolerations[0].value=ozone",
+            "datanodes.placement.tolerations[0].effect=NoSchedule",
+            "datanodes.placement.topologySpread=zone",
+            "datanodes.placement.priorityClassName=ozone-data",
+            "datanodes.placement.podLabels.team=storage",
+            "datanodes.placement.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].weight=10",
+            "datanodes.placement.affinity.podAffinity.preferredDuringSchedulingIgnoredDuringExecution[0].podAffinityTerm.topologyKey=kubernetes.io/hostname",
+        ]);
+        let pod = &sts["spec"]["template"];
+        assert_eq!(pod["spec"]["nodeSelector"], json!({"storage": "ozone"}));
+        assert_eq!(pod["spec"]["tolerations"][0]["value"], "ozone");
+        assert_eq!(pod["spec"]["priorityClassName"], "ozone-data");
+        assert_eq!(pod["metadata"]["labels"]["team"], "storage");
+        assert_eq!(
+            pod["metadata"]["labels"]["app.kubernetes.io/component"],
+            "datanode"
+        );
+        assert_eq!(
+            pod["spec"]["topologySpreadConstraints"][0]["topologyKey"],
+            ZONE_KEY
+        );
+        // The spec's term is added; the rendered anti-affinity stays.
+        let affinity = &pod["spec"]["affinity"];
+        assert_eq!(
+            affinity["podAffinity"]["preferredDuringSchedulingIgnoredDuringExecution"][0]["weight"],
+            10
+        );
+        assert!(
+            affinity["podAntiAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+                .is_array()
+        );
+        // Other components keep the cluster's placement.
+        let c = resolve(&Inputs::with_sets(
+            "medium",
+            &["datanodes.placement.nodeSelector.storage=ozone"],
+        ))
+        .unwrap();
+        let settings = config::settings(&c);
+        let Some(Workload::StatefulSet(om)) = workload(&c, Component::Om, &settings, "h") else {
+            panic!("om is a StatefulSet");
+        };
+        let om = serde_json::to_value(om.as_ref()).unwrap();
+        assert!(om["spec"]["template"]["spec"]["nodeSelector"].is_null());
+    }
 }

@@ -42,7 +42,7 @@ pub fn summarize(cluster: &Cluster, manifest: &Manifest) -> Summary {
         s.pods += i64::from(settings.replicas);
         s.cpu += n * settings.requests.cpu.value();
         s.memory += n * settings.requests.memory.value();
-        if let Some(storage) = &settings.storage {
+        for storage in settings.data_volumes().chain(&settings.ratis) {
             s.storage += n * storage.size.value();
         }
     }

@@ -379,6 +379,13 @@ pub static CHECKS: &[Check] = &[
         "OM/SCM HA address keys do not name the ring's pods through its headless Service and namespace.",
     ),
     check(
+        "ozone-datanode-volumes",
+        Error,
+        true,
+        Ozone,
+        "A datanode's hdds.datanode.dir and its mounts disagree: an entry on no persistent volume, two entries on one volume, or a mounted volume no Ozone directory uses.",
+    ),
+    check(
         "ozone-config-ports",
         Error,
         true,

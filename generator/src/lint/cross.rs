@@ -26,6 +26,8 @@ struct Workload {
     /// ConfigMaps its containers load whole (`envFrom`), which is how the apache/ozone image
     /// gets its configuration.
     config_maps: Vec<String>,
+    /// Its containers' mounts and which volumes keep data (datanodes only).
+    volumes: Option<super::volumes::Mounts>,
 }
 
 #[derive(Debug)]
@@ -305,6 +307,8 @@ impl Index {
                     component: obj.ozone_component(),
                     env_site: ozone::ozone_site(&env),
                     config_maps,
+                    volumes: (obj.ozone_component() == Some(Component::Datanode))
+                        .then(|| super::volumes::Mounts::of(obj.value, spec)),
                 });
             }
         }
@@ -536,6 +540,11 @@ impl Index {
                 site.extend(settings.1.clone());
             }
             site.extend(w.env_site.clone());
+            if let Some(mounts) = &w.volumes {
+                for problem in super::volumes::problems(&site, mounts) {
+                    emit(&w.at, "ozone-datanode-volumes", problem);
+                }
+            }
             for port in component.service().ports {
                 let want = ozone::listening_port(&site, port);
                 if let Some((_, number)) = w.ports.iter().find(|(n, _)| n == port.name)

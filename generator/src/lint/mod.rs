@@ -25,6 +25,7 @@ pub mod report;
 pub mod schema;
 pub mod suppress;
 pub mod versions;
+pub mod volumes;
 
 pub use checks::{CHECKS, Check, Severity};
 pub use config::{Config, Options, OptionsError};

@@ -108,8 +108,14 @@ pub struct ComponentSettings {
     pub requests: CpuMemory,
     /// CPU and memory limits.
     pub limits: CpuMemory,
-    /// Persistent volume, for components that keep state.
+    /// Persistent volume, for components that keep state: a datanode's first data volume.
     pub storage: Option<Storage>,
+    /// A datanode's further data volumes, in order (`storage.data[1..]`).
+    pub more_data: Vec<Storage>,
+    /// The separate Raft log volume (SCM, OM, datanodes).
+    pub ratis: Option<Storage>,
+    /// Where the pods run: `spec.placement` with the component's own settings added.
+    pub placement: Placement,
     /// Maximum heap as a percentage of the memory limit.
     pub heap_percent: u8,
     /// PodDisruptionBudget `maxUnavailable`.
@@ -149,8 +155,15 @@ pub struct ServiceSettings {
     pub annotations: BTreeMap<String, String>,
 }
 
+impl ComponentSettings {
+    /// Every data volume, in order: `storage`, then `more_data`.
+    pub fn data_volumes(&self) -> impl Iterator<Item = &Storage> {
+        self.storage.iter().chain(&self.more_data)
+    }
+}
+
 /// Where pods run.
-#[derive(Clone, Debug)]
+#[derive(Clone, Debug, Default)]
 pub struct Placement {
     /// Required node labels.
     pub node_selector: BTreeMap<String, String>,
@@ -160,6 +173,14 @@ pub struct Placement {
     pub spread: Spread,
     /// How strictly replicas avoid sharing a node.
     pub anti_affinity: AntiAffinity,
+    /// Affinity terms added to the rendered anti-affinity (per component).
+    pub affinity: Option<k8s_openapi::api::core::v1::Affinity>,
+    /// PriorityClass (per component).
+    pub priority_class_name: Option<String>,
+    /// Extra pod labels (per component).
+    pub pod_labels: BTreeMap<String, String>,
+    /// Extra pod annotations (per component).
+    pub pod_annotations: BTreeMap<String, String>,
 }
 
 /// NetworkPolicy settings.

@@ -237,6 +237,39 @@ pub struct ComponentDoc {
     /// Raft service id (OM and SCM). Default: the cluster name.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub service_id: Option<String>,
+    /// Where this component's pods run, on top of `spec.placement`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub placement: Option<ComponentPlacementDoc>,
+}
+
+/// `<component>.placement`: starts from `spec.placement` and adds to it.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ComponentPlacementDoc {
+    /// Node labels these pods require, besides `spec.placement.nodeSelector` (a key given in
+    /// both takes this value).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub node_selector: Option<BTreeMap<String, String>>,
+    /// Taints these pods tolerate, besides `spec.placement.tolerations`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tolerations: Option<Vec<TolerationDoc>>,
+    /// A pod `affinity` (nodeAffinity, podAffinity, podAntiAffinity), added to the
+    /// anti-affinity kubectl-ozone renders.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub affinity: Option<k8s_openapi::api::core::v1::Affinity>,
+    /// PriorityClass of these pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority_class_name: Option<String>,
+    /// Failure domain to spread these pods over: `host` or `zone`. Default:
+    /// `spec.placement.spread`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub topology_spread: Option<Spread>,
+    /// Extra labels on these pods (not the `app.kubernetes.io/*` labels kubectl-ozone sets).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_labels: Option<BTreeMap<String, String>>,
+    /// Extra annotations on these pods.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pod_annotations: Option<BTreeMap<String, String>>,
 }
 
 /// `resources`: Kubernetes quantities.
@@ -290,10 +323,48 @@ impl QuantityDoc {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct StorageDoc {
-    /// Volume size (`100Gi`).
+    /// Volume size (`100Gi`). With `data`: the size of entries that give none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub size: Option<QuantityDoc>,
-    /// StorageClass; empty uses the cluster's default class.
+    /// StorageClass; empty uses the cluster's default class. With `data`: the class of entries
+    /// that give none.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+    /// Datanodes: the data volumes, one PersistentVolumeClaim and one Ozone volume each (a
+    /// dead disk costs one disk's containers), at most 48. Without it a datanode has one data
+    /// volume of `size`. Entries are matched by position: add disks at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub data: Option<Vec<VolumeDoc>>,
+    /// SCM, OM and datanodes: a separate volume for the Raft log (and, on datanodes, the
+    /// container databases), ideally on a fast device (NVMe, SSD).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ratis: Option<RatisVolumeDoc>,
+}
+
+/// One entry of `storage.data`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct VolumeDoc {
+    /// Volume size (`4Ti`). Default: `storage.size`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<QuantityDoc>,
+    /// StorageClass (`local-hdd`). Default: `storage.storageClass`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub storage_class: Option<String>,
+}
+
+/// `storage.ratis`.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RatisVolumeDoc {
+    /// `false` keeps the Raft log on the data volume (as a profile without it does): for
+    /// clusters created before the profile had this volume. Default `true`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Volume size (`200Gi`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub size: Option<QuantityDoc>,
+    /// StorageClass (`local-nvme`); empty uses the cluster's default class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub storage_class: Option<String>,
 }
@@ -562,20 +633,22 @@ pub struct PlacementDoc {
 }
 
 /// Failure domain to spread over.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Spread {
     /// Nodes (`kubernetes.io/hostname`).
+    #[default]
     Host,
     /// Zones (`topology.kubernetes.io/zone`), and nodes within them.
     Zone,
 }
 
 /// How strictly replicas avoid sharing a node.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum AntiAffinity {
     /// Never share a node.
+    #[default]
     Required,
     /// Avoid sharing a node when possible.
     Preferred,

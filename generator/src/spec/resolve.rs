@@ -7,9 +7,9 @@ use super::cluster::{
     Tls,
 };
 use super::doc::{
-    AntiAffinity, BackupsDoc, ClusterDoc, ComponentDoc, Egress, MonitoringDoc, PodSecurityLevel,
-    PullPolicy, RbacDoc, Replication, S3Doc, SecurityDoc, ServiceType, SnapshotScheduleDoc, Spread,
-    SubjectDoc, TlsDoc, TlsMode,
+    AntiAffinity, BackupsDoc, ClusterDoc, ComponentDoc, ComponentPlacementDoc, Egress,
+    MonitoringDoc, PodSecurityLevel, PullPolicy, QuantityDoc, RbacDoc, Replication, S3Doc,
+    SecurityDoc, ServiceType, SnapshotScheduleDoc, Spread, SubjectDoc, TlsDoc, TlsMode,
 };
 use super::error::{Origin, Problem, Result, SpecError};
 use super::parse;
@@ -339,6 +339,21 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
         pull_secrets,
     };
 
+    let placement_doc = spec.placement.unwrap_or_default();
+    let node_selector = placement_doc.node_selector.unwrap_or_default();
+    check_node_selector(&mut ck, "spec.placement.nodeSelector", &node_selector);
+    let tolerations = placement_doc.tolerations.unwrap_or_default();
+    check_tolerations(&mut ck, "spec.placement.tolerations", &tolerations);
+    let placement = Placement {
+        node_selector,
+        tolerations,
+        spread: placement_doc.spread.unwrap_or(Spread::Host),
+        anti_affinity: placement_doc
+            .anti_affinity
+            .unwrap_or(AntiAffinity::Required),
+        ..Placement::default()
+    };
+
     let replication = spec.replication.unwrap_or(Replication::Three);
     let mut components = BTreeMap::new();
     for component in Component::ALL {
@@ -351,7 +366,7 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
             Component::Httpfs => spec.httpfs.clone(),
         }
         .unwrap_or_default();
-        if let Some(settings) = component_settings(&mut ck, component, doc, &name) {
+        if let Some(settings) = component_settings(&mut ck, component, doc, &name, &placement) {
             components.insert(component, settings);
         }
     }
@@ -400,55 +415,6 @@ fn validate(document: ClusterDoc, profile: Profile) -> Result<Cluster> {
     let network = network_settings(&mut ck, &security);
     let tls = tls_settings(&mut ck, security.tls.clone().unwrap_or_default());
     let rbac = rbac_settings(&mut ck, spec.rbac.unwrap_or_default(), &namespace);
-    let placement_doc = spec.placement.unwrap_or_default();
-    let node_selector = placement_doc.node_selector.unwrap_or_default();
-    for key in node_selector.keys() {
-        if !is_label_key(key) {
-            ck.problem(
-                format!("spec.placement.nodeSelector.{key}"),
-                "is not a valid label key",
-            );
-        }
-    }
-    let tolerations = placement_doc.tolerations.unwrap_or_default();
-    for (i, t) in tolerations.iter().enumerate() {
-        let path = format!("spec.placement.tolerations[{i}]");
-        match t.operator.as_deref() {
-            None | Some("Equal") | Some("Exists") => {}
-            Some(other) => ck.problem(
-                format!("{path}.operator"),
-                format!("{other:?} must be Equal or Exists"),
-            ),
-        }
-        if t.operator.as_deref() == Some("Exists") && t.value.is_some() {
-            ck.problem(
-                format!("{path}.value"),
-                "must be empty when operator is Exists",
-            );
-        }
-        match t.effect.as_deref() {
-            None | Some("NoSchedule") | Some("PreferNoSchedule") | Some("NoExecute") => {}
-            Some(other) => ck.problem(
-                format!("{path}.effect"),
-                format!("{other:?} must be NoSchedule, PreferNoSchedule or NoExecute"),
-            ),
-        }
-        if t.key.is_none() && t.operator.as_deref() != Some("Exists") {
-            ck.problem(
-                format!("{path}.operator"),
-                "must be Exists when key is empty",
-            );
-        }
-    }
-    let placement = Placement {
-        node_selector,
-        tolerations,
-        spread: placement_doc.spread.unwrap_or(Spread::Host),
-        anti_affinity: placement_doc
-            .anti_affinity
-            .unwrap_or(AntiAffinity::Required),
-    };
-
     let snapshots = snapshot_schedules(&mut ck, spec.snapshots.unwrap_or_default(), &name);
     let backups = spec.backups.and_then(|doc| backups(&mut ck, doc));
     let s3 = s3_access(
@@ -1149,6 +1115,7 @@ fn component_settings(
     component: Component,
     doc: ComponentDoc,
     cluster: &str,
+    placement: &Placement,
 ) -> Option<ComponentSettings> {
     let base = format!("spec.{}", component.spec_field());
     let optional = matches!(
@@ -1215,35 +1182,8 @@ fn component_settings(
             );
         }
     }
-    let storage = match (doc.storage, stateful) {
-        (Some(s), true) => {
-            let size = ck.positive(&format!("{base}.storage.size"), s.size.map(|q| q.as_text()));
-            if let Some(class) = &s.storage_class
-                && !names::is_dns_subdomain(class)
-            {
-                ck.problem(
-                    format!("{base}.storage.storageClass"),
-                    format!("{class:?} is not a StorageClass name"),
-                );
-            }
-            size.map(|size| Storage {
-                size,
-                storage_class: s.storage_class.filter(|c| !c.is_empty()),
-            })
-        }
-        (None, true) => {
-            ck.problem(format!("{base}.storage.size"), "not set");
-            None
-        }
-        (Some(_), false) => {
-            ck.problem(
-                format!("{base}.storage"),
-                format!("the {} keeps no data; remove this field", component.title()),
-            );
-            None
-        }
-        (None, false) => None,
-    };
+    let (storage, more_data, ratis) = volumes(ck, component, &base, doc.storage);
+    let placement = component_placement(ck, &base, doc.placement, placement);
     let heap_percent = doc.jvm.and_then(|j| j.heap_percent).unwrap_or(70);
     if !(10..=90).contains(&heap_percent) {
         ck.problem(
@@ -1325,11 +1265,319 @@ fn component_settings(
             memory: lim_mem?,
         },
         storage: if stateful { Some(storage?) } else { None },
+        more_data,
+        ratis,
+        placement,
         heap_percent,
         max_unavailable,
         service,
         service_id,
     })
+}
+
+fn check_node_selector(ck: &mut Checker, path: &str, selector: &BTreeMap<String, String>) {
+    for (key, value) in selector {
+        if !is_label_key(key) {
+            ck.problem(format!("{path}.{key}"), "is not a valid label key");
+        } else if !crate::selector::is_label_value(value) {
+            ck.problem(
+                format!("{path}.{key}"),
+                format!("{value:?} is not a valid label value"),
+            );
+        }
+    }
+}
+
+fn check_tolerations(ck: &mut Checker, base: &str, tolerations: &[super::doc::TolerationDoc]) {
+    for (i, t) in tolerations.iter().enumerate() {
+        let path = format!("{base}[{i}]");
+        match t.operator.as_deref() {
+            None | Some("Equal") | Some("Exists") => {}
+            Some(other) => ck.problem(
+                format!("{path}.operator"),
+                format!("{other:?} must be Equal or Exists"),
+            ),
+        }
+        if t.operator.as_deref() == Some("Exists") && t.value.is_some() {
+            ck.problem(
+                format!("{path}.value"),
+                "must be empty when operator is Exists",
+            );
+        }
+        match t.effect.as_deref() {
+            None | Some("NoSchedule") | Some("PreferNoSchedule") | Some("NoExecute") => {}
+            Some(other) => ck.problem(
+                format!("{path}.effect"),
+                format!("{other:?} must be NoSchedule, PreferNoSchedule or NoExecute"),
+            ),
+        }
+        if t.key.is_none() && t.operator.as_deref() != Some("Exists") {
+            ck.problem(
+                format!("{path}.operator"),
+                "must be Exists when key is empty",
+            );
+        }
+    }
+}
+
+/// The annotation domain kubectl-ozone keeps for itself (configuration hash, certificate
+/// fingerprints, restart and progress records).
+const RESERVED_ANNOTATION_DOMAIN: &str = "ozone.apache.org/";
+
+/// `<component>.placement`: the cluster's placement with the component's settings added.
+fn component_placement(
+    ck: &mut Checker,
+    base: &str,
+    doc: Option<ComponentPlacementDoc>,
+    cluster: &Placement,
+) -> Placement {
+    let mut out = cluster.clone();
+    let Some(doc) = doc else {
+        return out;
+    };
+    let path = format!("{base}.placement");
+    if let Some(selector) = doc.node_selector {
+        check_node_selector(ck, &format!("{path}.nodeSelector"), &selector);
+        out.node_selector.extend(selector);
+    }
+    if let Some(tolerations) = doc.tolerations {
+        check_tolerations(ck, &format!("{path}.tolerations"), &tolerations);
+        out.tolerations.extend(tolerations);
+    }
+    if let Some(spread) = doc.topology_spread {
+        out.spread = spread;
+    }
+    if let Some(class) = doc.priority_class_name {
+        if !names::is_dns_subdomain(&class) {
+            ck.problem(
+                format!("{path}.priorityClassName"),
+                format!("{class:?} is not a PriorityClass name"),
+            );
+        }
+        out.priority_class_name = Some(class);
+    }
+    for (key, value) in doc.pod_labels.unwrap_or_default() {
+        let at = format!("{path}.podLabels.{key}");
+        if !is_label_key(&key) {
+            ck.problem(&at, format!("{key:?} is not a valid label key"));
+        } else if key.starts_with("app.kubernetes.io/") {
+            ck.problem(
+                &at,
+                "the app.kubernetes.io/ labels are set by kubectl-ozone (pods are found by them)",
+            );
+        } else if !crate::selector::is_label_value(&value) {
+            ck.problem(&at, format!("{value:?} is not a valid label value"));
+        }
+        out.pod_labels.insert(key, value);
+    }
+    for (key, value) in doc.pod_annotations.unwrap_or_default() {
+        let at = format!("{path}.podAnnotations.{key}");
+        if !is_label_key(&key) {
+            ck.problem(&at, format!("{key:?} is not a valid annotation key"));
+        } else if key.starts_with(RESERVED_ANNOTATION_DOMAIN) {
+            ck.problem(
+                &at,
+                format!("the {RESERVED_ANNOTATION_DOMAIN} annotations are set by kubectl-ozone"),
+            );
+        }
+        out.pod_annotations.insert(key, value);
+    }
+    if let Some(affinity) = doc.affinity {
+        let terms = affinity
+            .pod_affinity
+            .iter()
+            .flat_map(|a| {
+                a.required_during_scheduling_ignored_during_execution
+                    .iter()
+                    .flatten()
+                    .chain(
+                        a.preferred_during_scheduling_ignored_during_execution
+                            .iter()
+                            .flatten()
+                            .map(|w| &w.pod_affinity_term),
+                    )
+            })
+            .chain(affinity.pod_anti_affinity.iter().flat_map(|a| {
+                a.required_during_scheduling_ignored_during_execution
+                    .iter()
+                    .flatten()
+                    .chain(
+                        a.preferred_during_scheduling_ignored_during_execution
+                            .iter()
+                            .flatten()
+                            .map(|w| &w.pod_affinity_term),
+                    )
+            }));
+        if terms.into_iter().any(|t| t.topology_key.is_empty()) {
+            ck.problem(
+                format!("{path}.affinity"),
+                "every pod affinity term needs a topologyKey",
+            );
+        }
+        out.affinity = Some(affinity);
+    }
+    out
+}
+
+/// The most data volumes a datanode may have: above this a node is better split in two
+/// datanodes (a datanode's RocksDB cache, handlers and heap are shared by all its volumes).
+pub const MAX_DATA_VOLUMES: usize = 48;
+
+/// A component's volumes: the first data volume, the further ones, the Raft log volume.
+type Volumes = (Option<Storage>, Vec<Storage>, Option<Storage>);
+
+fn volume(
+    ck: &mut Checker,
+    size_path: &str,
+    size: Option<String>,
+    class_path: &str,
+    class: Option<String>,
+) -> Option<Storage> {
+    let size = ck.positive(size_path, size);
+    if let Some(class) = &class
+        && !names::is_dns_subdomain(class)
+    {
+        ck.problem(class_path, format!("{class:?} is not a StorageClass name"));
+    }
+    size.map(|size| Storage {
+        size,
+        storage_class: class.filter(|c| !c.is_empty()),
+    })
+}
+
+fn volumes(
+    ck: &mut Checker,
+    component: Component,
+    base: &str,
+    doc: Option<super::doc::StorageDoc>,
+) -> Volumes {
+    let stateful = component.service().state == State::Persistent;
+    let s = match (doc, stateful) {
+        (Some(s), true) => s,
+        (None, true) => {
+            ck.problem(format!("{base}.storage.size"), "not set");
+            return (None, Vec::new(), None);
+        }
+        (Some(_), false) => {
+            ck.problem(
+                format!("{base}.storage"),
+                format!("the {} keeps no data; remove this field", component.title()),
+            );
+            return (None, Vec::new(), None);
+        }
+        (None, false) => return (None, Vec::new(), None),
+    };
+    let size_text = s.size.as_ref().map(QuantityDoc::as_text);
+    let mut data = Vec::new();
+    match s.data {
+        None => {
+            data.extend(volume(
+                ck,
+                &format!("{base}.storage.size"),
+                size_text,
+                &format!("{base}.storage.storageClass"),
+                s.storage_class.clone(),
+            ));
+        }
+        Some(_) if component != Component::Datanode => {
+            ck.problem(
+                format!("{base}.storage.data"),
+                format!(
+                    "only datanodes have several data volumes; give the {} one volume with {base}.storage.size",
+                    component.title()
+                ),
+            );
+        }
+        Some(entries) if entries.is_empty() => {
+            ck.problem(
+                format!("{base}.storage.data"),
+                "needs at least one volume (or leave it out for one volume of storage.size)",
+            );
+        }
+        Some(entries) if entries.len() > MAX_DATA_VOLUMES => {
+            ck.problem(
+                format!("{base}.storage.data"),
+                format!(
+                    "at most {MAX_DATA_VOLUMES} data volumes per datanode, got {} (run more datanodes instead)",
+                    entries.len()
+                ),
+            );
+        }
+        Some(entries) => {
+            // The defaults of every entry: checked once, where they are written.
+            let default_size = match &size_text {
+                Some(text) => ck.positive(&format!("{base}.storage.size"), Some(text.clone())),
+                None => None,
+            };
+            let default_class = s.storage_class.clone();
+            if let Some(class) = &default_class
+                && !names::is_dns_subdomain(class)
+            {
+                ck.problem(
+                    format!("{base}.storage.storageClass"),
+                    format!("{class:?} is not a StorageClass name"),
+                );
+            }
+            for (i, e) in entries.into_iter().enumerate() {
+                let at = format!("{base}.storage.data[{i}]");
+                let size = match (&e.size, &size_text) {
+                    (Some(own), _) => ck.positive(&format!("{at}.size"), Some(own.as_text())),
+                    (None, Some(_)) => default_size.clone(),
+                    (None, None) => {
+                        ck.problem(
+                            format!("{at}.size"),
+                            format!("not set, and {base}.storage.size gives no default"),
+                        );
+                        None
+                    }
+                };
+                let class = match e.storage_class {
+                    Some(own) => {
+                        if !names::is_dns_subdomain(&own) {
+                            ck.problem(
+                                format!("{at}.storageClass"),
+                                format!("{own:?} is not a StorageClass name"),
+                            );
+                        }
+                        Some(own)
+                    }
+                    None => default_class.clone(),
+                };
+                data.extend(size.map(|size| Storage {
+                    size,
+                    storage_class: class.filter(|c| !c.is_empty()),
+                }));
+            }
+        }
+    }
+    let ratis = match s.ratis {
+        None => None,
+        Some(_)
+            if !matches!(
+                component,
+                Component::Scm | Component::Om | Component::Datanode
+            ) =>
+        {
+            ck.problem(
+                format!("{base}.storage.ratis"),
+                format!(
+                    "the {} keeps no Raft log; remove this field",
+                    component.title()
+                ),
+            );
+            None
+        }
+        Some(r) if r.enabled == Some(false) => None,
+        Some(r) => volume(
+            ck,
+            &format!("{base}.storage.ratis.size"),
+            r.size.as_ref().map(QuantityDoc::as_text),
+            &format!("{base}.storage.ratis.storageClass"),
+            r.storage_class,
+        ),
+    };
+    let mut data = data.into_iter();
+    (data.next(), data.collect(), ratis)
 }
 
 /// The largest OM or SCM Raft ring: every write waits for a majority, so rings beyond a few
@@ -1895,6 +2143,155 @@ spec:
         }
         assert_eq!(go_duration_seconds("1h30m"), Some(5400.0));
         assert_eq!(go_duration_seconds("1d"), None);
+    }
+
+    #[test]
+    fn data_volumes_and_the_ratis_volume() {
+        let c = with_sets(
+            "medium",
+            &[
+                "datanodes.storage.storageClass=local-hdd",
+                "datanodes.storage.data[0].size=4Ti",
+                "datanodes.storage.data[1].size=4Ti",
+                "datanodes.storage.data[2].storageClass=other",
+                "datanodes.storage.ratis.size=200Gi",
+                "datanodes.storage.ratis.storageClass=local-nvme",
+            ],
+        )
+        .unwrap();
+        let dn = c.component(Component::Datanode).unwrap();
+        let data: Vec<(String, Option<String>)> = dn
+            .data_volumes()
+            .map(|v| (v.size.as_str().to_owned(), v.storage_class.clone()))
+            .collect();
+        assert_eq!(
+            data,
+            vec![
+                ("4Ti".to_owned(), Some("local-hdd".to_owned())),
+                ("4Ti".to_owned(), Some("local-hdd".to_owned())),
+                // Size from storage.size (the profile's 1Ti), its own class.
+                ("1Ti".to_owned(), Some("other".to_owned())),
+            ]
+        );
+        let ratis = dn.ratis.as_ref().unwrap();
+        assert_eq!(
+            (ratis.size.as_str(), ratis.storage_class.as_deref()),
+            ("200Gi", Some("local-nvme"))
+        );
+        // A ratis volume switched off is no volume.
+        let off = with_sets(
+            "medium",
+            &[
+                "om.storage.ratis.size=10Gi",
+                "om.storage.ratis.enabled=false",
+            ],
+        )
+        .unwrap();
+        assert!(off.component(Component::Om).unwrap().ratis.is_none());
+    }
+
+    #[test]
+    fn bad_volumes_name_the_field() {
+        let many: Vec<String> = (0..49)
+            .map(|i| format!("datanodes.storage.data[{i}].size=1Ti"))
+            .collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        for (sets, expect) in [
+            (
+                many.as_slice(),
+                "spec.datanodes.storage.data: at most 48 data volumes per datanode, got 49",
+            ),
+            (
+                &["datanodes.storage.data[0].size=4TB"][..],
+                "spec.datanodes.storage.data[0].size: \"4TB\" is not a Kubernetes quantity",
+            ),
+            (
+                &[
+                    "datanodes.storage.data[0].size=4Ti",
+                    "datanodes.storage.data[1].storageClass=Local_HDD",
+                ][..],
+                "spec.datanodes.storage.data[1].storageClass: \"Local_HDD\" is not a StorageClass name",
+            ),
+            (
+                &["om.storage.data[0].size=4Ti"][..],
+                "spec.om.storage.data: only datanodes have several data volumes",
+            ),
+            (
+                &["recon.storage.ratis.size=4Gi"][..],
+                "spec.recon.storage.ratis: the Recon keeps no Raft log",
+            ),
+            (
+                &["scm.storage.ratis.storageClass=fast"][..],
+                "spec.scm.storage.ratis.size: not set",
+            ),
+            (
+                &["datanodes.storage.ratis.size=0"][..],
+                "spec.datanodes.storage.ratis.size: must be greater than zero",
+            ),
+        ] {
+            let msg = message(with_sets("medium", sets));
+            assert!(msg.contains(expect), "{expect}\n{msg}");
+        }
+    }
+
+    #[test]
+    fn component_placement_adds_to_the_cluster_placement() {
+        let c = with_sets(
+            "medium",
+            &[
+                "placement.nodeSelector.pool=ozone",
+                "placement.tolerations[0].key=dedicated",
+                "placement.tolerations[0].operator=Exists",
+                "datanodes.placement.nodeSelector.storage=ozone",
+                "datanodes.placement.tolerations[0].key=storage",
+                "datanodes.placement.tolerations[0].value=ozone",
+                "datanodes.placement.tolerations[0].effect=NoSchedule",
+                "datanodes.placement.priorityClassName=ozone-data",
+                "om.placement.topologySpread=zone",
+                "om.placement.podLabels.team=storage",
+                "om.placement.podAnnotations.example\\.com/owner=storage",
+            ],
+        )
+        .unwrap();
+        let dn = &c.component(Component::Datanode).unwrap().placement;
+        assert_eq!(dn.node_selector.len(), 2);
+        assert_eq!(dn.node_selector["storage"], "ozone");
+        assert_eq!(dn.tolerations.len(), 2);
+        assert_eq!(dn.priority_class_name.as_deref(), Some("ozone-data"));
+        let om = &c.component(Component::Om).unwrap().placement;
+        assert_eq!(om.spread, Spread::Zone);
+        assert_eq!(om.node_selector.len(), 1);
+        assert_eq!(om.pod_labels["team"], "storage");
+        assert_eq!(om.pod_annotations["example.com/owner"], "storage");
+        assert_eq!(
+            c.component(Component::Scm).unwrap().placement.spread,
+            Spread::Host
+        );
+        for (sets, expect) in [
+            (
+                &["om.placement.podLabels.app\\.kubernetes\\.io/component=x"][..],
+                "spec.om.placement.podLabels.app.kubernetes.io/component: the app.kubernetes.io/ labels are set by kubectl-ozone",
+            ),
+            (
+                &["om.placement.podAnnotations.ozone\\.apache\\.org/config-hash=x"][..],
+                "spec.om.placement.podAnnotations.ozone.apache.org/config-hash: the ozone.apache.org/ annotations are set by kubectl-ozone",
+            ),
+            (
+                &["datanodes.placement.tolerations[0].effect=Sometimes"][..],
+                "spec.datanodes.placement.tolerations[0].effect: \"Sometimes\" must be",
+            ),
+            (
+                &["s3g.placement.priorityClassName=Not_A_Name"][..],
+                "spec.s3g.placement.priorityClassName",
+            ),
+            (
+                &["om.placement.topologySpread=rack"][..],
+                "unknown variant `rack`",
+            ),
+        ] {
+            let msg = message(with_sets("medium", sets));
+            assert!(msg.contains(expect), "{expect}\n{msg}");
+        }
     }
 
     #[test]

@@ -2,7 +2,7 @@
 //! again: the same end state as an uninterrupted run, and no destructive step (a StatefulSet
 //! delete, a decommission, a scale) carried out twice.
 
-use super::{OM_HANDLERS, assert_in_sync, deployed, run, storage_class, with_revisions};
+use super::{SHARED_KEY, assert_in_sync, deployed, run, storage_class, with_revisions};
 use crate::cmd::restart::RESTART_ALL_ANNOTATION;
 use crate::testing::FakeCluster;
 
@@ -144,7 +144,7 @@ async fn a_datanode_scale_down_cut_off_at_any_write_or_command_finishes_when_run
         "--set",
         "datanodes.replicas=3",
         "--set",
-        OM_HANDLERS,
+        SHARED_KEY,
         "--yes",
     ];
     let clean = deployed("medium", &[]);
@@ -190,7 +190,7 @@ async fn a_datanode_scale_down_cut_off_at_any_write_or_command_finishes_when_run
         assert_in_sync(
             &c,
             "medium",
-            &["datanodes.replicas=3", OM_HANDLERS],
+            &["datanodes.replicas=3", SHARED_KEY],
             &format!("after entry {at}"),
         )
         .await;

@@ -34,6 +34,7 @@ use super::datanode::SafetyArgs;
 use super::datanode::change::{Leaving, leaving_checks};
 use super::datanode::scale_down::layout;
 use super::datanode::wait::{self, WaitOpts};
+use super::disks;
 use super::restart::SkipArgs;
 use super::ring_grow::{self, deferred, deferred_steps, recorded_statefulsets, ring_growth};
 use super::ring_shrink as shrink;
@@ -250,6 +251,12 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
     } else {
         Vec::new()
     };
+    let added_volumes = if nothing_refused {
+        let grown: BTreeSet<String> = grows.iter().map(|g| g.statefulset.clone()).collect();
+        disks::plan(&c, &grown, &mut steps)
+    } else {
+        Vec::new()
+    };
     let restart_components = restart_components(&c);
     let restarts = if restart_components.is_empty() || !refusals.is_empty() {
         None
@@ -258,8 +265,9 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
         let changing: BTreeSet<Component> = c
             .transitions
             .iter()
-            .filter(|t| matches!(t.kind, Kind::Config | Kind::Template))
+            .filter(|t| t.restarts_pods())
             .map(|t| t.component)
+            .chain(disks::orphaned(&c.view))
             .collect();
         let pods = rolling::pod_states(&c.view, &ozone, &restart_components).await?;
         checks.extend(rolling::checks(&ozone, &pods, &restart_components, a.skips.skips()).await?);
@@ -399,6 +407,11 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
     grow_storage(session, &c, &act, io, &grows, &waits, a.force_conflicts)
         .await
         .map_err(again)?;
+    for sts in &added_volumes {
+        disks::recreate(session, &c, &act, io, sts, &waits, a.force_conflicts)
+            .await
+            .map_err(again)?;
+    }
     change_datanodes(&act, &ozone, io, &dn, &waits)
         .await
         .map_err(again)?;
@@ -473,12 +486,14 @@ async fn storage_plan(
         let statefulset = c.cluster.names().component(component);
         let wanted = ozone_generator::quantity::Amount::parse(&t.to)?;
         let mut pvcs = Vec::new();
-        for pvc in c
-            .view
-            .pvcs
-            .iter()
-            .filter(|p| crate::cluster::view::component_of(&p.metadata) == Some(component))
-        {
+        let volume = disks::volume_of(t);
+        for pvc in c.view.pvcs.iter().filter(|p| {
+            crate::cluster::view::component_of(&p.metadata) == Some(component)
+                && p.metadata
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| disks::pvc_of(n, volume, &statefulset))
+        }) {
             let name = pvc.metadata.name.clone().unwrap_or_default();
             let spec = pvc.spec.as_ref();
             let Some(class) = spec.and_then(|s| s.storage_class_name.clone()) else {
@@ -522,14 +537,20 @@ async fn storage_plan(
                 size: t.to.clone(),
             });
         }
-        steps.push(Step::RecreateStatefulSet {
-            name: statefulset.clone(),
-        });
         out.push(Grow {
             statefulset,
             size: t.to.clone(),
             pvcs,
         });
+    }
+    // One re-create per StatefulSet, after all its PVCs are resized.
+    let mut recreated = BTreeSet::new();
+    for g in &out {
+        if recreated.insert(g.statefulset.clone()) {
+            steps.push(Step::RecreateStatefulSet {
+                name: g.statefulset.clone(),
+            });
+        }
     }
     Ok(out)
 }
@@ -550,29 +571,12 @@ async fn grow_storage(
             act.resize_pvc(pvc, &g.size).await?;
             io.note(format!("persistentvolumeclaim {pvc} resized to {}", g.size));
         }
-        let o = c
-            .objects
-            .iter()
-            .find(|o| o.kind == "StatefulSet" && o.name == g.statefulset)
-            .ok_or_else(|| anyhow!("statefulset {} is not rendered", g.statefulset))?;
-        // Live replicas (the transitions change them), rendered claim templates.
-        let mut object = o.sent.clone();
-        object["spec"]["volumeClaimTemplates"] = o.rendered["spec"]["volumeClaimTemplates"].clone();
-        act.delete_statefulset_orphan(&g.statefulset).await?;
-        waits
-            .until(
-                &format!(
-                    "statefulset {} to be deleted (its pods keep running)",
-                    g.statefulset
-                ),
-                || async { Ok(session.kube.live(&object).await?.is_none().then_some(())) },
-            )
-            .await?;
-        act.apply(&object, force).await?;
-        io.note(format!(
-            "statefulset {} re-created with {} volumes; its pods kept running",
-            g.statefulset, g.size
-        ));
+    }
+    let mut recreated = BTreeSet::new();
+    for g in grows {
+        if recreated.insert(g.statefulset.clone()) {
+            disks::recreate(session, c, act, io, &g.statefulset, waits, force).await?;
+        }
     }
     Ok(())
 }
@@ -580,15 +584,17 @@ async fn grow_storage(
 /// StatefulSet components whose pods may need a restart: a new template, or pods left on an
 /// older revision (an earlier apply cut off, or a GitOps apply).
 fn restart_components(c: &Comparison) -> Vec<Component> {
+    let orphaned = disks::orphaned(&c.view);
     let changing: BTreeSet<Component> = c
         .transitions
         .iter()
-        .filter(|t| matches!(t.kind, Kind::Config | Kind::Template))
+        .filter(|t| t.restarts_pods())
         .map(|t| t.component)
+        .chain(orphaned.iter().copied())
         .collect();
     let sts: Vec<Component> = Component::ALL
         .into_iter()
-        .filter(|comp| c.view.statefulset(*comp).is_some())
+        .filter(|comp| c.view.statefulset(*comp).is_some() || orphaned.contains(comp))
         .collect();
     let stale = out_of_date_pods(&c.view, &sts);
     sts.into_iter()

@@ -9,6 +9,7 @@ pub mod compare;
 pub mod complete;
 pub mod datanode;
 pub mod diff;
+pub mod disks;
 pub mod doctor;
 pub mod init;
 pub mod lint;

@@ -230,9 +230,15 @@ pub fn as_sent(desired: &Value, live: Option<&Value>) -> Value {
     if desired["kind"] != "StatefulSet" {
         return out;
     }
+    // New volumes: the rendered pod template mounts claim templates the live StatefulSet
+    // lacks, which the API server refuses; the re-create of `apply` carries both.
+    let keep_template = super::disks::templates_differ(desired, live);
     let claim_owners = owners(live, &["spec", "volumeClaimTemplates"]);
     let ours_alone = claim_owners.iter().all(|m| m == MANAGER) && !claim_owners.is_empty();
     if let Some(spec) = out.get_mut("spec").and_then(Value::as_object_mut) {
+        if keep_template && let Some(t) = live["spec"].get("template") {
+            spec.insert("template".into(), t.clone());
+        }
         if let Some(r) = live["spec"].get("replicas") {
             spec.insert("replicas".into(), r.clone());
         }

@@ -3,6 +3,7 @@
 
 pub mod changes;
 pub mod datanodes;
+pub mod disks;
 pub mod finality;
 pub mod plan;
 pub mod preflight;

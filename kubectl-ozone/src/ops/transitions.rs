@@ -34,6 +34,20 @@ pub struct WorkloadShape {
     pub storage_class: Option<String>,
     /// The pod template's configuration hash annotation.
     pub config_hash: Option<String>,
+    /// Every volume claim template, in order.
+    pub volumes: Vec<VolumeShape>,
+}
+
+/// One volume claim template.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VolumeShape {
+    /// Template name (`data`, `data1`, `ratis`).
+    pub name: String,
+    /// Requested size.
+    pub size: Option<String>,
+    /// StorageClass.
+    pub storage_class: Option<String>,
 }
 
 /// Who issues the certificates, as the objects tell.
@@ -118,6 +132,22 @@ impl Shape {
                                 &spec["template"]["metadata"]["annotations"],
                                 &[CONFIG_HASH_ANNOTATION],
                             ),
+                            volumes: spec["volumeClaimTemplates"]
+                                .as_array()
+                                .map(|ts| {
+                                    ts.iter()
+                                        .map(|t| VolumeShape {
+                                            name: text(t, &["metadata", "name"])
+                                                .unwrap_or_default(),
+                                            size: text(
+                                                &t["spec"],
+                                                &["resources", "requests", "storage"],
+                                            ),
+                                            storage_class: text(&t["spec"], &["storageClassName"]),
+                                        })
+                                        .collect()
+                                })
+                                .unwrap_or_default(),
                         },
                     );
                 }
@@ -165,6 +195,10 @@ pub enum Kind {
     Config,
     /// Another pod template: pods restart.
     Template,
+    /// Volume claim templates added (disks, a Raft log volume).
+    VolumesAdded,
+    /// Volume claim templates removed.
+    VolumesRemoved,
 }
 
 /// Whether `apply` carries a transition out.
@@ -193,6 +227,9 @@ pub struct Transition {
     pub verdict: Verdict,
     /// How `apply` carries it out, or why it refuses and what to do instead.
     pub how: String,
+    /// The volume claim template a storage change is about, when not the first (`data`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub volume: Option<String>,
 }
 
 impl Transition {
@@ -210,13 +247,26 @@ impl Transition {
                 format!("{} ring {} → {}", self.component, self.from, self.to)
             }
             Kind::Scale => format!("{} replicas {} → {}", self.component, self.from, self.to),
-            Kind::StorageGrow | Kind::StorageShrink => {
-                format!("{} storage {} → {}", self.component, self.from, self.to)
+            Kind::StorageGrow | Kind::StorageShrink => match &self.volume {
+                Some(v) => format!(
+                    "{} storage ({v}) {} → {}",
+                    self.component, self.from, self.to
+                ),
+                None => format!("{} storage {} → {}", self.component, self.from, self.to),
+            },
+            Kind::StorageClass => match &self.volume {
+                Some(v) => format!(
+                    "{} StorageClass ({v}) {} → {}",
+                    self.component, self.from, self.to
+                ),
+                None => format!(
+                    "{} StorageClass {} → {}",
+                    self.component, self.from, self.to
+                ),
+            },
+            Kind::VolumesAdded | Kind::VolumesRemoved => {
+                format!("{} volumes {} → {}", self.component, self.from, self.to)
             }
-            Kind::StorageClass => format!(
-                "{} StorageClass {} → {}",
-                self.component, self.from, self.to
-            ),
             Kind::Config => format!("{} configuration changed", self.component),
             Kind::Template => format!("{} pod template changed", self.component),
         };
@@ -231,6 +281,13 @@ impl Transition {
     pub fn refused(&self) -> bool {
         self.verdict == Verdict::Refuse
     }
+
+    /// Whether carrying it out re-creates the component's pods (one at a time, in the
+    /// component's safe order).
+    pub fn restarts_pods(&self) -> bool {
+        matches!(self.kind, Kind::Config | Kind::Template)
+            || (self.kind == Kind::VolumesAdded && self.verdict == Verdict::Apply)
+    }
 }
 
 /// The tag of an image reference (`apache/ozone:2.2.0` → `2.2.0`).
@@ -240,7 +297,7 @@ pub fn image_tag(image: &str) -> &str {
 }
 
 /// Compares sizes; `None` when one does not parse.
-fn compare_sizes(a: &str, b: &str) -> Option<Ordering> {
+pub fn compare_sizes(a: &str, b: &str) -> Option<Ordering> {
     Some(Amount::parse(a).ok()?.cmp_value(&Amount::parse(b).ok()?))
 }
 
@@ -262,6 +319,7 @@ pub fn detect(
         to,
         verdict,
         how,
+        volume: None,
     };
     let mut version_changed = false;
     for component in Component::ALL {
@@ -314,6 +372,7 @@ pub fn detect(
         }
         replicas(&mut out, component, l, d);
         storage(&mut out, component, l, d);
+        super::disks::detect(&mut out, component, l, d);
         if templates_changed.contains(&component) && l.image == d.image {
             let (kind, reason) = if l.config_hash != d.config_hash {
                 (Kind::Config, "the configuration changed")
@@ -419,6 +478,7 @@ fn replicas(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, 
         to: to.to_string(),
         verdict,
         how,
+        volume: None,
     });
 }
 
@@ -452,6 +512,7 @@ fn storage(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, d
             to: d.storage_class.clone().unwrap_or_else(|| "(default)".into()),
             verdict: Verdict::Refuse,
             how: "existing volumes cannot move to another StorageClass; keep the class, or migrate the data to a new cluster".into(),
+            volume: None,
         });
     }
     let (Some(from), Some(to)) = (&l.storage, &d.storage) else {
@@ -480,6 +541,7 @@ fn storage(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, d
         to: to.clone(),
         verdict,
         how,
+        volume: None,
     });
 }
 

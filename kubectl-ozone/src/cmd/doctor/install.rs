@@ -135,13 +135,29 @@ pub fn pod_security(
     }
 }
 
-/// The volumes a spec asks for: component → StorageClass (`None`: the default one).
+/// The volumes a spec asks for: component → StorageClass (`None`: the default one), one entry
+/// per volume of a pod (every data volume and the `ratis` volume).
 pub fn volumes(cluster: &Cluster) -> Vec<(Component, Option<String>)> {
     cluster
         .components
         .iter()
-        .filter_map(|(c, s)| s.storage.as_ref().map(|st| (*c, st.storage_class.clone())))
+        .flat_map(|(c, s)| {
+            s.data_volumes()
+                .chain(&s.ratis)
+                .map(|st| (*c, st.storage_class.clone()))
+        })
         .collect()
+}
+
+/// Whether a StorageClass provisions node-local volumes (the local static provisioner's
+/// `kubernetes.io/no-provisioner`, or a CSI driver for local disks), which must be bound where
+/// the pod is scheduled.
+fn is_local(class: &StorageClass) -> bool {
+    let p = class.provisioner.as_str();
+    p == "kubernetes.io/no-provisioner"
+        || ["local", "topolvm", "lvm", "openebs.io/local"]
+            .iter()
+            .any(|k| p.contains(k))
 }
 
 fn is_default(class: &StorageClass) -> bool {
@@ -181,7 +197,10 @@ pub fn storage(
     };
     let mut by_class: BTreeMap<Option<String>, Vec<&str>> = BTreeMap::new();
     for (c, class) in volumes {
-        by_class.entry(class.clone()).or_default().push(c.id());
+        let users = by_class.entry(class.clone()).or_default();
+        if !users.contains(&c.id()) {
+            users.push(c.id());
+        }
     }
     let mut out = Vec::new();
     for (wanted, components) in by_class {
@@ -206,7 +225,16 @@ pub fn storage(
             )),
             Some(class) => {
                 let name = class.metadata.name.clone().unwrap_or_default();
-                if class.allow_volume_expansion == Some(true) {
+                let binding = class.volume_binding_mode.as_deref().unwrap_or("Immediate");
+                if is_local(class) && binding != "WaitForFirstConsumer" {
+                    out.push(Finding::bad(
+                        Verdict::Warning,
+                        CHECK,
+                        subject,
+                        format!("{name} ({}) for {users} provisions local volumes with volumeBindingMode {binding}: each PVC is bound to a node before its pod is scheduled, so a pod's disks may sit on different nodes, or on one its placement excludes", class.provisioner),
+                        "set volumeBindingMode: WaitForFirstConsumer on the StorageClass (a new class: the field cannot change)",
+                    ));
+                } else if class.allow_volume_expansion == Some(true) {
                     out.push(Finding::ok(CHECK, subject, format!("{name} ({}) for {users}; volumes can be expanded", class.provisioner)));
                 } else {
                     out.push(Finding::bad(
@@ -311,31 +339,51 @@ pub fn nodes(cluster: &Cluster, nodes: &Gathered<Vec<Node>>) -> Vec<Finding> {
             )];
         }
     };
-    let p = &cluster.placement;
-    let usable = schedulable(nodes, &p.node_selector, &p.tolerations);
     let zone_key = "topology.kubernetes.io/zone";
-    let zoned: Vec<&&Node> = usable
-        .iter()
-        .filter(|n| {
-            n.metadata
-                .labels
-                .as_ref()
-                .is_some_and(|l| l.contains_key(zone_key))
-        })
-        .collect();
-    // Zone spread is DoNotSchedule on the zone key: nodes without the label take none of the pods.
-    let eligible = if p.spread == Spread::Zone {
-        zoned.len()
-    } else {
-        usable.len()
-    };
     let mut out = Vec::new();
-    for c in [Component::Scm, Component::Om, Component::Datanode] {
-        let replicas = cluster.replicas(c);
-        if replicas == 0 || cluster.component(c).is_none() {
-            continue;
-        }
-        if (eligible as i32) < replicas {
+    let mut fewest: Option<usize> = None;
+    for (c, settings) in &cluster.components {
+        let p = &settings.placement;
+        let usable = schedulable(nodes, &p.node_selector, &p.tolerations);
+        let zoned: Vec<&&Node> = usable
+            .iter()
+            .filter(|n| {
+                n.metadata
+                    .labels
+                    .as_ref()
+                    .is_some_and(|l| l.contains_key(zone_key))
+            })
+            .collect();
+        // Zone spread is DoNotSchedule on the zone key: nodes without the label take none of
+        // the pods.
+        let eligible = if p.spread == Spread::Zone {
+            zoned.len()
+        } else {
+            usable.len()
+        };
+        fewest = Some(fewest.map_or(eligible, |f| f.min(eligible)));
+        let own = if settings.placement.node_selector != cluster.placement.node_selector
+            || settings.placement.tolerations != cluster.placement.tolerations
+        {
+            format!(" (spec.{}.placement)", c.spec_field())
+        } else {
+            String::new()
+        };
+        let separate = matches!(c, Component::Scm | Component::Om | Component::Datanode);
+        let replicas = settings.replicas;
+        if eligible == 0 {
+            out.push(Finding::bad(
+                Verdict::Error,
+                CHECK,
+                c.id(),
+                format!(
+                    "no node matches the {} pods' nodeSelector and tolerations{own}: of {} nodes none is schedulable for them",
+                    c.id(),
+                    nodes.len()
+                ),
+                format!("label (and taint) nodes for the {} pods, or change spec.{}.placement / spec.placement", c.id(), c.spec_field()),
+            ));
+        } else if separate && (eligible as i32) < replicas {
             let (verdict, fix) = if p.anti_affinity == AntiAffinity::Required {
                 (
                     Verdict::Error,
@@ -352,7 +400,7 @@ pub fn nodes(cluster: &Cluster, nodes: &Gathered<Vec<Node>>) -> Vec<Finding> {
                 CHECK,
                 c.id(),
                 format!(
-                    "{replicas} {} pods must each get their own node, {eligible} of {} nodes are schedulable{}",
+                    "{replicas} {} pods must each get their own node, {eligible} of {} nodes are schedulable{}{own}",
                     c.id(),
                     nodes.len(),
                     if p.spread == Spread::Zone { " with a zone label" } else { "" }
@@ -360,22 +408,23 @@ pub fn nodes(cluster: &Cluster, nodes: &Gathered<Vec<Node>>) -> Vec<Finding> {
                 fix,
             ));
         }
-    }
-    if p.spread == Spread::Zone {
-        let zones: BTreeSet<&String> = zoned
-            .iter()
-            .filter_map(|n| n.metadata.labels.as_ref().and_then(|l| l.get(zone_key)))
-            .collect();
-        if zones.len() < 3 {
-            out.push(Finding::bad(
-                if zones.is_empty() { Verdict::Error } else { Verdict::Warning },
-                CHECK,
-                "zones",
-                format!("spec.placement.spread is zone, schedulable nodes span {} zone(s): a three-member Raft ring does not survive the loss of a zone", zones.len()),
-                "use nodes in three zones (label topology.kubernetes.io/zone), or set spec.placement.spread: host",
-            ));
+        if p.spread == Spread::Zone && separate && replicas > 1 {
+            let zones: BTreeSet<&String> = zoned
+                .iter()
+                .filter_map(|n| n.metadata.labels.as_ref().and_then(|l| l.get(zone_key)))
+                .collect();
+            if zones.len() < 3 && !out.iter().any(|f| f.subject == "zones") {
+                out.push(Finding::bad(
+                    if zones.is_empty() { Verdict::Error } else { Verdict::Warning },
+                    CHECK,
+                    "zones",
+                    format!("spec.placement.spread is zone, schedulable nodes span {} zone(s): a three-member Raft ring does not survive the loss of a zone", zones.len()),
+                    "use nodes in three zones (label topology.kubernetes.io/zone), or set spec.placement.spread: host",
+                ));
+            }
         }
     }
+    let eligible = fewest.unwrap_or(0);
     if out.is_empty() {
         out.push(Finding::ok(
             CHECK,

@@ -654,6 +654,96 @@ async fn too_few_nodes_for_required_anti_affinity_and_too_few_zones() {
 }
 
 #[tokio::test]
+async fn every_volume_needs_a_class_and_local_classes_should_wait_for_the_pod() {
+    let c = ready_for_install();
+    let mut local: StorageClass =
+        serde_json::from_value(json!({"metadata": {"name": "local-nvme"},
+        "provisioner": "kubernetes.io/no-provisioner", "volumeBindingMode": "Immediate"}))
+        .unwrap();
+    c.api
+        .state
+        .lock()
+        .unwrap()
+        .storage_classes
+        .push(local.clone());
+    let sets = [
+        "--profile",
+        "medium",
+        "--set",
+        "datanodes.storage.data[0].size=1Ti",
+        "--set",
+        "datanodes.storage.data[1].storageClass=local-hdd",
+        "--set",
+        "datanodes.storage.ratis.size=100Gi",
+        "--set",
+        "datanodes.storage.ratis.storageClass=local-nvme",
+        "-o",
+        "json",
+    ];
+    let r = run(&c, &sets).await;
+    let hdd = finding(&r, "storage-class", "local-hdd");
+    assert_eq!(verdict(&hdd), "error", "{hdd}");
+    assert!(
+        hdd["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("StorageClass local-hdd (for datanode) does not exist"),
+        "{hdd}"
+    );
+    let nvme = finding(&r, "storage-class", "local-nvme");
+    assert_eq!(verdict(&nvme), "warning", "{nvme}");
+    assert!(fix(&nvme).contains("WaitForFirstConsumer"), "{nvme}");
+    local.volume_binding_mode = Some("WaitForFirstConsumer".into());
+    local.allow_volume_expansion = Some(true);
+    c.api.state.lock().unwrap().storage_classes = vec![
+        storage_class("standard", true, true),
+        storage_class("local-hdd", false, true),
+        local,
+    ];
+    let r = run(&c, &sets).await;
+    assert_eq!(verdict(&finding(&r, "storage-class", "local-nvme")), "ok");
+    assert_eq!(verdict(&finding(&r, "storage-class", "local-hdd")), "ok");
+}
+
+#[tokio::test]
+async fn each_component_needs_nodes_its_placement_matches() {
+    let c = ready_for_install();
+    let sets = [
+        "--profile",
+        "medium",
+        "--set",
+        "datanodes.placement.nodeSelector.storage=ozone",
+        "-o",
+        "json",
+    ];
+    let r = run(&c, &sets).await;
+    let f = finding(&r, "nodes", "datanode");
+    assert_eq!(verdict(&f), "error", "{f}");
+    assert!(
+        f["evidence"]
+            .as_str()
+            .unwrap()
+            .contains("(spec.datanodes.placement)"),
+        "{f}"
+    );
+    // Five nodes labelled for datanodes: enough for five datanodes; OM and SCM still fit.
+    for n in c.api.state.lock().unwrap().nodes.iter_mut() {
+        n.metadata
+            .labels
+            .get_or_insert_with(Default::default)
+            .insert("storage".into(), "ozone".into());
+    }
+    let r = run(&c, &sets).await;
+    let all = findings(&r);
+    assert!(
+        all.iter()
+            .filter(|f| f["check"] == "nodes")
+            .all(|f| f["verdict"] == "ok"),
+        "{all:#?}"
+    );
+}
+
+#[tokio::test]
 async fn missing_prometheus_operator_crds_are_named_with_the_way_out() {
     let c = ready_for_install();
     c.api.state.lock().unwrap().api_groups.clear();
