@@ -986,6 +986,11 @@ fn resource_and_name<'a>(parts: &[&'a str]) -> Option<(&'a str, Option<&'a str>)
 }
 
 /// The stored object `name` of a resource, as JSON.
+/// Every stored object of a resource, as JSON.
+pub fn stored(st: &ApiState, resource: &str) -> Vec<Value> {
+    stored_where(st, resource, |_| true)
+}
+
 fn stored_named(st: &ApiState, resource: &str, name: &str) -> Option<Value> {
     stored_where(st, resource, |m| m.name.as_deref() == Some(name))
         .into_iter()
