@@ -10,6 +10,13 @@ use std::path::PathBuf;
 
 /// `shared/` sits beside the repository (in CI too).
 fn crds() -> crd::Registry {
+    // Parsing the CRD files is most of a lint's cost in a test build; they are read once per
+    // test binary and every lint gets its own copy.
+    static CRDS: std::sync::OnceLock<crd::Registry> = std::sync::OnceLock::new();
+    CRDS.get_or_init(load_crds).clone()
+}
+
+fn load_crds() -> crd::Registry {
     // `shared/` sits beside the repository or beside the worktrees holding it.
     let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
         .ancestors()

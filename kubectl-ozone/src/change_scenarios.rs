@@ -742,6 +742,29 @@ async fn a_cluster_applied_with_kubectl_server_side_is_diffed_and_applied() {
         d.out
     );
     assert!(d.out.contains("Note: apply is taking over"), "{}", d.out);
+    let d = run(
+        &c,
+        &[
+            "diff",
+            "--profile",
+            "small",
+            "-n",
+            "ozone",
+            "--set",
+            OM_HANDLERS,
+            "-o",
+            "json",
+        ],
+    )
+    .await;
+    let report: Value = serde_json::from_str(&d.out).unwrap();
+    assert!(
+        report["takeover"]
+            .as_str()
+            .is_some_and(|t| t.contains("field manager kubectl")),
+        "{}",
+        d.out
+    );
 
     let r = run(
         &c,
@@ -758,7 +781,11 @@ async fn a_cluster_applied_with_kubectl_server_side_is_diffed_and_applied() {
     )
     .await;
     assert_eq!(r.code(), 0, "{}", r.all());
-    assert!(r.all().contains("(field manager kubectl)"), "{}", r.all());
+    assert!(
+        r.all().contains("field manager kubectl (kubectl's own)"),
+        "{}",
+        r.all()
+    );
     assert_in_sync(
         &c,
         "small",

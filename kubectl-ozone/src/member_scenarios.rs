@@ -255,14 +255,37 @@ async fn scm_ring_grows_1_to_3_through_its_init_containers() {
     assert!(scales[1] < dn0, "{j:#?}");
 }
 
+// Every write of the growth is a cut point, each a whole scenario of three runs; the cut
+// points are dealt over four tests (every fourth write each) so that they run in parallel.
 #[tokio::test(start_paused = true)]
-async fn om_growth_cut_off_at_any_write_finishes_when_run_again() {
+async fn om_growth_cut_off_at_any_write_finishes_when_run_again_1_of_4() {
+    om_growth_cut_off_at_every_write_from(0, 4).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn om_growth_cut_off_at_any_write_finishes_when_run_again_2_of_4() {
+    om_growth_cut_off_at_every_write_from(1, 4).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn om_growth_cut_off_at_any_write_finishes_when_run_again_3_of_4() {
+    om_growth_cut_off_at_every_write_from(2, 4).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn om_growth_cut_off_at_any_write_finishes_when_run_again_4_of_4() {
+    om_growth_cut_off_at_every_write_from(3, 4).await;
+}
+
+/// OM growth cut off at write `first`, `first + step`, … of an uninterrupted run, each then
+/// run again.
+async fn om_growth_cut_off_at_every_write_from(first: usize, step: usize) {
     let args = grow("medium", "om.replicas=5");
     let clean = cluster("medium");
     let r = apply(&clean, &args).await;
     assert_eq!(r.code(), 0, "{}", r.all());
     let journal = clean.journal();
-    for (at, entry) in journal.iter().enumerate() {
+    for (at, entry) in journal.iter().enumerate().skip(first).step_by(step) {
         let c = cluster("medium");
         c.api.state.lock().unwrap().fail_write_at = Some(at);
         let r = apply(&c, &args).await;

@@ -503,6 +503,12 @@ fn secret_routes(
 
 /// A pod list: recreated pods get one list closer to ready first.
 fn list_pods(st: &mut ApiState, selector: &str) -> Value {
+    pods_listed(st);
+    list(&st.pods, selector, "PodList")
+}
+
+/// What listing the pods does to them: time passes, and started pods get ready.
+fn pods_listed(st: &mut ApiState) {
     let mut became_ready = Vec::new();
     for (pod, left) in st.starting.iter_mut() {
         if *left == 0 && !st.never_ready.contains(pod) {
@@ -516,7 +522,6 @@ fn list_pods(st: &mut ApiState, selector: &str) -> Value {
             set_ready(pod, true);
         }
     }
-    list(&st.pods, selector, "PodList")
 }
 
 /// Marks pod `name` ready or not, as its readiness probe would.
@@ -980,28 +985,57 @@ fn resource_and_name<'a>(parts: &[&'a str]) -> Option<(&'a str, Option<&'a str>)
     }
 }
 
+/// The stored object `name` of a resource, as JSON.
 /// Every stored object of a resource, as JSON.
 pub fn stored(st: &ApiState, resource: &str) -> Vec<Value> {
-    fn values<T: serde::Serialize>(items: &[T]) -> Vec<Value> {
+    stored_where(st, resource, |_| true)
+}
+
+fn stored_named(st: &ApiState, resource: &str, name: &str) -> Option<Value> {
+    stored_where(st, resource, |m| m.name.as_deref() == Some(name))
+        .into_iter()
+        .next()
+}
+
+/// The stored objects of a resource whose metadata passes `keep`, as JSON. Only those are
+/// serialized: a read of one object costs one object, not the whole collection (which made
+/// every request of a scenario with a rendered cluster cost as much as listing it).
+fn stored_where(
+    st: &ApiState,
+    resource: &str,
+    keep: impl Fn(&kube::core::ObjectMeta) -> bool,
+) -> Vec<Value> {
+    fn values<T: serde::Serialize + kube::Resource>(
+        items: &[T],
+        keep: &dyn Fn(&kube::core::ObjectMeta) -> bool,
+    ) -> Vec<Value> {
         items
             .iter()
+            .filter(|o| keep(o.meta()))
             .map(|o| serde_json::to_value(o).unwrap())
             .collect()
     }
     match resource {
-        "statefulsets" => values(&st.statefulsets),
-        "deployments" => values(&st.deployments),
-        "configmaps" => values(&st.config_maps),
-        "secrets" => values(&st.secrets),
-        "pods" => values(&st.pods),
-        "persistentvolumeclaims" => values(&st.pvcs),
-        "services" => values(&st.services),
-        "networkpolicies" => values(&st.network_policies),
-        "namespaces" => values(&st.namespaces),
+        "statefulsets" => values(&st.statefulsets, &keep),
+        "deployments" => values(&st.deployments, &keep),
+        "configmaps" => values(&st.config_maps, &keep),
+        "secrets" => values(&st.secrets, &keep),
+        "pods" => values(&st.pods, &keep),
+        "persistentvolumeclaims" => values(&st.pvcs, &keep),
+        "services" => values(&st.services, &keep),
+        "networkpolicies" => values(&st.network_policies, &keep),
+        "namespaces" => values(&st.namespaces, &keep),
         _ => st
             .objects
             .iter()
-            .filter(|(r, _)| r == resource)
+            .filter(|(r, o)| {
+                r == resource
+                    && keep(&kube::core::ObjectMeta {
+                        name: o["metadata"]["name"].as_str().map(str::to_owned),
+                        labels: serde_json::from_value(o["metadata"]["labels"].clone()).ok(),
+                        ..Default::default()
+                    })
+            })
             .map(|(_, o)| o.clone())
             .collect(),
     }
@@ -1041,9 +1075,7 @@ pub fn store(st: &mut ApiState, resource: &str, object: Value) {
 
 /// Removes an object; whether it was there.
 fn unstore(st: &mut ApiState, resource: &str, name: &str) -> Option<Value> {
-    let found = stored(st, resource)
-        .into_iter()
-        .find(|o| o["metadata"]["name"] == name)?;
+    let found = stored_named(st, resource, name)?;
     let keep = |n: Option<&String>| n.map(String::as_str) != Some(name);
     match resource {
         "statefulsets" => st.statefulsets.retain(|o| keep(o.metadata.name.as_ref())),
@@ -1082,22 +1114,12 @@ fn generic_route(
     };
     Some(match (method.clone(), name) {
         (Method::GET, None) => {
-            let items: Vec<Value> = stored(st, resource)
-                .into_iter()
-                .filter(|o| {
-                    let labels: Option<BTreeMap<String, String>> =
-                        serde_json::from_value(o["metadata"]["labels"].clone()).ok();
-                    matches(&labels, selector)
-                })
-                .collect();
+            let items = stored_where(st, resource, |m| matches(&m.labels, selector));
             ok(
                 json!({"apiVersion": "v1", "kind": "List", "metadata": {"resourceVersion": "1"}, "items": items}),
             )
         }
-        (Method::GET, Some(n)) => match stored(st, resource)
-            .into_iter()
-            .find(|o| o["metadata"]["name"] == n)
-        {
+        (Method::GET, Some(n)) => match stored_named(st, resource, n) {
             Some(o) => ok(o),
             None => not_found(n),
         },
@@ -1118,10 +1140,7 @@ fn generic_route(
             None => not_found(n),
         },
         (Method::PATCH, Some(n)) => {
-            let Some(mut o) = stored(st, resource)
-                .into_iter()
-                .find(|o| o["metadata"]["name"] == n)
-            else {
+            let Some(mut o) = stored_named(st, resource, n) else {
                 return Some(not_found(n));
             };
             merge(&mut o, body);
@@ -1230,9 +1249,7 @@ fn server_side_apply(
             "fake: apply needs a name",
         );
     };
-    let existing = stored(st, resource)
-        .into_iter()
-        .find(|o| o["metadata"]["name"] == name);
+    let existing = stored_named(st, resource, name);
     let mut object = match ssa::apply(existing.as_ref(), body, manager, force) {
         Ok(o) => o,
         Err(c) => {
@@ -2710,10 +2727,7 @@ impl FakeCluster {
 /// A StatefulSet replaced (PUT): its spec and metadata as sent, its status kept; a new pod
 /// template gives a new generation and `updateRevision`, as the controller computes it.
 fn replace_statefulset(st: &mut ApiState, name: &str, body: &Value) -> Response<Body> {
-    let Some(existing) = stored(st, "statefulsets")
-        .into_iter()
-        .find(|o| o["metadata"]["name"] == name)
-    else {
+    let Some(existing) = stored_named(st, "statefulsets", name) else {
         return status(StatusCode::NOT_FOUND, "NotFound", "statefulset not found");
     };
     let mut object = existing.clone();
@@ -2808,7 +2822,7 @@ impl OzoneState {
         let pods = {
             // Time passes for the pods as it does when they are listed: started ones get ready.
             let mut api = model.api.lock().unwrap();
-            list_pods(&mut api, "");
+            pods_listed(&mut api);
             api.pods.clone()
         };
         let words: Vec<&str> = argv.iter().map(String::as_str).collect();

@@ -12,16 +12,26 @@ mod support;
 
 #[path = "e2e/apply.rs"]
 mod apply;
+#[path = "e2e/certs.rs"]
+mod certs;
 #[path = "e2e/datanodes.rs"]
 mod datanodes;
 #[path = "e2e/install.rs"]
 mod install;
+#[path = "e2e/rbac.rs"]
+mod rbac;
+#[path = "e2e/recover.rs"]
+mod recover;
+#[path = "e2e/restart.rs"]
+mod restart;
 #[path = "e2e/s3.rs"]
 mod s3;
 #[path = "e2e/snapshots.rs"]
 mod snapshots;
 #[path = "e2e/storage.rs"]
 mod storage;
+#[path = "e2e/upgrade.rs"]
+mod upgrade;
 
 fn main() -> std::process::ExitCode {
     let mut trials = Vec::new();
@@ -30,6 +40,11 @@ fn main() -> std::process::ExitCode {
     trials.extend(datanodes::trials());
     trials.extend(snapshots::trials());
     trials.extend(s3::trials());
+    trials.extend(rbac::trials());
+    trials.extend(restart::trials());
+    trials.extend(upgrade::trials());
+    trials.extend(certs::trials());
+    trials.extend(recover::trials());
     trials.extend(storage::trials());
     support::main(trials)
 }

@@ -34,7 +34,7 @@ pub enum CrdError {
 
 /// Schemas of custom resources by `(apiVersion, kind)`; `None` when the CRD version has no
 /// schema.
-#[derive(Debug, Default)]
+#[derive(Clone, Debug, Default)]
 pub struct Registry {
     schemas: BTreeMap<(String, String), Option<Value>>,
     /// Whether kinds not loaded here fall back to the CRDs shipped in the binary.

@@ -133,8 +133,27 @@ async fn a_storage_growth_cut_off_at_any_write_finishes_when_run_again() {
     }
 }
 
+// Every write and Ozone command of the scale-down is a cut point, each a whole scenario of
+// three runs; the cut points are dealt over three tests (every third each) so that they run in
+// parallel.
 #[tokio::test(start_paused = true)]
-async fn a_datanode_scale_down_cut_off_at_any_write_or_command_finishes_when_run_again() {
+async fn a_datanode_scale_down_cut_off_at_any_write_or_command_finishes_when_run_again_1_of_3() {
+    datanode_scale_down_cut_off_at_every_entry_from(0, 3).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_datanode_scale_down_cut_off_at_any_write_or_command_finishes_when_run_again_2_of_3() {
+    datanode_scale_down_cut_off_at_every_entry_from(1, 3).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_datanode_scale_down_cut_off_at_any_write_or_command_finishes_when_run_again_3_of_3() {
+    datanode_scale_down_cut_off_at_every_entry_from(2, 3).await;
+}
+
+/// The datanode scale-down cut off at journal entry `first`, `first + step`, … of an
+/// uninterrupted run, each then run again.
+async fn datanode_scale_down_cut_off_at_every_entry_from(first: usize, step: usize) {
     let args = [
         "apply",
         "--profile",
@@ -157,7 +176,7 @@ async fn a_datanode_scale_down_cut_off_at_any_write_or_command_finishes_when_run
         .into_iter()
         .find(|e| e.starts_with("exec ozone admin datanode decommission"))
         .expect("a decommission");
-    for at in 0..entries {
+    for at in (first..entries).step_by(step) {
         let c = deployed("medium", &[]);
         c.api.state.lock().unwrap().fail_write_at = Some(at);
         c.ozone.state.lock().unwrap().fail_mutation_at = Some(at);

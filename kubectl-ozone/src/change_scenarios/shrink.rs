@@ -362,14 +362,33 @@ async fn an_unhealthy_ring_is_refused_and_nothing_is_written() {
     );
 }
 
+// Every write and Ozone command of the shrink is a cut point, each a whole scenario of three
+// runs; the cut points are dealt over three tests (every third each) so that they run in
+// parallel.
 #[tokio::test(start_paused = true)]
-async fn an_om_shrink_cut_off_at_any_write_or_ozone_command_finishes_when_run_again() {
+async fn an_om_shrink_cut_off_at_any_write_or_ozone_command_finishes_when_run_again_1_of_3() {
+    om_shrink_cut_off_at_every_entry_from(0, 3).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_om_shrink_cut_off_at_any_write_or_ozone_command_finishes_when_run_again_2_of_3() {
+    om_shrink_cut_off_at_every_entry_from(1, 3).await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn an_om_shrink_cut_off_at_any_write_or_ozone_command_finishes_when_run_again_3_of_3() {
+    om_shrink_cut_off_at_every_entry_from(2, 3).await;
+}
+
+/// The OM shrink cut off at journal entry `first`, `first + step`, … of an uninterrupted run
+/// (plus two past its shrink part), each then run again.
+async fn om_shrink_cut_off_at_every_entry_from(first: usize, step: usize) {
     let args = om_shrink_args("3");
     let clean = deployed("medium", &["om.replicas=5"]);
     let r = run(&clean, &strs(&args)).await;
     assert_eq!(r.code(), 0, "{}", r.all());
     let entries = shrink_part(&clean.journal(), "ozone-om").len() + 2;
-    for at in 0..entries {
+    for at in (first..entries).step_by(step) {
         let c = deployed("medium", &["om.replicas=5"]);
         c.api.state.lock().unwrap().fail_write_at = Some(at);
         c.ozone.state.lock().unwrap().fail_mutation_at = Some(at);

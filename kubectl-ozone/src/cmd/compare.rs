@@ -234,6 +234,12 @@ pub struct Report<'a> {
     pub transitions: &'a [Transition],
     /// Per object (unchanged ones left out).
     pub objects: Vec<ObjectChange>,
+    /// Conflicts with field managers other than kubectl's, which `apply` refuses.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub conflicts: Vec<String>,
+    /// The fields of kubectl's own managers `apply` takes over, as one line.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub takeover: Option<String>,
 }
 
 impl Comparison {
@@ -288,7 +294,7 @@ impl Comparison {
             .map(|o| format!("{}/{}", o.kind, o.name))
             .collect();
         Some(format!(
-            "taking over {fields} field{} set through kubectl (field manager {}) on {}: kubectl-ozone manages them from now on",
+            "taking over {fields} field{} held by field manager {} (kubectl's own) on {}: kubectl-ozone manages them from now on",
             if fields == 1 { "" } else { "s" },
             managers_of(&all).join(", "),
             list.join(", ")

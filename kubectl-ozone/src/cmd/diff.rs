@@ -55,18 +55,20 @@ async fn diff(session: &Session, io: &mut Io, a: &DiffArgs) -> Result<ExitCode> 
     let changes = c.changes();
     // A pending transition is a difference even when no object would be written yet (the
     // replicas of a datanode scale-down change only through the transition).
-    let differs = !changes.is_empty() || !c.transitions.is_empty() || !c.conflicts().is_empty();
+    let conflicts = c.conflicts();
+    let differs = !changes.is_empty() || !c.transitions.is_empty() || !conflicts.is_empty();
     let report = Report {
         cluster: &c.cluster.name,
         namespace: session.namespace(),
         transitions: &c.transitions,
         objects: changes,
+        conflicts,
+        takeover: c.takeover_note(),
     };
     if let Some(s) = structured(a.format, &report)? {
         io.out.write_all(s.as_bytes())?;
     } else {
-        io.out
-            .write_all(text(&report, &c.conflicts(), c.takeover_note().as_deref()).as_bytes())?;
+        io.out.write_all(text(&report).as_bytes())?;
     }
     Ok(if differs {
         ExitCode::from(1)
@@ -85,7 +87,7 @@ fn names(report: &Report<'_>, action: Action) -> Vec<String> {
 }
 
 /// The text form: transitions, then objects to create and prune, then the diffs.
-pub fn text(report: &Report<'_>, conflicts: &[String], takeover: Option<&str>) -> String {
+pub fn text(report: &Report<'_>) -> String {
     let mut out = String::new();
     if !report.transitions.is_empty() {
         out.push_str("Transitions:\n");
@@ -93,10 +95,10 @@ pub fn text(report: &Report<'_>, conflicts: &[String], takeover: Option<&str>) -
             let _ = writeln!(out, "  {}", t.describe());
         }
     }
-    for c in conflicts {
+    for c in &report.conflicts {
         let _ = writeln!(out, "Conflict: {c}");
     }
-    if let Some(t) = takeover {
+    if let Some(t) = &report.takeover {
         let _ = writeln!(out, "Note: apply is {t}");
     }
     for (title, action) in [("create", Action::Create), ("prune", Action::Prune)] {

@@ -176,6 +176,24 @@ fn config_change(ctx: &Ctx, manager: Option<&str>) -> Outcome {
             out.stderr
         );
     }
+    // Quorum-safe order, one pod at a time: SCM, then OM, then the datanodes, Recon last.
+    let restarted: Vec<&str> = out
+        .stderr
+        .lines()
+        .filter_map(|l| l.strip_prefix("restarted "))
+        .collect();
+    let rank = |pod: &str| {
+        ["ozone-scm-", "ozone-om-", "ozone-datanode-", "ozone-recon-"]
+            .iter()
+            .position(|p| pod.starts_with(p))
+    };
+    ensure!(
+        restarted.len() == 6
+            && restarted.windows(2).all(|w| rank(w[0]) <= rank(w[1]))
+            && restarted.iter().all(|p| rank(p).is_some()),
+        "apply restarted {restarted:?}, not SCM, OM, the three datanodes and Recon in that order:\n{}",
+        out.stderr
+    );
     let cm = ctx.kubectl_json(&["get", "configmap", "ozone-config"])?;
     ensure!(
         cm["data"][OM_HANDLERS_KEY] == "40",

@@ -107,7 +107,21 @@ pub async fn run(session: &Session, io: &mut Io, a: &FinalizeArgs) -> Result<Exi
     };
     if present_plan(io, &plan, &a.change)? == Presented::DryRun || plan.steps.is_empty() {
         if plan.steps.is_empty() && !a.change.is_dry_run() {
-            io.note("OM and SCM are finalized already");
+            // Said as `upgrade` and `upgrade status` say it.
+            let standing = crate::ops::finality::Facts {
+                running: workloads
+                    .iter()
+                    .find(|w| w.component == Component::Scm)
+                    .and_then(|w| w.version()),
+                record,
+                om: Some(om.to_string()),
+                scm: Some(scm.to_string()),
+            }
+            .standing(&flags_hint(session, &cluster, &a.cluster));
+            io.note(format!(
+                "OM and SCM are finalized already, nothing to do: {}",
+                standing.summary
+            ));
         }
         return Ok(ExitCode::SUCCESS);
     }
