@@ -10,6 +10,7 @@
 //! bind `-operator` only to automation trusted with the namespace (README "RBAC").
 
 use super::meta;
+use crate::lint::suppress::{IGNORE_ANNOTATION, REASON_ANNOTATION};
 use crate::permissions;
 use crate::spec::Cluster;
 use crate::spec::cluster::PersonRole;
@@ -161,6 +162,21 @@ fn rules(grants: Grants) -> Vec<PolicyRule> {
         .collect()
 }
 
+/// `lint`'s `rbac-escalation` check flags `bind`/`escalate` on any Role. Here they are
+/// deliberate and narrow, so the Role says so with the documented suppression and its reason
+/// (a reader of the manifests sees why without finding this file).
+fn escalation_suppressed() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (IGNORE_ANNOTATION.to_owned(), "rbac-escalation".to_owned()),
+        (
+            REASON_ANNOTATION.to_owned(),
+            "bind and escalate only on this cluster's own Roles (resourceNames): apply must \
+             write Roles and RoleBindings that pass Kubernetes' escalation check"
+                .to_owned(),
+        ),
+    ])
+}
+
 /// The Roles, when the spec asks for them.
 pub fn roles(cluster: &Cluster) -> Vec<Role> {
     if !cluster.rbac.roles {
@@ -176,17 +192,19 @@ pub fn roles(cluster: &Cluster) -> Vec<Role> {
     .into_iter()
     .map(|(suffix, grants, applies)| {
         let mut rules = rules(grants);
+        let mut metadata = meta(
+            &format!("{}-{suffix}", names.cluster()),
+            &cluster.namespace,
+            names.cluster_labels(&cluster.version),
+        );
         // Both run `apply`; the admin Role must also hold every rule of the operator Role
         // it writes, this one included.
-        if applies {
-            rules.extend(own_roles_rule(cluster));
+        if applies && let Some(rule) = own_roles_rule(cluster) {
+            rules.push(rule);
+            metadata.annotations = Some(escalation_suppressed());
         }
         Role {
-            metadata: meta(
-                &format!("{}-{suffix}", names.cluster()),
-                &cluster.namespace,
-                names.cluster_labels(&cluster.version),
-            ),
+            metadata,
             rules: Some(rules),
         }
     })
