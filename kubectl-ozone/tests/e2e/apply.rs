@@ -4,7 +4,7 @@
 //! their update revision, PVCs, what Ozone lists — and `diff` finding nothing left. Also the
 //! refusal of fields a GitOps controller owns, and `apply` killed with SIGKILL and run again.
 
-use crate::support::{Ctx, Outcome, passed, skipped, trial};
+use crate::support::{Ctx, Outcome, passed, skipped, small_spec as spec, trial, with_spec as with};
 use anyhow::{Context, Result, ensure};
 use libtest_mimic::Trial;
 use serde_json::{Value, json};
@@ -30,32 +30,6 @@ const POLL: [&str; 2] = ["--poll-interval", "250ms"];
 /// The handler count of OM, a configuration change that restarts OM alone.
 const OM_HANDLERS: &str = "config.ozone-site\\.xml.ozone\\.om\\.handler\\.count=40";
 const OM_HANDLERS_KEY: &str = "OZONE-SITE.XML_ozone.om.handler.count";
-
-/// The small profile with `sets`, without monitoring objects (no Prometheus Operator CRDs).
-fn spec(sets: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = [
-        "--profile",
-        "small",
-        "--set",
-        "monitoring.serviceMonitors=false",
-        "--set",
-        "monitoring.prometheusRules=false",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    for s in sets {
-        out.push("--set".into());
-        out.push((*s).to_owned());
-    }
-    out
-}
-
-fn with<'a>(command: &[&'a str], spec: &'a [String], more: &[&'a str]) -> Vec<&'a str> {
-    let mut out = command.to_vec();
-    out.extend(spec.iter().map(String::as_str));
-    out.extend_from_slice(more);
-    out
-}
 
 /// Installs the small profile with `sets` through `render | kubectl apply --server-side`
 /// (`manager`: `--field-manager`, default kubectl's) and waits until it is ready.

@@ -3,7 +3,7 @@
 //! the rings untouched), and placement per component with the real scheduler (datanodes only on
 //! nodes labelled and tainted for them, OM pods over three zones).
 
-use crate::support::{Ctx, Outcome, passed, skipped, trial};
+use crate::support::{Ctx, Outcome, passed, skipped, small_spec as spec, trial, with_spec as args};
 use anyhow::{Context, Result, ensure};
 use libtest_mimic::Trial;
 use serde_json::Value;
@@ -19,32 +19,6 @@ pub fn trials() -> Vec<Trial> {
 
 /// How often the plugin polls while waiting: the default 10 s would only slow the suite.
 const POLL: [&str; 2] = ["--poll-interval", "250ms"];
-
-/// The small profile with `sets`, without monitoring objects (no Prometheus Operator CRDs).
-fn spec(sets: &[&str]) -> Vec<String> {
-    let mut out: Vec<String> = [
-        "--profile",
-        "small",
-        "--set",
-        "monitoring.serviceMonitors=false",
-        "--set",
-        "monitoring.prometheusRules=false",
-    ]
-    .map(str::to_owned)
-    .to_vec();
-    for s in sets {
-        out.push("--set".into());
-        out.push((*s).to_owned());
-    }
-    out
-}
-
-fn args<'a>(command: &[&'a str], spec: &'a [String], more: &[&'a str]) -> Vec<&'a str> {
-    let mut out = command.to_vec();
-    out.extend(spec.iter().map(String::as_str));
-    out.extend_from_slice(more);
-    out
-}
 
 /// Pods of component `component` of cluster `ozone`, by name.
 fn pods(ctx: &Ctx, component: &str) -> Result<BTreeMap<String, Value>> {

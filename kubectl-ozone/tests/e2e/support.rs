@@ -520,6 +520,34 @@ fn kubectl_program() -> String {
 }
 
 /// Whether a pod (as JSON) has condition Ready=True.
+/// The plugin's arguments for the small profile with `sets`, without monitoring objects (so
+/// no Prometheus Operator CRDs are needed): what `render`, `diff` and `apply` are all given.
+pub fn small_spec(sets: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = [
+        "--profile",
+        "small",
+        "--set",
+        "monitoring.serviceMonitors=false",
+        "--set",
+        "monitoring.prometheusRules=false",
+    ]
+    .map(str::to_owned)
+    .to_vec();
+    for s in sets {
+        out.push("--set".into());
+        out.push((*s).to_owned());
+    }
+    out
+}
+
+/// `command`, then the spec's arguments, then `more`.
+pub fn with_spec<'a>(command: &[&'a str], spec: &'a [String], more: &[&'a str]) -> Vec<&'a str> {
+    let mut out = command.to_vec();
+    out.extend(spec.iter().map(String::as_str));
+    out.extend_from_slice(more);
+    out
+}
+
 pub fn pod_ready(pod: &Value) -> bool {
     pod["status"]["conditions"].as_array().is_some_and(|cs| {
         cs.iter()
