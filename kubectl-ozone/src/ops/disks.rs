@@ -14,7 +14,6 @@ use super::transitions::{Kind, Transition, Verdict, VolumeShape, WorkloadShape};
 use ozone_generator::build::volumes::DATA_VOLUME;
 use ozone_storage::Component;
 use serde_json::Value;
-use std::cmp::Ordering;
 
 /// The claim template names of a StatefulSet as JSON, in order.
 fn template_names(sts: &Value) -> Vec<&str> {
@@ -144,31 +143,13 @@ pub fn detect(
         let (Some(from), Some(to)) = (&lv.size, &dv.size) else {
             continue;
         };
-        let (kind, verdict, how) = match super::transitions::compare_sizes(from, to) {
-            None | Some(Ordering::Equal) => continue,
-            Some(Ordering::Less) => (
-                Kind::StorageGrow,
-                Verdict::Apply,
-                format!(
-                    "needs allowVolumeExpansion on the StorageClass; each {} PVC of {} is patched to {to}, then the StatefulSet is re-created with orphan propagation (pods keep running)",
-                    dv.name, d.name
-                ),
-            ),
-            Some(Ordering::Greater) => (
-                Kind::StorageShrink,
-                Verdict::Refuse,
-                "Kubernetes cannot shrink a volume; keep the size".into(),
-            ),
-        };
-        out.push(Transition {
-            kind,
+        out.extend(super::transitions::size_change(
             component,
-            from: from.clone(),
-            to: to.clone(),
-            verdict,
-            how,
-            volume: Some(dv.name.clone()),
-        });
+            &d.name,
+            from,
+            to,
+            Some(&dv.name),
+        ));
     }
 }
 

@@ -518,14 +518,26 @@ fn storage(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, d
     let (Some(from), Some(to)) = (&l.storage, &d.storage) else {
         return;
     };
+    out.extend(size_change(component, &d.name, from, to, None));
+}
+
+/// The transition of a volume's size, `volume` naming a claim template other than the first
+/// data volume; `None` when the size stays.
+pub(super) fn size_change(
+    component: Component,
+    statefulset: &str,
+    from: &str,
+    to: &str,
+    volume: Option<&str>,
+) -> Option<Transition> {
+    let pvcs = volume.map_or_else(|| "PVC".to_owned(), |v| format!("{v} PVC"));
     let (kind, verdict, how) = match compare_sizes(from, to) {
-        None | Some(Ordering::Equal) => return,
+        None | Some(Ordering::Equal) => return None,
         Some(Ordering::Less) => (
             Kind::StorageGrow,
             Verdict::Apply,
             format!(
-                "needs allowVolumeExpansion on the StorageClass; each PVC of {} is patched to {to}, then the StatefulSet is re-created with orphan propagation (pods keep running)",
-                d.name
+                "needs allowVolumeExpansion on the StorageClass; each {pvcs} of {statefulset} is patched to {to}, then the StatefulSet is re-created with orphan propagation (pods keep running)"
             ),
         ),
         Some(Ordering::Greater) => (
@@ -534,15 +546,15 @@ fn storage(out: &mut Vec<Transition>, component: Component, l: &WorkloadShape, d
             "Kubernetes cannot shrink a volume; keep the size".into(),
         ),
     };
-    out.push(Transition {
+    Some(Transition {
         kind,
         component,
-        from: from.clone(),
-        to: to.clone(),
+        from: from.to_owned(),
+        to: to.to_owned(),
         verdict,
         how,
-        volume: None,
-    });
+        volume: volume.map(str::to_owned),
+    })
 }
 
 #[cfg(test)]
