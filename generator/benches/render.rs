@@ -4,7 +4,7 @@
 //! `KUBECTL_OZONE_BIN=target/release/kubectl-ozone` it also times the whole process
 //! (`render --profile large` to a pipe), which is what the 20 ms target is about.
 
-use ozone_generator::build;
+use ozone_generator::objects;
 use ozone_generator::spec::{Inputs, resolve};
 use std::hint::black_box;
 use std::time::{Duration, Instant};
@@ -32,7 +32,7 @@ fn ms(d: Duration) -> f64 {
 
 fn render(inputs: &Inputs) -> usize {
     let cluster = resolve(inputs).expect("valid spec");
-    build::render(&cluster)
+    objects::render(&cluster)
         .expect("renders")
         .to_yaml()
         .expect("serializes")

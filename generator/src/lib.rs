@@ -2,14 +2,14 @@
 //!
 //! - [`spec`]: the spec document, layering (defaults ← profile ← file ← `--set`) and
 //!   validation into a [`spec::Cluster`].
-//! - [`build`]: one module per concern producing typed `k8s-openapi` objects.
+//! - [`objects`]: one module per concern producing typed `k8s-openapi` objects.
 //! - [`output`]: fixed ordering and serialization to YAML, JSON or a directory of files.
 //! - [`lint`]: the manifest linter behind `kubectl ozone lint`.
 //! - [`init`]: the question flow of `kubectl ozone init`, as data and a pure state machine.
 //!
 //! Pure: no network, no cluster, no async. The only I/O is reading text handed in by callers.
 
-pub mod build;
+pub mod objects;
 pub mod init;
 pub mod lint;
 pub mod names;

@@ -1,7 +1,7 @@
 //! Rendered objects in a fixed order, serialized to a YAML stream, a JSON `List`, or one file
 //! per object plus a `kustomization.yaml`. Same input, same bytes.
 
-use crate::build::BuildError;
+use crate::objects::BuildError;
 use crate::yaml;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use serde::Serialize;

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
 use ozone_generator::Profile;
-use ozone_generator::build;
+use ozone_generator::objects;
 use ozone_generator::lint::{self, Options, crd, embedded, parse};
 use ozone_generator::spec::{Inputs, resolve};
 use serde_json::Value;
@@ -58,7 +58,7 @@ fn every_kind_render_emits_has_an_embedded_crd() {
                 spec_file: None,
                 sets: vec![format!("security.tls.mode={mode}")],
             };
-            let rendered = build::render(&resolve(&inputs).unwrap()).unwrap();
+            let rendered = objects::render(&resolve(&inputs).unwrap()).unwrap();
             let yaml = rendered.to_yaml().unwrap();
             for doc in parse::documents(&yaml) {
                 let value = parse::parse(&doc).unwrap();

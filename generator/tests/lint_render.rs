@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
 use ozone_generator::Profile;
-use ozone_generator::build;
+use ozone_generator::objects;
 use ozone_generator::lint::{self, Options, crd};
 use ozone_generator::spec::{Inputs, resolve};
 use std::path::PathBuf;
@@ -44,7 +44,7 @@ fn load_crds() -> crd::Registry {
 
 fn lint_profile(inputs: &Inputs) -> lint::Report {
     let cluster = resolve(inputs).unwrap();
-    let yaml = build::render(&cluster).unwrap().to_yaml().unwrap();
+    let yaml = objects::render(&cluster).unwrap().to_yaml().unwrap();
     lint::lint_text("render.yaml", &yaml, Options::default(), crds()).unwrap()
 }
 
@@ -85,12 +85,12 @@ fn tls_variants_render_lint_clean() {
 #[test]
 fn the_json_list_output_lints_clean_too() {
     let cluster = resolve(&Inputs::profile("medium")).unwrap();
-    let json = build::render(&cluster).unwrap().to_json().unwrap();
+    let json = objects::render(&cluster).unwrap().to_json().unwrap();
     let report = lint::lint_text("render.json", &json, Options::default(), crds()).unwrap();
     assert!(report.findings.is_empty(), "{}", report.to_text(false));
     assert_eq!(
         report.objects,
-        build::render(&cluster).unwrap().objects().len()
+        objects::render(&cluster).unwrap().objects().len()
     );
 }
 
@@ -127,7 +127,7 @@ fn committed_manifest_directories_lint_clean() {
 
 fn render_yaml(profile: &str, sets: &[&str]) -> String {
     let cluster = resolve(&Inputs::with_sets(profile, sets)).unwrap();
-    build::render(&cluster).unwrap().to_yaml().unwrap()
+    objects::render(&cluster).unwrap().to_yaml().unwrap()
 }
 
 /// Two clusters may share a namespace (objects are named `<cluster>-…`): each one's Ozone
@@ -234,7 +234,7 @@ fn bucket_volumes_without_the_mount_pods_policy_are_reported() {
         &["s3.volumes[0].bucket=logs", "s3.volumes[0].namespace=apps"],
     ))
     .unwrap();
-    let manifest = build::render(&cluster).unwrap();
+    let manifest = objects::render(&cluster).unwrap();
     let kept: Vec<_> = manifest
         .objects()
         .iter()

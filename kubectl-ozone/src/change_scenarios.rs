@@ -65,7 +65,7 @@ pub(crate) fn deployed_by(manager: &str, profile: &str, sets: &[&str]) -> FakeCl
         sets: all,
     })
     .expect("spec resolves");
-    let manifest = ozone_generator::build::render(&cluster).expect("renders");
+    let manifest = ozone_generator::objects::render(&cluster).expect("renders");
     let fake = FakeCluster {
         api: FakeApi::default(),
         ozone: FakeOzone::default(),

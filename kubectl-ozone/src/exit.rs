@@ -50,10 +50,10 @@ pub fn code_for(err: &anyhow::Error) -> u8 {
         cause.is::<BadInput>()
             || cause.is::<ozone_generator::SpecError>()
             || matches!(
-                cause.downcast_ref::<ozone_generator::build::BuildError>(),
+                cause.downcast_ref::<ozone_generator::objects::BuildError>(),
                 Some(
-                    ozone_generator::build::BuildError::PatchTarget { .. }
-                        | ozone_generator::build::BuildError::Patch { .. }
+                    ozone_generator::objects::BuildError::PatchTarget { .. }
+                        | ozone_generator::objects::BuildError::Patch { .. }
                 )
             )
     });

@@ -21,7 +21,7 @@ fn role_rules(profile: &str, suffix: &str) -> Vec<PolicyRule> {
         sets: vec!["metadata.namespace=ozone".into()],
     })
     .expect("spec resolves");
-    let manifest = ozone_generator::build::render(&cluster).expect("renders");
+    let manifest = ozone_generator::objects::render(&cluster).expect("renders");
     let role = manifest
         .objects()
         .iter()

@@ -6,7 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
-use ozone_generator::build::backups::SCRIPT;
+use ozone_generator::objects::backups::SCRIPT;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 use std::io::{BufRead, BufReader};

@@ -5,7 +5,7 @@
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
 use ozone_generator::spec::{Inputs, resolve};
-use ozone_generator::{build, yaml};
+use ozone_generator::{objects, yaml};
 use serde_json::Value;
 use std::path::PathBuf;
 
@@ -54,7 +54,7 @@ fn forbid_unknown_fields(schema: &mut Value) {
 
 fn rendered(profile: &str, sets: &[&str]) -> Vec<Value> {
     let cluster = resolve(&Inputs::with_sets(profile, sets)).unwrap();
-    build::render(&cluster)
+    objects::render(&cluster)
         .unwrap()
         .objects()
         .iter()

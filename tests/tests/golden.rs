@@ -13,7 +13,7 @@ use k8s_openapi::api::policy::v1::PodDisruptionBudget;
 use k8s_openapi::api::rbac::v1::{Role, RoleBinding};
 use ozone_generator::output::{self, OutputFile};
 use ozone_generator::spec::{Inputs, resolve};
-use ozone_generator::{Profile, build, yaml};
+use ozone_generator::{Profile, objects, yaml};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
@@ -28,7 +28,7 @@ fn manifests_dir(profile: Profile) -> PathBuf {
 
 fn fresh(profile: Profile) -> Vec<OutputFile> {
     let cluster = resolve(&Inputs::profile(profile.name())).expect("profile resolves");
-    let manifest = build::render(&cluster).expect("profile renders");
+    let manifest = objects::render(&cluster).expect("profile renders");
     manifest
         .to_files(&output::header(&cluster))
         .expect("serializes")
@@ -148,7 +148,7 @@ fn snapshot_objects() -> String {
         ],
     ))
     .unwrap();
-    let manifest = build::render(&cluster).unwrap();
+    let manifest = objects::render(&cluster).unwrap();
     let mut out = String::new();
     for o in manifest.objects() {
         let is_snapshot =
@@ -189,7 +189,7 @@ fn backup_objects() -> String {
         ],
     ))
     .unwrap();
-    let manifest = build::render(&cluster).unwrap();
+    let manifest = objects::render(&cluster).unwrap();
     let mut out = String::new();
     for o in manifest.objects() {
         let name = o.value["metadata"]["name"].as_str().unwrap_or_default();
@@ -258,7 +258,7 @@ fn bucket_volume_objects() -> String {
         ],
     ))
     .unwrap();
-    let manifest = build::render(&cluster).unwrap();
+    let manifest = objects::render(&cluster).unwrap();
     let mut out = String::new();
     for o in manifest.objects() {
         let is_volume = o.value["metadata"]["labels"]["app.kubernetes.io/component"] == "s3-volume";

@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
-use ozone_generator::build;
+use ozone_generator::objects;
 use ozone_generator::spec::{Inputs, resolve};
 use promql_parser::parser::{self, Expr};
 use serde_json::Value;
@@ -78,7 +78,7 @@ fn metric_names(expr: &Expr, out: &mut BTreeSet<String>) {
 /// Every PromQL expression of the rendered PrometheusRule and Grafana dashboards.
 fn rendered_queries(profile: &str) -> Vec<String> {
     let cluster = resolve(&Inputs::profile(profile)).unwrap();
-    let rendered = build::render(&cluster).unwrap();
+    let rendered = objects::render(&cluster).unwrap();
     let mut out = Vec::new();
     for object in rendered.objects() {
         let v = &object.value;

@@ -2,7 +2,7 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
-use ozone_generator::build;
+use ozone_generator::objects;
 use ozone_generator::names::is_dns_label;
 use ozone_generator::spec::{Inputs, resolve};
 use proptest::prelude::*;
@@ -60,7 +60,7 @@ proptest! {
     #[test]
     fn rendered_objects_are_consistent(inputs in spec_inputs()) {
         let cluster = resolve(&inputs).expect("generated specs are valid");
-        let manifest = build::render(&cluster).expect("renders");
+        let manifest = objects::render(&cluster).expect("renders");
         let objects: Vec<Value> = manifest.objects().iter().map(|o| o.value.clone()).collect();
         let templates = pod_templates(&objects);
 
@@ -91,7 +91,7 @@ proptest! {
             prop_assert!(objects.iter().any(|o| o["kind"] == "ServiceAccount" && o["metadata"]["name"] == sa));
         }
 
-        let again = build::render(&resolve(&inputs).unwrap()).unwrap();
+        let again = objects::render(&resolve(&inputs).unwrap()).unwrap();
         prop_assert_eq!(manifest.to_yaml().unwrap(), again.to_yaml().unwrap());
     }
 }

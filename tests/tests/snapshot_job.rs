@@ -5,7 +5,7 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
-use ozone_generator::build::snapshots::SCRIPT;
+use ozone_generator::objects::snapshots::SCRIPT;
 use ozone_storage::snapshot::{self, Snapshot};
 use proptest::prelude::*;
 use serde_json::{Value, json};

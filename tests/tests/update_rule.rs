@@ -13,7 +13,7 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
-use ozone_generator::build;
+use ozone_generator::objects;
 use ozone_generator::spec::{Inputs, resolve};
 use proptest::prelude::*;
 use serde_json::Value;
@@ -231,7 +231,7 @@ fn render(profile: &str, c: &Change) -> BTreeMap<(String, String, String), Value
         ]);
     }
     let cluster = resolve(&Inputs::with_sets(profile, &sets)).expect("generated specs are valid");
-    let manifest = build::render(&cluster).expect("renders");
+    let manifest = objects::render(&cluster).expect("renders");
     manifest
         .objects()
         .iter()

@@ -85,13 +85,13 @@ impl fmt::Display for Summary {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build;
+    use crate::objects;
     use crate::spec::{Inputs, resolve};
 
     #[test]
     fn small_profile_totals() {
         let cluster = resolve(&Inputs::profile("small")).unwrap();
-        let manifest = build::render(&cluster).unwrap();
+        let manifest = objects::render(&cluster).unwrap();
         let s = summarize(&cluster, &manifest);
         // 1 SCM + 1 OM + 3 datanodes + 1 S3G + 1 Recon (HttpFS is off in small).
         assert_eq!(s.pods, 7);

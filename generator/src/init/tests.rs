@@ -7,7 +7,7 @@ use super::document::{self, FIELD_DOCS, comment_for};
 use super::questions::{Mapping, QUESTIONS, find};
 use super::summary::summarize;
 use super::wizard::{Ask, InitError, Prompter, Rejection, Source, Stop, Wizard, drive};
-use crate::build;
+use crate::objects;
 use crate::spec::doc::ClusterDoc;
 use crate::spec::{Inputs, resolve};
 use ozone_storage::Component;
@@ -644,8 +644,8 @@ fn the_file_is_minimal_commented_and_renders_the_same_cluster() {
         sets: Vec::new(),
     })
     .unwrap();
-    let a = build::render(cluster).unwrap().to_yaml().unwrap();
-    let b = build::render(&again).unwrap().to_yaml().unwrap();
+    let a = objects::render(cluster).unwrap().to_yaml().unwrap();
+    let b = objects::render(&again).unwrap().to_yaml().unwrap();
     assert!(a == b, "the file renders differently from the answers");
 }
 
@@ -691,7 +691,7 @@ fn summary_and_command_line() {
     assert_eq!((spread.1.as_str(), spread.2), ("host", None));
 
     let c = w.cluster().unwrap();
-    let s = summarize(c, &build::render(c).unwrap());
+    let s = summarize(c, &objects::render(c).unwrap());
     assert_eq!(s.pods, 8);
 }
 

@@ -362,7 +362,7 @@ mod tests {
             sets: vec![],
         })
         .expect("resolves");
-        let manifest = ozone_generator::build::render(&cluster).expect("renders");
+        let manifest = ozone_generator::objects::render(&cluster).expect("renders");
         for o in manifest.objects() {
             let info = kind_info(&o.kind).unwrap_or_else(|| panic!("{} unknown", o.kind));
             assert_eq!(o.value["apiVersion"], info.api_version, "{}", o.kind);

@@ -348,7 +348,7 @@ pub async fn compare(
     cluster: Cluster,
     force_conflicts: bool,
 ) -> Result<Comparison> {
-    let manifest = ozone_generator::build::render(&cluster)?;
+    let manifest = ozone_generator::objects::render(&cluster)?;
     let kube = &session.kube;
     let namespace_exists = match manifest.objects().iter().find(|o| o.kind == "Namespace") {
         Some(ns) => match kube.live(&ns.value).await {

@@ -6,7 +6,7 @@ use crate::exit::BadInput;
 use crate::files;
 use anyhow::Result;
 use ozone_generator::spec::{Cluster, Inputs, resolve};
-use ozone_generator::{build, notes, output};
+use ozone_generator::{objects, notes, output};
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;
@@ -14,7 +14,7 @@ use std::process::ExitCode;
 /// Renders.
 pub fn run(args: &RenderArgs) -> Result<ExitCode> {
     let cluster = load(&args.spec)?;
-    let manifest = build::render(&cluster)?;
+    let manifest = objects::render(&cluster)?;
     match &args.output_dir {
         Some(dir) => {
             let header = output::header(&cluster);

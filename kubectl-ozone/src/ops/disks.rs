@@ -11,7 +11,7 @@
 //! running OM or SCM ring (its Raft log cannot move to an empty volume in place).
 
 use super::transitions::{Kind, Transition, Verdict, VolumeShape, WorkloadShape};
-use ozone_generator::build::volumes::DATA_VOLUME;
+use ozone_generator::objects::volumes::DATA_VOLUME;
 use ozone_storage::Component;
 use serde_json::Value;
 

@@ -6,7 +6,7 @@
 //! how `apply` carries it out or why it refuses. Pure: the inputs are objects as JSON, rendered
 //! or read from the API server, so every transition is unit-tested without a cluster.
 
-use ozone_generator::build::tls::certificates_config_map_name;
+use ozone_generator::objects::tls::certificates_config_map_name;
 use ozone_generator::names::{CONFIG_HASH_ANNOTATION, LABEL_COMPONENT};
 use ozone_generator::quantity::Amount;
 use ozone_storage::config::HTTP_POLICY_KEY;

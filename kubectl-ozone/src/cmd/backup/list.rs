@@ -153,7 +153,7 @@ pub async fn run(session: Option<&Session>, io: &mut Io, args: &ListArgs) -> Res
     if let Some(session) = session {
         let view =
             crate::cluster::discover::find(&session.kube, args.cluster.name.as_deref()).await?;
-        let name = ozone_generator::build::backups::name(view.cluster());
+        let name = ozone_generator::objects::backups::name(view.cluster());
         match session.kube.config_map(&name).await? {
             Some(cm) => all.extend(from_records(&cm.data.unwrap_or_default())),
             None => io.note(format!(

@@ -28,7 +28,7 @@ use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result, anyhow};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
-use ozone_generator::build::tls::CertificateRequests;
+use ozone_generator::objects::tls::CertificateRequests;
 use ozone_generator::names::Names;
 use ozone_storage::Component;
 use ozone_storage::rotation::{CaAction, CaPhase};

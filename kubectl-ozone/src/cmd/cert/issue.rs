@@ -21,7 +21,7 @@ use anyhow::{Context, Result, bail};
 use clap::Args;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
-use ozone_generator::build::tls::{CertificateRequests, PASSWORD_KEY};
+use ozone_generator::objects::tls::{CertificateRequests, PASSWORD_KEY};
 use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_generator::spec::resolve::go_duration_seconds;
 use ozone_storage::Component;
@@ -420,7 +420,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &IssueArgs) -> Result<ExitCo
             return Err(BadInput(format!(
                 "Ozone cluster {} does not use managed TLS (no ConfigMap {}): render it with --set security.tls.mode=managed and apply that first",
                 view.cluster(),
-                ozone_generator::build::tls::certificates_config_map_name(view.cluster())
+                ozone_generator::objects::tls::certificates_config_map_name(view.cluster())
             ))
             .into());
         }

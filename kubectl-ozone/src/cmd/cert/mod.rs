@@ -24,7 +24,7 @@ use anyhow::{Context, Result};
 use clap::Subcommand;
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use k8s_openapi::jiff::Timestamp;
-use ozone_generator::build::tls::{
+use ozone_generator::objects::tls::{
     CERTIFICATES_KEY, CertificateRequests, certificates_config_map_name,
 };
 use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;

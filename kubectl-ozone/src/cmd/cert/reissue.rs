@@ -14,7 +14,7 @@ use crate::pki::{
 use anyhow::{Context, Result, anyhow};
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::Timestamp;
-use ozone_generator::build::tls::{CertificateRequests, PASSWORD_KEY};
+use ozone_generator::objects::tls::{CertificateRequests, PASSWORD_KEY};
 use ozone_generator::names::Names;
 use ozone_storage::Component;
 

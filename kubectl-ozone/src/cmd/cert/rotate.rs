@@ -32,7 +32,7 @@ use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::DynamicObject;
-use ozone_generator::build::tls::{secret_name_for, serves_https};
+use ozone_generator::objects::tls::{secret_name_for, serves_https};
 use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_storage::Component;
 use ozone_storage::rotation::PodState;

@@ -156,8 +156,8 @@ fn fixture_dns_names(component: Component) -> Vec<String> {
 }
 
 /// What the render asks managed mode to issue, for the fixture: 90-day leaves.
-fn requests_for_fixture() -> ozone_generator::build::tls::CertificateRequests {
-    use ozone_generator::build::tls::{CaRequest, CertificateRequests, LeafCertificate};
+fn requests_for_fixture() -> ozone_generator::objects::tls::CertificateRequests {
+    use ozone_generator::objects::tls::{CaRequest, CertificateRequests, LeafCertificate};
     CertificateRequests {
         ca: CaRequest {
             secret_name: "ozone-ca".into(),
@@ -185,11 +185,11 @@ fn requests_for_fixture() -> ozone_generator::build::tls::CertificateRequests {
 
 /// The ConfigMap `<cluster>-certificates` holding `requests`.
 fn certificates_config_map(
-    requests: &ozone_generator::build::tls::CertificateRequests,
+    requests: &ozone_generator::objects::tls::CertificateRequests,
 ) -> k8s_openapi::api::core::v1::ConfigMap {
     serde_json::from_value(json!({
         "metadata": {"name": "ozone-certificates", "namespace": "ozone"},
-        "data": {ozone_generator::build::tls::CERTIFICATES_KEY: serde_json::to_string(requests).unwrap()}
+        "data": {ozone_generator::objects::tls::CERTIFICATES_KEY: serde_json::to_string(requests).unwrap()}
     }))
     .unwrap()
 }

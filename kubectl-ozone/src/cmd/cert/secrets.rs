@@ -10,7 +10,7 @@ use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::ObjectMeta;
-use ozone_generator::build::tls::{KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE};
+use ozone_generator::objects::tls::{KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE};
 use ozone_generator::names::{
     LABEL_COMPONENT, LABEL_MANAGED_BY, MANAGER, Names, TLS_FINGERPRINT_ANNOTATION,
 };

@@ -15,7 +15,7 @@ use crate::ui::{Format, Io, duration, structured, table};
 use anyhow::Result;
 use clap::Args;
 use k8s_openapi::jiff::Timestamp;
-use ozone_generator::build::tls::{secret_name_for, serves_https};
+use ozone_generator::objects::tls::{secret_name_for, serves_https};
 use ozone_storage::Component;
 use ozone_storage::admin::{OzoneCert, Query, cert};
 use serde::Serialize;

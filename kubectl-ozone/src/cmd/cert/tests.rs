@@ -8,7 +8,7 @@ use crate::testing::Run;
 use http::Method;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
-use ozone_generator::build::tls::{
+use ozone_generator::objects::tls::{
     CertificateRequests, certificate_requests, certificates_config_map,
 };
 use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;

@@ -24,7 +24,7 @@ use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, structured};
 use anyhow::{Context, Result};
 use clap::Args;
-use ozone_generator::build;
+use ozone_generator::objects;
 use ozone_generator::spec::Cluster;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -119,7 +119,7 @@ pub async fn diagnose_running(session: &Session, args: &DoctorArgs) -> Result<Re
 
 /// The findings about installing `cluster` into the kubeconfig's cluster.
 pub async fn diagnose_install(session: &Session, cluster: &Cluster) -> Result<Report> {
-    let manifest = build::render(cluster)?;
+    let manifest = objects::render(cluster)?;
     let session = session.in_namespace(&cluster.namespace);
     let facts = gather::install(&session, &manifest).await;
     let admitted = install::admitted_level(&manifest.to_yaml()?);

@@ -744,7 +744,7 @@ fn peer_matches(peer: &NetworkPolicyPeer, namespace: &str, labels: &Labels) -> b
         return false;
     }
     let ns_labels: Labels = BTreeMap::from([(
-        ozone_generator::build::network::NAMESPACE_NAME_LABEL.to_owned(),
+        ozone_generator::objects::network::NAMESPACE_NAME_LABEL.to_owned(),
         namespace.to_owned(),
     )]);
     let ns_ok = peer

@@ -331,7 +331,7 @@ fn rendered_policies() -> Vec<NetworkPolicy> {
         &["datanodes.replicas=3"],
     ))
     .unwrap();
-    ozone_generator::build::network::network_policies(&cluster)
+    ozone_generator::objects::network::network_policies(&cluster)
 }
 
 #[tokio::test]
@@ -403,7 +403,7 @@ fn managed_tls(c: &FakeCluster) {
         &["security.tls.mode=managed", "datanodes.replicas=3"],
     ))
     .unwrap();
-    let cm = ozone_generator::build::tls::certificates_config_map(&spec)
+    let cm = ozone_generator::objects::tls::certificates_config_map(&spec)
         .unwrap()
         .unwrap();
     c.api.state.lock().unwrap().config_maps.push(cm);

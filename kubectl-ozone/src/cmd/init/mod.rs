@@ -14,7 +14,7 @@ use anyhow::{Context, Result, anyhow};
 use ozone_generator::init::summary::summarize;
 use ozone_generator::init::wizard::Source;
 use ozone_generator::init::{QUESTIONS, Stop, Wizard, document, drive};
-use ozone_generator::{Cluster, build, output};
+use ozone_generator::{Cluster, objects, output};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -70,7 +70,7 @@ pub fn run(args: &InitArgs) -> Result<ExitCode> {
     let cluster = wizard
         .cluster()
         .ok_or_else(|| anyhow!("no profile was chosen"))?;
-    let manifest = build::render(cluster)?;
+    let manifest = objects::render(cluster)?;
 
     let file_name = match &target {
         Target::Stdout => "ozone-cluster.yaml".to_owned(),

@@ -311,7 +311,7 @@ async fn volume_prints_the_render_pair_for_the_live_gateway() {
         ],
     ))
     .unwrap();
-    let rendered = ozone_generator::build::render(&cluster).unwrap();
+    let rendered = ozone_generator::objects::render(&cluster).unwrap();
     let expected: Vec<_> = rendered
         .objects()
         .iter()

@@ -15,7 +15,7 @@ use crate::exit::BadInput;
 use crate::ui::Io;
 use anyhow::Result;
 use clap::Args;
-use ozone_generator::build::bucket_volumes::volume_pair;
+use ozone_generator::objects::bucket_volumes::volume_pair;
 use ozone_generator::output::{Manifest, Object};
 use ozone_generator::spec::doc::S3VolumeDoc;
 use ozone_generator::spec::resolve::check_bucket_volume;

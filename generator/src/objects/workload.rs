@@ -569,7 +569,7 @@ pub(crate) fn writable_mounts() -> Vec<VolumeMount> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::config;
+    use crate::objects::config;
     use crate::spec::{Inputs, resolve};
     use serde_json::{Value, json};
 

@@ -148,7 +148,7 @@ pub fn objects(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::build::config;
+    use crate::objects::config;
     use crate::spec::{Inputs, resolve};
 
     fn render(sets: &[&str]) -> (Cluster, Vec<(PersistentVolume, PersistentVolumeClaim)>) {

@@ -644,7 +644,7 @@ mod tests {
 
 #[cfg(test)]
 mod render_tests {
-    use crate::build::render;
+    use crate::objects::render;
     use crate::spec::{Inputs, resolve};
     use serde_json::Value;
 

@@ -343,7 +343,7 @@ mod tests {
             ],
         ))
         .unwrap();
-        let manifest = crate::build::render(&c).unwrap();
+        let manifest = crate::objects::render(&c).unwrap();
         let own = own_role_names(&c);
         let mut written = BTreeSet::new();
         for o in manifest.objects() {
