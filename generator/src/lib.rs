@@ -9,11 +9,11 @@
 //!
 //! Pure: no network, no cluster, no async. The only I/O is reading text handed in by callers.
 
-pub mod objects;
 pub mod init;
 pub mod lint;
 pub mod names;
 pub mod notes;
+pub mod objects;
 pub mod output;
 pub mod permissions;
 pub mod profile;
