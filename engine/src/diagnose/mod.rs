@@ -14,3 +14,5 @@
 pub mod doctor;
 pub mod report;
 pub mod status;
+#[cfg(all(test, feature = "testing"))]
+mod tests;

@@ -18,7 +18,7 @@ use ozone_storage::admin::{
     DatanodeInfo, OmRole, Query, SafeMode, ScmRole, datanode, roles, safemode,
 };
 use serde::Serialize;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Everything `status` reports.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -268,6 +268,24 @@ impl Report {
                 Some((ready + w.ready, desired + w.desired))
             })
     }
+}
+
+/// The Ozone versions each component's pods run (component id → image tags), from the images
+/// their containers run: more than one while an upgrade or a rollout is under way. Not part of
+/// [`Report`], whose shape `status -o json` prints.
+pub fn versions(view: &ClusterView) -> BTreeMap<String, BTreeSet<String>> {
+    let mut out: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    for c in ozone_storage::Component::ALL {
+        for pod in view.pods_of(c) {
+            let tags = crate::cluster::view::container_statuses(pod)
+                .filter(|(_, init)| !init)
+                .filter_map(|(s, _)| super::doctor::running::image_tag(&s.image));
+            out.entry(c.id().to_owned())
+                .or_default()
+                .extend(tags.map(str::to_owned));
+        }
+    }
+    out
 }
 
 /// Asks Ozone, all four commands at once.

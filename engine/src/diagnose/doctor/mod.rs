@@ -36,17 +36,6 @@ pub struct DoctorOptions {
     pub cert_warn_within: Duration,
 }
 
-impl Default for DoctorOptions {
-    /// What `report` bundles: the safe-mode rules, 20 log lines, a 30-day certificate warning.
-    fn default() -> Self {
-        DoctorOptions {
-            verbose: true,
-            log_lines: 20,
-            cert_warn_within: Duration::from_secs(30 * 86_400),
-        }
-    }
-}
-
 /// The findings about a running cluster. `certificates` are the findings of the certificate
 /// check, which judges `cert status`; it is awaited together with the other reads.
 pub async fn examine(

@@ -26,7 +26,7 @@ pub struct OzoneFacts {
     pub om: Gathered<Vec<OmRole>>,
     /// `ozone admin safemode status`.
     pub safe_mode: Gathered<SafeMode>,
-    /// The exit rules (`--verbose` only).
+    /// The exit rules (only when examined `verbose`).
     pub rules: Option<Gathered<Vec<SafeModeRule>>>,
     /// `ozone admin datanode list`.
     pub datanodes: Gathered<Vec<DatanodeInfo>>,

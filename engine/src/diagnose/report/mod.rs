@@ -27,6 +27,14 @@ use serde::Serialize;
 use std::future::Future;
 use std::time::Duration;
 
+/// How doctor examines the cluster for the bundle: with the safe-mode rules SCM waits for, 20
+/// lines of a crash-looping container's previous log, certificates expiring within 30 days.
+pub const DOCTOR: DoctorOptions = DoctorOptions {
+    verbose: true,
+    log_lines: 20,
+    cert_warn_within: Duration::from_secs(30 * 86_400),
+};
+
 /// What goes into the bundle beyond what is always collected.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct ReportOptions {
@@ -260,13 +268,7 @@ pub async fn collect(
     events.note("report: status and doctor");
     let status = status::read(session, view).await;
     b.add("status.json", serde_json::to_string_pretty(&status)? + "\n");
-    let doctor = doctor::examine(
-        session,
-        view.clone(),
-        &DoctorOptions::default(),
-        tls.certificate_findings,
-    )
-    .await;
+    let doctor = doctor::examine(session, view.clone(), &DOCTOR, tls.certificate_findings).await;
     b.add("doctor.json", serde_json::to_string_pretty(&doctor)? + "\n");
     logs(session, view, options, events, &mut b).await;
     ozone_files(session, view, options, tls.https, events, &mut b).await;

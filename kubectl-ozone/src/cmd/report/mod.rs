@@ -17,7 +17,6 @@ use anyhow::{Context, Result};
 use clap::Args;
 use ozone_engine::cluster::Session;
 use ozone_engine::cluster::discover;
-use ozone_engine::diagnose::doctor::DoctorOptions;
 use ozone_engine::diagnose::report::{self, ReportOptions, Tls, archive};
 use ozone_engine::duration;
 use std::path::PathBuf;
@@ -77,7 +76,7 @@ pub async fn run(session: &Session, io: &mut Io, args: &ReportArgs) -> Result<Ex
         certificate_findings: doctor::certificate_findings(
             session,
             view.clone(),
-            DoctorOptions::default().cert_warn_within,
+            report::DOCTOR.cert_warn_within,
         ),
     };
     let bundle = report::collect(session, &view, &args.options(), tls, io).await?;
