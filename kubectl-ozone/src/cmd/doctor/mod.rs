@@ -16,6 +16,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use ozone_engine::cluster::Session;
 use ozone_engine::cluster::discover;
+use ozone_engine::diagnose::doctor::running::Gathered;
 use ozone_engine::diagnose::doctor::{self, DoctorOptions, Finding, Report, Verdict};
 use ozone_generator::spec::Cluster;
 use std::fmt::Write as _;
@@ -141,8 +142,10 @@ pub async fn certificate_findings(
     certificates(&report.map_err(|e| format!("{e:#}")))
 }
 
-/// Certificates missing, expired or close to expiry, and pods on an old one.
-pub fn certificates(report: &Result<StatusReport, String>) -> Vec<Finding> {
+/// Certificates missing, expired or close to expiry, and pods on an old one. Judged here while
+/// [`StatusReport`] is the binary's; it joins the engine's running-cluster checks when `cert
+/// status` moves to `ozone_engine::certs`.
+pub fn certificates(report: &Gathered<StatusReport>) -> Vec<Finding> {
     const CHECK: &str = "certificates";
     let report = match report {
         Ok(r) => r,
