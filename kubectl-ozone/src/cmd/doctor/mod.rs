@@ -2,34 +2,27 @@
 //! running cluster (pods, PVCs, rollouts, Raft rings, safe mode, datanodes, certificates,
 //! NetworkPolicies); with one (`-f`, `--profile`, `--set`) it checks that the cluster the
 //! kubeconfig names can take the install (Pod Security, StorageClasses, nodes and zones,
-//! CRDs, Kubernetes version, RBAC).
-//!
-//! Reads only: it never writes to Kubernetes and never runs a mutating Ozone command (it is
-//! handed a [`ozone_engine::cluster::Session`], which has no way to write). Each check is a pure
-//! function of facts ([`running`], [`install`]) read by [`gather`]; a fact that cannot be
-//! read makes its check `not-checked`, never `ok`.
+//! CRDs, Kubernetes version, RBAC). The checks are [`ozone_engine::diagnose::doctor`]'s; here
+//! are the arguments, the text of the report and the exit code.
 
-pub mod gather;
-pub mod install;
-pub mod labels;
-pub mod running;
 #[cfg(test)]
 mod tests;
-pub mod verdict;
 
 use crate::cli::SpecArgs;
+use crate::cmd::cert::status::StatusReport;
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, structured};
 use anyhow::{Context, Result};
-use clap::Args;
+use clap::{Args, ValueEnum};
 use ozone_engine::cluster::Session;
 use ozone_engine::cluster::discover;
-use ozone_generator::objects;
+use ozone_engine::diagnose::doctor::running::Gathered;
+use ozone_engine::diagnose::doctor::{self, DoctorOptions, Finding, Report, Verdict};
 use ozone_generator::spec::Cluster;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
-use verdict::{FailOn, Finding, Report};
 
 pub(crate) const EXAMPLES: &str = "Examples:
   # What is wrong with the running cluster in the current namespace
@@ -95,53 +88,123 @@ pub fn load_spec(args: &DoctorArgs) -> Result<Option<Cluster>> {
     Ok(Some(crate::cmd::render::load(&spec)?))
 }
 
+/// `--fail-on`: the least verdict that makes the exit code 1.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+pub enum FailOn {
+    /// Errors only.
+    Error,
+    /// Warnings, errors and checks that could not run.
+    #[default]
+    Warning,
+    /// Never: always exit 0 once the checks ran.
+    None,
+}
+
+impl From<FailOn> for doctor::FailOn {
+    fn from(f: FailOn) -> Self {
+        match f {
+            FailOn::Error => doctor::FailOn::Error,
+            FailOn::Warning => doctor::FailOn::Warning,
+            FailOn::None => doctor::FailOn::None,
+        }
+    }
+}
+
+impl DoctorArgs {
+    /// How closely the running cluster is examined.
+    pub fn options(&self) -> DoctorOptions {
+        DoctorOptions {
+            verbose: self.verbose,
+            log_lines: self.log_lines,
+            cert_warn_within: Duration::from_secs(self.cert_warn_days.saturating_mul(86_400)),
+        }
+    }
+}
+
 /// The findings about a running cluster.
 pub async fn diagnose_running(session: &Session, args: &DoctorArgs) -> Result<Report> {
     let view = discover::find(&session.kube, args.cluster.name.as_deref())
         .await
         .context("no running cluster to examine (to check an install before it exists, give its spec: kubectl ozone doctor -f ozone-cluster.yaml or --profile)")?;
-    let cluster = view.cluster().to_owned();
-    let facts = gather::running(
-        session,
-        view,
-        args.verbose,
-        args.log_lines,
-        Duration::from_secs(args.cert_warn_days.saturating_mul(86_400)),
-    )
-    .await;
-    Ok(Report::new(
-        "running",
-        &cluster,
-        session.namespace(),
-        running::check(&facts),
-    ))
+    let options = args.options();
+    let certificates = certificate_findings(session, view.clone(), options.cert_warn_within);
+    Ok(doctor::examine(session, view, &options, certificates).await)
 }
 
-/// The findings about installing `cluster` into the kubeconfig's cluster.
-pub async fn diagnose_install(session: &Session, cluster: &Cluster) -> Result<Report> {
-    let manifest = objects::render(cluster)?;
-    let session = session.in_namespace(&cluster.namespace);
-    let facts = gather::install(&session, &manifest).await;
-    let admitted = install::admitted_level(&manifest.to_yaml()?);
-    let mut findings: Vec<Finding> = vec![install::pod_security(
-        &cluster.namespace,
-        &facts.namespace,
-        &admitted,
-    )];
-    findings.extend(install::storage(
-        &install::volumes(cluster),
-        &facts.storage_classes,
-    ));
-    findings.extend(install::nodes(cluster, &facts.nodes));
-    findings.extend(install::apis(&install::needed_apis(&manifest), &facts.apis));
-    findings.push(install::kube_version(&facts.version));
-    findings.extend(install::rbac(&facts.access));
-    Ok(Report::new(
-        "before-install",
-        &cluster.name,
-        &cluster.namespace,
-        findings,
-    ))
+/// The certificate check's findings, from `cert status` (read here until it moves into the
+/// engine's `certs`).
+pub async fn certificate_findings(
+    session: &Session,
+    view: ozone_engine::cluster::view::ClusterView,
+    warn_within: Duration,
+) -> Vec<Finding> {
+    let report = crate::cmd::cert::status::gather(session, &view, warn_within).await;
+    certificates(&report.map_err(|e| format!("{e:#}")))
+}
+
+/// Certificates missing, expired or close to expiry, and pods on an old one. Judged here while
+/// [`StatusReport`] is the binary's; it joins the engine's running-cluster checks when `cert
+/// status` moves to `ozone_engine::certs`.
+pub fn certificates(report: &Gathered<StatusReport>) -> Vec<Finding> {
+    const CHECK: &str = "certificates";
+    let report = match report {
+        Ok(r) => r,
+        Err(e) => {
+            return vec![Finding::not_checked(
+                CHECK,
+                "",
+                e.clone(),
+                "needs get on secrets and configmaps in the namespace",
+            )];
+        }
+    };
+    if report.mode == "none" {
+        return vec![Finding::ok(CHECK, "", "TLS is off: no certificates")];
+    }
+    let mut out = Vec::new();
+    for c in &report.certificates {
+        if let Some(problem) = &c.problem {
+            let expired = c.days_left.is_some_and(|d| d < 0) || c.certificate.is_none();
+            out.push(Finding::bad(
+                if expired {
+                    Verdict::Error
+                } else {
+                    Verdict::Warning
+                },
+                CHECK,
+                c.secret_name.clone(),
+                problem.clone(),
+                if c.certificate.is_none() {
+                    "kubectl ozone cert issue (managed TLS) or check the cert-manager Certificate"
+                } else {
+                    "kubectl ozone cert rotate"
+                },
+            ));
+        } else if c.all_pods_current == Some(false) {
+            out.push(Finding::bad(
+                Verdict::Warning,
+                CHECK,
+                c.secret_name.clone(),
+                "some pods still run the previous certificate".to_owned(),
+                "kubectl ozone cert rotate restarts them in a quorum-safe order",
+            ));
+        }
+    }
+    if out.is_empty() {
+        let least = report.certificates.iter().filter_map(|c| c.days_left).min();
+        out.push(Finding::ok(
+            CHECK,
+            "",
+            match least {
+                Some(d) => format!(
+                    "{} certificates, the first expires in {d} days",
+                    report.certificates.len()
+                ),
+                None => format!("{} certificates", report.certificates.len()),
+            },
+        ));
+    }
+    out
 }
 
 /// Runs `doctor` and prints its report; `spec` from [`load_spec`].
@@ -152,18 +215,60 @@ pub async fn run(
     spec: Option<Cluster>,
 ) -> Result<ExitCode> {
     let report = match &spec {
-        Some(cluster) => diagnose_install(session, cluster).await?,
+        Some(cluster) => doctor::before_install(session, cluster).await?,
         None => diagnose_running(session, args).await?,
     };
     let text = match structured(args.format, &report)? {
         Some(s) => s,
-        None => report.to_text(),
+        None => to_text(&report),
     };
     io.out.write_all(text.as_bytes())?;
     io.out.flush()?;
-    Ok(if report.fails(args.fail_on) {
+    Ok(if report.fails(args.fail_on.into()) {
         ExitCode::from(crate::exit::FAILURE)
     } else {
         ExitCode::SUCCESS
     })
+}
+
+/// The report as text: one line per finding, its fix indented below.
+pub fn to_text(report: &Report) -> String {
+    let mode = match report.mode {
+        "running" => "running cluster",
+        _ => "before install",
+    };
+    let mut out = format!(
+        "Ozone cluster {} in namespace {} ({mode})\n\n",
+        report.cluster, report.namespace
+    );
+    let width = report
+        .findings
+        .iter()
+        .map(|f| f.check.len())
+        .max()
+        .unwrap_or(0);
+    for f in &report.findings {
+        let subject = if f.subject.is_empty() {
+            String::new()
+        } else {
+            format!("{}: ", f.subject)
+        };
+        let _ = writeln!(
+            out,
+            "{:<11} {:<width$}  {subject}{}",
+            f.verdict.as_str(),
+            f.check,
+            f.evidence
+        );
+        if let Some(fix) = &f.fix {
+            let _ = writeln!(out, "{:<11} {:<width$}  fix: {fix}", "", "");
+        }
+    }
+    let s = &report.summary;
+    let _ = writeln!(
+        out,
+        "\n{} ok, {} warning(s), {} error(s), {} not checked",
+        s.ok, s.warning, s.error, s.not_checked
+    );
+    out
 }

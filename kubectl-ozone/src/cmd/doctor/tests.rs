@@ -2,11 +2,11 @@
 //! command line is parsed as typed, the verdicts read from `-o json`, and every failing
 //! finding must name its fix. Every run refuses writes and checks that none was tried.
 
-use super::verdict::Verdict;
 use crate::testing::{FakeCluster, Run, RunCommand};
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::storage::v1::StorageClass;
+use ozone_engine::diagnose::doctor::Verdict;
 use serde_json::{Value, json};
 
 async fn run(c: &FakeCluster, args: &[&str]) -> Run {
@@ -459,12 +459,12 @@ fn certificates_close_to_expiry_are_a_warning_and_valid_ones_ok() {
         fingerprint: "00".into(),
         is_ca: false,
     });
-    let f = super::running::certificates(&Ok(report(expiring)));
+    let f = super::certificates(&Ok(report(expiring)));
     assert_eq!(f[0].verdict, Verdict::Warning, "{f:?}");
     assert_eq!(f[0].fix.as_deref(), Some("kubectl ozone cert rotate"));
     let mut expired = cert(-1, Some("expired 1 day ago"));
     expired.certificate = None;
-    let f = super::running::certificates(&Ok(report(expired)));
+    let f = super::certificates(&Ok(report(expired)));
     assert_eq!(f[0].verdict, Verdict::Error, "{f:?}");
     assert!(
         f[0].fix
@@ -472,10 +472,10 @@ fn certificates_close_to_expiry_are_a_warning_and_valid_ones_ok() {
             .unwrap()
             .starts_with("kubectl ozone cert")
     );
-    let f = super::running::certificates(&Ok(report(cert(200, None))));
+    let f = super::certificates(&Ok(report(cert(200, None))));
     assert_eq!(f[0].verdict, Verdict::Ok);
     assert!(f[0].evidence.contains("expires in 200 days"));
-    let f = super::running::certificates(&Err("forbidden: secrets".into()));
+    let f = super::certificates(&Err("forbidden: secrets".into()));
     assert_eq!(f[0].verdict, Verdict::NotChecked);
 }
 
@@ -859,5 +859,40 @@ async fn no_running_cluster_points_to_the_install_check() {
         r.error().contains("no Ozone cluster in namespace ozone"),
         "{}",
         r.error()
+    );
+}
+
+// ---- the report and its text ---------------------------------------------------------------
+
+#[test]
+fn worst_first_and_fail_on_thresholds() {
+    use ozone_engine::diagnose::doctor::{FailOn, Finding, Report};
+    let r = Report::new(
+        "running",
+        "ozone",
+        "ozone",
+        vec![
+            Finding::ok("pod-state", "ozone-om-0", "running and ready"),
+            Finding::not_checked("nodes", "", "forbidden", "grant list on nodes"),
+            Finding::bad(
+                Verdict::Warning,
+                "datanodes",
+                "dn-1",
+                "STALE",
+                "check the pod",
+            ),
+        ],
+    );
+    let order: Vec<Verdict> = r.findings.iter().map(|f| f.verdict).collect();
+    assert_eq!(order, [Verdict::Warning, Verdict::NotChecked, Verdict::Ok]);
+    assert_eq!(r.summary.not_checked, 1);
+    assert!(r.fails(FailOn::Warning));
+    assert!(!r.fails(FailOn::Error));
+    assert!(!r.fails(FailOn::None));
+    let text = super::to_text(&r);
+    assert!(text.contains("fix: grant list on nodes"), "{text}");
+    assert!(
+        text.contains("1 ok, 1 warning(s), 0 error(s), 1 not checked"),
+        "{text}"
     );
 }

@@ -1,9 +1,8 @@
-//! What a doctor check says: a verdict, the evidence it rests on, and the fix. Pure data and
-//! its presentation; the checks themselves live in [`super::running`] and [`super::install`].
+//! What a doctor check says: a verdict, the evidence it rests on, and the fix. Pure data; the
+//! checks themselves live in [`super::running`] and [`super::install`], the presentation in
+//! the front end.
 
-use clap::ValueEnum;
 use serde::Serialize;
-use std::fmt::Write as _;
 
 /// How a check came out, from best to worst. A check that could not run is `not-checked`,
 /// never `ok`: missing permission must not look like health.
@@ -93,8 +92,8 @@ impl Finding {
     }
 }
 
-/// `--fail-on`: the least verdict that makes the exit code 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum, Default)]
+/// The least verdict that makes a run fail (the command line's `--fail-on`, exit code 1).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
 pub enum FailOn {
     /// Errors only.
     Error,
@@ -179,87 +178,8 @@ impl Report {
         }
     }
 
-    /// Whether `--fail-on` makes the run exit 1.
+    /// Whether a finding is at or above `fail_on`.
     pub fn fails(&self, fail_on: FailOn) -> bool {
         self.findings.iter().any(|f| fail_on.fails(f.verdict))
-    }
-
-    /// The report as text: one line per finding, its fix indented below.
-    pub fn to_text(&self) -> String {
-        let mode = match self.mode {
-            "running" => "running cluster",
-            _ => "before install",
-        };
-        let mut out = format!(
-            "Ozone cluster {} in namespace {} ({mode})\n\n",
-            self.cluster, self.namespace
-        );
-        let width = self
-            .findings
-            .iter()
-            .map(|f| f.check.len())
-            .max()
-            .unwrap_or(0);
-        for f in &self.findings {
-            let subject = if f.subject.is_empty() {
-                String::new()
-            } else {
-                format!("{}: ", f.subject)
-            };
-            let _ = writeln!(
-                out,
-                "{:<11} {:<width$}  {subject}{}",
-                f.verdict.as_str(),
-                f.check,
-                f.evidence
-            );
-            if let Some(fix) = &f.fix {
-                let _ = writeln!(out, "{:<11} {:<width$}  fix: {fix}", "", "");
-            }
-        }
-        let s = &self.summary;
-        let _ = writeln!(
-            out,
-            "\n{} ok, {} warning(s), {} error(s), {} not checked",
-            s.ok, s.warning, s.error, s.not_checked
-        );
-        out
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn worst_first_and_fail_on_thresholds() {
-        let r = Report::new(
-            "running",
-            "ozone",
-            "ozone",
-            vec![
-                Finding::ok("pod-state", "ozone-om-0", "running and ready"),
-                Finding::not_checked("nodes", "", "forbidden", "grant list on nodes"),
-                Finding::bad(
-                    Verdict::Warning,
-                    "datanodes",
-                    "dn-1",
-                    "STALE",
-                    "check the pod",
-                ),
-            ],
-        );
-        let order: Vec<Verdict> = r.findings.iter().map(|f| f.verdict).collect();
-        assert_eq!(order, [Verdict::Warning, Verdict::NotChecked, Verdict::Ok]);
-        assert_eq!(r.summary.not_checked, 1);
-        assert!(r.fails(FailOn::Warning));
-        assert!(!r.fails(FailOn::Error));
-        assert!(!r.fails(FailOn::None));
-        let text = r.to_text();
-        assert!(text.contains("fix: grant list on nodes"), "{text}");
-        assert!(
-            text.contains("1 ok, 1 warning(s), 0 error(s), 1 not checked"),
-            "{text}"
-        );
     }
 }

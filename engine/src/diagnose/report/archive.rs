@@ -1,6 +1,7 @@
 //! The bundle in memory and its `.tar.gz`: files are scrubbed of every learned secret value
-//! when written, `index.json` lists what is inside and what failed, and the archive reaches
-//! its path by rename only once complete.
+//! when written, and `index.json` lists what is inside and what failed. Where the archive
+//! goes is the caller's: the command line writes it to a temporary file and renames it once
+//! complete, so an interrupted run leaves no half archive.
 
 use super::redact::{self, Scrubber};
 use anyhow::{Context, Result};
@@ -8,7 +9,6 @@ use flate2::Compression;
 use flate2::write::GzEncoder;
 use serde::Serialize;
 use std::io::Write;
-use std::path::Path;
 
 /// A part that could not be collected.
 #[derive(Clone, Debug, Serialize)]
@@ -117,15 +117,6 @@ struct IndexEntry<'a> {
     bytes: usize,
 }
 
-/// What was written.
-#[derive(Clone, Copy, Debug)]
-pub struct Written {
-    /// Files in the archive.
-    pub files: usize,
-    /// Compressed size.
-    pub bytes: u64,
-}
-
 /// The bundle's files, scrubbed, with `index.json` first.
 pub fn entries(bundle: &Bundle) -> Result<Vec<(String, String)>> {
     let files: Vec<(String, String)> = bundle
@@ -154,43 +145,30 @@ pub fn entries(bundle: &Bundle) -> Result<Vec<(String, String)>> {
     Ok(out)
 }
 
-/// Writes the archive to `path` atomically (a temporary file in the same directory, renamed).
-pub fn write(bundle: &Bundle, path: &Path) -> Result<Written> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let tmp = tempfile::NamedTempFile::new_in(&dir)
-        .with_context(|| format!("cannot create a file in {}", dir.display()))?;
+/// Writes the archive to `out`, every file under the bundle's top directory; the number of
+/// files written.
+pub fn write(bundle: &Bundle, out: impl Write) -> Result<usize> {
     let entries = entries(bundle)?;
     let mtime = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_secs());
-    {
-        let gz = GzEncoder::new(tmp.as_file(), Compression::default());
-        let mut tar = tar::Builder::new(gz);
-        for (name, content) in &entries {
-            let mut header = tar::Header::new_gnu();
-            header.set_size(content.len() as u64);
-            header.set_mode(0o644);
-            header.set_mtime(mtime);
-            header.set_cksum();
-            tar.append_data(
-                &mut header,
-                format!("{}/{name}", bundle.root),
-                content.as_bytes(),
-            )
-            .with_context(|| format!("cannot write {name} into the archive"))?;
-        }
-        tar.into_inner()?.finish()?.flush()?;
+    let gz = GzEncoder::new(out, Compression::default());
+    let mut tar = tar::Builder::new(gz);
+    for (name, content) in &entries {
+        let mut header = tar::Header::new_gnu();
+        header.set_size(content.len() as u64);
+        header.set_mode(0o644);
+        header.set_mtime(mtime);
+        header.set_cksum();
+        tar.append_data(
+            &mut header,
+            format!("{}/{name}", bundle.root),
+            content.as_bytes(),
+        )
+        .with_context(|| format!("cannot write {name} into the archive"))?;
     }
-    let bytes = tmp.as_file().metadata()?.len();
-    tmp.persist(path)
-        .with_context(|| format!("cannot write {}", path.display()))?;
-    Ok(Written {
-        files: entries.len(),
-        bytes,
-    })
+    tar.into_inner()?.finish()?.flush()?;
+    Ok(entries.len())
 }
 
 #[cfg(test)]

@@ -4,13 +4,12 @@
 
 use super::install::{self, Access};
 use super::running::{Gathered, OzoneFacts, RunningFacts};
-use ozone_engine::cluster::Session;
-use ozone_engine::cluster::exec::OzoneReader;
-use ozone_engine::cluster::view::ClusterView;
+use crate::cluster::Session;
+use crate::cluster::exec::OzoneReader;
+use crate::cluster::view::ClusterView;
 use ozone_generator::output::Manifest;
 use ozone_storage::admin::{Query, datanode, roles, safemode};
 use std::collections::BTreeMap;
-use std::time::Duration;
 
 fn parsed<T, E1: std::fmt::Display, E2: std::fmt::Display>(
     out: Result<String, E1>,
@@ -51,26 +50,25 @@ pub async fn ozone(reader: &OzoneReader, verbose: bool) -> OzoneFacts {
     }
 }
 
-/// The facts about a running cluster.
+/// The facts about a running cluster (the certificates are read by the caller, with `cert
+/// status`).
 pub async fn running(
     session: &Session,
     view: ClusterView,
     verbose: bool,
     log_lines: usize,
-    cert_warn_within: Duration,
 ) -> RunningFacts {
     let kube = &session.kube;
     let reader = OzoneReader::new(session.exec.clone(), view.exec_targets());
-    let (events, policies, ozone, certificates) = tokio::join!(
+    let (events, policies, ozone) = tokio::join!(
         kube.events(),
         kube.network_policies(),
         ozone(&reader, verbose),
-        crate::cmd::cert::status::gather(session, &view, cert_warn_within),
     );
     let mut previous_logs = BTreeMap::new();
     for pod in &view.pods {
         let name = pod.metadata.name.clone().unwrap_or_default();
-        for (c, _) in ozone_engine::cluster::view::container_statuses(pod) {
+        for (c, _) in crate::cluster::view::container_statuses(pod) {
             let crashing = c
                 .state
                 .as_ref()
@@ -91,7 +89,6 @@ pub async fn running(
         events: events.map_err(|e| e.to_string()),
         previous_logs,
         ozone,
-        certificates: certificates.map_err(|e| format!("{e:#}")),
         network_policies: policies.map_err(|e| e.to_string()),
         known_versions: ozone_storage::versions::RELEASES
             .iter()

@@ -1,15 +1,15 @@
 //! Checks of a running cluster, as pure functions of facts already read: each pod's state
 //! translated into its cause, PVCs, StatefulSet rollouts, Ozone's own health (Raft rings,
-//! safe mode, datanodes), certificates, and NetworkPolicies against the catalog's traffic
-//! paths. [`super::gather`] reads the facts; nothing here touches the network.
+//! safe mode, datanodes), and NetworkPolicies against the catalog's traffic paths.
+//! [`super::gather`] reads the facts; nothing here touches the network. The certificate check
+//! judges `cert status` and comes from the caller (see [`super::examine`]).
 
 use super::labels::{Labels, selector_matches};
 use super::verdict::{Finding, Verdict};
-use crate::cmd::cert::status::StatusReport;
+use crate::cluster::view::{ClusterView, component_of, is_ready, phase};
 use k8s_openapi::api::core::v1::{ContainerStatus, Event, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
-use ozone_engine::cluster::view::{ClusterView, component_of, is_ready, phase};
 use ozone_storage::admin::{DatanodeInfo, HealthState, OmRole, SafeMode, SafeModeRule, ScmRole};
 use ozone_storage::{Component, Peer};
 use std::collections::BTreeMap;
@@ -26,7 +26,7 @@ pub struct OzoneFacts {
     pub om: Gathered<Vec<OmRole>>,
     /// `ozone admin safemode status`.
     pub safe_mode: Gathered<SafeMode>,
-    /// The exit rules (`--verbose` only).
+    /// The exit rules (only when examined `verbose`).
     pub rules: Option<Gathered<Vec<SafeModeRule>>>,
     /// `ozone admin datanode list`.
     pub datanodes: Gathered<Vec<DatanodeInfo>>,
@@ -43,8 +43,6 @@ pub struct RunningFacts {
     pub previous_logs: BTreeMap<String, Gathered<String>>,
     /// Ozone's view.
     pub ozone: OzoneFacts,
-    /// The certificates (`cert status`).
-    pub certificates: Gathered<StatusReport>,
     /// NetworkPolicies of the namespace.
     pub network_policies: Gathered<Vec<NetworkPolicy>>,
     /// Ozone versions known to exist as images.
@@ -62,7 +60,6 @@ pub fn check(facts: &RunningFacts) -> Vec<Finding> {
     out.extend(rings(&facts.view, &facts.ozone));
     out.extend(safe_mode(&facts.ozone));
     out.extend(datanodes(&facts.view, &facts.ozone.datanodes));
-    out.extend(certificates(&facts.certificates));
     out.extend(network(&facts.view, &facts.network_policies));
     out
 }
@@ -111,7 +108,7 @@ pub fn image_tag(image: &str) -> Option<&str> {
 }
 
 fn statuses(pod: &Pod) -> Vec<(&ContainerStatus, bool)> {
-    ozone_engine::cluster::view::container_statuses(pod).collect()
+    crate::cluster::view::container_statuses(pod).collect()
 }
 
 /// Each pod's state, translated into its cause.
@@ -618,69 +615,6 @@ pub fn datanodes(view: &ClusterView, dns: &Gathered<Vec<DatanodeInfo>>) -> Vec<F
             CHECK,
             "",
             format!("{} datanodes, none dead or stale", dns.len()),
-        ));
-    }
-    out
-}
-
-/// Certificates missing, expired or close to expiry, and pods on an old one.
-pub fn certificates(report: &Gathered<StatusReport>) -> Vec<Finding> {
-    const CHECK: &str = "certificates";
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            return vec![Finding::not_checked(
-                CHECK,
-                "",
-                e.clone(),
-                "needs get on secrets and configmaps in the namespace",
-            )];
-        }
-    };
-    if report.mode == "none" {
-        return vec![Finding::ok(CHECK, "", "TLS is off: no certificates")];
-    }
-    let mut out = Vec::new();
-    for c in &report.certificates {
-        if let Some(problem) = &c.problem {
-            let expired = c.days_left.is_some_and(|d| d < 0) || c.certificate.is_none();
-            out.push(Finding::bad(
-                if expired {
-                    Verdict::Error
-                } else {
-                    Verdict::Warning
-                },
-                CHECK,
-                c.secret_name.clone(),
-                problem.clone(),
-                if c.certificate.is_none() {
-                    "kubectl ozone cert issue (managed TLS) or check the cert-manager Certificate"
-                } else {
-                    "kubectl ozone cert rotate"
-                },
-            ));
-        } else if c.all_pods_current == Some(false) {
-            out.push(Finding::bad(
-                Verdict::Warning,
-                CHECK,
-                c.secret_name.clone(),
-                "some pods still run the previous certificate".to_owned(),
-                "kubectl ozone cert rotate restarts them in a quorum-safe order",
-            ));
-        }
-    }
-    if out.is_empty() {
-        let least = report.certificates.iter().filter_map(|c| c.days_left).min();
-        out.push(Finding::ok(
-            CHECK,
-            "",
-            match least {
-                Some(d) => format!(
-                    "{} certificates, the first expires in {d} days",
-                    report.certificates.len()
-                ),
-                None => format!("{} certificates", report.certificates.len()),
-            },
         ));
     }
     out
