@@ -5,7 +5,6 @@
 //! `-n` names the application's namespace here (where the claim goes), so the Ozone
 //! cluster's namespace has its own flag, `--ozone-namespace`.
 
-use super::gateway;
 use crate::cli::RenderFormat;
 use crate::cmd::common::ClusterArgs;
 use crate::exit::BadInput;
@@ -15,6 +14,7 @@ use anyhow::Result;
 use clap::Args;
 use ozone_engine::cluster::Session;
 use ozone_engine::cluster::discover;
+use ozone_engine::s3::gateway;
 use ozone_generator::objects::bucket_volumes::volume_pair;
 use ozone_generator::output::{Manifest, Object};
 use ozone_generator::spec::doc::S3VolumeDoc;
