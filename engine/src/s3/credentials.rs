@@ -82,7 +82,7 @@ pub enum Credentials {
     /// Nothing to write (an unsecured cluster and no `--secret`): only what to know.
     Nothing(Outcome),
     /// A Secret to write, once confirmed.
-    Write(CredentialsWrite),
+    Write(Box<CredentialsWrite>),
 }
 
 /// A planned write of a key pair into a Secret.
@@ -188,7 +188,7 @@ pub async fn plan(session: &Session, opts: &CredentialsOptions) -> Result<Creden
         notes,
         steps,
     };
-    Ok(Credentials::Write(CredentialsWrite {
+    Ok(Credentials::Write(Box::new(CredentialsWrite {
         plan,
         overwrite: existing.is_some(),
         secret: format!("{namespace}/{name}"),
@@ -200,13 +200,13 @@ pub async fn plan(session: &Session, opts: &CredentialsOptions) -> Result<Creden
         existing,
         mutation: m,
         ozone_user: opts.ozone_user.clone(),
-    }))
+    })))
 }
 
 impl CredentialsWrite {
     /// Gets the pair (`ozone s3 getsecret`, or a random one) and writes it into the Secret.
     /// When the write fails after Ozone made the secret, the error says how to start over.
-    pub async fn run(self, session: &Session, confirmed: Confirmed) -> Result<Outcome> {
+    pub async fn run(self: Box<Self>, session: &Session, confirmed: Confirmed) -> Result<Outcome> {
         let CredentialsWrite {
             view,
             name,
@@ -218,7 +218,7 @@ impl CredentialsWrite {
             ozone_user,
             overwrite,
             ..
-        } = self;
+        } = *self;
         let name = &name;
         let source = if secured {
             "ozone s3 getsecret"
