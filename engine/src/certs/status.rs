@@ -73,6 +73,21 @@ pub struct StatusReport {
     pub notes: Vec<String>,
 }
 
+impl StatusReport {
+    /// Every problem as `<secret>: <problem>`: a missing, unreadable or expiring certificate.
+    /// Any makes `cert status` exit 1.
+    pub fn problems(&self) -> Vec<String> {
+        self.certificates
+            .iter()
+            .filter_map(|c| {
+                c.problem
+                    .as_ref()
+                    .map(|p| format!("{}: {p}", c.secret_name))
+            })
+            .collect()
+    }
+}
+
 /// Reads every certificate of the cluster and what its pods run (also used by `doctor`).
 pub async fn gather(
     session: &Session,

@@ -1,5 +1,6 @@
 //! S3 access: where the gateway is ([`endpoint`]), key pairs in Secrets ([`credentials`]),
-//! buckets of `/s3v` ([`bucket`]), and the gateway a bucket volume mounts through.
+//! buckets of `/s3v` ([`bucket`]), and a bucket as a Kubernetes volume ([`bucket_volume`]),
+//! mounted through the gateway.
 
 pub mod bucket;
 pub mod credentials;
@@ -7,10 +8,13 @@ pub mod endpoint;
 
 use crate::certs::{policy_serves_https, site_value};
 use crate::cluster::Session;
+use crate::cluster::discover;
 use crate::cluster::view::{ClusterView, label};
 use anyhow::{Context, Result};
-use k8s_openapi::api::core::v1::Service;
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Service};
 use ozone_generator::names::LABEL_VERSION;
+use ozone_generator::objects::bucket_volumes::volume_pair;
+use ozone_generator::spec::cluster::BucketVolume;
 use ozone_storage::Component;
 use ozone_storage::s3::Endpoint;
 
@@ -94,4 +98,24 @@ pub async fn gateway(session: &Session, view: &ClusterView) -> Result<Gateway> {
         https,
         version,
     })
+}
+
+/// The PersistentVolume and claim that mount `volume` through the S3 Gateway of `cluster`
+/// (`None`: the only one in the namespace; `domain`: the Kubernetes cluster's DNS domain): the
+/// same objects `render` makes from `spec.s3.volumes`.
+pub async fn bucket_volume(
+    session: &Session,
+    cluster: Option<&str>,
+    domain: &str,
+    volume: &BucketVolume,
+) -> Result<(PersistentVolume, PersistentVolumeClaim)> {
+    let view = discover::find(&session.kube, cluster).await?;
+    let gateway = gateway(session, &view).await?;
+    let endpoint = gateway.in_cluster(&view, domain)?;
+    Ok(volume_pair(
+        &view.names,
+        &gateway.version,
+        &endpoint,
+        volume,
+    ))
 }

@@ -116,6 +116,17 @@ pub async fn list(ozone: &OzoneReader, bucket: &BucketPath) -> Result<Vec<Snapsh
     Ok(snapshots)
 }
 
+/// Snapshot `name` of `bucket`, an error naming it when it does not exist.
+pub async fn info(ozone: &OzoneReader, bucket: &BucketPath, name: &str) -> Result<Snapshot> {
+    let existing = format!("snapshot {name}");
+    let subject = Subject {
+        bucket,
+        existing: Some(&existing),
+        new_name: None,
+    };
+    read_one(ozone, subject, name).await
+}
+
 /// Reads one snapshot with `snapshot info`.
 pub async fn read_one(ozone: &OzoneReader, subject: Subject<'_>, name: &str) -> Result<Snapshot> {
     let query = Query::snapshot_info(subject.bucket, name);

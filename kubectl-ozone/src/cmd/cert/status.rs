@@ -71,15 +71,7 @@ fn print(io: &mut Io, report: &StatusReport, format: Format) -> Result<ExitCode>
     for n in &report.notes {
         io.note(format!("note: {n}"));
     }
-    let problems: Vec<String> = report
-        .certificates
-        .iter()
-        .filter_map(|c| {
-            c.problem
-                .as_ref()
-                .map(|p| format!("{}: {p}", c.secret_name))
-        })
-        .collect();
+    let problems = report.problems();
     for p in &problems {
         io.note(format!("error: {p}"));
     }

@@ -7,7 +7,7 @@ use crate::ui::{Format, Io, structured, table};
 use anyhow::Result;
 use clap::Args;
 use ozone_engine::cluster::Session;
-use ozone_engine::snapshot::{self, Subject};
+use ozone_engine::snapshot;
 use ozone_storage::snapshot::Snapshot;
 use std::process::ExitCode;
 
@@ -63,17 +63,7 @@ pub async fn info(session: &Session, io: &mut Io, args: &InfoArgs) -> Result<Exi
     let bucket = bucket_arg(&args.bucket)?;
     let name = name_arg("NAME", &args.snapshot)?;
     let (_, ozone) = connect(session, &args.cluster).await?;
-    let existing = format!("snapshot {name}");
-    let snap = snapshot::read_one(
-        &ozone,
-        Subject {
-            bucket: &bucket,
-            existing: Some(&existing),
-            new_name: None,
-        },
-        &name,
-    )
-    .await?;
+    let snap = snapshot::info(&ozone, &bucket, &name).await?;
     match structured(args.format, &snap)? {
         Some(s) => io.out.write_all(s.as_bytes())?,
         None => io.out.write_all(describe(&snap).as_bytes())?,
