@@ -1,5 +1,5 @@
-//! Certificate rotation (`cert rotate`): new leaf certificates, then a rolling restart that keeps Raft quorums and
-//! data available (order from `ozone_storage::rotation`).
+//! Certificate rotation (`cert rotate`): new leaf certificates, then a rolling restart that
+//! keeps Raft quorums and data available (order from `ozone_storage::rotation`).
 //!
 //! - managed mode (the cluster has the `<cluster>-certificates` ConfigMap): each component's
 //!   Secret gets a new certificate and key issued from the cluster's CA.

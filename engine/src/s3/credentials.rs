@@ -1,4 +1,4 @@
-//! S3 credentials (`s3 credentials`): an S3 key pair in a Kubernetes Secret, never on the terminal.
+//! S3 credentials (`s3 credentials`): an S3 key pair in a Kubernetes Secret, never shown.
 //!
 //! Secured cluster (`ozone.security.enabled=true`): runs `ozone s3 getsecret` once — a
 //! mutation, since OM creates and stores the secret and shows it only this once (operations

@@ -3,7 +3,7 @@
 //! `DONE`, returns the report a page at a time (`nextToken`). Without `--wait` one call is
 //! made: the changes if ready, else the job's state and the command to follow it. With
 //! `--wait` the job is polled (as often as OM's `waitTimeInMs` asks, else `--poll-interval`)
-//! with progress on stderr, then every page is read.
+//! with its progress as wait events, then every page is read.
 //!
 //! The diff commands are queries (see `Query::snapshot_diff`), so no confirmation; a dry run
 //! still runs nothing, because starting a job on a large bucket costs OM real work.
