@@ -5,7 +5,6 @@
 //! `-n` names the application's namespace here (where the claim goes), so the Ozone
 //! cluster's namespace has its own flag, `--ozone-namespace`.
 
-use super::gateway;
 use crate::cli::RenderFormat;
 use crate::cmd::common::ClusterArgs;
 use crate::exit::BadInput;
@@ -14,8 +13,7 @@ use crate::ui::Io;
 use anyhow::Result;
 use clap::Args;
 use ozone_engine::cluster::Session;
-use ozone_engine::cluster::discover;
-use ozone_generator::objects::bucket_volumes::volume_pair;
+use ozone_engine::s3::bucket_volume;
 use ozone_generator::output::{Manifest, Object};
 use ozone_generator::spec::doc::S3VolumeDoc;
 use ozone_generator::spec::resolve::check_bucket_volume;
@@ -128,10 +126,13 @@ pub async fn run(session: &Session, io: &mut Io, a: &VolumeArgs) -> Result<ExitC
                 .join("\n"),
         )
     })?;
-    let view = discover::find(&session.kube, a.ozone_cluster.as_deref()).await?;
-    let gateway = gateway(session, &view).await?;
-    let endpoint = gateway.in_cluster(&view, &a.cluster_domain)?;
-    let (pv, pvc) = volume_pair(&view.names, &gateway.version, &endpoint, &volume);
+    let (pv, pvc) = bucket_volume(
+        session,
+        a.ozone_cluster.as_deref(),
+        &a.cluster_domain,
+        &volume,
+    )
+    .await?;
     let manifest = Manifest::new(vec![Object::typed(&pv)?, Object::typed(&pvc)?]);
     let text = match a.format {
         RenderFormat::Yaml => manifest.to_yaml()?,

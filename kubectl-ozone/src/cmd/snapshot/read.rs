@@ -1,14 +1,14 @@
 //! `snapshot list` and `snapshot info`: read-only, tables for people, Ozone's own JSON fields
 //! for `-o json|yaml`.
 
-use super::{Subject, bucket_arg, connect, explain, name_arg, size, status, time};
+use super::{bucket_arg, connect, name_arg, size, status, time};
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, structured, table};
-use anyhow::{Context, Result};
+use anyhow::Result;
 use clap::Args;
 use ozone_engine::cluster::Session;
-use ozone_storage::admin::Query;
-use ozone_storage::snapshot::{self, Snapshot};
+use ozone_engine::snapshot;
+use ozone_storage::snapshot::Snapshot;
 use std::process::ExitCode;
 
 /// `snapshot list` arguments.
@@ -46,16 +46,7 @@ pub struct InfoArgs {
 pub async fn list(session: &Session, io: &mut Io, args: &ListArgs) -> Result<ExitCode> {
     let bucket = bucket_arg(&args.bucket)?;
     let (_, ozone) = connect(session, &args.cluster).await?;
-    let subject = Subject {
-        bucket: &bucket,
-        existing: None,
-        new_name: None,
-    };
-    let query = Query::snapshot_list(&bucket);
-    let out = ozone.query(&query).await.map_err(|e| explain(e, subject))?;
-    let mut snapshots = snapshot::parse_list(&out)
-        .with_context(|| format!("cannot parse the output of `{}`", query.argv().join(" ")))?;
-    snapshots.sort_by(|a, b| (a.creation_time, &a.name).cmp(&(b.creation_time, &b.name)));
+    let snapshots = snapshot::list(&ozone, &bucket).await?;
     match structured(args.format, &snapshots)? {
         Some(s) => io.out.write_all(s.as_bytes())?,
         None if snapshots.is_empty() => io.note(format!("No snapshots in {bucket}.")),
@@ -72,35 +63,13 @@ pub async fn info(session: &Session, io: &mut Io, args: &InfoArgs) -> Result<Exi
     let bucket = bucket_arg(&args.bucket)?;
     let name = name_arg("NAME", &args.snapshot)?;
     let (_, ozone) = connect(session, &args.cluster).await?;
-    let existing = format!("snapshot {name}");
-    let snap = read_one(
-        &ozone,
-        Subject {
-            bucket: &bucket,
-            existing: Some(&existing),
-            new_name: None,
-        },
-        &name,
-    )
-    .await?;
+    let snap = snapshot::info(&ozone, &bucket, &name).await?;
     match structured(args.format, &snap)? {
         Some(s) => io.out.write_all(s.as_bytes())?,
         None => io.out.write_all(describe(&snap).as_bytes())?,
     }
     io.out.flush()?;
     Ok(ExitCode::SUCCESS)
-}
-
-/// Reads one snapshot with `snapshot info`.
-pub async fn read_one(
-    ozone: &ozone_engine::cluster::exec::OzoneReader,
-    subject: Subject<'_>,
-    name: &str,
-) -> Result<Snapshot> {
-    let query = Query::snapshot_info(subject.bucket, name);
-    let out = ozone.query(&query).await.map_err(|e| explain(e, subject))?;
-    snapshot::parse_info(&out)
-        .with_context(|| format!("cannot parse the output of `{}`", query.argv().join(" ")))
 }
 
 /// Snapshots as a table; `wide` adds replicated sizes and the id.

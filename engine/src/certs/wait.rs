@@ -2,18 +2,17 @@
 //! starting, annotating each that came up with the fingerprint of the certificate it loaded.
 
 use super::{PodCert, pod_cert};
-use crate::cmd::common::ChangeArgs;
-use crate::exit::WaitTimeout;
-use crate::ui::Io;
-use crate::ui::progress::Progress;
+use crate::cluster::Session;
+use crate::cluster::act::Actuator;
+use crate::cluster::discover;
+use crate::duration;
+use crate::error::WaitTimeout;
+use crate::events::Events;
 use anyhow::Result;
 use k8s_openapi::jiff::Timestamp;
-use ozone_engine::cluster::Session;
-use ozone_engine::cluster::act::Actuator;
-use ozone_engine::cluster::discover;
-use ozone_engine::duration;
 use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_storage::Component;
+use std::time::Duration;
 use tokio::time::Instant;
 
 /// A certificate whose pods are watched: its component, fingerprint and issue time.
@@ -26,20 +25,29 @@ pub struct Target {
     pub issued: Timestamp,
 }
 
+/// How long and how often `--wait` polls, and what it prints when it gives up.
+#[derive(Clone, Debug)]
+pub struct PodWait {
+    /// Give up after this long (`--timeout`); `None`: never.
+    pub timeout: Option<Duration>,
+    /// Time between polls.
+    pub poll_interval: Duration,
+    /// The command that resumes watching, for the timeout's message.
+    pub resume: String,
+}
+
 /// `--wait`: polls until no pod of a managed component is still starting, annotating each pod
 /// that came up with its certificate's fingerprint. Pods that run an older certificate are
 /// named once and not waited for: only a restart (`cert rotate`) changes that.
 pub async fn for_pods(
     session: &Session,
     act: &Actuator,
-    io: &mut Io,
+    events: &mut dyn Events,
     cluster: &str,
     targets: &[Target],
-    change: &ChangeArgs,
-    resume: &str,
+    wait: &PodWait,
 ) -> Result<()> {
     let start = Instant::now();
-    let mut progress = Progress::new(change.progress, io);
     let mut told_stale = std::collections::BTreeSet::new();
     loop {
         let view = discover::find(&session.kube, Some(cluster)).await?;
@@ -60,7 +68,7 @@ pub async fn for_pods(
                         act.annotate_pod(&name, TLS_FINGERPRINT_ANNOTATION, &t.fingerprint)
                             .await?;
                     }
-                    PodCert::Stale if told_stale.insert(name.clone()) => io.note(format!(
+                    PodCert::Stale if told_stale.insert(name.clone()) => events.note(format!(
                         "{name} runs an older certificate; it loads the new one when restarted (kubectl ozone cert rotate)"
                     )),
                     _ => {}
@@ -68,7 +76,7 @@ pub async fn for_pods(
             }
         }
         if pending.is_empty() {
-            progress.finish(io, &format!("done: {total} pod(s) running"));
+            events.waited(&format!("done: {total} pod(s) running"));
             return Ok(());
         }
         let message = format!(
@@ -77,18 +85,19 @@ pub async fn for_pods(
             pending.len(),
             pending.join(", ")
         );
-        progress.update(io, pending.len() as u64, &message);
-        if let Some(t) = change.timeout
-            && start.elapsed() + change.poll_interval > t
+        events.waiting(pending.len() as u64, &message);
+        if let Some(t) = wait.timeout
+            && start.elapsed() + wait.poll_interval > t
         {
-            progress.finish(io, "timed out");
+            events.waited("timed out");
             return Err(WaitTimeout(format!(
-                "timed out after {} waiting for {} to start (the Secrets are written). Resume watching with:\n  {resume}",
+                "timed out after {} waiting for {} to start (the Secrets are written). Resume watching with:\n  {}",
                 duration::format(t),
-                pending.join(", ")
+                pending.join(", "),
+                wait.resume
             ))
             .into());
         }
-        tokio::time::sleep(change.poll_interval).await;
+        tokio::time::sleep(wait.poll_interval).await;
     }
 }

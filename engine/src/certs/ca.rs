@@ -12,28 +12,26 @@ use super::issue::lifetime;
 use super::reissue::{
     current_leaf, issued_of, leaf_request, now, password, required, signing_ca, text,
 };
-use super::restart::{Restarter, Waits};
-use super::rotate::{RotateArgs, TlsSecret, checks, plan_restarts, pod_states, resume_command};
+use super::rotate::{ResumeHints, RotateOptions, TlsSecret, checks, tls_secrets};
 use super::secrets;
-use crate::cmd::common::{Presented, is_data, present_plan, print_plan};
-use crate::ui::Io;
-use crate::ui::confirm::{Tier, confirm};
+use crate::cluster::Session;
+use crate::cluster::act::{Actuator, Confirmed};
+use crate::cluster::discover;
+use crate::cluster::exec::OzoneReader;
+use crate::cluster::view::{ClusterView, KubeReader};
+use crate::events::Events;
+use crate::pki::{CA_BUNDLE_KEY, Ca, Validity};
+use crate::plan::{Plan, Step};
+use crate::pods::restart::{Restarter, Waits};
+use crate::pods::rolling::{plan_restarts, pod_states, refuse_if_degraded, with_resume};
 use anyhow::{Context, Result, anyhow};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
-use ozone_engine::cluster::Session;
-use ozone_engine::cluster::act::Actuator;
-use ozone_engine::cluster::discover;
-use ozone_engine::cluster::exec::OzoneReader;
-use ozone_engine::cluster::view::ClusterView;
-use ozone_engine::pki::{CA_BUNDLE_KEY, Ca, Validity};
-use ozone_engine::plan::{Plan, Step};
 use ozone_generator::names::Names;
 use ozone_generator::objects::tls::CertificateRequests;
 use ozone_storage::Component;
 use ozone_storage::rotation::{CaAction, CaPhase};
 use std::collections::BTreeMap;
-use std::process::ExitCode;
 use tokio::time::Instant;
 
 /// Annotation on the CA Secret: the last CA rotation phase completed.
@@ -102,10 +100,8 @@ fn ca_secret(
     phase: CaPhase,
 ) -> Result<Secret> {
     let name = previous.metadata.name.as_deref().unwrap_or_default();
-    let same_ca = text(previous, ozone_engine::pki::TLS_CRT_KEY)
-        .ok()
-        .as_deref()
-        == Some(signing.cert_pem());
+    let same_ca =
+        text(previous, crate::pki::TLS_CRT_KEY).ok().as_deref() == Some(signing.cert_pem());
     let issued = if same_ca { issued_of(previous) } else { now() };
     let mut secret = secrets::ca_secret(names, name, signing, bundle, issued, Some(previous))?;
     if let (Some(next), Some(data)) = (next, secret.data.as_mut()) {
@@ -196,7 +192,7 @@ fn describe(
 }
 
 /// How many restart rounds are left after `phase`.
-fn rounds_left(mut phase: CaPhase) -> usize {
+pub fn rounds_left(mut phase: CaPhase) -> usize {
     let mut n = 0;
     while let Some((action, next)) = phase.next_action() {
         n += usize::from(action == CaAction::RestartAll);
@@ -205,36 +201,51 @@ fn rounds_left(mut phase: CaPhase) -> usize {
     n
 }
 
-/// Runs a CA rotation from the phase recorded on the CA Secret.
-pub async fn run(
-    session: &Session,
-    io: &mut Io,
-    a: &RotateArgs,
-    view: &ClusterView,
-    components: &[Component],
-    requests: &CertificateRequests,
+/// A planned CA rotation: the plan to show, the phase it starts from, and what the run
+/// works from.
+pub struct CaRotation {
+    /// The plan.
+    pub plan: Plan,
+    /// The last phase completed, as the CA Secret records it.
+    pub start: CaPhase,
+    pub(super) view: ClusterView,
+    /// Components with pods: only these restart.
+    components: Vec<Component>,
+    requests: CertificateRequests,
+    ca_name: String,
+    leaves: Vec<TlsSecret>,
+    password: String,
     started: Instant,
-) -> Result<ExitCode> {
-    io.with_progress(a.change.progress);
+}
+
+/// Plans a CA rotation from the phase recorded on the CA Secret.
+pub(super) async fn plan(
+    session: &Session,
+    opts: &RotateOptions,
+    view: ClusterView,
+    components: Vec<Component>,
+    requests: CertificateRequests,
+    started: Instant,
+) -> Result<CaRotation> {
     let kube = &session.kube;
     // Every leaf the CA signs changes trust, not only those of components with pods: a
     // component scaled to 0 would otherwise come back with a leaf from a CA nobody trusts.
     // Only `components` (those with pods) restart.
-    let leaf_components = leaf_components(requests)?;
-    let secrets = &super::rotate::tls_secrets(kube, view, &leaf_components, true).await?;
+    let leaf_components = leaf_components(&requests)?;
+    let leaves = tls_secrets(kube, &view, &leaf_components, true).await?;
     let ca_name = requests.ca.secret_name.clone();
     let start = phase_of(&required(kube, &ca_name).await?)?;
-    super::reissue::check(kube, requests, &leaf_components).await?;
-    let password = password(kube, requests).await?;
+    super::reissue::check(kube, &requests, &leaf_components).await?;
+    let password = password(kube, &requests).await?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
-    let pods = pod_states(view, &ozone, components).await?;
-    let checks = checks(&ozone, &pods, components, a).await?;
-    let restarts = plan_restarts(kube, view, &pods, components, |_| false).await?;
+    let pods = pod_states(&view, &ozone, &components).await?;
+    let checks = checks(&ozone, &pods, &components, opts.skips).await?;
+    let restarts = plan_restarts(kube, &view, &pods, &components, |_| false).await?;
     let restart_steps = restarts.plan_steps()?;
     let mut steps = Vec::new();
     let mut phase = start;
     while let Some((action, next)) = phase.next_action() {
-        steps.extend(describe(action, next, &ca_name, secrets, &restart_steps));
+        steps.extend(describe(action, next, &ca_name, &leaves, &restart_steps));
         phase = next;
     }
     let mut notes =
@@ -249,72 +260,115 @@ pub async fn run(
         action: "CA rotation".into(),
         cluster: view.cluster().into(),
         namespace: session.namespace().into(),
-        dry_run: a.change.is_dry_run(),
+        dry_run: opts.dry_run,
         targets: Vec::new(),
         checks,
         notes,
         steps,
     };
-    if present_plan(io, &plan, &a.change)? == Presented::DryRun {
-        return Ok(ExitCode::SUCCESS);
-    }
-    let confirmed = confirm(
-        io.prompt.as_deref_mut(),
-        Tier::Risky,
-        a.change.yes,
-        &format!(
+    Ok(CaRotation {
+        plan,
+        start,
+        view,
+        components,
+        requests,
+        ca_name,
+        leaves,
+        password,
+        started,
+    })
+}
+
+impl CaRotation {
+    /// The confirmation question.
+    pub fn question(&self) -> String {
+        format!(
             "replace the CA of cluster {}, restarting every pod {}?",
-            view.cluster(),
-            match rounds_left(start) {
+            self.view.cluster(),
+            match rounds_left(self.start) {
                 1 => "once".to_owned(),
                 n => format!("{n} times"),
             }
-        ),
-        "",
-    )?;
-    let act = Actuator::new(kube, &ozone, confirmed);
-    let waits = Waits {
-        interval: a.change.poll_interval,
-        deadline: a.change.timeout.map(|t| started + t),
-        started,
-        resume: resume_command(session, view, a, false),
-    };
-    let ctx = Ctx {
-        session,
-        names: &view.names,
-        act: &act,
-        ca_name: &ca_name,
-        leaves: secrets,
-        password: &password,
-        requests,
-    };
-    let mut phase = start;
-    while let Some((action, next)) = phase.next_action() {
-        io.note(format!("CA rotation: {phase} → {next}"));
+        )
+    }
+
+    /// The deadline and resume command of every wait of the run.
+    fn waits(&self, opts: &RotateOptions, hints: &ResumeHints) -> Waits {
+        Waits {
+            interval: opts.poll_interval,
+            deadline: opts.timeout.map(|t| self.started + t),
+            started: self.started,
+            resume: hints.rerun.clone(),
+        }
+    }
+
+    /// Runs every phase left, from the one the plan started at.
+    pub async fn run(
+        &self,
+        session: &Session,
+        confirmed: Confirmed,
+        opts: &RotateOptions,
+        hints: &ResumeHints,
+        events: &mut dyn Events,
+    ) -> Result<()> {
+        let ozone = OzoneReader::new(session.exec.clone(), self.view.exec_targets());
+        let act = Actuator::new(&session.kube, &ozone, confirmed);
+        let mut phase = self.start;
+        while let Some(next) = self
+            .run_step(session, &act, phase, opts, hints, events)
+            .await?
+        {
+            phase = next;
+        }
+        events.note("CA rotation complete");
+        Ok(())
+    }
+
+    /// Runs the one action after `phase` and records the phase it reaches, which it returns;
+    /// `None` when the rotation was already done. A controller runs one step per reconcile:
+    /// the phase is on the CA Secret, so the next plan starts where this step ended.
+    pub async fn run_step(
+        &self,
+        session: &Session,
+        act: &Actuator,
+        phase: CaPhase,
+        opts: &RotateOptions,
+        hints: &ResumeHints,
+        events: &mut dyn Events,
+    ) -> Result<Option<CaPhase>> {
+        let Some((action, next)) = phase.next_action() else {
+            return Ok(None);
+        };
+        let ctx = Ctx {
+            kube: &session.kube,
+            names: &self.view.names,
+            act,
+            ca_name: &self.ca_name,
+            leaves: &self.leaves,
+            password: &self.password,
+            requests: &self.requests,
+        };
+        events.note(format!("CA rotation: {phase} → {next}"));
         match action {
             CaAction::TrustNewCa => trust_new_ca(&ctx, next).await?,
             CaAction::ReissueLeaves => reissue_leaves(&ctx, next).await?,
             CaAction::DropOldCa => drop_old_ca(&ctx, next).await?,
             CaAction::RestartAll => {
-                super::rotate::with_resume(
-                    restart_all(session, io, &act, a, components, &waits).await,
+                let waits = self.waits(opts, hints);
+                with_resume(
+                    restart_all(session, events, act, opts, &self.components, &waits).await,
                     &waits.resume,
                 )?;
                 record_phase(&ctx, next).await?;
             }
         }
-        phase = next;
+        Ok(Some(next))
     }
-    io.note("CA rotation complete");
-    if is_data(a.change.format) {
-        print_plan(io, &plan, &a.change)?;
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// What the Secret-changing actions work with.
 struct Ctx<'a> {
-    session: &'a Session,
+    kube: &'a KubeReader,
     names: &'a Names,
     act: &'a Actuator,
     ca_name: &'a str,
@@ -325,7 +379,7 @@ struct Ctx<'a> {
 
 /// Keeps a new CA beside the signing one, trusts both everywhere, records `next`.
 async fn trust_new_ca(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
-    let kube = &ctx.session.kube;
+    let kube = ctx.kube;
     let ca = required(kube, ctx.ca_name).await?;
     let current = signing_ca(&ca)?;
     // A run cut off after the new CA was stored reuses it: leaves may already trust it.
@@ -371,7 +425,7 @@ async fn trust_new_ca(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
 
 /// Records `phase` on the CA Secret, changing nothing else.
 async fn record_phase(ctx: &Ctx<'_>, phase: CaPhase) -> Result<()> {
-    let mut ca = required(&ctx.session.kube, ctx.ca_name).await?;
+    let mut ca = required(ctx.kube, ctx.ca_name).await?;
     record(&mut ca, phase);
     ctx.act.replace_secret(&ca).await?;
     Ok(())
@@ -379,7 +433,7 @@ async fn record_phase(ctx: &Ctx<'_>, phase: CaPhase) -> Result<()> {
 
 /// Makes the new CA the signing one, re-issues every leaf from it, records `next`.
 async fn reissue_leaves(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
-    let kube = &ctx.session.kube;
+    let kube = ctx.kube;
     let mut ca = required(kube, ctx.ca_name).await?;
     // Without `next-ca.*` the new CA was promoted by a run that was cut off.
     if let (Ok(crt), Ok(key)) = (text(&ca, NEXT_CRT_KEY), text(&ca, NEXT_KEY_KEY)) {
@@ -417,7 +471,7 @@ async fn reissue_leaves(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
 /// Trusts only the signing (new) CA everywhere; the CA Secret's bundle and `next` are written
 /// last, together.
 async fn drop_old_ca(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
-    let kube = &ctx.session.kube;
+    let kube = ctx.kube;
     let signing = signing_ca(&required(kube, ctx.ca_name).await?)?;
     let new_only = signing.cert_pem().to_owned();
     for l in ctx.leaves {
@@ -441,21 +495,21 @@ async fn drop_old_ca(ctx: &Ctx<'_>, next: CaPhase) -> Result<()> {
 /// One restart round of every pod, planned from the cluster as it is now.
 async fn restart_all(
     session: &Session,
-    io: &mut Io,
+    events: &mut dyn Events,
     act: &Actuator,
-    a: &RotateArgs,
+    opts: &RotateOptions,
     components: &[Component],
     waits: &Waits,
 ) -> Result<()> {
-    let view = discover::find(&session.kube, a.cluster.name.as_deref()).await?;
+    let view = discover::find(&session.kube, opts.cluster.as_deref()).await?;
     let ozone = OzoneReader::new(session.exec.clone(), view.exec_targets());
     let pods = pod_states(&view, &ozone, components).await?;
     // Every round gets the pre-flight the first one got: the cluster may have degraded
     // during the previous round or while the Secrets were rewritten.
-    let round_checks = checks(&ozone, &pods, components, a).await?;
-    super::rotate::refuse_if_degraded(&round_checks, &waits.resume)?;
+    let round_checks = checks(&ozone, &pods, components, opts.skips).await?;
+    refuse_if_degraded(&round_checks, &waits.resume)?;
     let restarts = plan_restarts(&session.kube, &view, &pods, components, |_| false).await?;
-    let secrets = super::rotate::tls_secrets(&session.kube, &view, components, true).await?;
+    let secrets = tls_secrets(&session.kube, &view, components, true).await?;
     let fingerprints: BTreeMap<Component, String> = secrets
         .into_iter()
         .map(|s| (s.component, s.fingerprint))
@@ -465,12 +519,12 @@ async fn restart_all(
         act,
         ozone: &ozone,
         cluster: view.cluster(),
-        check_roles: !a.skip_leader_check,
-        check_datanodes: !a.skip_datanode_health_check,
-        not_ready_at_start: super::rotate::not_ready_at_start(&pods, a),
+        check_roles: !opts.skips.leader,
+        check_datanodes: !opts.skips.datanode_health,
+        not_ready_at_start: crate::pods::rolling::not_ready_at_start(&pods, opts.skips.readiness),
         waits: waits.clone(),
     };
-    restarts.run(&restarter, io, &fingerprints).await
+    restarts.run(&restarter, events, &fingerprints).await
 }
 
 #[cfg(test)]
