@@ -14,8 +14,6 @@
 
 pub mod pod;
 
-use crate::cmd::backup::create::cluster_settings;
-use crate::cmd::backup::verify;
 use crate::cmd::common::{ChangeArgs, ClusterArgs, Presented, flags_hint, is_data};
 use crate::cmd::common::{present_plan, print_plan};
 use crate::cmd::upgrade::start::scale_or_wait;
@@ -25,6 +23,8 @@ use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use k8s_openapi::api::core::v1::Pod;
+use ozone_engine::backup::create::cluster_settings;
+use ozone_engine::backup::verify;
 use ozone_engine::cluster::Session;
 use ozone_engine::cluster::act::{Actuator, WorkloadKind};
 use ozone_engine::cluster::discover;

@@ -4,10 +4,10 @@
 //! write followed by a resumed run; a timeout. Time is paused.
 
 use super::restore::{BACKUP_ANNOTATION, PHASE_ANNOTATION};
-use crate::cmd::backup::verify::sum;
 use crate::testing::{FakeCluster, Run, RunCommand};
 use crate::ui::confirm::testing::Scripted;
 use k8s_openapi::api::apps::v1::StatefulSet;
+use ozone_engine::backup::verify::sum;
 use serde_json::json;
 use std::path::{Path, PathBuf};
 

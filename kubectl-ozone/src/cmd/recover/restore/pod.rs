@@ -225,7 +225,7 @@ mod tests {
 #[cfg(test)]
 mod script_tests {
     use super::SCRIPT;
-    use crate::cmd::backup::verify::sum;
+    use ozone_engine::backup::verify::sum;
     use serde_json::{Value, json};
     use std::io::Write;
     use std::path::Path;
