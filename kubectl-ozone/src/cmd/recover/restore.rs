@@ -16,7 +16,6 @@ pub mod pod;
 
 use crate::cmd::common::{ChangeArgs, ClusterArgs, Presented, flags_hint, is_data};
 use crate::cmd::common::{present_plan, print_plan};
-use crate::cmd::upgrade::start::scale_or_wait;
 use crate::exit::BadInput;
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
@@ -35,6 +34,7 @@ use ozone_engine::plan::upgrade::{self, Workload};
 use ozone_engine::plan::{Plan, Step};
 use ozone_engine::pods::restart::Waits;
 use ozone_engine::pods::rolling::with_resume;
+use ozone_engine::upgrade::scale_or_wait;
 use ozone_storage::Component;
 use ozone_storage::admin::Query;
 use ozone_storage::backup::{BackupFile, Manifest, MetadataLayout, metadata_layout};
@@ -528,7 +528,7 @@ pub async fn run(
     )?;
     let ozone = OzoneReader::new(
         session.exec.clone(),
-        crate::cmd::upgrade::exec_targets(&view, &workloads),
+        ozone_engine::upgrade::exec_targets(&view, &workloads),
     );
     let act = Actuator::new(&session.kube, &ozone, confirmed);
     let runner = Runner {
