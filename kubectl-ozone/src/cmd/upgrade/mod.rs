@@ -4,8 +4,6 @@
 //! version permanent.
 
 pub mod finalize;
-#[cfg(test)]
-mod scenarios;
 pub mod start;
 pub mod status;
 
