@@ -152,3 +152,6 @@ pub async fn scale_or_wait(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -278,6 +278,26 @@ impl UpgradePlan {
         with_resume(runner.act_on(events, action).await, &self.waits.resume)
     }
 
+    /// Advances the run by one phase: carries out the steps up to and including the next
+    /// record of the phase reached. The records are where a run resumes, and every step
+    /// between two of them is safe to repeat (a wait whose condition holds returns at once, a
+    /// workload already stopped is not stopped again), so a controller calls this once per
+    /// reconcile, planning again each time from the records. Returns how many steps ran.
+    pub async fn run_phase(
+        &self,
+        session: &Session,
+        act: &Actuator,
+        events: &mut dyn Events,
+    ) -> Result<usize> {
+        for (index, action) in self.actions.iter().enumerate() {
+            self.run_step(session, act, index, events).await?;
+            if matches!(action, Action::Record { .. }) {
+                return Ok(index + 1);
+            }
+        }
+        Ok(self.actions.len())
+    }
+
     /// Runs every step, then says where the cluster stands (Ozone's answer, told the way
     /// the upgrade status tells it).
     pub async fn run(
