@@ -543,6 +543,24 @@ impl RestorePlan {
         with_resume(runner.act_on(events, action).await, &self.waits.resume)
     }
 
+    /// Advances the run by one phase: the steps up to and including the next record, each
+    /// safe to repeat (see [`crate::upgrade::UpgradePlan::run_phase`]). Returns how many
+    /// steps ran.
+    pub async fn run_phase(
+        &self,
+        session: &Session,
+        act: &Actuator,
+        events: &mut dyn Events,
+    ) -> Result<usize> {
+        for (index, action) in self.actions.iter().enumerate() {
+            self.run_step(session, act, index, events).await?;
+            if matches!(action, Action::Record(_)) {
+                return Ok(index + 1);
+            }
+        }
+        Ok(self.actions.len())
+    }
+
     /// Runs every step: the cluster then runs on the backup's metadata.
     pub async fn run(
         &self,
