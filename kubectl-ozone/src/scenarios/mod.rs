@@ -6,6 +6,8 @@
 mod change;
 mod member;
 mod rbac;
+mod recover;
+mod upgrade;
 
 use crate::exit;
 use crate::testing::Run;

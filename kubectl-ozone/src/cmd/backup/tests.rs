@@ -6,6 +6,7 @@ use super::verify;
 use crate::cli::{Cli, Command};
 use crate::testing::{FakeCluster, Run, io};
 use clap::Parser;
+use ozone_engine::backup::verify::check;
 use std::path::Path;
 
 /// A tar holding a RocksDB checkpoint's kind of files.
@@ -133,7 +134,7 @@ async fn create_streams_both_leaders_checkpoints_and_verify_accepts_them() {
 
     let backup = only_backup(dir.path());
     assert_eq!(backup.file_name().unwrap().to_str().unwrap(), manifest.name);
-    let (_, checks) = verify::check(&backup).unwrap();
+    let (_, checks) = check(&backup).unwrap();
     assert!(checks.iter().all(|c| c.problems.is_empty()), "{checks:?}");
 
     // The listing of the local directory shows it.
@@ -261,7 +262,7 @@ fn verify_finds_damage_and_reads_gzip() {
         ]
     });
     std::fs::write(backup.join("manifest.json"), manifest.to_string()).unwrap();
-    let (_, checks) = verify::check(&backup).unwrap();
+    let (_, checks) = check(&backup).unwrap();
     assert!(checks[0].problems.is_empty(), "{:?}", checks[0]);
     assert_eq!(checks[1].problems.len(), 2, "{:?}", checks[1]);
     assert!(checks[1].problems[0].starts_with("sha256 "));
@@ -281,7 +282,7 @@ fn verify_finds_damage_and_reads_gzip() {
 
     // Truncated: the archive does not read to the end.
     std::fs::write(backup.join("om.tar"), &om[..700]).unwrap();
-    let (_, checks) = verify::check(&backup).unwrap();
+    let (_, checks) = check(&backup).unwrap();
     assert!(
         checks[0]
             .problems
@@ -290,7 +291,7 @@ fn verify_finds_damage_and_reads_gzip() {
         "{:?}",
         checks[0]
     );
-    let missing = verify::check(dir.path()).unwrap_err();
+    let missing = check(dir.path()).unwrap_err();
     assert!(missing.0.contains("manifest.json"), "{}", missing.0);
 }
 

@@ -6,8 +6,6 @@
 
 pub mod member;
 pub mod restore;
-#[cfg(test)]
-mod scenarios;
 
 use crate::cmd::common::ClusterArgs;
 use crate::ui::Io;

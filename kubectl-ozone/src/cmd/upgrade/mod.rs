@@ -1,13 +1,9 @@
-//! `kubectl ozone upgrade`: version upgrades the way released Ozone supports them
-//! (operations §1): `upgrade --to VERSION` runs the non-rolling procedure and ends with where
-//! Ozone says the cluster stands (pre-finalized, or finalized at once when the versions share
-//! a metadata layout: `ops::finality`, which `upgrade status` prints too); `upgrade finalize`
-//! makes the new version permanent. `--to` an older version that can still read the layout is
-//! a downgrade by the same procedure.
+//! `kubectl ozone upgrade`: version upgrades (and downgrades) the way released Ozone supports
+//! them, carried out by [`ozone_engine::upgrade`]: `upgrade --to VERSION` runs the non-rolling
+//! procedure, `upgrade status` says where the cluster stands, `upgrade finalize` makes the new
+//! version permanent.
 
 pub mod finalize;
-#[cfg(test)]
-mod scenarios;
 pub mod start;
 pub mod status;
 
@@ -16,11 +12,7 @@ use crate::ui::Io;
 use anyhow::Result;
 use clap::{Args, Subcommand};
 use ozone_engine::cluster::Session;
-use ozone_engine::cluster::exec::{OzoneReader, Targets};
-use ozone_engine::cluster::view::ClusterView;
-use ozone_engine::plan::upgrade::Workload;
-use ozone_storage::Component;
-use ozone_storage::admin::{FinalizationStatus, Query, upgrade};
+use ozone_engine::upgrade::Flags;
 use std::process::ExitCode;
 
 /// `upgrade` arguments: the upgrade itself, or a subcommand.
@@ -63,47 +55,9 @@ pub fn cluster_args(a: &UpgradeArgs) -> &ClusterArgs {
     }
 }
 
-/// The pods the Ozone CLI runs in: the ready ones found now, else (everything stopped by an
-/// interrupted upgrade) the StatefulSet pod names the workloads will have again.
-pub fn exec_targets(view: &ClusterView, workloads: &[Workload]) -> Targets {
-    let mut targets = view.exec_targets();
-    let names = |c: Component| -> Vec<String> {
-        workloads
-            .iter()
-            .filter(|w| w.component == c)
-            .flat_map(|w| (0..w.start_replicas()).map(move |i| format!("{}-{i}", w.name)))
-            .collect()
-    };
-    if targets.scm.is_empty() {
-        targets.scm = names(Component::Scm);
-    }
-    if targets.om.is_empty() {
-        targets.om = names(Component::Om);
-    }
-    targets
-}
-
-/// OM and SCM finalization status, in that order.
-pub async fn finalization(ozone: &OzoneReader) -> Result<(FinalizationStatus, FinalizationStatus)> {
-    let om = upgrade::parse_finalization_status(
-        &ozone
-            .query(&Query::finalization_status(Component::Om))
-            .await?,
-    )?;
-    let scm = upgrade::parse_finalization_status(
-        &ozone
-            .query(&Query::finalization_status(Component::Scm))
-            .await?,
-    )?;
-    Ok((om, scm))
-}
-
-/// The OM service id (HA rings only), from the cluster's ConfigMap.
-pub async fn om_service_id(session: &Session, view: &ClusterView) -> Result<Option<String>> {
-    Ok(
-        ozone_engine::pods::rolling::service_ids(&session.kube, view)
-            .await
-            .unwrap_or_default()
-            .remove(&Component::Om),
-    )
+/// How follow-up commands in messages select the cluster: `-n NS --name C` and the kubectl
+/// flags given (shared with `recover`).
+pub fn flags(session: &Session, args: &ClusterArgs) -> Flags {
+    let (session, args) = (session.clone(), args.clone());
+    Flags::new(move |cluster| crate::cmd::common::flags_hint(&session, cluster, &args))
 }

@@ -1,21 +1,13 @@
-//! `kubectl ozone upgrade status`: per component the version its workload runs and the
-//! images its pods run, the upgrade record, OM and SCM finalization (the cluster-wide
-//! `ozone admin upgrade status --json` where the OMs have it, operations §1.4), and whether a
-//! downgrade is still possible.
+//! `kubectl ozone upgrade status`: where the upgrade stands
+//! ([`ozone_engine::upgrade::status`]), as text or data.
 
-use super::{exec_targets, finalization};
-use crate::cmd::common::{ClusterArgs, flags_hint};
+use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, structured};
 use anyhow::Result;
 use clap::Args;
 use ozone_engine::cluster::Session;
-use ozone_engine::cluster::discover;
-use ozone_engine::cluster::exec::OzoneReader;
-use ozone_engine::plan::finality::Facts;
 use ozone_engine::plan::upgrade;
-use ozone_storage::admin::{Query, upgrade as parse};
-use serde::Serialize;
-use std::collections::BTreeMap;
+use ozone_engine::upgrade::status::{UpgradeStatus, status};
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
@@ -30,124 +22,15 @@ pub struct StatusArgs {
     pub format: Format,
 }
 
-/// One component.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct ComponentVersion {
-    /// Component.
-    pub component: String,
-    /// The image its workload starts pods with.
-    pub image: String,
-    /// Pods per image they run.
-    pub pods: BTreeMap<String, usize>,
-}
-
-/// The report.
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-pub struct UpgradeStatus {
-    /// Cluster.
-    pub cluster: String,
-    /// Version the workloads run (the SCM's).
-    pub running: Option<String>,
-    /// The last upgrade's target.
-    pub target: Option<String>,
-    /// Its origin.
-    pub from: Option<String>,
-    /// How far the `upgrade` run got (its record; `done` once it finished). Finalization is
-    /// Ozone's answer, below.
-    pub phase: Option<String>,
-    /// Per component.
-    pub components: Vec<ComponentVersion>,
-    /// OM finalization status.
-    pub om_finalization: Option<String>,
-    /// SCM finalization status.
-    pub scm_finalization: Option<String>,
-    /// Datanodes finalized / total, where Ozone reports it.
-    pub datanodes_finalized: Option<String>,
-    /// Where the cluster stands (pre-finalized, finalizing, finalized), in words.
-    pub finalization: ozone_engine::plan::finality::State,
-    /// The state and why, as `upgrade` ends with it.
-    pub summary: String,
-    /// Whether a downgrade is possible, and to which version.
-    pub downgrade: String,
-}
-
 /// Runs `upgrade status`.
 pub async fn run(session: &Session, io: &mut Io, a: &StatusArgs) -> Result<ExitCode> {
-    let view = discover::find(&session.kube, a.cluster.name.as_deref()).await?;
-    let workloads = upgrade::workloads(&view);
-    let record = upgrade::record(&workloads);
-    let ozone = OzoneReader::new(session.exec.clone(), exec_targets(&view, &workloads));
-    let mut components = Vec::new();
-    for w in &workloads {
-        let mut pods = BTreeMap::new();
-        for p in view.pods_of(w.component) {
-            let image = p
-                .spec
-                .as_ref()
-                .and_then(|s| s.containers.iter().find(|c| c.name == w.main_container))
-                .and_then(|c| c.image.clone())
-                .unwrap_or_else(|| "-".into());
-            *pods.entry(image).or_insert(0) += 1;
-        }
-        components.push(ComponentVersion {
-            component: w.component.id().into(),
-            image: w.image.clone(),
-            pods,
-        });
-    }
-    // The newer cluster-wide status exits 1 on OMs without it: then the two old commands.
-    let (om, scm, datanodes) = match ozone.query(&Query::upgrade_status()).await {
-        Ok(out) => match parse::parse_cluster_status(&out) {
-            Ok(s) => (
-                s.om_finalization_status,
-                s.scm_finalization_status,
-                s.datanodes_finalized
-                    .zip(s.datanodes_total)
-                    .map(|(f, t)| format!("{f}/{t}")),
-            ),
-            Err(_) => old_status(&ozone).await,
-        },
-        Err(_) => old_status(&ozone).await,
-    };
-    let running = workloads
-        .iter()
-        .find(|w| w.component == ozone_storage::Component::Scm)
-        .and_then(|w| w.version());
-    let standing = Facts {
-        running,
-        record,
-        om: om.clone(),
-        scm: scm.clone(),
-    }
-    .standing(&flags_hint(session, view.cluster(), &a.cluster));
-    let report = UpgradeStatus {
-        cluster: view.cluster().into(),
-        running: running.map(|v| v.to_string()),
-        target: record.map(|r| r.target.to_string()),
-        from: record.map(|r| r.from.to_string()),
-        phase: record.map(|r| r.phase.as_str().to_owned()),
-        components,
-        om_finalization: om,
-        scm_finalization: scm,
-        datanodes_finalized: datanodes,
-        finalization: standing.state,
-        summary: standing.summary,
-        downgrade: standing.downgrade,
-    };
+    let flags = super::flags(session, &a.cluster);
+    let report = status(session, a.cluster.name.as_deref(), &flags).await?;
     match structured(a.format, &report)? {
         Some(s) => io.out.write_all(s.as_bytes())?,
         None => io.out.write_all(text(&report).as_bytes())?,
     }
     Ok(ExitCode::SUCCESS)
-}
-
-async fn old_status(ozone: &OzoneReader) -> (Option<String>, Option<String>, Option<String>) {
-    match finalization(ozone).await {
-        Ok((om, scm)) => (Some(om.to_string()), Some(scm.to_string()), None),
-        Err(_) => (None, None, None),
-    }
 }
 
 fn text(r: &UpgradeStatus) -> String {

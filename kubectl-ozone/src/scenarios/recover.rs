@@ -3,11 +3,11 @@
 //! without the cluster's name) each with nothing written; a dry run; an interruption at every
 //! write followed by a resumed run; a timeout. Time is paused.
 
-use super::restore::{BACKUP_ANNOTATION, PHASE_ANNOTATION};
-use crate::cmd::backup::verify::sum;
 use crate::testing::{FakeCluster, Run, RunCommand};
 use crate::ui::confirm::testing::Scripted;
 use k8s_openapi::api::apps::v1::StatefulSet;
+use ozone_engine::backup::verify::sum;
+use ozone_engine::recover::restore::{BACKUP_ANNOTATION, PHASE_ANNOTATION};
 use serde_json::json;
 use std::path::{Path, PathBuf};
 
