@@ -31,6 +31,7 @@ pub mod pods;
 pub mod recover;
 pub mod rings;
 pub mod s3;
+pub mod size;
 pub mod snapshot;
 #[cfg(any(test, feature = "testing"))]
 #[allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]

@@ -325,7 +325,7 @@ async fn download_all(
             .await?;
         events.waited(&format!(
             "{message}: {} (sha256 {})",
-            bytes(done.size),
+            crate::size::bytes(done.size),
             done.sha256
         ));
         files.push(BackupFile {
@@ -337,22 +337,6 @@ async fn download_all(
     }
     files.sort_by(|a, b| a.component.cmp(&b.component));
     Ok(files)
-}
-
-/// Human-readable bytes, as the command line writes sizes (binary units).
-fn bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n}B")
-    } else {
-        format!("{value:.1}{}", UNITS[unit])
-    }
 }
 
 /// Writes `manifest.json` through a temporary file, so it is whole or absent.

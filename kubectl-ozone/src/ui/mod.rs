@@ -9,6 +9,8 @@ use clap::ValueEnum;
 use ozone_engine::events::{Event, Events};
 use std::io::{IsTerminal, Write};
 
+pub use ozone_engine::size::bytes;
+
 /// Output format of cluster commands (`-o`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum, Default)]
 pub enum Format {
@@ -128,32 +130,5 @@ impl Events for Io {
                 self.transfer = Some(transfer);
             }
         }
-    }
-}
-
-/// Human-readable bytes (binary units, as Kubernetes quantities use).
-pub fn bytes(n: u64) -> String {
-    const UNITS: [&str; 6] = ["B", "KiB", "MiB", "GiB", "TiB", "PiB"];
-    let mut value = n as f64;
-    let mut unit = 0;
-    while value >= 1024.0 && unit < UNITS.len() - 1 {
-        value /= 1024.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{n}B")
-    } else {
-        format!("{value:.1}{}", UNITS[unit])
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn bytes_are_readable() {
-        assert_eq!(bytes(512), "512B");
-        assert_eq!(bytes(107_374_182_400), "100.0GiB");
     }
 }

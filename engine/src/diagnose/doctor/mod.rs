@@ -10,6 +10,7 @@
 //! ([`running`], [`install`]) read by [`gather`]; a fact that cannot be read
 //! makes its check `not-checked`, never `ok`.
 
+pub mod certificates;
 pub mod gather;
 pub mod install;
 pub mod labels;
@@ -21,7 +22,6 @@ use crate::cluster::view::ClusterView;
 use anyhow::Result;
 use ozone_generator::objects;
 use ozone_generator::spec::Cluster;
-use std::future::Future;
 use std::time::Duration;
 pub use verdict::{FailOn, Finding, Report, Summary, Verdict};
 
@@ -38,13 +38,9 @@ pub struct DoctorOptions {
 
 /// The findings about a running cluster. `certificates` are the findings of the certificate
 /// check, which judges `cert status`; it is awaited together with the other reads.
-pub async fn examine(
-    session: &Session,
-    view: ClusterView,
-    options: &DoctorOptions,
-    certificates: impl Future<Output = Vec<Finding>>,
-) -> Report {
+pub async fn examine(session: &Session, view: ClusterView, options: &DoctorOptions) -> Report {
     let cluster = view.cluster().to_owned();
+    let certificates = certificates::findings(session, view.clone(), options.cert_warn_within);
     let facts = gather::running(session, view, options.verbose, options.log_lines);
     let (facts, certificates) = tokio::join!(facts, certificates);
     let mut findings = running::check(&facts);

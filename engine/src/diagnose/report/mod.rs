@@ -12,7 +12,7 @@
 pub mod archive;
 pub mod redact;
 
-use super::doctor::{self, DoctorOptions, Finding};
+use super::doctor::{self, DoctorOptions};
 use super::status;
 use crate::cluster::Session;
 use crate::cluster::exec::OzoneReader;
@@ -24,7 +24,6 @@ use k8s_openapi::api::core::v1::{ConfigMap, Event, Secret, Service};
 use ozone_storage::Component;
 use ozone_storage::admin::Query;
 use serde::Serialize;
-use std::future::Future;
 use std::time::Duration;
 
 /// How doctor examines the cluster for the bundle: with the safe-mode rules SCM waits for, 20
@@ -44,16 +43,6 @@ pub struct ReportOptions {
     pub since: Option<Duration>,
     /// Also each OM, SCM and datanode's `/jmx`.
     pub jmx: bool,
-}
-
-/// What the bundle needs to know about TLS, read by the caller (from `cert status` and the
-/// cluster's configuration) until those reads live in [`crate::certs`].
-#[derive(Debug)]
-pub struct Tls<F> {
-    /// Whether the Ozone servers serve HTTPS (`ozone.http.policy`), for `/conf` and `/jmx`.
-    pub https: bool,
-    /// The findings of doctor's certificate check, awaited when doctor runs.
-    pub certificate_findings: F,
 }
 
 fn yaml_docs<T: Serialize>(items: &[T]) -> Result<String> {
@@ -255,10 +244,16 @@ pub async fn collect(
     session: &Session,
     view: &ClusterView,
     options: &ReportOptions,
-    tls: Tls<impl Future<Output = Vec<Finding>>>,
     events: &mut dyn Events,
 ) -> Result<Bundle> {
     let cluster = view.cluster().to_owned();
+    // Whether the servers serve HTTPS decides the scheme of `/conf` and `/jmx`; a cluster whose
+    // configuration cannot be read is taken as HTTP, and those reads say so when they fail.
+    let https = crate::certs::site_value(session, view, ozone_storage::config::HTTP_POLICY_KEY)
+        .await
+        .ok()
+        .flatten()
+        .is_some_and(|v| crate::certs::policy_serves_https(&v));
     let mut b = Bundle::new(&cluster, session.namespace());
     events.note(format!(
         "report: objects of cluster {cluster} in namespace {}",
@@ -268,9 +263,9 @@ pub async fn collect(
     events.note("report: status and doctor");
     let status = status::read(session, view).await;
     b.add("status.json", serde_json::to_string_pretty(&status)? + "\n");
-    let doctor = doctor::examine(session, view.clone(), &DOCTOR, tls.certificate_findings).await;
+    let doctor = doctor::examine(session, view.clone(), &DOCTOR).await;
     b.add("doctor.json", serde_json::to_string_pretty(&doctor)? + "\n");
     logs(session, view, options, events, &mut b).await;
-    ozone_files(session, view, options, tls.https, events, &mut b).await;
+    ozone_files(session, view, options, https, events, &mut b).await;
     Ok(b)
 }

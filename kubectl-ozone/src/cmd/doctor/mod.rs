@@ -9,15 +9,15 @@
 mod tests;
 
 use crate::cli::SpecArgs;
-use crate::cmd::cert::status::StatusReport;
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, structured};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use ozone_engine::cluster::Session;
 use ozone_engine::cluster::discover;
-use ozone_engine::diagnose::doctor::running::Gathered;
-use ozone_engine::diagnose::doctor::{self, DoctorOptions, Finding, Report, Verdict};
+#[cfg(test)]
+use ozone_engine::diagnose::doctor::certificates::certificates;
+use ozone_engine::diagnose::doctor::{self, DoctorOptions, Report};
 use ozone_generator::spec::Cluster;
 use std::fmt::Write as _;
 use std::path::PathBuf;
@@ -126,85 +126,7 @@ pub async fn diagnose_running(session: &Session, args: &DoctorArgs) -> Result<Re
     let view = discover::find(&session.kube, args.cluster.name.as_deref())
         .await
         .context("no running cluster to examine (to check an install before it exists, give its spec: kubectl ozone doctor -f ozone-cluster.yaml or --profile)")?;
-    let options = args.options();
-    let certificates = certificate_findings(session, view.clone(), options.cert_warn_within);
-    Ok(doctor::examine(session, view, &options, certificates).await)
-}
-
-/// The certificate check's findings, from `cert status` (read here until it moves into the
-/// engine's `certs`).
-pub async fn certificate_findings(
-    session: &Session,
-    view: ozone_engine::cluster::view::ClusterView,
-    warn_within: Duration,
-) -> Vec<Finding> {
-    let report = crate::cmd::cert::status::gather(session, &view, warn_within).await;
-    certificates(&report.map_err(|e| format!("{e:#}")))
-}
-
-/// Certificates missing, expired or close to expiry, and pods on an old one. Judged here while
-/// [`StatusReport`] is the binary's; it joins the engine's running-cluster checks when `cert
-/// status` moves to `ozone_engine::certs`.
-pub fn certificates(report: &Gathered<StatusReport>) -> Vec<Finding> {
-    const CHECK: &str = "certificates";
-    let report = match report {
-        Ok(r) => r,
-        Err(e) => {
-            return vec![Finding::not_checked(
-                CHECK,
-                "",
-                e.clone(),
-                "needs get on secrets and configmaps in the namespace",
-            )];
-        }
-    };
-    if report.mode == "none" {
-        return vec![Finding::ok(CHECK, "", "TLS is off: no certificates")];
-    }
-    let mut out = Vec::new();
-    for c in &report.certificates {
-        if let Some(problem) = &c.problem {
-            let expired = c.days_left.is_some_and(|d| d < 0) || c.certificate.is_none();
-            out.push(Finding::bad(
-                if expired {
-                    Verdict::Error
-                } else {
-                    Verdict::Warning
-                },
-                CHECK,
-                c.secret_name.clone(),
-                problem.clone(),
-                if c.certificate.is_none() {
-                    "kubectl ozone cert issue (managed TLS) or check the cert-manager Certificate"
-                } else {
-                    "kubectl ozone cert rotate"
-                },
-            ));
-        } else if c.all_pods_current == Some(false) {
-            out.push(Finding::bad(
-                Verdict::Warning,
-                CHECK,
-                c.secret_name.clone(),
-                "some pods still run the previous certificate".to_owned(),
-                "kubectl ozone cert rotate restarts them in a quorum-safe order",
-            ));
-        }
-    }
-    if out.is_empty() {
-        let least = report.certificates.iter().filter_map(|c| c.days_left).min();
-        out.push(Finding::ok(
-            CHECK,
-            "",
-            match least {
-                Some(d) => format!(
-                    "{} certificates, the first expires in {d} days",
-                    report.certificates.len()
-                ),
-                None => format!("{} certificates", report.certificates.len()),
-            },
-        ));
-    }
-    out
+    Ok(doctor::examine(session, view, &args.options()).await)
 }
 
 /// Runs `doctor` and prints its report; `spec` from [`load_spec`].

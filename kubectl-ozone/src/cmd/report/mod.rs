@@ -11,13 +11,12 @@
 mod tests;
 
 use crate::cmd::common::ClusterArgs;
-use crate::cmd::doctor;
 use crate::ui::{Io, bytes};
 use anyhow::{Context, Result};
 use clap::Args;
 use ozone_engine::cluster::Session;
 use ozone_engine::cluster::discover;
-use ozone_engine::diagnose::report::{self, ReportOptions, Tls, archive};
+use ozone_engine::diagnose::report::{self, ReportOptions, archive};
 use ozone_engine::duration;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -65,21 +64,7 @@ impl ReportArgs {
 pub async fn run(session: &Session, io: &mut Io, args: &ReportArgs) -> Result<ExitCode> {
     let view = discover::find(&session.kube, args.cluster.name.as_deref()).await?;
     let cluster = view.cluster().to_owned();
-    let https =
-        crate::cmd::cert::site_value(session, &view, ozone_storage::config::HTTP_POLICY_KEY)
-            .await
-            .ok()
-            .flatten()
-            .is_some_and(|v| crate::cmd::cert::policy_serves_https(&v));
-    let tls = Tls {
-        https,
-        certificate_findings: doctor::certificate_findings(
-            session,
-            view.clone(),
-            report::DOCTOR.cert_warn_within,
-        ),
-    };
-    let bundle = report::collect(session, &view, &args.options(), tls, io).await?;
+    let bundle = report::collect(session, &view, &args.options(), io).await?;
     let path = args.output.clone().unwrap_or_else(|| {
         let now = k8s_openapi::jiff::Timestamp::now()
             .strftime("%Y%m%d-%H%M%S")
