@@ -4,8 +4,8 @@
 //! 0. OM/SCM ring shrink ([`super::ring_shrink`]): leadership kept on a remaining member,
 //!    the leaving members decommissioned and waited for, the StatefulSet scaled down — before
 //!    any object is written, while every pod still runs the ring's current configuration.
-//! 1. Server-side apply (field manager [`ApplyOptions::field_manager`]) of every changed object in the render's
-//!    order — Namespace, RBAC, ConfigMaps, Services, PDBs, workloads, monitoring last. A
+//! 1. Server-side apply (field manager [`ApplyOptions::field_manager`]) of every changed object
+//!    in the render's order — Namespace, RBAC, ConfigMaps, Services, PDBs, workloads, monitoring last. A
 //!    StatefulSet keeps its live replicas and volume claim templates: the transitions below
 //!    change those.
 //! 2. Prune: objects labelled as this cluster's and `managed-by: kubectl-ozone` that the spec
@@ -16,7 +16,10 @@
 //!    StatefulSet pods left on the old revision, the engine of `cert rotate`), storage growth
 //!    (only when every PVC's StorageClass has `allowVolumeExpansion: true`: each PVC resized,
 //!    then the StatefulSet deleted with orphan propagation and created again, pods running).
-//! 4. `--wait`: every workload rolled out.
+//! 4. With [`ApplyOptions::wait`] (`--wait`): every workload rolled out.
+//!
+//! Each of these is a [`Stage`] of the [`ApplyPlan`]; [`run_step`] runs one, so a controller
+//! can run a stage, return, and plan again from the cluster when it comes back.
 //!
 //! Refused, with nothing written: a new version (`kubectl ozone upgrade`), a TLS mode change
 //! while pods run (`kubectl ozone cert`), storage shrink or another StorageClass, OM/SCM ring
@@ -81,6 +84,23 @@ pub struct ApplyOptions {
     pub allow_ring_to_single: Option<String>,
     /// A plan that is only shown.
     pub dry_run: bool,
+    /// When the whole run gives up waiting, counted from its start (`--timeout`).
+    pub timeout: Option<Duration>,
+    /// Time between polls while waiting.
+    pub poll_interval: Duration,
+}
+
+impl ApplyOptions {
+    /// How a run that started at `started` waits; `resume` is what a person (or a controller's
+    /// log) is told resumes it when a wait gives up.
+    pub fn waits(&self, started: Instant, resume: String) -> Waits {
+        Waits {
+            interval: self.poll_interval,
+            deadline: self.timeout.map(|t| started + t),
+            started,
+            resume,
+        }
+    }
 }
 
 /// The cluster as `apply` found it: the spec compared with every live object.
@@ -141,11 +161,13 @@ pub struct ApplyPlan {
     pub conflicts: Vec<String>,
     /// The stages, in order.
     pub stages: Vec<Stage>,
+    /// The records this run resumes from: StatefulSets whose member bootstrap was cut off,
+    /// whose template stays the engine's until the bootstrap restores it.
+    pub recorded: BTreeSet<String>,
     comparison: Comparison,
     ozone: OzoneReader,
     options: ApplyOptions,
     growth: Vec<(Component, i32)>,
-    recorded: BTreeSet<String>,
     dn: Datanodes,
     shrinks: Vec<shrink::Shrink>,
     grows: Vec<Grow>,
@@ -415,6 +437,26 @@ pub async fn plan(session: &Session, observed: Observed, opts: &ApplyOptions) ->
 }
 
 impl ApplyPlan {
+    /// The comparison the plan was made from.
+    pub fn comparison(&self) -> &Comparison {
+        &self.comparison
+    }
+
+    /// The options it was made with.
+    pub fn options(&self) -> &ApplyOptions {
+        &self.options
+    }
+
+    /// The StatefulSet components whose pods may restart.
+    pub fn restart_components(&self) -> &[Component] {
+        &self.restart_components
+    }
+
+    /// The OM/SCM rings that grow, with the replicas they grow to.
+    pub fn growth(&self) -> &[(Component, i32)] {
+        &self.growth
+    }
+
     /// Ozone queries in this cluster (the actuator that runs the plan sends Ozone commands
     /// through it).
     pub fn ozone(&self) -> &OzoneReader {
@@ -539,28 +581,6 @@ pub async fn run(
         session.namespace()
     ));
     Ok(())
-}
-
-impl ApplyPlan {
-    /// The comparison the plan was made from.
-    pub fn comparison(&self) -> &Comparison {
-        &self.comparison
-    }
-
-    /// The options it was made with.
-    pub fn options(&self) -> &ApplyOptions {
-        &self.options
-    }
-
-    /// The StatefulSet components whose pods may restart.
-    pub fn restart_components(&self) -> &[Component] {
-        &self.restart_components
-    }
-
-    /// The OM/SCM rings that grow, with the replicas they grow to.
-    pub fn growth(&self) -> &[(Component, i32)] {
-        &self.growth
-    }
 }
 
 /// StatefulSet components whose pods may need a restart: a new template, or pods left on an
@@ -861,3 +881,6 @@ async fn wait_rollout(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests;

@@ -9,7 +9,7 @@ use crate::cluster::objects::{
 use crate::cluster::view::{ClusterView, label};
 use crate::error::BadInput;
 use crate::plan::changes::{
-    Action, ObjectChange, as_sent, is_kubectl_manager, mask_secrets, template_changes, unified,
+    Action, ObjectChange, as_sent_by, is_kubectl_manager, mask_secrets, template_changes, unified,
     without_noise,
 };
 use crate::plan::transitions::{Shape, Transition, detect};
@@ -273,7 +273,7 @@ pub async fn compare(
         if let Some(l) = &live {
             check_owner(&cluster.name, &o.kind, &o.name, l)?;
         }
-        let sent = as_sent(&o.value, live.as_ref());
+        let sent = as_sent_by(&o.value, live.as_ref(), field_manager);
         let (merged, takeover, conflict) = match &live {
             None => (None, Vec::new(), None),
             Some(l) => match kube

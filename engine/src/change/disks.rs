@@ -1,6 +1,6 @@
 //! `apply`'s side of storage: growth (each PVC resized, then the StatefulSet re-created with
-//! the new claim templates) and volume changes (the rules are in [`crate::plan::disks`]): the StatefulSet
-//! of a component that gains volumes is deleted with orphan propagation and created again as
+//! the new claim templates) and volume changes (the rules are in [`crate::plan::disks`]): the
+//! StatefulSet of a component that gains volumes is deleted with orphan propagation and created again as
 //! rendered — new claim templates and the pod template that mounts them, live replicas — and
 //! its pods are then re-created by the rolling restart, each waited healthy, so each comes back
 //! with its new, empty volumes.
@@ -18,8 +18,7 @@ use crate::plan::Step;
 use crate::plan::transitions::{Kind, Verdict};
 use crate::pods::restart::Waits;
 use anyhow::{Result, anyhow};
-use std::collections::BTreeMap;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 
 pub use crate::plan::disks::{orphaned, pvc_of, volume_of};
 

@@ -1,5 +1,5 @@
-//! `kubectl ozone restart [COMPONENT] [POD]`: the quorum-safe rolling restart on its own
-//! (the engine `cert rotate` uses): OM and SCM followers first, leadership moved before a
+//! The quorum-safe rolling restart on its own, as `kubectl ozone restart [COMPONENT] [POD]`
+//! asks for it (the engine `cert rotate` uses): OM and SCM followers first, leadership moved before a
 //! leader restarts, datanodes one at a time while SCM reports them healthy, gateways last.
 //!
 //! By default only pods made from an older revision than their StatefulSet's

@@ -16,7 +16,6 @@ use ozone_engine::change::apply::{self, ApplyOptions};
 use ozone_engine::cluster::Session;
 use ozone_engine::cluster::act::Actuator;
 use ozone_engine::plan::ring_shrink;
-use ozone_engine::pods::restart::Waits;
 use ozone_generator::names::MANAGER;
 use std::process::ExitCode;
 use tokio::time::Instant;
@@ -73,6 +72,8 @@ impl ApplyArgs {
             safety: self.safety.safety(),
             allow_ring_to_single: self.allow_ring_to_single.clone(),
             dry_run: self.change.is_dry_run(),
+            timeout: self.change.timeout,
+            poll_interval: self.change.poll_interval,
         }
     }
 }
@@ -154,12 +155,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
         )?
     };
     let act = Actuator::new(&session.kube, planned.ozone(), confirmed);
-    let waits = Waits {
-        interval: a.change.poll_interval,
-        deadline: a.change.timeout.map(|t| started + t),
-        started,
-        resume,
-    };
+    let waits = options.waits(started, resume);
     apply::run(session, &planned, &act, &waits, io).await?;
     if is_data(a.change.format) {
         print_plan(io, plan, &a.change)?;
