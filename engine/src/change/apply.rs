@@ -121,7 +121,8 @@ pub async fn read(session: &Session, cluster: Cluster, opts: &ApplyOptions) -> R
 /// One unit of `apply`'s work, in the order [`ApplyPlan::stages`] lists them. Each re-reads
 /// what it needs from the cluster, so a run cut off after any of them resumes by planning
 /// again.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum Stage {
     /// An OM/SCM ring shrink (index into the planned shrinks), before any object is written.
     ShrinkRing(usize),
@@ -142,7 +143,8 @@ pub enum Stage {
 }
 
 /// What [`run_step`] left to do.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub enum StepOutcome {
     /// The stage at this index runs next.
     Next(usize),
