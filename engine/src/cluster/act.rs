@@ -294,11 +294,21 @@ impl Actuator {
         object: &serde_json::Value,
         force_conflicts: bool,
     ) -> Result<serde_json::Value, super::objects::ObjectError> {
+        self.apply_as(object, MANAGER, force_conflicts).await
+    }
+
+    /// [`Actuator::apply`] as field manager `manager` (the operator applies under its own).
+    pub async fn apply_as(
+        &self,
+        object: &serde_json::Value,
+        manager: &str,
+        force_conflicts: bool,
+    ) -> Result<serde_json::Value, super::objects::ObjectError> {
         super::objects::apply(
             &self.client,
             &self.namespace,
             object,
-            force_conflicts,
+            (manager, force_conflicts),
             false,
         )
         .await

@@ -223,7 +223,13 @@ pub fn api(client: &kube::Client, namespace: &str, info: &KindInfo) -> Api<Dynam
 
 /// The parameters of kubectl-ozone's server-side applies.
 pub fn apply_params(force_conflicts: bool, dry_run: bool) -> PatchParams {
-    let mut params = PatchParams::apply(MANAGER);
+    apply_params_as(MANAGER, force_conflicts, dry_run)
+}
+
+/// The parameters of a server-side apply by field manager `manager` (the operator applies
+/// under its own name).
+pub fn apply_params_as(manager: &str, force_conflicts: bool, dry_run: bool) -> PatchParams {
+    let mut params = PatchParams::apply(manager);
     params.force = force_conflicts;
     params.dry_run = dry_run;
     params
@@ -234,7 +240,7 @@ pub(super) async fn apply(
     client: &kube::Client,
     namespace: &str,
     object: &Value,
-    force_conflicts: bool,
+    (manager, force_conflicts): (&str, bool),
     dry_run: bool,
 ) -> Result<Value, ObjectError> {
     let (kind, name) = kind_and_name(object);
@@ -245,7 +251,7 @@ pub(super) async fn apply(
     let result = api(client, namespace, info)
         .patch(
             &name,
-            &apply_params(force_conflicts, dry_run),
+            &apply_params_as(manager, force_conflicts, dry_run),
             &Patch::Apply(object),
         )
         .await;
@@ -302,11 +308,22 @@ impl KubeReader {
         object: &Value,
         force_conflicts: bool,
     ) -> Result<Value, ObjectError> {
+        self.dry_run_apply_as(object, MANAGER, force_conflicts)
+            .await
+    }
+
+    /// [`KubeReader::dry_run_apply`] as field manager `manager`.
+    pub async fn dry_run_apply_as(
+        &self,
+        object: &Value,
+        manager: &str,
+        force_conflicts: bool,
+    ) -> Result<Value, ObjectError> {
         apply(
             self.client(),
             self.namespace(),
             object,
-            force_conflicts,
+            (manager, force_conflicts),
             true,
         )
         .await

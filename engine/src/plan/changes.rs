@@ -223,6 +223,11 @@ pub fn owners(object: &Value, path: &[&str]) -> Vec<String> {
 /// them out would ask the server to remove them; then the live ones are sent. Storage growth
 /// re-creates the StatefulSet with the rendered ones.
 pub fn as_sent(desired: &Value, live: Option<&Value>) -> Value {
+    as_sent_by(desired, live, MANAGER)
+}
+
+/// [`as_sent`] for applies by field manager `manager` (the operator applies under its own).
+pub fn as_sent_by(desired: &Value, live: Option<&Value>, manager: &str) -> Value {
     let mut out = desired.clone();
     let Some(live) = live else {
         return out;
@@ -234,7 +239,7 @@ pub fn as_sent(desired: &Value, live: Option<&Value>) -> Value {
     // lacks, which the API server refuses; the re-create of `apply` carries both.
     let keep_template = super::disks::templates_differ(desired, live);
     let claim_owners = owners(live, &["spec", "volumeClaimTemplates"]);
-    let ours_alone = claim_owners.iter().all(|m| m == MANAGER) && !claim_owners.is_empty();
+    let ours_alone = claim_owners.iter().all(|m| m == manager) && !claim_owners.is_empty();
     if let Some(spec) = out.get_mut("spec").and_then(Value::as_object_mut) {
         if keep_template && let Some(t) = live["spec"].get("template") {
             spec.insert("template".into(), t.clone());

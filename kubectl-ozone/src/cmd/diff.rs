@@ -4,12 +4,14 @@
 //! server-side apply dry run against the live object, keys in canonical order. Exit 0 no
 //! differences, 1 differences (a pending transition or conflict counts), 2 bad input or error.
 
-use super::compare::{self, DesiredArgs, Report};
+use super::compare::{self, DesiredArgs};
 use crate::ui::{Format, Io, structured};
 use anyhow::Result;
 use clap::Args;
+use ozone_engine::change::compare::{Report, compare};
 use ozone_engine::cluster::Session;
 use ozone_engine::plan::changes::Action;
+use ozone_generator::names::MANAGER;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 
@@ -51,7 +53,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &DiffArgs) -> Result<ExitCod
 
 async fn diff(session: &Session, io: &mut Io, a: &DiffArgs) -> Result<ExitCode> {
     let cluster = compare::resolve(&a.desired, session.namespace())?;
-    let c = compare::compare(session, cluster, a.force_conflicts).await?;
+    let c = compare(session, cluster, a.force_conflicts, MANAGER).await?;
     let changes = c.changes();
     // A pending transition is a difference even when no object would be written yet (the
     // replicas of a datanode scale-down change only through the transition).

@@ -3,17 +3,13 @@
 pub mod change;
 pub mod list;
 pub mod scale_down;
-pub mod wait;
 
 use crate::cmd::common::ClusterArgs;
-use crate::exit::BadInput;
 use crate::ui::Io;
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use ozone_engine::change::datanodes::Safety;
 use ozone_engine::cluster::Session;
-use ozone_engine::cluster::view::ClusterView;
-use ozone_storage::ConfigFile;
-use ozone_storage::admin::Replication;
 
 /// Datanode commands.
 #[derive(Debug, Subcommand)]
@@ -65,6 +61,18 @@ pub struct SafetyArgs {
     pub skip_ownership_check: bool,
 }
 
+impl SafetyArgs {
+    /// As the engine takes them.
+    pub fn safety(&self) -> Safety {
+        Safety {
+            replication: self.replication.clone(),
+            skip_replication: self.skip_replication_check,
+            skip_safemode: self.skip_safemode_check,
+            skip_ownership: self.skip_ownership_check,
+        }
+    }
+}
+
 /// Runs a datanode command.
 pub async fn run(
     session: &Session,
@@ -89,47 +97,4 @@ pub fn cluster_args(cmd: &DatanodeCommand) -> &ClusterArgs {
         DatanodeCommand::Maintenance(a) => &a.cluster,
         DatanodeCommand::ScaleDown(a) => &a.cluster,
     }
-}
-
-/// The replication policies in use: the cluster's configured defaults (from its ConfigMap)
-/// and those given with `--replication`. Notes say where they came from.
-pub async fn policies(
-    session: &Session,
-    view: &ClusterView,
-    given: &[String],
-    notes: &mut Vec<String>,
-) -> Result<Vec<Replication>> {
-    let mut out = Vec::new();
-    for g in given {
-        out.push(Replication::parse(g).map_err(|e| BadInput(e.to_string()))?);
-    }
-    let name = view.names.config_map();
-    match session.kube.config_map(&name).await {
-        Ok(Some(cm)) => {
-            let data = cm.data.unwrap_or_default();
-            let site: Vec<(&str, &str)> = data
-                .iter()
-                .filter_map(|(k, v)| match ConfigFile::parse_env_name(k) {
-                    Some((ConfigFile::OzoneSite, key)) => Some((key, v.as_str())),
-                    _ => None,
-                })
-                .collect();
-            out.extend(Replication::from_site(|k| {
-                site.iter().find(|(key, _)| *key == k).map(|(_, v)| *v)
-            }));
-        }
-        Ok(None) => notes.push(format!(
-            "ConfigMap {name} not found: assuming Ozone's default replication RATIS/THREE"
-        )),
-        Err(e) => notes.push(format!(
-            "{:#}; assuming Ozone's default replication RATIS/THREE",
-            anyhow::Error::from(e)
-        )),
-    }
-    if out.is_empty() {
-        out.push(Replication::THREE);
-    }
-    out.sort();
-    out.dedup();
-    Ok(out)
 }

@@ -3,8 +3,8 @@
 //! delete, a decommission, a scale) carried out twice.
 
 use super::{SHARED_KEY, assert_in_sync, deployed, run, storage_class, with_revisions};
-use crate::cmd::restart::RESTART_ALL_ANNOTATION;
 use crate::testing::FakeCluster;
+use ozone_engine::change::restart::RESTART_ALL_ANNOTATION;
 
 fn count(journal: &[String], entry: &str) -> usize {
     journal.iter().filter(|e| e.as_str() == entry).count()

@@ -2,12 +2,11 @@
 //! `datanode list --json` and, for decommission, `datanode status decommission --json` for
 //! the work left (under-replicated and unclosed containers, unclosed pipelines).
 
-use crate::exit::WaitTimeout;
-use crate::ui::Io;
-use crate::ui::progress::{Progress, ProgressMode};
+use crate::cluster::exec::{ExecError, OzoneError, OzoneReader};
+use crate::duration;
+use crate::error::WaitTimeout;
+use crate::events::Events;
 use anyhow::Result;
-use ozone_engine::cluster::exec::{ExecError, OzoneError, OzoneReader};
-use ozone_engine::duration;
 use ozone_storage::admin::{
     DecommissionMetrics, DecommissionStatus, OpState, Query, datanode, decommission,
 };
@@ -21,8 +20,6 @@ pub struct WaitOpts {
     pub timeout: Option<Duration>,
     /// Time between polls.
     pub interval: Duration,
-    /// Progress display.
-    pub progress: ProgressMode,
 }
 
 /// Sums the metrics of the decommission status entries for `hosts`.
@@ -48,33 +45,32 @@ pub fn metrics_for(statuses: &[DecommissionStatus], hosts: &[String]) -> Decommi
 /// printed when the timeout ends the wait.
 pub async fn until(
     ozone: &OzoneReader,
-    io: &mut Io,
+    events: &mut dyn Events,
     hosts: &[String],
     goal: OpState,
     opts: &WaitOpts,
     resume: &str,
 ) -> Result<()> {
     let start = Instant::now();
-    let mut progress = Progress::new(opts.progress, io);
     loop {
         match poll(ozone, hosts, &goal).await {
             Ok((done, message, remaining)) => {
                 let message = format!("[{}] {message}", duration::format(start.elapsed()));
                 if done == hosts.len() {
-                    progress.finish(io, &format!("done: {} now {goal}", hosts.join(", ")));
+                    events.waited(&format!("done: {} now {goal}", hosts.join(", ")));
                     return Ok(());
                 }
-                progress.update(io, remaining, &message);
+                events.waiting(remaining, &message);
             }
             // Without permission, polling again will not help.
             Err(OzoneError::Exec(e @ ExecError::Forbidden { .. })) => return Err(e.into()),
             // A restarting SCM pod should not end a long wait.
-            Err(e) => io.note(format!("could not read progress, retrying: {e}")),
+            Err(e) => events.note(format!("could not read progress, retrying: {e}")),
         }
         if let Some(t) = opts.timeout
             && start.elapsed() + opts.interval > t
         {
-            progress.finish(io, "timed out");
+            events.waited("timed out");
             return Err(WaitTimeout(format!(
                 "timed out after {} waiting for {} to be {goal}; the operation goes on in Ozone. Resume watching with:\n  {resume}",
                 duration::format(t),

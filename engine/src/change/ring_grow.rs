@@ -1,17 +1,21 @@
 //! OM/SCM ring growth in `apply`: which rings grow, what waits for the bootstrap (the
 //! Deployments, whose pods would otherwise roll to the new configuration before the new
 //! members exist), the rolling restart split around the bootstrap, and the bootstrap plan of
-//! each ring from [`ozone_engine::rings::bootstrap`]. The existing members restart first so they
+//! each ring from [`crate::rings::bootstrap`]. The existing members restart first so they
 //! know the new node ids; then each new member joins; then the clients restart.
 
+use super::apply::{ApplyPlan, Writes, restart};
 use super::compare::{Compared, Comparison};
+use crate::cluster::Session;
+use crate::cluster::exec::OzoneReader;
+use crate::events::Events;
+use crate::plan::Step;
+use crate::plan::transitions::Kind;
+use crate::pods::restart::Waits;
+use crate::pods::rolling::Restarts;
+use crate::rings::bootstrap::{self, Action, InProgress, Purpose};
+use anyhow::Context;
 use anyhow::Result;
-use ozone_engine::cluster::Session;
-use ozone_engine::cluster::exec::OzoneReader;
-use ozone_engine::plan::Step;
-use ozone_engine::plan::transitions::Kind;
-use ozone_engine::pods::rolling::Restarts;
-use ozone_engine::rings::bootstrap::{self, Action, InProgress, Purpose};
 use ozone_storage::Component;
 use std::collections::BTreeSet;
 
@@ -72,8 +76,8 @@ pub fn deferred_steps(c: &Comparison, growth: &[(Component, i32)]) -> Vec<Step> 
         .filter(|o| deferred(growth, o))
         .filter_map(|o| {
             let change = match o.action() {
-                ozone_engine::plan::changes::Action::Create => "create",
-                ozone_engine::plan::changes::Action::Update => "update",
+                crate::plan::changes::Action::Create => "create",
+                crate::plan::changes::Action::Update => "update",
                 _ => return None,
             };
             Some(Step::ApplyObject {
@@ -170,7 +174,7 @@ pub fn recoveries_in_progress(c: &Comparison) -> Vec<String> {
         .iter()
         .filter_map(|s| {
             let p = InProgress::of(s).ok().flatten()?;
-            let component = ozone_engine::cluster::view::component_of(&s.metadata)?;
+            let component = crate::cluster::view::component_of(&s.metadata)?;
             (p.purpose == Purpose::Recover).then(|| {
                 format!(
                     "a recovery of {pod} is in progress (recorded on statefulset {sts}); finish it first with `kubectl ozone recover {c} {pod}`",
@@ -181,4 +185,73 @@ pub fn recoveries_in_progress(c: &Comparison) -> Vec<String> {
             })
         })
         .collect()
+}
+
+/// Grows the OM/SCM rings: the existing members restart onto the new configuration (a ring
+/// cut off mid-growth first gets its recorded template back), each new member is
+/// bootstrapped, then the Deployments held back are applied.
+pub async fn grow_rings(
+    p: &ApplyPlan,
+    session: &Session,
+    w: &Writes<'_>,
+    events: &mut dyn Events,
+    waits: &Waits,
+    leaving: &BTreeSet<String>,
+) -> Result<()> {
+    let (c, ozone, act) = (p.comparison(), p.ozone(), w.act);
+    let (components, growth) = (p.restart_components(), p.growth());
+    let cluster = c.cluster.name.as_str();
+    let bootstrapper = crate::rings::bootstrap::Bootstrapper {
+        kube: &session.kube,
+        act,
+        ozone,
+        cluster,
+        waits: waits.clone(),
+    };
+    let mut rings = Vec::new();
+    for (component, _) in growth {
+        let ring =
+            crate::rings::bootstrap::read_ring(&session.kube, ozone, cluster, *component).await?;
+        if let Some(restore) = restore_first(&ring) {
+            bootstrapper.run(events, &[restore]).await?;
+        }
+        rings.push(ring);
+    }
+    let before: Vec<Component> = components
+        .iter()
+        .copied()
+        .filter(|c| growth.iter().any(|(g, _)| g == c))
+        .collect();
+    if !before.is_empty() {
+        restart(
+            p,
+            session,
+            act,
+            events,
+            waits,
+            &before,
+            leaving,
+            &joining(&rings),
+        )
+        .await?;
+    }
+    for (component, to) in growth {
+        let ring =
+            crate::rings::bootstrap::read_ring(&session.kube, ozone, cluster, *component).await?;
+        let actions = crate::rings::bootstrap::plan_grow(&ring, *to);
+        bootstrapper
+            .run(events, &actions)
+            .await
+            .with_context(|| format!("growing the {component} ring stopped"))?;
+    }
+    for o in c.objects.iter().filter(|o| deferred(growth, o)) {
+        if matches!(
+            o.action(),
+            crate::plan::changes::Action::Create | crate::plan::changes::Action::Update
+        ) {
+            w.apply(&o.sent, o.force(w.force_conflicts)).await?;
+            events.note(format!("{} {} configured", o.kind, o.name));
+        }
+    }
+    Ok(())
 }

@@ -1,4 +1,4 @@
-//! `apply`'s OM/SCM ring shrink: the plan of [`ozone_engine::plan::ring_shrink`] read from the
+//! `apply`'s OM/SCM ring shrink: the plan of [`crate::plan::ring_shrink`] read from the
 //! cluster, as printed steps, and carried out. It runs before `apply` writes any object, so the
 //! leaving members are removed while every pod still runs the ring's current configuration:
 //!
@@ -19,21 +19,21 @@
 //! again, an entry already set is not written again.
 
 use super::compare::Comparison;
-use super::restart::SkipArgs;
-use crate::ui::Io;
-use anyhow::{Context, Result};
-use ozone_engine::cluster::Session;
-use ozone_engine::cluster::act::Actuator;
-use ozone_engine::cluster::exec::OzoneReader;
-use ozone_engine::cluster::view::{KubeReader, is_ready};
-use ozone_engine::plan::Step;
-use ozone_engine::plan::ring_shrink::{
+use crate::cluster::Session;
+use crate::cluster::act::Actuator;
+use crate::cluster::exec::OzoneReader;
+use crate::cluster::view::{KubeReader, is_ready};
+use crate::events::Events;
+use crate::plan::Step;
+use crate::plan::ring_shrink::{
     self, DECOMMISSIONED_ANNOTATION, Inputs, Leaving, RoleEntry, ShrinkPlan,
 };
-use ozone_engine::plan::rotation::short_host;
-use ozone_engine::plan::transitions::Kind;
-use ozone_engine::pods::restart::{Restarter, Waits};
-use ozone_engine::pods::rolling;
+use crate::plan::rotation::Skips;
+use crate::plan::rotation::short_host;
+use crate::plan::transitions::Kind;
+use crate::pods::restart::{Restarter, Waits};
+use crate::pods::rolling;
+use anyhow::{Context, Result};
 use ozone_storage::Component;
 use ozone_storage::admin::{Mutation, Query, roles};
 use ozone_storage::rotation::{PodState, RaftRole};
@@ -259,7 +259,7 @@ pub struct Shrinker<'a> {
     /// The cluster.
     pub cluster: &'a str,
     /// Restart checks.
-    pub skips: &'a SkipArgs,
+    pub skips: Skips,
     /// Waiting.
     pub waits: &'a Waits,
 }
@@ -271,15 +271,15 @@ impl Shrinker<'_> {
             act: self.act,
             ozone: self.ozone,
             cluster: self.cluster,
-            check_roles: !self.skips.skip_leader_check,
-            check_datanodes: !self.skips.skip_datanode_health_check,
+            check_roles: !self.skips.leader,
+            check_datanodes: !self.skips.datanode_health,
             not_ready_at_start: BTreeSet::new(),
             waits: self.waits.clone(),
         }
     }
 
     /// Moves leadership to the lowest remaining member when a leaving one leads now.
-    async fn keep_leadership(&self, io: &mut Io, plan: &ShrinkPlan) -> Result<()> {
+    async fn keep_leadership(&self, events: &mut dyn Events, plan: &ShrinkPlan) -> Result<()> {
         let roles = roles_now(self.ozone, plan.component).await?;
         let Some(leader) = roles
             .iter()
@@ -305,15 +305,15 @@ impl Shrinker<'_> {
                 )
             })?;
         self.restarter()
-            .transfer(io, plan.component, &plan.service_id, &leader.pod, &to)
+            .transfer(events, plan.component, &plan.service_id, &leader.pod, &to)
             .await
     }
 
     /// Carries out one shrink.
-    pub async fn run(&self, io: &mut Io, shrink: &Shrink) -> Result<()> {
+    pub async fn run(&self, events: &mut dyn Events, shrink: &Shrink) -> Result<()> {
         let plan = &shrink.plan;
         let component = plan.component;
-        self.keep_leadership(io, plan).await?;
+        self.keep_leadership(events, plan).await?;
         if let Some((key, value)) = &plan.decommissioned_key {
             if !plan.key_set {
                 self.act
@@ -322,7 +322,7 @@ impl Shrinker<'_> {
                         &BTreeMap::from([(key.clone(), Some(value.clone()))]),
                     )
                     .await?;
-                io.note(format!("configmap {}: {key}={value}", shrink.config_map));
+                events.note(format!("configmap {}: {key}={value}", shrink.config_map));
             }
             let view = self
                 .kube
@@ -340,12 +340,12 @@ impl Shrinker<'_> {
             })
             .await?;
             if !restarts.steps.is_empty() {
-                io.note(format!(
+                events.note(format!(
                     "restarting the remaining {component}s so they read {key}"
                 ));
             }
             restarts
-                .run_annotated(&self.restarter(), io, |_| {
+                .run_annotated(&self.restarter(), events, |_| {
                     Some((DECOMMISSIONED_ANNOTATION, value.as_str()))
                 })
                 .await
@@ -353,9 +353,9 @@ impl Shrinker<'_> {
         }
         for member in plan.to_decommission() {
             // An election may have moved leadership to a leaving member since.
-            self.keep_leadership(io, plan).await?;
+            self.keep_leadership(events, plan).await?;
             let out = self.act.ozone(&decommission(plan, member)).await?;
-            io.note(out.trim_end());
+            events.note(out.trim_end());
             self.waits
                 .until(
                     &format!(
@@ -369,19 +369,19 @@ impl Shrinker<'_> {
                     },
                 )
                 .await?;
-            io.note(format!("{} left the {component} ring", member.pod));
+            events.note(format!("{} left the {component} ring", member.pod));
         }
         if shrink.entry_present {
             let key = ring_shrink::decommissioned_env(&plan.service_id);
             self.act
                 .set_config_map_data(&shrink.config_map, &BTreeMap::from([(key.clone(), None)]))
                 .await?;
-            io.note(format!("configmap {}: {key} removed", shrink.config_map));
+            events.note(format!("configmap {}: {key} removed", shrink.config_map));
         }
         self.act
             .scale_statefulset(&plan.statefulset, plan.to)
             .await?;
-        io.note(format!(
+        events.note(format!(
             "scaled statefulset {} to {}; PVCs kept: {}",
             plan.statefulset,
             plan.to,
