@@ -2,8 +2,8 @@
 //! with events recorded. The command line's scenarios (`kubectl-ozone`'s `cmd/doctor`,
 //! `cmd/report` tests) cover the text and the exit codes.
 
-use super::doctor::{self, DoctorOptions, FailOn, Finding, Verdict};
-use super::report::{self, ReportOptions, Tls, archive};
+use super::doctor::{self, DoctorOptions, FailOn, Verdict};
+use super::report::{self, ReportOptions, archive};
 use super::status;
 use crate::cluster::discover;
 use crate::events::Recorded;
@@ -55,24 +55,23 @@ async fn status_without_exec_keeps_the_kubernetes_side_and_one_reason() {
 }
 
 #[tokio::test]
-async fn doctor_takes_the_callers_certificate_findings_and_writes_nothing() {
+async fn doctor_judges_datanodes_and_certificates_and_writes_nothing() {
     let c = FakeCluster::new("ozone", 1, 1, 3);
     c.refuse_writes();
     c.ozone.state.lock().unwrap().datanodes[0].health = "DEAD".into();
     let session = c.session();
     let view = discover::find(&session.kube, None).await.unwrap();
-    let certificates = async {
-        vec![Finding::ok(
-            "certificates",
-            "",
-            "TLS is off: no certificates",
-        )]
-    };
-    let r = doctor::examine(&session, view, &OPTIONS, certificates).await;
+    let r = doctor::examine(&session, view, &OPTIONS).await;
     assert_eq!(r.mode, "running");
     assert_eq!(r.findings[0].verdict, Verdict::Error, "{:#?}", r.findings);
     assert_eq!(r.findings[0].check, "datanodes");
-    assert!(r.findings.iter().any(|f| f.check == "certificates"));
+    assert!(
+        r.findings
+            .iter()
+            .any(|f| f.check == "certificates" && f.evidence == "TLS is off: no certificates"),
+        "{:#?}",
+        r.findings
+    );
     assert!(r.fails(FailOn::Error));
     assert!(c.api.writes().is_empty() && c.ozone.mutations().is_empty());
 }
@@ -89,11 +88,7 @@ async fn the_bundle_is_collected_with_events_and_archived_to_any_writer() {
         since: None,
         jmx: false,
     };
-    let tls = Tls {
-        https: false,
-        certificate_findings: async { Vec::new() },
-    };
-    let bundle = report::collect(&session, &view, &options, tls, &mut events)
+    let bundle = report::collect(&session, &view, &options, &mut events)
         .await
         .unwrap();
     assert_eq!(
