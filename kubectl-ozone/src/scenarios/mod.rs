@@ -3,10 +3,15 @@
 //! `kube::Client` to a fake API that records requests, the Ozone side through a scripted
 //! exec. Time is paused, so waits and timeouts take no real time.
 
+mod backup;
+mod cert;
 mod change;
+mod doctor;
 mod member;
 mod rbac;
 mod recover;
+mod report;
+mod s3;
 mod upgrade;
 
 use crate::exit;

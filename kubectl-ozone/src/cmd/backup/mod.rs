@@ -8,9 +8,6 @@ pub mod create;
 pub mod list;
 pub mod verify;
 
-#[cfg(test)]
-mod tests;
-
 use crate::cmd::common::ClusterArgs;
 use anyhow::Result;
 use clap::Subcommand;

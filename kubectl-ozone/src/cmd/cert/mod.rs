@@ -4,19 +4,8 @@
 //! [`ozone_engine::certs`]; these modules parse flags, show plans, confirm and print.
 
 pub mod issue;
-pub mod restart;
 pub mod rotate;
-#[cfg(test)]
-mod scenarios;
 pub mod status;
-#[cfg(test)]
-mod tests;
-
-// The scenarios reach the Secret layout and the CA rotation's keys by these names.
-#[cfg(test)]
-use ozone_engine::certs::{ca, secret_text, secrets};
-/// Used by `report` and `s3`, which read the cluster's site configuration.
-pub use ozone_engine::certs::{policy_serves_https, site_value};
 
 use crate::cmd::common::ClusterArgs;
 use anyhow::Result;

@@ -15,11 +15,6 @@ use ozone_engine::plan::rotation::Skips;
 use ozone_storage::Component;
 use std::process::ExitCode;
 
-#[cfg(test)]
-pub(super) use ozone_engine::certs::rotate::secret_fingerprint;
-/// The rolling restart moved to the engine; `upgrade` reaches it by these names.
-pub use ozone_engine::pods::rolling::{plan_restarts, pod_states, with_resume};
-
 pub(super) const EXAMPLES: &str = "Examples:
   # See the plan: Secrets changed, pod restart order, Ozone commands
   kubectl ozone cert rotate --dry-run

@@ -18,7 +18,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 /// The report moved to the engine; `doctor` reads it by these names.
-pub use ozone_engine::certs::status::{CertStatus, StatusReport, gather};
+use ozone_engine::certs::status::{CertStatus, StatusReport, gather};
 
 pub(super) const EXAMPLES: &str = "Examples:
   # Every certificate, and whether the pods run it

@@ -5,9 +5,6 @@
 //! CRDs, Kubernetes version, RBAC). The checks are [`ozone_engine::diagnose::doctor`]'s; here
 //! are the arguments, the text of the report and the exit code.
 
-#[cfg(test)]
-mod tests;
-
 use crate::cli::SpecArgs;
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, structured};
@@ -15,8 +12,6 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use ozone_engine::cluster::Session;
 use ozone_engine::cluster::discover;
-#[cfg(test)]
-use ozone_engine::diagnose::doctor::certificates::certificates;
 use ozone_engine::diagnose::doctor::{self, DoctorOptions, Report};
 use ozone_generator::spec::Cluster;
 use std::fmt::Write as _;

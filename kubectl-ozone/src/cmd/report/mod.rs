@@ -7,9 +7,6 @@
 //! written to a temporary file next to the target and renamed, so an interrupted run leaves no
 //! half archive.
 
-#[cfg(test)]
-mod tests;
-
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Io, bytes};
 use anyhow::{Context, Result};

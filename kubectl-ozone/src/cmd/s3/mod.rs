@@ -7,8 +7,6 @@
 pub mod bucket;
 pub mod credentials;
 pub mod endpoint;
-#[cfg(test)]
-mod scenarios;
 pub mod volume;
 
 use crate::cmd::common::ClusterArgs;

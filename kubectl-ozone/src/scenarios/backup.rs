@@ -1,9 +1,9 @@
 //! `backup create|verify|list` against the fake API (pod proxy included) and the scripted
 //! Ozone, and the download path against a generated stream.
 
-use super::create::CreateArgs;
-use super::verify;
 use crate::cli::{Cli, Command};
+use crate::cmd::backup::create::CreateArgs;
+use crate::cmd::backup::verify;
 use crate::testing::{FakeCluster, Run, io};
 use clap::Parser;
 use ozone_engine::backup::verify::check;
@@ -51,7 +51,7 @@ async fn run(c: &FakeCluster, args: &[&str]) -> Run {
     let Command::Backup(cmd) = &cli.command else {
         panic!("not a backup command")
     };
-    let result = super::run(Some(&session), &mut io, cmd).await;
+    let result = crate::cmd::backup::run(Some(&session), &mut io, cmd).await;
     Run {
         result,
         out: out.text(),

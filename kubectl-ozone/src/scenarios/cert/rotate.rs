@@ -200,8 +200,8 @@ const PASSWORD: &str = "0123456789abcdef0123456789abcdef";
 /// The same cluster in managed mode: a CA Secret, a password Secret, and a leaf Secret per
 /// component issued from the CA. Returns the CA.
 pub(crate) fn managed_cluster() -> (FakeCluster, ozone_engine::pki::Ca) {
-    use super::secrets;
     use k8s_openapi::jiff::{SignedDuration, Timestamp};
+    use ozone_engine::certs::secrets;
     use ozone_engine::pki::{Ca, LeafRequest, Validity};
     let c = base_cluster();
     let names = ozone_generator::names::Names::new("ozone", "ozone", "cluster.local");
@@ -304,7 +304,7 @@ fn secret_fingerprint(c: &FakeCluster, name: &str) -> String {
         .iter()
         .find(|s| s.metadata.name.as_deref() == Some(name))
         .unwrap();
-    super::rotate::secret_fingerprint(s).unwrap()
+    ozone_engine::certs::rotate::secret_fingerprint(s).unwrap()
 }
 
 #[tokio::test(start_paused = true)]
@@ -679,7 +679,7 @@ fn phase(c: &FakeCluster) -> Option<String> {
         .metadata
         .annotations
         .unwrap_or_default()
-        .get(super::ca::PHASE_ANNOTATION)
+        .get(ozone_engine::certs::ca::PHASE_ANNOTATION)
         .cloned()
 }
 
@@ -821,7 +821,7 @@ async fn ca_rotation_runs_its_phases_in_order_and_ends_trusting_only_the_new_ca(
         !ca_secret
             .data
             .unwrap()
-            .contains_key(super::ca::NEXT_CRT_KEY)
+            .contains_key(ozone_engine::certs::ca::NEXT_CRT_KEY)
     );
     let issuer = ozone_engine::pki::CertSummary::parse(&new_ca).unwrap();
     for t in TLS {
@@ -864,7 +864,7 @@ async fn an_interrupted_ca_rotation_resumes_at_the_recorded_phase() {
         Some("DELETE pods/ozone-datanode-2")
     );
     assert_eq!(phase(&c).as_deref(), Some("new-ca-trusted"));
-    let pending_ca = data(&c, "ozone-ca", super::ca::NEXT_CRT_KEY);
+    let pending_ca = data(&c, "ozone-ca", ozone_engine::certs::ca::NEXT_CRT_KEY);
     c.api.state.lock().unwrap().never_ready.clear();
     let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
     assert_eq!(r.code(), 0, "{}\n{}", r.error(), r.err);
@@ -914,7 +914,10 @@ async fn a_ca_secret_annotated_mid_rotation_continues_there_and_an_unknown_phase
         ca.metadata
             .annotations
             .get_or_insert_with(Default::default)
-            .insert(super::ca::PHASE_ANNOTATION.into(), "leaves-reissued".into());
+            .insert(
+                ozone_engine::certs::ca::PHASE_ANNOTATION.into(),
+                "leaves-reissued".into(),
+            );
     }
     let r = run(&c, &["cert", "rotate", "--ca", "--dry-run"], None).await;
     assert_eq!(r.code(), 0, "{}", r.error());
@@ -960,7 +963,10 @@ async fn a_ca_secret_annotated_mid_rotation_continues_there_and_an_unknown_phase
         ca.metadata
             .annotations
             .get_or_insert_with(Default::default)
-            .insert(super::ca::PHASE_ANNOTATION.into(), "half-way".into());
+            .insert(
+                ozone_engine::certs::ca::PHASE_ANNOTATION.into(),
+                "half-way".into(),
+            );
     }
     let r = run(&c, &["cert", "rotate", "--ca", "--yes"], None).await;
     assert_eq!(r.code(), 1);
@@ -1142,7 +1148,9 @@ async fn a_ca_rotation_cut_off_in_any_phase_finishes_when_run_again() {
         let created = c
             .api
             .secret("ozone-ca")
-            .and_then(|s| super::secret_text(&s, super::ca::NEXT_CRT_KEY))
+            .and_then(|s| {
+                ozone_engine::certs::secret_text(&s, ozone_engine::certs::ca::NEXT_CRT_KEY)
+            })
             .or_else(|| {
                 let signing = data(&c, "ozone-ca", "tls.crt");
                 (signing != old_ca.cert_pem()).then_some(signing)

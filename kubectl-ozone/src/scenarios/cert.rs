@@ -2,6 +2,8 @@
 //! as a user types it, every request recorded, the Secrets read back and their certificates
 //! and stores parsed with independent parsers.
 
+mod rotate;
+
 use crate::testing::Run;
 use crate::testing::{FakeCluster, RunCommand};
 use http::Method;

@@ -429,7 +429,7 @@ async fn missing_certificates_are_errors_with_the_command_that_issues_them() {
 
 #[test]
 fn certificates_close_to_expiry_are_a_warning_and_valid_ones_ok() {
-    use crate::cmd::cert::status::{CertStatus, StatusReport};
+    use ozone_engine::certs::status::{CertStatus, StatusReport};
     let cert = |days: i64, problem: Option<&str>| CertStatus {
         component: "om".into(),
         secret_name: "ozone-om-tls".into(),
@@ -459,12 +459,12 @@ fn certificates_close_to_expiry_are_a_warning_and_valid_ones_ok() {
         fingerprint: "00".into(),
         is_ca: false,
     });
-    let f = super::certificates(&Ok(report(expiring)));
+    let f = ozone_engine::diagnose::doctor::certificates::certificates(&Ok(report(expiring)));
     assert_eq!(f[0].verdict, Verdict::Warning, "{f:?}");
     assert_eq!(f[0].fix.as_deref(), Some("kubectl ozone cert rotate"));
     let mut expired = cert(-1, Some("expired 1 day ago"));
     expired.certificate = None;
-    let f = super::certificates(&Ok(report(expired)));
+    let f = ozone_engine::diagnose::doctor::certificates::certificates(&Ok(report(expired)));
     assert_eq!(f[0].verdict, Verdict::Error, "{f:?}");
     assert!(
         f[0].fix
@@ -472,10 +472,13 @@ fn certificates_close_to_expiry_are_a_warning_and_valid_ones_ok() {
             .unwrap()
             .starts_with("kubectl ozone cert")
     );
-    let f = super::certificates(&Ok(report(cert(200, None))));
+    let f =
+        ozone_engine::diagnose::doctor::certificates::certificates(&Ok(report(cert(200, None))));
     assert_eq!(f[0].verdict, Verdict::Ok);
     assert!(f[0].evidence.contains("expires in 200 days"));
-    let f = super::certificates(&Err("forbidden: secrets".into()));
+    let f = ozone_engine::diagnose::doctor::certificates::certificates(&Err(
+        "forbidden: secrets".into()
+    ));
     assert_eq!(f[0].verdict, Verdict::NotChecked);
 }
 
@@ -889,7 +892,7 @@ fn worst_first_and_fail_on_thresholds() {
     assert!(r.fails(FailOn::Warning));
     assert!(!r.fails(FailOn::Error));
     assert!(!r.fails(FailOn::None));
-    let text = super::to_text(&r);
+    let text = crate::cmd::doctor::to_text(&r);
     assert!(text.contains("fix: grant list on nodes"), "{text}");
     assert!(
         text.contains("1 ok, 1 warning(s), 0 error(s), 1 not checked"),
