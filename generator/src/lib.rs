@@ -12,10 +12,10 @@
 
 pub mod crd;
 pub mod init;
-pub mod objects;
 pub mod lint;
 pub mod names;
 pub mod notes;
+pub mod objects;
 pub mod output;
 pub mod permissions;
 pub mod profile;

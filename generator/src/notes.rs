@@ -1,8 +1,8 @@
 //! The notes printed after render (to stderr, on a terminal): what was rendered and what to do
 //! next. Handlebars in strict mode with HTML escaping off — this is terminal text.
 
-use crate::objects::config;
 use crate::names::Names;
+use crate::objects::config;
 use crate::spec::Cluster;
 use handlebars::Handlebars;
 use ozone_storage::Component;

@@ -5,8 +5,8 @@
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
 use ozone_generator::Profile;
-use ozone_generator::objects;
 use ozone_generator::lint::{self, Options, crd, embedded, parse};
+use ozone_generator::objects;
 use ozone_generator::spec::{Inputs, resolve};
 use serde_json::Value;
 use std::path::PathBuf;

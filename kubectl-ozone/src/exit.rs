@@ -7,8 +7,6 @@
 //! | 2 | usage error or unusable input (bad spec, flag, file) |
 //! | 3 | `--wait` reached `--timeout`; the operation goes on in the cluster |
 
-use std::fmt;
-
 /// Findings, or an operation that failed.
 pub const FAILURE: u8 = 1;
 /// Usage error or unusable input.
@@ -17,29 +15,7 @@ pub const BAD_INPUT: u8 = 2;
 /// `--wait` gave up at `--timeout`.
 pub const TIMEOUT: u8 = 3;
 
-/// Marks an error as a wait that reached its timeout (exit code 3).
-#[derive(Debug)]
-pub struct WaitTimeout(pub String);
-
-impl fmt::Display for WaitTimeout {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for WaitTimeout {}
-
-/// Marks an error as the user's input being unusable (exit code 2).
-#[derive(Debug)]
-pub struct BadInput(pub String);
-
-impl fmt::Display for BadInput {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for BadInput {}
+pub use ozone_engine::error::{BadInput, WaitTimeout};
 
 /// The exit code for an error: 3 for a wait timeout, 2 when any cause is bad input, else 1.
 pub fn code_for(err: &anyhow::Error) -> u8 {

@@ -2,8 +2,8 @@
 
 #![allow(clippy::unwrap_used)] // Test helpers fail loudly by design.
 
-use ozone_generator::objects;
 use ozone_generator::names::is_dns_label;
+use ozone_generator::objects;
 use ozone_generator::spec::{Inputs, resolve};
 use proptest::prelude::*;
 use serde_json::Value;

@@ -38,23 +38,23 @@ use super::disks;
 use super::restart::SkipArgs;
 use super::ring_grow::{self, deferred, deferred_steps, recorded_statefulsets, ring_growth};
 use super::ring_shrink as shrink;
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::objects::{kind_and_name, kind_info};
 use crate::cmd::common::{ChangeArgs, Presented, is_data, present_plan, print_plan};
-use crate::engine::restart::{Restarter, Waits};
-use crate::engine::rolling::{self, out_of_date_pods};
 use crate::exit::BadInput;
-use crate::ops::changes::Action;
-use crate::ops::plan::{Plan, Step};
-use crate::ops::ring_shrink;
-use crate::ops::rollout::{deployment_pending, statefulset_pending};
-use crate::ops::transitions::Kind;
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::objects::{kind_and_name, kind_info};
+use ozone_engine::plan::changes::Action;
+use ozone_engine::plan::ring_shrink;
+use ozone_engine::plan::rollout::{deployment_pending, statefulset_pending};
+use ozone_engine::plan::transitions::Kind;
+use ozone_engine::plan::{Plan, Step};
+use ozone_engine::pods::restart::{Restarter, Waits};
+use ozone_engine::pods::rolling::{self, out_of_date_pods};
 use ozone_storage::Component;
 use ozone_storage::admin::{DatanodeInfo, Mutation, OpState, Query, datanode};
 use std::collections::{BTreeMap, BTreeSet};
@@ -166,6 +166,7 @@ fn resume_command(a: &ApplyArgs, namespace: &str) -> String {
 
 /// Runs `apply`.
 pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCode> {
+    io.with_progress(a.change.progress);
     let started = Instant::now();
     let namespace = session.namespace().to_owned();
     let cluster = compare::resolve(&a.desired, &namespace)?;
@@ -394,7 +395,6 @@ pub async fn run(session: &Session, io: &mut Io, a: &ApplyArgs) -> Result<ExitCo
         cluster: &cluster_name,
         skips: &a.skips,
         waits: &waits,
-        progress: a.change.progress,
     };
     for s in &shrinks {
         shrinking.run(io, s).await.map_err(again)?;
@@ -488,7 +488,7 @@ async fn storage_plan(
         let mut pvcs = Vec::new();
         let volume = disks::volume_of(t);
         for pvc in c.view.pvcs.iter().filter(|p| {
-            crate::cluster::view::component_of(&p.metadata) == Some(component)
+            ozone_engine::cluster::view::component_of(&p.metadata) == Some(component)
                 && p.metadata
                     .name
                     .as_deref()
@@ -530,7 +530,7 @@ async fn storage_plan(
                 pvcs.push(name);
             }
         }
-        pvcs.sort_by_key(|n| (crate::cluster::view::ordinal(n), n.clone()));
+        pvcs.sort_by_key(|n| (ozone_engine::cluster::view::ordinal(n), n.clone()));
         for name in &pvcs {
             steps.push(Step::ResizePvc {
                 name: name.clone(),
@@ -614,7 +614,7 @@ async fn datanode_plan(
     ozone: &OzoneReader,
     a: &ApplyArgs,
     steps: &mut Vec<Step>,
-    checks: &mut Vec<crate::ops::preflight::Check>,
+    checks: &mut Vec<ozone_engine::plan::preflight::Check>,
     notes: &mut Vec<String>,
 ) -> Result<Datanodes> {
     let mut out = Datanodes::default();
@@ -806,8 +806,10 @@ async fn restart(
             || async {
                 let all = kube.ozone_statefulsets().await?;
                 let behind = all.iter().any(|s| {
-                    crate::cluster::view::label(&s.metadata, ozone_generator::names::LABEL_INSTANCE)
-                        == Some(cluster)
+                    ozone_engine::cluster::view::label(
+                        &s.metadata,
+                        ozone_generator::names::LABEL_INSTANCE,
+                    ) == Some(cluster)
                         && s.status.as_ref().and_then(|st| st.observed_generation)
                             < s.metadata.generation
                 });
@@ -835,7 +837,6 @@ async fn restart(
         check_datanodes: !a.skips.skip_datanode_health_check,
         not_ready_at_start: rolling::not_ready_at_start(&pods, a.skips.skip_readiness_check),
         waits: waits.clone(),
-        progress: a.change.progress,
     };
     restarts
         .run(&restarter, io, &BTreeMap::new())
@@ -860,7 +861,7 @@ async fn grow_rings(
     growth: &[(Component, i32)],
 ) -> Result<()> {
     let cluster = c.cluster.name.as_str();
-    let bootstrapper = crate::engine::bootstrap::Bootstrapper {
+    let bootstrapper = ozone_engine::rings::bootstrap::Bootstrapper {
         kube: &session.kube,
         act,
         ozone,
@@ -870,7 +871,8 @@ async fn grow_rings(
     let mut rings = Vec::new();
     for (component, _) in growth {
         let ring =
-            crate::engine::bootstrap::read_ring(&session.kube, ozone, cluster, *component).await?;
+            ozone_engine::rings::bootstrap::read_ring(&session.kube, ozone, cluster, *component)
+                .await?;
         if let Some(restore) = ring_grow::restore_first(&ring) {
             bootstrapper.run(io, &[restore]).await?;
         }
@@ -898,8 +900,9 @@ async fn grow_rings(
     }
     for (component, to) in growth {
         let ring =
-            crate::engine::bootstrap::read_ring(&session.kube, ozone, cluster, *component).await?;
-        let actions = crate::engine::bootstrap::plan_grow(&ring, *to);
+            ozone_engine::rings::bootstrap::read_ring(&session.kube, ozone, cluster, *component)
+                .await?;
+        let actions = ozone_engine::rings::bootstrap::plan_grow(&ring, *to);
         bootstrapper
             .run(io, &actions)
             .await

@@ -1,15 +1,15 @@
 //! Flags and plumbing shared by the cluster commands: connecting, the flags of every
 //! mutating command, the runtime, and how a plan is shown and refused.
 
-use crate::cluster::Session;
-use crate::cluster::flags::KubeFlags;
-use crate::cluster::ws::WsExec;
-use crate::ops::plan::Plan;
-use crate::ui::duration;
+use crate::kube_flags::KubeFlags;
 use crate::ui::progress::ProgressMode;
 use crate::ui::{Format, Io, structured};
 use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::ws::WsExec;
+use ozone_engine::duration;
+use ozone_engine::plan::Plan;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -132,7 +132,7 @@ fn refuse_if_unsafe(plan: &Plan) -> Result<()> {
         .iter()
         .map(|c| {
             let detail = match &c.outcome {
-                crate::ops::preflight::Outcome::Failed(s) => s.as_str(),
+                ozone_engine::plan::preflight::Outcome::Failed(s) => s.as_str(),
                 _ => "",
             };
             format!("{}: {detail} (skip with {})", c.name, c.skip_flag)

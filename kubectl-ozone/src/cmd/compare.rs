@@ -3,20 +3,20 @@
 //! changes mean for Ozone.
 
 use crate::cli::SpecArgs;
-use crate::cluster::Session;
-use crate::cluster::flags::KubeFlags;
-use crate::cluster::objects::{
+use crate::exit::BadInput;
+use crate::kube_flags::KubeFlags;
+use anyhow::Result;
+use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::objects::{
     FieldConflict, KINDS, ObjectError, describe_conflicts, kind_and_name, kind_info, managers_of,
 };
-use crate::cluster::view::{ClusterView, label};
-use crate::exit::BadInput;
-use crate::ops::changes::{
+use ozone_engine::cluster::view::{ClusterView, label};
+use ozone_engine::plan::changes::{
     Action, ObjectChange, as_sent, is_kubectl_manager, mask_secrets, template_changes, unified,
     without_noise,
 };
-use crate::ops::transitions::{Shape, Transition, detect};
-use anyhow::Result;
-use clap::Args;
+use ozone_engine::plan::transitions::{Shape, Transition, detect};
 use ozone_generator::names::{LABEL_INSTANCE, LABEL_MANAGED_BY, MANAGER};
 use ozone_generator::spec::Cluster;
 use ozone_storage::Component;
@@ -355,7 +355,7 @@ pub async fn compare(
             Ok(live) => live.is_some(),
             // A namespaced Role cannot read Namespaces; the commands work inside it anyway.
             Err(ObjectError::Api {
-                source: crate::cluster::errors::ApiError::Forbidden { .. },
+                source: ozone_engine::cluster::errors::ApiError::Forbidden { .. },
                 ..
             }) => true,
             Err(e) => return Err(e.into()),
@@ -368,7 +368,7 @@ pub async fn compare(
             match kube.live(&o.value).await {
                 Ok(live) => live,
                 Err(ObjectError::Api {
-                    source: crate::cluster::errors::ApiError::Forbidden { .. },
+                    source: ozone_engine::cluster::errors::ApiError::Forbidden { .. },
                     ..
                 }) if o.kind == "Namespace" => {
                     continue;

@@ -5,15 +5,15 @@
 //! command tree and asks the cluster for cluster names and datanode pods.
 
 use crate::cli::Cli;
-use crate::cluster::discover::cluster_names;
-use crate::cluster::flags::KubeFlags;
-use crate::cluster::view::{KubeReader, label};
 use crate::cmd::common::{ClusterArgs, block_on};
+use crate::kube_flags::KubeFlags;
 use crate::ui::Io;
 use anyhow::Result;
 use clap::{Args, CommandFactory};
 use k8s_openapi::api::core::v1::Pod;
 use kube::api::{Api, ListParams};
+use ozone_engine::cluster::discover::cluster_names;
+use ozone_engine::cluster::view::{KubeReader, label};
 use ozone_generator::names::{APP_NAME, LABEL_COMPONENT, LABEL_INSTANCE, LABEL_NAME};
 use std::process::ExitCode;
 

@@ -5,11 +5,11 @@
 //! differences, 1 differences (a pending transition or conflict counts), 2 bad input or error.
 
 use super::compare::{self, DesiredArgs, Report};
-use crate::cluster::Session;
-use crate::ops::changes::Action;
 use crate::ui::{Format, Io, structured};
 use anyhow::Result;
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::plan::changes::Action;
 use std::fmt::Write as _;
 use std::process::ExitCode;
 

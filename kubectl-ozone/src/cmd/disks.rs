@@ -1,4 +1,4 @@
-//! `apply`'s side of volume changes (the rules are in [`crate::ops::disks`]): the StatefulSet
+//! `apply`'s side of volume changes (the rules are in [`ozone_engine::plan::disks`]): the StatefulSet
 //! of a component that gains volumes is deleted with orphan propagation and created again as
 //! rendered — new claim templates and the pod template that mounts them, live replicas — and
 //! its pods are then re-created by the rolling restart, each waited healthy, so each comes back
@@ -10,16 +10,16 @@
 //! pods are restarted; cut off during the restarts, the pods left on the old revision are.
 
 use super::compare::Comparison;
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::engine::restart::Waits;
-use crate::ops::plan::Step;
-use crate::ops::transitions::{Kind, Verdict};
 use crate::ui::Io;
 use anyhow::{Result, anyhow};
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::plan::Step;
+use ozone_engine::plan::transitions::{Kind, Verdict};
+use ozone_engine::pods::restart::Waits;
 use std::collections::BTreeSet;
 
-pub use crate::ops::disks::{orphaned, pvc_of, volume_of};
+pub use ozone_engine::plan::disks::{orphaned, pvc_of, volume_of};
 
 /// Plans the re-create of every StatefulSet that gains volumes (unless a storage growth
 /// re-creates it already, in `grown`); returns their names. The pod restarts that follow are

@@ -26,8 +26,8 @@ pub mod upgrade;
 pub mod version;
 
 use crate::cli::{Cli, Command};
-use crate::cluster::Session;
 use crate::ui::Io;
+use ozone_engine::cluster::Session;
 use std::process::ExitCode;
 
 /// Runs the parsed command.
@@ -135,7 +135,7 @@ pub async fn run_in(session: &Session, io: &mut Io, command: &Command) -> anyhow
 /// given (a spec naming another namespace than -n is refused later, as bad input).
 async fn connect_for_spec(
     desired: &compare::DesiredArgs,
-) -> anyhow::Result<crate::cluster::Session> {
+) -> anyhow::Result<ozone_engine::cluster::Session> {
     let mut args = common::ClusterArgs {
         kube: desired.kube.clone(),
         name: None,

@@ -6,7 +6,7 @@ use crate::exit::BadInput;
 use crate::files;
 use anyhow::Result;
 use ozone_generator::spec::{Cluster, Inputs, resolve};
-use ozone_generator::{objects, notes, output};
+use ozone_generator::{notes, objects, output};
 use std::io::{IsTerminal, Read, Write};
 use std::path::Path;
 use std::process::ExitCode;

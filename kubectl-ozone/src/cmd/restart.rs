@@ -11,23 +11,23 @@
 //! on each pod once restarted), so the same command run again restarts only the pods not
 //! restarted since, and the record is removed when the run is done.
 
-use crate::cluster::Session;
-use crate::cluster::act::{Actuator, WorkloadKind};
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::ClusterView;
 use crate::cmd::common::{
     ChangeArgs, ClusterArgs, Presented, flags_hint, is_data, present_plan, print_plan,
 };
-use crate::engine::restart::{Restarter, Waits};
-use crate::engine::rolling::{self, out_of_date_pods};
 use crate::exit::BadInput;
-use crate::ops::plan::Plan;
-use crate::ops::rotation::Skips;
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::Result;
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::{Actuator, WorkloadKind};
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::ClusterView;
+use ozone_engine::plan::Plan;
+use ozone_engine::plan::rotation::Skips;
+use ozone_engine::pods::restart::{Restarter, Waits};
+use ozone_engine::pods::rolling::{self, out_of_date_pods};
 use ozone_storage::Component;
 use std::collections::BTreeMap;
 use std::process::ExitCode;
@@ -153,7 +153,7 @@ pub const RESTART_ALL_ANNOTATION: &str = "ozone.apache.org/restart-all-since";
 /// The workloads of `components`, as (kind, name).
 fn workloads(view: &ClusterView, components: &[Component]) -> Vec<(WorkloadKind, String)> {
     let of = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
-        crate::cluster::view::component_of(m).is_some_and(|c| components.contains(&c))
+        ozone_engine::cluster::view::component_of(m).is_some_and(|c| components.contains(&c))
     };
     let mut out: Vec<(WorkloadKind, String)> = view
         .statefulsets
@@ -173,7 +173,7 @@ fn workloads(view: &ClusterView, components: &[Component]) -> Vec<(WorkloadKind,
 /// The start of an interrupted `--all` run recorded on one of the workloads, if any.
 fn recorded_start(view: &ClusterView, components: &[Component]) -> Option<String> {
     let annotation = |m: &k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta| {
-        (crate::cluster::view::component_of(m).is_some_and(|c| components.contains(&c)))
+        (ozone_engine::cluster::view::component_of(m).is_some_and(|c| components.contains(&c)))
             .then(|| m.annotations.as_ref()?.get(RESTART_ALL_ANNOTATION).cloned())
             .flatten()
     };
@@ -225,13 +225,14 @@ async fn clear_record(act: &Actuator, view: &ClusterView, components: &[Componen
 
 /// Runs `restart`.
 pub async fn run(session: &Session, io: &mut Io, a: &RestartArgs) -> Result<ExitCode> {
+    io.with_progress(a.change.progress);
     let started = Instant::now();
     let view = discover::find(&session.kube, a.cluster.name.as_deref()).await?;
     let components = components(&view, a)?;
     // A member bootstrap holds the template of its StatefulSet: restarting the other members
     // now would start them from that template (held, or `--bootstrap`).
     for s in &view.statefulsets {
-        if let Some(p) = crate::engine::bootstrap::InProgress::of(s)? {
+        if let Some(p) = ozone_engine::rings::bootstrap::InProgress::of(s)? {
             anyhow::bail!(
                 "refused, nothing was changed: statefulset {} records a member bootstrap in progress ({:?} of {}); finish it first (`kubectl ozone recover` for a recovery, `kubectl ozone apply` for a ring growth)",
                 s.metadata.name.as_deref().unwrap_or_default(),
@@ -361,7 +362,6 @@ pub async fn run(session: &Session, io: &mut Io, a: &RestartArgs) -> Result<Exit
             started,
             resume: resume.clone(),
         },
-        progress: a.change.progress,
     };
     if every {
         if resumed.is_none() {

@@ -1,17 +1,17 @@
 //! OM/SCM ring growth in `apply`: which rings grow, what waits for the bootstrap (the
 //! Deployments, whose pods would otherwise roll to the new configuration before the new
 //! members exist), the rolling restart split around the bootstrap, and the bootstrap plan of
-//! each ring from [`crate::engine::bootstrap`]. The existing members restart first so they
+//! each ring from [`ozone_engine::rings::bootstrap`]. The existing members restart first so they
 //! know the new node ids; then each new member joins; then the clients restart.
 
 use super::compare::{Compared, Comparison};
-use crate::cluster::Session;
-use crate::cluster::exec::OzoneReader;
-use crate::engine::bootstrap::{self, Action, InProgress, Purpose};
-use crate::engine::rolling::Restarts;
-use crate::ops::plan::Step;
-use crate::ops::transitions::Kind;
 use anyhow::Result;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::plan::Step;
+use ozone_engine::plan::transitions::Kind;
+use ozone_engine::pods::rolling::Restarts;
+use ozone_engine::rings::bootstrap::{self, Action, InProgress, Purpose};
 use ozone_storage::Component;
 use std::collections::BTreeSet;
 
@@ -72,8 +72,8 @@ pub fn deferred_steps(c: &Comparison, growth: &[(Component, i32)]) -> Vec<Step> 
         .filter(|o| deferred(growth, o))
         .filter_map(|o| {
             let change = match o.action() {
-                crate::ops::changes::Action::Create => "create",
-                crate::ops::changes::Action::Update => "update",
+                ozone_engine::plan::changes::Action::Create => "create",
+                ozone_engine::plan::changes::Action::Update => "update",
                 _ => return None,
             };
             Some(Step::ApplyObject {
@@ -170,7 +170,7 @@ pub fn recoveries_in_progress(c: &Comparison) -> Vec<String> {
         .iter()
         .filter_map(|s| {
             let p = InProgress::of(s).ok().flatten()?;
-            let component = crate::cluster::view::component_of(&s.metadata)?;
+            let component = ozone_engine::cluster::view::component_of(&s.metadata)?;
             (p.purpose == Purpose::Recover).then(|| {
                 format!(
                     "a recovery of {pod} is in progress (recorded on statefulset {sts}); finish it first with `kubectl ozone recover {c} {pod}`",

@@ -1,4 +1,4 @@
-//! `apply`'s OM/SCM ring shrink: the plan of [`crate::ops::ring_shrink`] read from the
+//! `apply`'s OM/SCM ring shrink: the plan of [`ozone_engine::plan::ring_shrink`] read from the
 //! cluster, as printed steps, and carried out. It runs before `apply` writes any object, so the
 //! leaving members are removed while every pod still runs the ring's current configuration:
 //!
@@ -20,21 +20,20 @@
 
 use super::compare::Comparison;
 use super::restart::SkipArgs;
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::{KubeReader, is_ready};
-use crate::engine::restart::{Restarter, Waits};
-use crate::engine::rolling;
-use crate::ops::plan::Step;
-use crate::ops::ring_shrink::{
+use crate::ui::Io;
+use anyhow::{Context, Result};
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::{KubeReader, is_ready};
+use ozone_engine::plan::Step;
+use ozone_engine::plan::ring_shrink::{
     self, DECOMMISSIONED_ANNOTATION, Inputs, Leaving, RoleEntry, ShrinkPlan,
 };
-use crate::ops::rotation::short_host;
-use crate::ops::transitions::Kind;
-use crate::ui::Io;
-use crate::ui::progress::ProgressMode;
-use anyhow::{Context, Result};
+use ozone_engine::plan::rotation::short_host;
+use ozone_engine::plan::transitions::Kind;
+use ozone_engine::pods::restart::{Restarter, Waits};
+use ozone_engine::pods::rolling;
 use ozone_storage::Component;
 use ozone_storage::admin::{Mutation, Query, roles};
 use ozone_storage::rotation::{PodState, RaftRole};
@@ -263,8 +262,6 @@ pub struct Shrinker<'a> {
     pub skips: &'a SkipArgs,
     /// Waiting.
     pub waits: &'a Waits,
-    /// Progress display.
-    pub progress: ProgressMode,
 }
 
 impl Shrinker<'_> {
@@ -278,7 +275,6 @@ impl Shrinker<'_> {
             check_datanodes: !self.skips.skip_datanode_health_check,
             not_ready_at_start: BTreeSet::new(),
             waits: self.waits.clone(),
-            progress: self.progress,
         }
     }
 

@@ -9,14 +9,14 @@
 //! Cost: four list requests (StatefulSets, Deployments, pods, PVCs) and four Ozone commands,
 //! however many datanodes there are.
 
-use crate::cluster::Session;
-use crate::cluster::discover;
-use crate::cluster::exec::{ExecError, OzoneError, OzoneReader};
-use crate::cluster::view::{ClusterView, component_of, is_ready, node, phase, restarts};
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, bytes, structured, table};
 use anyhow::Result;
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::{ExecError, OzoneError, OzoneReader};
+use ozone_engine::cluster::view::{ClusterView, component_of, is_ready, node, phase, restarts};
 use ozone_storage::admin::{
     DatanodeInfo, OmRole, Query, SafeMode, ScmRole, datanode, roles, safemode,
 };
@@ -242,7 +242,7 @@ pub fn kube_status(view: &ClusterView) -> KubeStatus {
         })
         .collect();
     pvcs.sort_by_key(|p| {
-        let ord = crate::cluster::view::ordinal(&p.name).unwrap_or(i32::MAX);
+        let ord = ozone_engine::cluster::view::ordinal(&p.name).unwrap_or(i32::MAX);
         (
             p.name
                 .rsplit_once('-')

@@ -5,11 +5,7 @@
 use crate::exit::BadInput;
 use anyhow::Result;
 
-/// Proof that the user agreed to a change. Only this module makes one.
-#[derive(Debug)]
-pub struct Confirmed {
-    _private: (),
-}
+pub use ozone_engine::cluster::act::Confirmed;
 
 /// How to ask.
 pub trait Prompt: Send {
@@ -59,7 +55,7 @@ pub fn confirm(
     question: &str,
     phrase: &str,
 ) -> Result<Confirmed> {
-    let ok = Confirmed { _private: () };
+    let ok = Confirmed::granted();
     match tier {
         Tier::Low => return Ok(ok),
         Tier::Risky if yes => return Ok(ok),

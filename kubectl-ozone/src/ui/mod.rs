@@ -2,11 +2,11 @@
 //! Data goes to stdout; progress, notes and prompts to stderr.
 
 pub mod confirm;
-pub mod duration;
 pub mod progress;
 pub mod table;
 
 use clap::ValueEnum;
+use ozone_engine::events::{Event, Events};
 use std::io::{IsTerminal, Write};
 
 /// Output format of cluster commands (`-o`).
@@ -45,24 +45,89 @@ pub struct Io {
     pub prompt: Option<Box<dyn confirm::Prompt>>,
     /// Whether stderr is a terminal that can show a live progress bar.
     pub live_progress: bool,
+    /// How the engine's waits are shown (`--progress`).
+    pub progress_mode: progress::ProgressMode,
+    /// The wait being shown, between its first `Waiting` and its `Waited`.
+    wait: Option<progress::Progress>,
+    /// The transfer being shown.
+    transfer: Option<progress::Transfer>,
 }
 
 impl Io {
     /// The process's terminal.
     pub fn real() -> Io {
         let interactive = std::io::stdin().is_terminal() && std::io::stderr().is_terminal();
-        Io {
-            out: Box::new(std::io::stdout()),
-            err: Box::new(std::io::stderr()),
-            prompt: interactive.then(|| Box::new(confirm::TtyPrompt) as Box<dyn confirm::Prompt>),
+        Io::new(
+            Box::new(std::io::stdout()),
+            Box::new(std::io::stderr()),
+            interactive.then(|| Box::new(confirm::TtyPrompt) as Box<dyn confirm::Prompt>),
             // CI systems often fake a TTY; they set CI.
-            live_progress: std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+            std::io::stderr().is_terminal() && std::env::var_os("CI").is_none(),
+        )
+    }
+
+    /// Over these streams; waits shown as `--progress auto` would.
+    pub fn new(
+        out: Box<dyn Write + Send>,
+        err: Box<dyn Write + Send>,
+        prompt: Option<Box<dyn confirm::Prompt>>,
+        live_progress: bool,
+    ) -> Io {
+        Io {
+            out,
+            err,
+            prompt,
+            live_progress,
+            progress_mode: progress::ProgressMode::Auto,
+            wait: None,
+            transfer: None,
         }
+    }
+
+    /// Shows the engine's waits as `mode` says, from now on.
+    pub fn with_progress(&mut self, mode: progress::ProgressMode) -> &mut Io {
+        self.progress_mode = mode;
+        self
     }
 
     /// Writes a note line to stderr; a closed stderr is not worth failing for.
     pub fn note(&mut self, line: impl AsRef<str>) {
         let _ = writeln!(self.err, "{}", line.as_ref());
+    }
+}
+
+/// The engine's events on the terminal: notes as stderr lines, waits as a progress bar or
+/// plain lines (`--progress`), never on stdout.
+impl Events for Io {
+    fn emit(&mut self, event: Event<'_>) {
+        match event {
+            Event::Note(line) => self.note(line),
+            Event::Waiting { remaining, message } => {
+                let mut wait = self
+                    .wait
+                    .take()
+                    .unwrap_or_else(|| progress::Progress::new(self.progress_mode, self));
+                wait.update(self, remaining, message);
+                self.wait = Some(wait);
+            }
+            Event::Waited(line) => {
+                if let Some(mut transfer) = self.transfer.take() {
+                    transfer.finish(self, line);
+                } else if let Some(mut wait) = self.wait.take() {
+                    wait.finish(self, line);
+                } else {
+                    self.note(line);
+                }
+            }
+            Event::Transferred { message, total } => {
+                let mut transfer = self
+                    .transfer
+                    .take()
+                    .unwrap_or_else(|| progress::Transfer::new(self.progress_mode, self, message));
+                transfer.update(self, total);
+                self.transfer = Some(transfer);
+            }
+        }
     }
 }
 

@@ -3,16 +3,16 @@
 //! the manifest, and renames the directory to `DIR/<name>`: a directory under a backup's name
 //! is always whole, an interrupted run leaves only `.partial`.
 
-use crate::cluster::Session;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::proxy::ProxyGet;
-use crate::cluster::view::{ClusterView, label};
 use crate::cmd::common::ClusterArgs;
 use crate::exit::BadInput;
 use crate::ui::progress::{ProgressMode, Transfer};
 use crate::ui::{Format, Io, bytes, structured, table};
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::proxy::ProxyGet;
+use ozone_engine::cluster::view::{ClusterView, label};
 use ozone_generator::names::LABEL_VERSION;
 use ozone_storage::Component;
 use ozone_storage::admin::Query;

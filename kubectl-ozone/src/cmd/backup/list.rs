@@ -1,11 +1,11 @@
 //! `backup list`: the runs the scheduled job recorded in `<cluster>-backups` (completed and
 //! failed), and the backups in a local `--dir`, newest first.
 
-use crate::cluster::Session;
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, bytes, structured, table};
 use anyhow::Result;
 use clap::Args;
+use ozone_engine::cluster::Session;
 use ozone_storage::backup;
 use serde::{Deserialize, Serialize};
 use std::io::Write;
@@ -144,7 +144,7 @@ fn age(created_at: &str) -> String {
         .as_secs()
         .max(0)
         .unsigned_abs();
-    crate::ui::duration::format(std::time::Duration::from_secs(secs))
+    ozone_engine::duration::format(std::time::Duration::from_secs(secs))
 }
 
 /// Runs `backup list`.
@@ -152,7 +152,8 @@ pub async fn run(session: Option<&Session>, io: &mut Io, args: &ListArgs) -> Res
     let mut all = Vec::new();
     if let Some(session) = session {
         let view =
-            crate::cluster::discover::find(&session.kube, args.cluster.name.as_deref()).await?;
+            ozone_engine::cluster::discover::find(&session.kube, args.cluster.name.as_deref())
+                .await?;
         let name = ozone_generator::objects::backups::name(view.cluster());
         match session.kube.config_map(&name).await? {
             Some(cm) => all.extend(from_records(&cm.data.unwrap_or_default())),

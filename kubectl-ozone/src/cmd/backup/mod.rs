@@ -49,7 +49,7 @@ const LIST_EXAMPLES: &str = "Examples:
 
 /// Runs a backup command.
 pub async fn run(
-    session: Option<&crate::cluster::Session>,
+    session: Option<&ozone_engine::cluster::Session>,
     io: &mut crate::ui::Io,
     cmd: &BackupCommand,
 ) -> Result<ExitCode> {

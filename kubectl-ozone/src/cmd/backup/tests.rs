@@ -250,7 +250,8 @@ fn verify_finds_damage_and_reads_gzip() {
     let om_gz = gz.finish().unwrap();
     std::fs::write(backup.join("om.tar"), &om_gz).unwrap();
     std::fs::write(backup.join("scm.tar"), &scm).unwrap();
-    let sha = |b: &[u8]| crate::cluster::proxy::hex(&<sha2::Sha256 as sha2::Digest>::digest(b));
+    let sha =
+        |b: &[u8]| ozone_engine::cluster::proxy::hex(&<sha2::Sha256 as sha2::Digest>::digest(b));
     let manifest = serde_json::json!({
         "format": 1, "name": "backup-20261201-030000", "cluster": "ozone", "namespace": "ozone",
         "version": "2.2.0", "createdAt": "2026-12-01T03:00:00Z", "takenBy": "kubectl-ozone",
@@ -300,12 +301,13 @@ fn create_args_need_a_dir() {
 }
 
 /// A checkpoint far larger than any buffer streams to disk whole: the size and sum match the
-/// generated stream (peak memory is measured by `benches/backup_stream.rs`).
+/// generated stream (peak memory is measured by `engine/benches/backup_stream.rs`).
 #[tokio::test]
 async fn a_large_checkpoint_streams_to_disk_with_its_sum() {
-    use crate::cluster::proxy::{ProxyGet, generated};
+    use ozone_engine::cluster::proxy::{ProxyGet, generated};
     let total = (96u64 << 20) + 12_345;
-    let reader = crate::cluster::view::KubeReader::new(generated::client(total, "ozone"), "ozone");
+    let reader =
+        ozone_engine::cluster::view::KubeReader::new(generated::client(total, "ozone"), "ozone");
     let dir = tempfile::tempdir().unwrap();
     let dest = dir.path().join("om.tar");
     let mut updates = 0u64;

@@ -2,11 +2,11 @@
 //! against the manifest, and that each tarball reads to the end and holds a RocksDB checkpoint
 //! (`CURRENT`, `MANIFEST-*`, `*.sst`). Gzip-compressed tarballs are read too.
 
-use crate::cluster::proxy::hex;
 use crate::exit::BadInput;
 use crate::ui::{Format, Io, bytes, structured, table};
 use anyhow::Result;
 use clap::Args;
+use ozone_engine::cluster::proxy::hex;
 use ozone_storage::backup::{self, BackupFile, Manifest};
 use serde::Serialize;
 use sha2::{Digest, Sha256};

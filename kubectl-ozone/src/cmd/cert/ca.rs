@@ -15,21 +15,21 @@ use super::reissue::{
 use super::restart::{Restarter, Waits};
 use super::rotate::{RotateArgs, TlsSecret, checks, plan_restarts, pod_states, resume_command};
 use super::secrets;
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::ClusterView;
 use crate::cmd::common::{Presented, is_data, present_plan, print_plan};
-use crate::ops::plan::{Plan, Step};
-use crate::pki::{CA_BUNDLE_KEY, Ca, Validity};
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result, anyhow};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
-use ozone_generator::objects::tls::CertificateRequests;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::ClusterView;
+use ozone_engine::pki::{CA_BUNDLE_KEY, Ca, Validity};
+use ozone_engine::plan::{Plan, Step};
 use ozone_generator::names::Names;
+use ozone_generator::objects::tls::CertificateRequests;
 use ozone_storage::Component;
 use ozone_storage::rotation::{CaAction, CaPhase};
 use std::collections::BTreeMap;
@@ -102,8 +102,10 @@ fn ca_secret(
     phase: CaPhase,
 ) -> Result<Secret> {
     let name = previous.metadata.name.as_deref().unwrap_or_default();
-    let same_ca =
-        text(previous, crate::pki::TLS_CRT_KEY).ok().as_deref() == Some(signing.cert_pem());
+    let same_ca = text(previous, ozone_engine::pki::TLS_CRT_KEY)
+        .ok()
+        .as_deref()
+        == Some(signing.cert_pem());
     let issued = if same_ca { issued_of(previous) } else { now() };
     let mut secret = secrets::ca_secret(names, name, signing, bundle, issued, Some(previous))?;
     if let (Some(next), Some(data)) = (next, secret.data.as_mut()) {
@@ -213,6 +215,7 @@ pub async fn run(
     requests: &CertificateRequests,
     started: Instant,
 ) -> Result<ExitCode> {
+    io.with_progress(a.change.progress);
     let kube = &session.kube;
     // Every leaf the CA signs changes trust, not only those of components with pods: a
     // component scaled to 0 would otherwise come back with a leaf from a CA nobody trusts.
@@ -466,7 +469,6 @@ async fn restart_all(
         check_datanodes: !a.skip_datanode_health_check,
         not_ready_at_start: super::rotate::not_ready_at_start(&pods, a),
         waits: waits.clone(),
-        progress: a.change.progress,
     };
     restarts.run(&restarter, io, &fingerprints).await
 }

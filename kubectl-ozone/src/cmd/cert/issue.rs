@@ -5,24 +5,24 @@
 
 use super::{PodCert, TlsSetup, pod_cert, secret_annotation, secret_text, tls_setup};
 use super::{secrets, wait};
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::ClusterView;
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
 use crate::exit::BadInput;
-use crate::pki::{
-    self, CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, LeafRequest, TLS_CRT_KEY, TLS_KEY_KEY, Validity,
-};
 use crate::ui::confirm::{Tier, confirm};
 use crate::ui::{Format, Io, structured, table};
 use anyhow::{Context, Result, bail};
 use clap::Args;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
-use ozone_generator::objects::tls::{CertificateRequests, PASSWORD_KEY};
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::ClusterView;
+use ozone_engine::pki::{
+    self, CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, LeafRequest, TLS_CRT_KEY, TLS_KEY_KEY, Validity,
+};
 use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
+use ozone_generator::objects::tls::{CertificateRequests, PASSWORD_KEY};
 use ozone_generator::spec::resolve::go_duration_seconds;
 use ozone_storage::Component;
 use serde::Serialize;

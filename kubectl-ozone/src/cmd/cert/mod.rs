@@ -17,17 +17,17 @@ pub mod status;
 mod tests;
 pub mod wait;
 
-use crate::cluster::Session;
-use crate::cluster::view::ClusterView;
 use crate::cmd::common::ClusterArgs;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use k8s_openapi::api::core::v1::{Pod, Secret};
 use k8s_openapi::jiff::Timestamp;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::view::ClusterView;
+use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_generator::objects::tls::{
     CERTIFICATES_KEY, CertificateRequests, certificates_config_map_name,
 };
-use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_storage::ConfigFile;
 use serde::Serialize;
 use std::process::ExitCode;
@@ -104,13 +104,7 @@ pub async fn tls_setup(session: &Session, view: &ClusterView) -> Result<TlsSetup
     })
 }
 
-/// Whether a value of `ozone.http.policy` has Ozone serve HTTPS: `HTTPS_ONLY` or
-/// `HTTP_AND_HTTPS`. Hadoop reads the policy case-insensitively and users write it by hand
-/// (with stray spaces from YAML), so it is compared the same way.
-pub fn policy_serves_https(value: &str) -> bool {
-    let v = value.trim();
-    v.eq_ignore_ascii_case("HTTPS_ONLY") || v.eq_ignore_ascii_case("HTTP_AND_HTTPS")
-}
+pub use ozone_engine::plan::transitions::policy_serves_https;
 
 /// A key of `ozone-site.xml` as the cluster's ConfigMap sets it.
 pub async fn site_value(

@@ -5,17 +5,17 @@
 
 use super::issue::lifetime;
 use super::{secret_text, secrets};
-use crate::cluster::act::Actuator;
-use crate::cluster::view::KubeReader;
-use crate::pki::{
-    CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, Leaf, LeafRequest, TLS_CRT_KEY, TLS_KEY_KEY, Validity,
-    fingerprint,
-};
 use anyhow::{Context, Result, anyhow};
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::Timestamp;
-use ozone_generator::objects::tls::{CertificateRequests, PASSWORD_KEY};
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::view::KubeReader;
+use ozone_engine::pki::{
+    CA_BUNDLE_KEY, Ca, ISSUED_AT_ANNOTATION, Leaf, LeafRequest, TLS_CRT_KEY, TLS_KEY_KEY, Validity,
+    fingerprint,
+};
 use ozone_generator::names::Names;
+use ozone_generator::objects::tls::{CertificateRequests, PASSWORD_KEY};
 use ozone_storage::Component;
 
 /// A text value a Secret must have.

@@ -1,4 +1,4 @@
-//! The quorum-safe rolling restart engine moved to [`crate::engine::restart`], shared by
+//! The quorum-safe rolling restart engine moved to [`ozone_engine::pods::restart`], shared by
 //! `cert rotate`, `restart` and `apply`; re-exported here so existing paths keep working.
 
-pub use crate::engine::restart::*;
+pub use ozone_engine::pods::restart::*;

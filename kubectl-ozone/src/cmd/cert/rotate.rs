@@ -15,25 +15,25 @@
 
 use super::restart::{Restarter, Waits};
 use super::{TlsSetup, tls_setup};
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::{ClusterView, KubeReader};
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
 use crate::cmd::common::{Presented, is_data, present_plan, print_plan};
 use crate::exit::BadInput;
-use crate::ops::plan::{Plan, Step};
-use crate::ops::rotation::Skips;
-use crate::pki::{TLS_CRT_KEY, fingerprint};
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
 use k8s_openapi::api::core::v1::Secret;
 use kube::api::DynamicObject;
-use ozone_generator::objects::tls::{secret_name_for, serves_https};
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::{ClusterView, KubeReader};
+use ozone_engine::pki::{TLS_CRT_KEY, fingerprint};
+use ozone_engine::plan::rotation::Skips;
+use ozone_engine::plan::{Plan, Step};
 use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
+use ozone_generator::objects::tls::{secret_name_for, serves_https};
 use ozone_storage::Component;
 use ozone_storage::rotation::PodState;
 use std::collections::BTreeMap;
@@ -200,7 +200,7 @@ fn pod_fingerprint<'v>(view: &'v ClusterView, pod: &str) -> Option<&'v str> {
         .map(String::as_str)
 }
 
-pub use crate::engine::rolling::{
+pub use ozone_engine::pods::rolling::{
     Restarts, plan_restarts, pod_states, refuse_if_degraded, with_resume,
 };
 
@@ -210,8 +210,8 @@ pub async fn checks(
     pods: &[PodState],
     components: &[Component],
     a: &RotateArgs,
-) -> Result<Vec<crate::ops::preflight::Check>> {
-    crate::engine::rolling::checks(ozone, pods, components, skips(a)).await
+) -> Result<Vec<ozone_engine::plan::preflight::Check>> {
+    ozone_engine::pods::rolling::checks(ozone, pods, components, skips(a)).await
 }
 
 fn skips(a: &RotateArgs) -> Skips {
@@ -223,9 +223,9 @@ fn skips(a: &RotateArgs) -> Skips {
 }
 
 /// The pods not ready now that the restarts may leave waiting (see
-/// [`crate::engine::rolling::not_ready_at_start`]).
+/// [`ozone_engine::pods::rolling::not_ready_at_start`]).
 pub fn not_ready_at_start(pods: &[PodState], a: &RotateArgs) -> std::collections::BTreeSet<String> {
-    crate::engine::rolling::not_ready_at_start(pods, a.skip_readiness_check)
+    ozone_engine::pods::rolling::not_ready_at_start(pods, a.skip_readiness_check)
 }
 
 /// The command that resumes this run.
@@ -249,6 +249,7 @@ pub fn resume_command(
 
 /// Runs `cert rotate`.
 pub async fn run(session: &Session, io: &mut Io, a: &RotateArgs) -> Result<ExitCode> {
+    io.with_progress(a.change.progress);
     if a.ca && !a.components.is_empty() {
         return Err(BadInput(
             "--ca rotates the CA of every component; it cannot be combined with --component".into(),
@@ -413,7 +414,6 @@ pub async fn run(session: &Session, io: &mut Io, a: &RotateArgs) -> Result<ExitC
         check_datanodes: !a.skip_datanode_health_check,
         not_ready_at_start: not_ready_at_start(&pods, a),
         waits,
-        progress: a.change.progress,
     };
     let resume = restarter.waits.resume.clone();
     with_resume(restarts.run(&restarter, io, &fingerprints).await, &resume)?;

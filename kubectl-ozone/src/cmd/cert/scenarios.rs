@@ -4,8 +4,8 @@
 //! key material reaches any output. Time is paused: waits take no real time.
 
 use crate::cli::Cli;
-use crate::testing::FakeCluster;
 use crate::testing::Run;
+use crate::testing::{FakeCluster, RunCommand};
 use crate::ui::confirm::testing::Scripted;
 use clap::Parser;
 use k8s_openapi::ByteString;
@@ -33,8 +33,8 @@ pub(crate) fn key_marker(component: Component) -> String {
 
 /// A real certificate for the fixture, `label` as its common name.
 pub(crate) fn cert_pem(label: &str) -> String {
-    use crate::pki::{Ca, LeafRequest, Validity};
     use k8s_openapi::jiff::{SignedDuration, Timestamp};
+    use ozone_engine::pki::{Ca, LeafRequest, Validity};
     let validity = Validity::starting(Timestamp::now(), SignedDuration::from_hours(24)).unwrap();
     let ca = Ca::generate("fixture CA", &validity).unwrap();
     ca.issue(&LeafRequest {
@@ -137,7 +137,7 @@ fn annotate_pods(c: &FakeCluster) {
         for pod in st
             .pods
             .iter_mut()
-            .filter(|p| crate::cluster::view::component_of(&p.metadata) == Some(component))
+            .filter(|p| ozone_engine::cluster::view::component_of(&p.metadata) == Some(component))
         {
             pod.metadata.annotations = Some(BTreeMap::from([(
                 ozone_generator::names::TLS_FINGERPRINT_ANNOTATION.to_owned(),
@@ -199,10 +199,10 @@ const PASSWORD: &str = "0123456789abcdef0123456789abcdef";
 
 /// The same cluster in managed mode: a CA Secret, a password Secret, and a leaf Secret per
 /// component issued from the CA. Returns the CA.
-pub(crate) fn managed_cluster() -> (FakeCluster, crate::pki::Ca) {
+pub(crate) fn managed_cluster() -> (FakeCluster, ozone_engine::pki::Ca) {
     use super::secrets;
-    use crate::pki::{Ca, LeafRequest, Validity};
     use k8s_openapi::jiff::{SignedDuration, Timestamp};
+    use ozone_engine::pki::{Ca, LeafRequest, Validity};
     let c = base_cluster();
     let names = ozone_generator::names::Names::new("ozone", "ozone", "cluster.local");
     let now = Timestamp::from_second(Timestamp::now().as_second()).unwrap();
@@ -342,13 +342,15 @@ async fn cert_manager_rotation_renews_then_restarts_in_the_safe_order() {
         let fp = secret_fingerprint(&c, &format!("ozone-{component}-tls"));
         assert_ne!(
             fp,
-            crate::pki::fingerprint(&cert_pem(&format!("{component}-original"))).unwrap()
+            ozone_engine::pki::fingerprint(&cert_pem(&format!("{component}-original"))).unwrap()
         );
         let pods: Vec<String> = {
             let st = c.api.state.lock().unwrap();
             st.pods
                 .iter()
-                .filter(|p| crate::cluster::view::component_of(&p.metadata) == Some(component))
+                .filter(|p| {
+                    ozone_engine::cluster::view::component_of(&p.metadata) == Some(component)
+                })
                 .filter_map(|p| p.metadata.name.clone())
                 .collect()
         };
@@ -704,7 +706,7 @@ fn store_certificates(c: &FakeCluster, secret: &str, key: &str) -> Vec<Vec<u8>> 
 }
 
 fn der(pem: &str) -> Vec<Vec<u8>> {
-    crate::pki::certificates_in(pem).unwrap()
+    ozone_engine::pki::certificates_in(pem).unwrap()
 }
 
 #[tokio::test(start_paused = true)]
@@ -725,14 +727,14 @@ async fn managed_rotation_reissues_from_the_cluster_ca_then_restarts_in_the_safe
         .collect();
     expected.extend(rolling_restart("ozone-s3g-6f7d9-r11"));
     assert_eq!(c.journal(), expected);
-    let ca_summary = crate::pki::CertSummary::parse(ca.cert_pem()).unwrap();
+    let ca_summary = ozone_engine::pki::CertSummary::parse(ca.cert_pem()).unwrap();
     for (t, (old_crt, old_key)) in TLS.iter().zip(before) {
         let name = format!("ozone-{t}-tls");
         let crt = data(&c, &name, "tls.crt");
         assert_ne!(crt, old_crt);
         assert_ne!(data(&c, &name, "tls.key"), old_key);
-        let new = crate::pki::CertSummary::parse(&crt).unwrap();
-        let old = crate::pki::CertSummary::parse(&old_crt).unwrap();
+        let new = ozone_engine::pki::CertSummary::parse(&crt).unwrap();
+        let old = ozone_engine::pki::CertSummary::parse(&old_crt).unwrap();
         // Issued by the cluster CA, for the same names and lifetime.
         assert_eq!(new.issuer, ca_summary.subject);
         assert_eq!((new.subject, new.dns_names), (old.subject, old.dns_names));
@@ -821,7 +823,7 @@ async fn ca_rotation_runs_its_phases_in_order_and_ends_trusting_only_the_new_ca(
             .unwrap()
             .contains_key(super::ca::NEXT_CRT_KEY)
     );
-    let issuer = crate::pki::CertSummary::parse(&new_ca).unwrap();
+    let issuer = ozone_engine::pki::CertSummary::parse(&new_ca).unwrap();
     for t in TLS {
         let name = format!("ozone-{t}-tls");
         assert_eq!(data(&c, &name, "ca.crt"), new_ca);
@@ -829,7 +831,7 @@ async fn ca_rotation_runs_its_phases_in_order_and_ends_trusting_only_the_new_ca(
             store_certificates(&c, &name, "truststore.p12"),
             der(&new_ca)
         );
-        let leaf = crate::pki::CertSummary::parse(&data(&c, &name, "tls.crt")).unwrap();
+        let leaf = ozone_engine::pki::CertSummary::parse(&data(&c, &name, "tls.crt")).unwrap();
         assert_eq!(leaf.issuer, issuer.subject);
         assert_eq!(
             store_certificates(&c, &name, "keystore.p12")[1..],
@@ -1065,7 +1067,7 @@ async fn managed_rotation_issues_what_the_rendered_config_map_asks_for() {
     let r = run(&c, &["cert", "rotate", "--component", "om", "--yes"], None).await;
     assert_eq!(r.code(), 0, "{}", r.error());
     assert_eq!(c.journal()[0], "PUT secrets/ozone-om-tls");
-    let leaf = crate::pki::CertSummary::parse(&data(&c, "ozone-om-tls", "tls.crt")).unwrap();
+    let leaf = ozone_engine::pki::CertSummary::parse(&data(&c, "ozone-om-tls", "tls.crt")).unwrap();
     assert_eq!(leaf.dns_names, names);
     assert_eq!(leaf.subject, "CN=ozone-om.ozone.svc.cluster.local");
     assert_eq!(
@@ -1074,7 +1076,7 @@ async fn managed_rotation_issues_what_the_rendered_config_map_asks_for() {
     );
     assert_eq!(
         leaf.issuer,
-        crate::pki::CertSummary::parse(ca.cert_pem())
+        ozone_engine::pki::CertSummary::parse(ca.cert_pem())
             .unwrap()
             .subject
     );
@@ -1156,11 +1158,13 @@ async fn a_ca_rotation_cut_off_in_any_phase_finishes_when_run_again() {
             assert_eq!(new_ca, created, "cut at {at}: a second new CA was made");
         }
         assert_eq!(data(&c, "ozone-ca", "ca-bundle.crt"), new_ca, "cut at {at}");
-        let subject = crate::pki::CertSummary::parse(&new_ca).unwrap().subject;
+        let subject = ozone_engine::pki::CertSummary::parse(&new_ca)
+            .unwrap()
+            .subject;
         for t in TLS {
             let name = format!("ozone-{t}-tls");
             assert_eq!(data(&c, &name, "ca.crt"), new_ca, "cut at {at}: {name}");
-            let leaf = crate::pki::CertSummary::parse(&data(&c, &name, "tls.crt")).unwrap();
+            let leaf = ozone_engine::pki::CertSummary::parse(&data(&c, &name, "tls.crt")).unwrap();
             assert_eq!(leaf.issuer, subject, "cut at {at}: {name}");
             assert_eq!(
                 store_certificates(&c, &name, "keystore.p12")[1..],
@@ -1397,7 +1401,8 @@ async fn a_ca_rotation_moves_the_leaves_of_components_scaled_to_zero_to_the_new_
         store_certificates(&c, "ozone-s3g-tls", "truststore.p12"),
         der(&new_ca)
     );
-    let issuer = crate::pki::CertSummary::parse(&new_ca).unwrap();
-    let leaf = crate::pki::CertSummary::parse(&data(&c, "ozone-s3g-tls", "tls.crt")).unwrap();
+    let issuer = ozone_engine::pki::CertSummary::parse(&new_ca).unwrap();
+    let leaf =
+        ozone_engine::pki::CertSummary::parse(&data(&c, "ozone-s3g-tls", "tls.crt")).unwrap();
     assert_eq!(leaf.issuer, issuer.subject);
 }

@@ -2,18 +2,18 @@
 //! which keys, which type, which labels and annotations. Building a Secret holds key
 //! material only in the returned value, which goes to the API and nowhere else.
 
-use crate::pki::{
-    self, CA_BUNDLE_KEY, CA_CRT_KEY, Ca, ISSUED_AT_ANNOTATION, Leaf, PkiError, TLS_CRT_KEY,
-    TLS_KEY_KEY,
-};
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
 use k8s_openapi::jiff::Timestamp;
 use kube::api::ObjectMeta;
-use ozone_generator::objects::tls::{KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE};
+use ozone_engine::pki::{
+    self, CA_BUNDLE_KEY, CA_CRT_KEY, Ca, ISSUED_AT_ANNOTATION, Leaf, PkiError, TLS_CRT_KEY,
+    TLS_KEY_KEY,
+};
 use ozone_generator::names::{
     LABEL_COMPONENT, LABEL_MANAGED_BY, MANAGER, Names, TLS_FINGERPRINT_ANNOTATION,
 };
+use ozone_generator::objects::tls::{KEYSTORE_FILE, PASSWORD_KEY, TRUSTSTORE_FILE};
 use std::collections::BTreeMap;
 
 /// Labels of a managed Secret: the cluster's selector, managed-by, and the component of a leaf.

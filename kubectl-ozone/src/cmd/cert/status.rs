@@ -5,16 +5,17 @@
 //! Kerberos-secured cluster, Ozone's own certificates (`ozone admin cert list`) follow.
 
 use super::{PodCert, TlsSetup, pod_cert, secret_annotation, secret_text, site_value, tls_setup};
-use crate::cluster::Session;
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::ClusterView;
 use crate::cmd::common::ClusterArgs;
-use crate::pki::{CertSummary, ISSUED_AT_ANNOTATION, TLS_CRT_KEY, ca_secret_name};
-use crate::ui::{Format, Io, duration, structured, table};
+use crate::ui::{Format, Io, structured, table};
 use anyhow::Result;
 use clap::Args;
 use k8s_openapi::jiff::Timestamp;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::ClusterView;
+use ozone_engine::duration;
+use ozone_engine::pki::{CertSummary, ISSUED_AT_ANNOTATION, TLS_CRT_KEY, ca_secret_name};
 use ozone_generator::objects::tls::{secret_name_for, serves_https};
 use ozone_storage::Component;
 use ozone_storage::admin::{OzoneCert, Query, cert};
@@ -249,7 +250,7 @@ fn present(view: &ClusterView, c: Component) -> bool {
         || view
             .deployments
             .iter()
-            .any(|d| crate::cluster::view::component_of(&d.metadata) == Some(c))
+            .any(|d| ozone_engine::cluster::view::component_of(&d.metadata) == Some(c))
 }
 
 async fn certificate(

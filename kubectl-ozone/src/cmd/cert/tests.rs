@@ -2,16 +2,16 @@
 //! as a user types it, every request recorded, the Secrets read back and their certificates
 //! and stores parsed with independent parsers.
 
-use crate::pki::{self, CertSummary};
-use crate::testing::FakeCluster;
 use crate::testing::Run;
+use crate::testing::{FakeCluster, RunCommand};
 use http::Method;
 use k8s_openapi::api::core::v1::{ConfigMap, Secret};
 use k8s_openapi::jiff::{SignedDuration, Timestamp};
+use ozone_engine::pki::{self, CertSummary};
+use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_generator::objects::tls::{
     CertificateRequests, certificate_requests, certificates_config_map,
 };
-use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_generator::spec::{Inputs, resolve};
 use p12_keystore::{KeyStore, KeyStoreEntry, Pkcs12Archive, Pkcs12ImportPolicy};
 use serde_json::json;

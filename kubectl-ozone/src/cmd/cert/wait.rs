@@ -2,16 +2,16 @@
 //! starting, annotating each that came up with the fingerprint of the certificate it loaded.
 
 use super::{PodCert, pod_cert};
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::discover;
 use crate::cmd::common::ChangeArgs;
 use crate::exit::WaitTimeout;
 use crate::ui::Io;
-use crate::ui::duration;
 use crate::ui::progress::Progress;
 use anyhow::Result;
 use k8s_openapi::jiff::Timestamp;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::discover;
+use ozone_engine::duration;
 use ozone_generator::names::TLS_FINGERPRINT_ANNOTATION;
 use ozone_storage::Component;
 use tokio::time::Instant;

@@ -6,20 +6,20 @@
 
 use super::wait::{self, WaitOpts};
 use super::{SafetyArgs, policies};
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
 use crate::cmd::common::{Presented, is_data, present_plan, print_plan};
 use crate::exit::BadInput;
-use crate::ops::datanodes::{Target, resolve};
-use crate::ops::plan::{Plan, Step};
-use crate::ops::preflight::{self, Check};
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result};
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::plan::datanodes::{Target, resolve};
+use ozone_engine::plan::preflight::{self, Check};
+use ozone_engine::plan::{Plan, Step};
 use ozone_storage::admin::{Mutation, OpState, Query, datanode, safemode};
 use std::process::ExitCode;
 
@@ -191,7 +191,7 @@ pub struct Leaving<'a> {
 /// The plan's checks for datanodes leaving service.
 pub async fn leaving_checks(
     session: &Session,
-    view: &crate::cluster::view::ClusterView,
+    view: &ozone_engine::cluster::view::ClusterView,
     ozone: &OzoneReader,
     leaving: &Leaving<'_>,
     safety: &SafetyArgs,

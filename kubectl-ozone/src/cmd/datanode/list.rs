@@ -1,14 +1,14 @@
 //! `kubectl ozone datanode list`: every datanode (`--all`, not Ozone's first 100) joined
 //! with its pod, Kubernetes node and PVCs.
 
-use crate::cluster::Session;
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
 use crate::cmd::common::ClusterArgs;
-use crate::ops::datanodes::{DatanodeRow, join};
 use crate::ui::{Format, Io, bytes, structured, table};
 use anyhow::Result;
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::plan::datanodes::{DatanodeRow, join};
 use ozone_storage::admin::{Query, datanode};
 use std::process::ExitCode;
 

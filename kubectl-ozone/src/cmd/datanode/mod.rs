@@ -5,13 +5,13 @@ pub mod list;
 pub mod scale_down;
 pub mod wait;
 
-use crate::cluster::Session;
-use crate::cluster::view::ClusterView;
 use crate::cmd::common::ClusterArgs;
 use crate::exit::BadInput;
 use crate::ui::Io;
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::view::ClusterView;
 use ozone_storage::ConfigFile;
 use ozone_storage::admin::Replication;
 

@@ -10,20 +10,20 @@
 use super::SafetyArgs;
 use super::change::{Action, Leaving, leaving_checks};
 use super::wait::{self, WaitOpts};
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::{ClusterView, ordinal};
 use crate::cmd::common::{ChangeArgs, ClusterArgs, flags_hint};
 use crate::cmd::common::{Presented, is_data, present_plan, print_plan};
 use crate::exit::BadInput;
-use crate::ops::datanodes::Target;
-use crate::ops::plan::{Plan, Step};
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result};
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::{ClusterView, ordinal};
+use ozone_engine::plan::datanodes::Target;
+use ozone_engine::plan::{Plan, Step};
 use ozone_storage::Component;
 use ozone_storage::admin::{DatanodeInfo, Mutation, OpState, Query, datanode};
 use std::process::ExitCode;
@@ -129,7 +129,9 @@ pub fn layout(
     let mut pvcs: Vec<(i32, String)> = view
         .pvcs
         .iter()
-        .filter(|c| crate::cluster::view::component_of(&c.metadata) == Some(Component::Datanode))
+        .filter(|c| {
+            ozone_engine::cluster::view::component_of(&c.metadata) == Some(Component::Datanode)
+        })
         .filter_map(|c| c.metadata.name.clone())
         .filter_map(|n| ordinal(&n).filter(|o| *o >= replicas).map(|o| (o, n)))
         .collect();

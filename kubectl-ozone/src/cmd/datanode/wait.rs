@@ -2,12 +2,12 @@
 //! `datanode list --json` and, for decommission, `datanode status decommission --json` for
 //! the work left (under-replicated and unclosed containers, unclosed pipelines).
 
-use crate::cluster::exec::{ExecError, OzoneError, OzoneReader};
 use crate::exit::WaitTimeout;
 use crate::ui::Io;
-use crate::ui::duration;
 use crate::ui::progress::{Progress, ProgressMode};
 use anyhow::Result;
+use ozone_engine::cluster::exec::{ExecError, OzoneError, OzoneReader};
+use ozone_engine::duration;
 use ozone_storage::admin::{
     DecommissionMetrics, DecommissionStatus, OpState, Query, datanode, decommission,
 };

@@ -4,9 +4,9 @@
 
 use super::install::{self, Access};
 use super::running::{Gathered, OzoneFacts, RunningFacts};
-use crate::cluster::Session;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::ClusterView;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::ClusterView;
 use ozone_generator::output::Manifest;
 use ozone_storage::admin::{Query, datanode, roles, safemode};
 use std::collections::BTreeMap;
@@ -70,7 +70,7 @@ pub async fn running(
     let mut previous_logs = BTreeMap::new();
     for pod in &view.pods {
         let name = pod.metadata.name.clone().unwrap_or_default();
-        for (c, _) in crate::cluster::view::container_statuses(pod) {
+        for (c, _) in ozone_engine::cluster::view::container_statuses(pod) {
             let crashing = c
                 .state
                 .as_ref()

@@ -8,7 +8,7 @@ pub type Labels = BTreeMap<String, String>;
 
 /// A label's value.
 pub fn label<'a>(meta: &'a kube::core::ObjectMeta, key: &str) -> Option<&'a str> {
-    crate::cluster::view::label(meta, key)
+    ozone_engine::cluster::view::label(meta, key)
 }
 
 /// Whether a selector selects an object with these labels. The empty selector selects all;

@@ -5,7 +5,7 @@
 //! CRDs, Kubernetes version, RBAC).
 //!
 //! Reads only: it never writes to Kubernetes and never runs a mutating Ozone command (it is
-//! handed a [`crate::cluster::Session`], which has no way to write). Each check is a pure
+//! handed a [`ozone_engine::cluster::Session`], which has no way to write). Each check is a pure
 //! function of facts ([`running`], [`install`]) read by [`gather`]; a fact that cannot be
 //! read makes its check `not-checked`, never `ok`.
 
@@ -18,12 +18,12 @@ mod tests;
 pub mod verdict;
 
 use crate::cli::SpecArgs;
-use crate::cluster::Session;
-use crate::cluster::discover;
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, structured};
 use anyhow::{Context, Result};
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::discover;
 use ozone_generator::objects;
 use ozone_generator::spec::Cluster;
 use std::path::PathBuf;

@@ -5,11 +5,11 @@
 
 use super::labels::{Labels, selector_matches};
 use super::verdict::{Finding, Verdict};
-use crate::cluster::view::{ClusterView, component_of, is_ready, phase};
 use crate::cmd::cert::status::StatusReport;
 use k8s_openapi::api::core::v1::{ContainerStatus, Event, PersistentVolumeClaim, Pod};
 use k8s_openapi::api::networking::v1::{NetworkPolicy, NetworkPolicyPeer, NetworkPolicyPort};
 use k8s_openapi::apimachinery::pkg::util::intstr::IntOrString;
+use ozone_engine::cluster::view::{ClusterView, component_of, is_ready, phase};
 use ozone_storage::admin::{DatanodeInfo, HealthState, OmRole, SafeMode, SafeModeRule, ScmRole};
 use ozone_storage::{Component, Peer};
 use std::collections::BTreeMap;
@@ -111,7 +111,7 @@ pub fn image_tag(image: &str) -> Option<&str> {
 }
 
 fn statuses(pod: &Pod) -> Vec<(&ContainerStatus, bool)> {
-    crate::cluster::view::container_statuses(pod).collect()
+    ozone_engine::cluster::view::container_statuses(pod).collect()
 }
 
 /// Each pod's state, translated into its cause.

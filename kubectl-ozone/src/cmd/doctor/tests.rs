@@ -3,7 +3,7 @@
 //! finding must name its fix. Every run refuses writes and checks that none was tried.
 
 use super::verdict::Verdict;
-use crate::testing::{FakeCluster, Run};
+use crate::testing::{FakeCluster, Run, RunCommand};
 use k8s_openapi::api::core::v1::{Event, Namespace, Node, Pod};
 use k8s_openapi::api::networking::v1::NetworkPolicy;
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -449,7 +449,7 @@ fn certificates_close_to_expiry_are_a_warning_and_valid_ones_ok() {
         notes: Vec::new(),
     };
     let mut expiring = cert(5, Some("expires in 5 days"));
-    expiring.certificate = Some(crate::pki::CertSummary {
+    expiring.certificate = Some(ozone_engine::pki::CertSummary {
         subject: "CN=om".into(),
         issuer: "CN=ca".into(),
         dns_names: Vec::new(),

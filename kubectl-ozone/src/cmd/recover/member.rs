@@ -1,6 +1,6 @@
 //! `kubectl ozone recover om|scm POD`: an OM or SCM of an HA ring whose metadata is lost or
 //! corrupt is emptied and joins again as a new member would (operations §2.3): its peers ship
-//! it the ring's state. The plan (from [`crate::engine::bootstrap::plan_recover`]): the pod
+//! it the ring's state. The plan (from [`ozone_engine::rings::bootstrap::plan_recover`]): the pod
 //! template set to hold the volume without Ozone, the pod recreated, its metadata
 //! directories (read from the cluster's configuration) emptied, the template set to the
 //! bootstrap form (OM `ozone om --bootstrap`; an SCM's init containers bootstrap it, the
@@ -13,24 +13,24 @@
 //! `--yes` the pod must also be named by `--confirm-wipe POD`. Every step is recorded on the
 //! StatefulSet, so running the same command again finishes an interrupted recovery.
 
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
 use crate::cmd::common::{
     ChangeArgs, ClusterArgs, Presented, flags_hint, is_data, present_plan, print_plan,
 };
-use crate::engine::bootstrap::{
-    self, Bootstrapper, PRIMORDIAL_KEY, RecoverTarget, is_ordinal_of, member_pods, metadata_dirs,
-    plan_recover, recover_refusal,
-};
-use crate::engine::restart::Waits;
 use crate::exit::BadInput;
-use crate::ops::plan::Plan;
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Result, anyhow};
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::plan::Plan;
+use ozone_engine::pods::restart::Waits;
+use ozone_engine::rings::bootstrap::{
+    self, Bootstrapper, PRIMORDIAL_KEY, RecoverTarget, is_ordinal_of, member_pods, metadata_dirs,
+    plan_recover, recover_refusal,
+};
 use ozone_storage::{Component, ConfigFile};
 use std::process::ExitCode;
 use tokio::time::Instant;

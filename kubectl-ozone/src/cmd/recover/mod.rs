@@ -9,11 +9,11 @@ pub mod restore;
 #[cfg(test)]
 mod scenarios;
 
-use crate::cluster::Session;
 use crate::cmd::common::ClusterArgs;
 use crate::ui::Io;
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use ozone_engine::cluster::Session;
 use std::process::ExitCode;
 
 pub(crate) const EXAMPLES: &str = "Examples:

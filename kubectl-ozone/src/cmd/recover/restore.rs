@@ -14,27 +14,27 @@
 
 pub mod pod;
 
-use crate::cluster::Session;
-use crate::cluster::act::{Actuator, WorkloadKind};
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::KubeReader;
 use crate::cmd::backup::create::cluster_settings;
 use crate::cmd::backup::verify;
 use crate::cmd::common::{ChangeArgs, ClusterArgs, Presented, flags_hint, is_data};
 use crate::cmd::common::{present_plan, print_plan};
 use crate::cmd::upgrade::start::scale_or_wait;
-use crate::engine::restart::Waits;
-use crate::engine::rolling::with_resume;
 use crate::exit::BadInput;
-use crate::ops::plan::{Plan, Step};
-use crate::ops::preflight::Check;
-use crate::ops::upgrade::{self, Workload};
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result, anyhow, bail};
 use clap::Args;
 use k8s_openapi::api::core::v1::Pod;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::{Actuator, WorkloadKind};
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::KubeReader;
+use ozone_engine::plan::preflight::Check;
+use ozone_engine::plan::upgrade::{self, Workload};
+use ozone_engine::plan::{Plan, Step};
+use ozone_engine::pods::restart::Waits;
+use ozone_engine::pods::rolling::with_resume;
 use ozone_storage::Component;
 use ozone_storage::admin::Query;
 use ozone_storage::backup::{BackupFile, Manifest, MetadataLayout, metadata_layout};

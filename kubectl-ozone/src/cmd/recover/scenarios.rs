@@ -5,7 +5,7 @@
 
 use super::restore::{BACKUP_ANNOTATION, PHASE_ANNOTATION};
 use crate::cmd::backup::verify::sum;
-use crate::testing::{FakeCluster, Run};
+use crate::testing::{FakeCluster, Run, RunCommand};
 use crate::ui::confirm::testing::Scripted;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use serde_json::json;

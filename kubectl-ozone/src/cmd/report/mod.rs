@@ -14,18 +14,19 @@ pub mod redact;
 #[cfg(test)]
 mod tests;
 
-use crate::cluster::Session;
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::{ClusterView, phase};
 use crate::cmd::common::ClusterArgs;
 use crate::cmd::doctor;
 use crate::cmd::status;
-use crate::ui::{Io, bytes, duration};
+use crate::ui::{Io, bytes};
 use anyhow::Result;
 use archive::Bundle;
 use clap::Args;
 use k8s_openapi::api::core::v1::{ConfigMap, Event, Secret, Service};
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::{ClusterView, phase};
+use ozone_engine::duration;
 use ozone_storage::Component;
 use ozone_storage::admin::Query;
 use serde::Serialize;
@@ -165,7 +166,7 @@ async fn logs(
     for pod in &view.pods {
         let name = pod.metadata.name.clone().unwrap_or_default();
         io.note(format!("report: logs of {name}"));
-        for (c, _) in crate::cluster::view::container_statuses(pod) {
+        for (c, _) in ozone_engine::cluster::view::container_statuses(pod) {
             let started = c
                 .state
                 .as_ref()

@@ -2,7 +2,7 @@
 //! anywhere in it, and that a partial failure still writes the archive and exits 1.
 
 use crate::cli::{Cli, Command};
-use crate::testing::{FakeCluster, Run, io};
+use crate::testing::{FakeCluster, Run, RunCommand, io};
 use clap::Parser;
 use flate2::read::GzDecoder;
 use k8s_openapi::ByteString;

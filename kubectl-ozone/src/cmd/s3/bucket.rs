@@ -1,18 +1,18 @@
 //! `s3 bucket create | list`: buckets of `/s3v`, the only volume the S3 Gateway serves
 //! (operations reference §3.1). Names are checked against the S3 rules before anything runs.
 
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::exec::OzoneError;
 use crate::cmd::common::{ClusterArgs, print_plan};
 use crate::cmd::snapshot::change::SnapshotChangeArgs;
 use crate::cmd::snapshot::connect;
 use crate::exit::BadInput;
-use crate::ops::plan::{Plan, Step};
 use crate::ui::confirm::{Tier, confirm};
 use crate::ui::{Format, Io, structured, table};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::exec::OzoneError;
+use ozone_engine::plan::{Plan, Step};
 use ozone_storage::admin::{Mutation, OmError, Query};
 use ozone_storage::s3::{self, BucketInfo, S3_VOLUME};
 use std::process::ExitCode;

@@ -10,21 +10,21 @@
 //! `--secret` a random pair is written, and the output says it is random.
 
 use super::gateway;
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
 use crate::cmd::cert::site_value;
 use crate::cmd::common::{ChangeArgs, ClusterArgs, print_plan};
 use crate::cmd::snapshot::change::SnapshotChangeArgs;
 use crate::exit::BadInput;
-use crate::ops::plan::{Plan, Step};
 use crate::ui::confirm::{Tier, confirm};
 use crate::ui::{Io, structured};
 use anyhow::{Context, Result};
 use clap::Args;
 use k8s_openapi::ByteString;
 use k8s_openapi::api::core::v1::Secret;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::plan::{Plan, Step};
 use ozone_generator::names::{self, LABEL_INSTANCE, LABEL_MANAGED_BY, LABEL_NAME, MANAGER};
 use ozone_storage::admin::Mutation;
 use ozone_storage::config::keys::SECURITY_ENABLED;

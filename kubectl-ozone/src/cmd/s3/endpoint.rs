@@ -2,13 +2,13 @@
 //! a pure function ([`derive`]), unit-tested for every Service type and TLS mode.
 
 use super::{Gateway, gateway};
-use crate::cluster::Session;
-use crate::cluster::discover;
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, structured};
 use anyhow::Result;
 use clap::Args;
 use k8s_openapi::api::core::v1::Service;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::discover;
 use ozone_storage::s3::{Endpoint, REGION};
 use serde::Serialize;
 use std::process::ExitCode;

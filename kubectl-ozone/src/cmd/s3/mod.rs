@@ -10,13 +10,13 @@ pub mod endpoint;
 mod scenarios;
 pub mod volume;
 
-use crate::cluster::Session;
-use crate::cluster::view::{ClusterView, label};
 use crate::cmd::cert::{policy_serves_https, site_value};
 use crate::cmd::common::ClusterArgs;
 use anyhow::{Context, Result};
 use clap::Subcommand;
 use k8s_openapi::api::core::v1::Service;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::view::{ClusterView, label};
 use ozone_generator::names::LABEL_VERSION;
 use ozone_storage::Component;
 use ozone_storage::s3::Endpoint;

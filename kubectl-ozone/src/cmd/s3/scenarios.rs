@@ -1,7 +1,7 @@
 //! `kubectl ozone s3 …` against the fake API server and the scripted Ozone: what reaches the
 //! Secret, what runs in Ozone, and that the S3 secret never reaches stdout or stderr.
 
-use crate::testing::{FAKE_PRINCIPAL, FakeCluster, Run};
+use crate::testing::{FAKE_PRINCIPAL, FakeCluster, Run, RunCommand};
 use k8s_openapi::api::core::v1::Secret;
 
 async fn run(c: &FakeCluster, args: &[&str]) -> Run {

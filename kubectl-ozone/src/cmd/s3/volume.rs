@@ -7,14 +7,14 @@
 
 use super::gateway;
 use crate::cli::RenderFormat;
-use crate::cluster::Session;
-use crate::cluster::discover;
-use crate::cluster::flags::KubeFlags;
 use crate::cmd::common::ClusterArgs;
 use crate::exit::BadInput;
+use crate::kube_flags::KubeFlags;
 use crate::ui::Io;
 use anyhow::Result;
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::discover;
 use ozone_generator::objects::bucket_volumes::volume_pair;
 use ozone_generator::output::{Manifest, Object};
 use ozone_generator::spec::doc::S3VolumeDoc;

@@ -7,17 +7,17 @@
 
 use super::read::{describe, read_one};
 use super::{Subject, bucket_arg, connect, explain, name_arg, size};
-use crate::cluster::Session;
-use crate::cluster::act::Actuator;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::ClusterView;
 use crate::cmd::common::{ClusterArgs, DryRun};
 use crate::cmd::common::{is_data, print_plan};
-use crate::ops::plan::{Plan, Step};
 use crate::ui::confirm::{Tier, confirm};
 use crate::ui::{Format, Io, structured};
 use anyhow::Result;
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::Actuator;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::ClusterView;
+use ozone_engine::plan::{Plan, Step};
 use ozone_storage::admin::Mutation;
 use ozone_storage::snapshot::{self, Snapshot};
 use std::process::ExitCode;

@@ -9,17 +9,17 @@
 //! still runs nothing, because starting a job on a large bucket costs OM real work.
 
 use super::{Subject, bucket_arg, connect, explain, name_arg};
-use crate::cluster::Session;
-use crate::cluster::exec::{ExecError, OzoneError, OzoneReader};
 use crate::cmd::common::print_plan;
 use crate::cmd::common::{ClusterArgs, DryRun, flags_hint};
 use crate::exit::WaitTimeout;
-use crate::ops::plan::{Plan, Step};
-use crate::ui::duration;
 use crate::ui::progress::{Progress, ProgressMode};
 use crate::ui::{Format, Io, structured, table};
 use anyhow::{Context, Result, bail};
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::exec::{ExecError, OzoneError, OzoneReader};
+use ozone_engine::duration;
+use ozone_engine::plan::{Plan, Step};
 use ozone_storage::admin::Query;
 use ozone_storage::snapshot::{self, BucketPath, DiffEntry, DiffResponse};
 use serde::Serialize;

@@ -2,7 +2,7 @@
 //!
 //! `list`, `info` and `diff` run [`Query`](ozone_storage::admin::Query)s; `create`, `rename`
 //! and `delete` run [`Mutation`](ozone_storage::admin::Mutation)s, which only an
-//! [`Actuator`](crate::cluster::act::Actuator) built after confirmation can run, so their dry
+//! [`Actuator`](ozone_engine::cluster::act::Actuator) built after confirmation can run, so their dry
 //! runs cannot change anything. Errors OM reports (`<RESULT_CODE> <message>`) become one line
 //! naming the bucket or snapshot.
 
@@ -10,14 +10,14 @@ pub mod change;
 pub mod diff;
 pub mod read;
 
-use crate::cluster::Session;
-use crate::cluster::discover;
-use crate::cluster::exec::{OzoneError, OzoneReader};
-use crate::cluster::view::ClusterView;
 use crate::cmd::common::ClusterArgs;
 use crate::exit::BadInput;
 use anyhow::Result;
 use clap::Subcommand;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::{OzoneError, OzoneReader};
+use ozone_engine::cluster::view::ClusterView;
 use ozone_storage::admin::OmError;
 use ozone_storage::snapshot::{self, BucketPath};
 use std::process::ExitCode;

@@ -2,11 +2,11 @@
 //! for `-o json|yaml`.
 
 use super::{Subject, bucket_arg, connect, explain, name_arg, size, status, time};
-use crate::cluster::Session;
 use crate::cmd::common::ClusterArgs;
 use crate::ui::{Format, Io, structured, table};
 use anyhow::{Context, Result};
 use clap::Args;
+use ozone_engine::cluster::Session;
 use ozone_storage::admin::Query;
 use ozone_storage::snapshot::{self, Snapshot};
 use std::process::ExitCode;
@@ -93,7 +93,7 @@ pub async fn info(session: &Session, io: &mut Io, args: &InfoArgs) -> Result<Exi
 
 /// Reads one snapshot with `snapshot info`.
 pub async fn read_one(
-    ozone: &crate::cluster::exec::OzoneReader,
+    ozone: &ozone_engine::cluster::exec::OzoneReader,
     subject: Subject<'_>,
     name: &str,
 ) -> Result<Snapshot> {

@@ -4,18 +4,18 @@
 //! consequence: no downgrade afterwards.
 
 use super::{exec_targets, finalization, om_service_id};
-use crate::cluster::Session;
-use crate::cluster::act::{Actuator, WorkloadKind};
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
 use crate::cmd::cert::restart::Waits;
 use crate::cmd::common::{ChangeArgs, ClusterArgs, Presented, flags_hint, present_plan};
-use crate::ops::plan::{Plan, Step};
-use crate::ops::upgrade::{self, PHASE_ANNOTATION, Phase};
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result};
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::{Actuator, WorkloadKind};
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::plan::upgrade::{self, PHASE_ANNOTATION, Phase};
+use ozone_engine::plan::{Plan, Step};
 use ozone_storage::Component;
 use ozone_storage::admin::{FinalizationStatus, Mutation, upgrade as parse};
 use std::collections::BTreeMap;
@@ -108,7 +108,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &FinalizeArgs) -> Result<Exi
     if present_plan(io, &plan, &a.change)? == Presented::DryRun || plan.steps.is_empty() {
         if plan.steps.is_empty() && !a.change.is_dry_run() {
             // Said as `upgrade` and `upgrade status` say it.
-            let standing = crate::ops::finality::Facts {
+            let standing = ozone_engine::plan::finality::Facts {
                 running: workloads
                     .iter()
                     .find(|w| w.component == Component::Scm)

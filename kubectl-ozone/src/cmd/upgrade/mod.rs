@@ -11,14 +11,14 @@ mod scenarios;
 pub mod start;
 pub mod status;
 
-use crate::cluster::Session;
-use crate::cluster::exec::{OzoneReader, Targets};
-use crate::cluster::view::ClusterView;
 use crate::cmd::common::ClusterArgs;
-use crate::ops::upgrade::Workload;
 use crate::ui::Io;
 use anyhow::Result;
 use clap::{Args, Subcommand};
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::exec::{OzoneReader, Targets};
+use ozone_engine::cluster::view::ClusterView;
+use ozone_engine::plan::upgrade::Workload;
 use ozone_storage::Component;
 use ozone_storage::admin::{FinalizationStatus, Query, upgrade};
 use std::process::ExitCode;
@@ -100,8 +100,10 @@ pub async fn finalization(ozone: &OzoneReader) -> Result<(FinalizationStatus, Fi
 
 /// The OM service id (HA rings only), from the cluster's ConfigMap.
 pub async fn om_service_id(session: &Session, view: &ClusterView) -> Result<Option<String>> {
-    Ok(crate::engine::rolling::service_ids(&session.kube, view)
-        .await
-        .unwrap_or_default()
-        .remove(&Component::Om))
+    Ok(
+        ozone_engine::pods::rolling::service_ids(&session.kube, view)
+            .await
+            .unwrap_or_default()
+            .remove(&Component::Om),
+    )
 }

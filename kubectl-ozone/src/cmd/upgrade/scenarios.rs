@@ -3,11 +3,11 @@
 //! refusal, a failing prepare, an interruption at every write followed by a resumed run,
 //! downgrade before and after finalization, dry runs, and bad input. Time is paused.
 
-use crate::ops::upgrade::{PHASE_ANNOTATION, REPLICAS_ANNOTATION, TARGET_ANNOTATION};
-use crate::testing::{FakeCluster, FakePrepare, Run};
+use crate::testing::{FakeCluster, FakePrepare, Run, RunCommand};
 use crate::ui::confirm::testing::Scripted;
 use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::core::v1::Pod;
+use ozone_engine::plan::upgrade::{PHASE_ANNOTATION, REPLICAS_ANNOTATION, TARGET_ANNOTATION};
 use serde_json::json;
 
 async fn run(c: &FakeCluster, args: &[&str], prompt: Option<Scripted>) -> Run {
@@ -56,7 +56,7 @@ fn cluster_on(image: &str, scm: usize, om: usize, dn: usize) -> FakeCluster {
     }
     for p in st.pods.iter_mut() {
         let name = p.metadata.name.clone().unwrap();
-        let component = crate::cluster::view::component_of(&p.metadata).unwrap();
+        let component = ozone_engine::cluster::view::component_of(&p.metadata).unwrap();
         let _ = name;
         p.spec.as_mut().unwrap().containers =
             vec![serde_json::from_value(container(component.id())).unwrap()];
@@ -192,7 +192,7 @@ fn assert_finished(c: &FakeCluster, image: &str, replicas: [i32; 3]) {
                 .is_some_and(|n| n.starts_with(&stem))
         }) {
             assert_eq!(
-                crate::cluster::view::label(&p.metadata, "controller-revision-hash"),
+                ozone_engine::cluster::view::label(&p.metadata, "controller-revision-hash"),
                 update.as_deref(),
                 "{:?} is on an older template",
                 p.metadata.name

@@ -3,27 +3,27 @@
 //! same command finishes an interrupted run.
 
 use super::{exec_targets, finalization, om_service_id};
-use crate::cluster::Session;
-use crate::cluster::act::{Actuator, WorkloadKind};
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
-use crate::cluster::view::is_ready;
 use crate::cmd::cert::restart::{Restarter, Waits};
 use crate::cmd::cert::rotate::{plan_restarts, pod_states, with_resume};
 use crate::cmd::common::{ChangeArgs, ClusterArgs, Presented, flags_hint, is_data};
 use crate::cmd::common::{present_plan, print_plan};
 use crate::exit::BadInput;
-use crate::ops::finality::Facts;
-use crate::ops::plan::Plan;
-use crate::ops::preflight::{Check, SKIP_SAFEMODE, safe_mode};
-use crate::ops::rotation::{SKIP_LEADER, SKIP_READINESS};
-use crate::ops::upgrade::{
-    self, Action, FROM_ANNOTATION, Input, PHASE_ANNOTATION, REPLICAS_ANNOTATION, TARGET_ANNOTATION,
-};
 use crate::ui::Io;
 use crate::ui::confirm::{Tier, confirm};
 use anyhow::{Context, Result, anyhow};
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::act::{Actuator, WorkloadKind};
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::cluster::view::is_ready;
+use ozone_engine::plan::Plan;
+use ozone_engine::plan::finality::Facts;
+use ozone_engine::plan::preflight::{Check, SKIP_SAFEMODE, safe_mode};
+use ozone_engine::plan::rotation::{SKIP_LEADER, SKIP_READINESS};
+use ozone_engine::plan::upgrade::{
+    self, Action, FROM_ANNOTATION, Input, PHASE_ANNOTATION, REPLICAS_ANNOTATION, TARGET_ANNOTATION,
+};
 use ozone_storage::Component;
 use ozone_storage::admin::{Mutation, Query, datanode, roles, safemode, upgrade as parse};
 use ozone_storage::versions::{self, Direction, Version};
@@ -140,6 +140,7 @@ fn repository(image: &str) -> &str {
 
 /// Runs `upgrade`.
 pub async fn run(session: &Session, io: &mut Io, a: &StartArgs) -> Result<ExitCode> {
+    io.with_progress(a.change.progress);
     let started = Instant::now();
     let release = wanted(a)?;
     let target = release.parsed();
@@ -287,7 +288,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &StartArgs) -> Result<ExitCo
 
 /// The pre-flight checks of a fresh run.
 async fn preflight(
-    view: &crate::cluster::view::ClusterView,
+    view: &ozone_engine::cluster::view::ClusterView,
     ozone: &OzoneReader,
     a: &StartArgs,
     direction: Direction,
@@ -406,7 +407,7 @@ async fn preflight(
 /// resumed run knows what to start again. Other actions are not its business.
 pub(crate) async fn scale_or_wait(
     act: &Actuator,
-    kube: &crate::cluster::view::KubeReader,
+    kube: &ozone_engine::cluster::view::KubeReader,
     waits: &Waits,
     cluster: &str,
     action: &Action,
@@ -577,7 +578,6 @@ impl Runner<'_> {
             check_datanodes: false,
             not_ready_at_start: Default::default(),
             waits: self.waits.clone(),
-            progress: self.args.change.progress,
         };
         restarts.run(&restarter, io, &Default::default()).await
     }

@@ -4,15 +4,15 @@
 //! downgrade is still possible.
 
 use super::{exec_targets, finalization};
-use crate::cluster::Session;
-use crate::cluster::discover;
-use crate::cluster::exec::OzoneReader;
 use crate::cmd::common::{ClusterArgs, flags_hint};
-use crate::ops::finality::Facts;
-use crate::ops::upgrade;
 use crate::ui::{Format, Io, structured};
 use anyhow::Result;
 use clap::Args;
+use ozone_engine::cluster::Session;
+use ozone_engine::cluster::discover;
+use ozone_engine::cluster::exec::OzoneReader;
+use ozone_engine::plan::finality::Facts;
+use ozone_engine::plan::upgrade;
 use ozone_storage::admin::{Query, upgrade as parse};
 use serde::Serialize;
 use std::collections::BTreeMap;
@@ -66,7 +66,7 @@ pub struct UpgradeStatus {
     /// Datanodes finalized / total, where Ozone reports it.
     pub datanodes_finalized: Option<String>,
     /// Where the cluster stands (pre-finalized, finalizing, finalized), in words.
-    pub finalization: crate::ops::finality::State,
+    pub finalization: ozone_engine::plan::finality::State,
     /// The state and why, as `upgrade` ends with it.
     pub summary: String,
     /// Whether a downgrade is possible, and to which version.

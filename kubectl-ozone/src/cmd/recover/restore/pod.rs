@@ -4,17 +4,15 @@
 //! (no entrypoint, no Ozone process, no probes) until the plugin has streamed the checkpoint in
 //! through exec and deletes it; `activeDeadlineSeconds` ends one a cut-off run leaves behind.
 
-use crate::ops::upgrade::Workload;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaimVolumeSource, Pod, PodSpec, Volume};
 use kube::core::ObjectMeta;
+use ozone_engine::plan::upgrade::Workload;
 use ozone_generator::names::{APP_NAME, LABEL_INSTANCE, LABEL_NAME};
 use ozone_storage::Component;
 use std::collections::BTreeMap;
 
-/// Label on a restore pod: the component whose volume it mounts. It carries no component
-/// label, so nothing that counts a component's pods counts it.
-pub const RESTORE_LABEL: &str = "ozone.apache.org/restore";
+pub use ozone_engine::cluster::objects::RESTORE_LABEL;
 
 /// The longest a restore pod lives if nobody deletes it.
 const DEADLINE_SECONDS: i64 = 6 * 3600;
@@ -170,25 +168,26 @@ mod tests {
     #[test]
     fn the_restore_pod_is_the_template_holding_the_volume_of_replica_0() {
         let sts = om_statefulset();
-        let workload = crate::ops::upgrade::workloads(&crate::cluster::view::ClusterView {
-            statefulsets: vec![{
-                let mut s = sts.clone();
-                s.metadata.labels = Some(BTreeMap::from([
-                    (LABEL_NAME.to_owned(), APP_NAME.to_owned()),
-                    (LABEL_INSTANCE.to_owned(), "ozone".to_owned()),
-                    (
-                        ozone_generator::names::LABEL_COMPONENT.to_owned(),
-                        "om".to_owned(),
-                    ),
-                ]));
-                s
-            }],
-            names: ozone_generator::names::Names::new("ozone", "ozone", "cluster.local"),
-            deployments: vec![],
-            pods: vec![],
-            pvcs: vec![],
-        })
-        .remove(0);
+        let workload =
+            ozone_engine::plan::upgrade::workloads(&ozone_engine::cluster::view::ClusterView {
+                statefulsets: vec![{
+                    let mut s = sts.clone();
+                    s.metadata.labels = Some(BTreeMap::from([
+                        (LABEL_NAME.to_owned(), APP_NAME.to_owned()),
+                        (LABEL_INSTANCE.to_owned(), "ozone".to_owned()),
+                        (
+                            ozone_generator::names::LABEL_COMPONENT.to_owned(),
+                            "om".to_owned(),
+                        ),
+                    ]));
+                    s
+                }],
+                names: ozone_generator::names::Names::new("ozone", "ozone", "cluster.local"),
+                deployments: vec![],
+                pods: vec![],
+                pvcs: vec![],
+            })
+            .remove(0);
         let target = placement("ozone", &sts, &workload).unwrap();
         assert_eq!(target.pvc, "data-ozone-om-0");
         let pod = serde_json::to_value(restore_pod("ozone", &sts, &target).unwrap()).unwrap();

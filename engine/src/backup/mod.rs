@@ -1,0 +1,1 @@
+//! Backups of OM and SCM metadata: checkpoints streamed out of pods, listed and verified.

@@ -1,0 +1,3 @@
+//! Carrying a rendered change onto a running cluster: server-side apply in order and prune,
+//! the comparison behind `diff`, datanodes down and up, OM/SCM ring growth and shrink, storage
+//! growth and quorum-safe restarts — each as read → plan → run, one step at a time.

@@ -1,0 +1,1 @@
+//! Read-only diagnosis: cluster status, the checks of `doctor`, and the `report` bundle.

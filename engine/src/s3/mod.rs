@@ -1,0 +1,1 @@
+//! S3 access: credentials, volumes and buckets, and the gateway endpoint.
