@@ -8,8 +8,9 @@
 //! CEL rules of [`rules`]. Nothing here is YAML text: the result is a typed
 //! `CustomResourceDefinition`, serialized like every rendered object.
 //!
-//! The committed copy is `generator/data/crd/ozonecluster.yaml`; a test fails when it drifts
-//! (`UPDATE_MANIFESTS=1 cargo test -p ozone-generator crd` rewrites it).
+//! The committed copy is `manifests/operator/customresourcedefinition-ozoneclusters.ozone.apache.org.yaml`,
+//! one of the operator's install manifests; a test fails when it drifts
+//! (`UPDATE_MANIFESTS=1 cargo test -p ozone-generator --test operator_manifests` rewrites them).
 
 pub mod rules;
 
@@ -19,9 +20,8 @@ mod tests;
 use crate::spec::doc::{API_VERSION, ClusterDoc, KIND};
 use k8s_openapi::apiextensions_apiserver::pkg::apis::apiextensions::v1::{
     CustomResourceColumnDefinition, CustomResourceDefinition, CustomResourceDefinitionNames,
-    CustomResourceDefinitionSpec, CustomResourceDefinitionVersion,
-    CustomResourceSubresourceStatus, CustomResourceSubresources, CustomResourceValidation,
-    JSONSchemaProps, ValidationRule,
+    CustomResourceDefinitionSpec, CustomResourceDefinitionVersion, CustomResourceSubresourceStatus,
+    CustomResourceSubresources, CustomResourceValidation, JSONSchemaProps, ValidationRule,
 };
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use kube_core::schema::{OptionalEnum, OptionalIntOrString, StructuralSchemaRewriter};
@@ -40,6 +40,9 @@ pub const SINGULAR: &str = "ozonecluster";
 pub const SHORT_NAMES: [&str; 1] = ["ozone"];
 /// The CRD's own name.
 pub const NAME: &str = "ozoneclusters.ozone.apache.org";
+/// The committed copy's file name in `manifests/operator/` (the operator manifests' file for
+/// the CRD object: `<kind>-<name>.yaml`).
+pub const FILE_NAME: &str = "customresourcedefinition-ozoneclusters.ozone.apache.org.yaml";
 
 /// Why the CRD could not be generated: a bug in the spec types' schema, never an input error.
 #[derive(Debug, thiserror::Error)]
@@ -111,8 +114,18 @@ fn printer_columns() -> Vec<CustomResourceColumnDefinition> {
     };
     vec![
         column("Phase", "string", ".status.phase", "The cluster's state."),
-        column("Version", "string", ".status.version", "The Ozone version running."),
-        column("Ready", "string", ".status.ready", "Ready pods over desired pods."),
+        column(
+            "Version",
+            "string",
+            ".status.version",
+            "The Ozone version running.",
+        ),
+        column(
+            "Ready",
+            "string",
+            ".status.ready",
+            "Ready pods over desired pods.",
+        ),
         column(
             "Age",
             "date",

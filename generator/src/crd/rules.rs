@@ -14,7 +14,7 @@
 //! A rule sits on the object that holds every field it reads, with a `fieldPath` naming the
 //! field, so that the API server reports `spec.om.replicas: Invalid value: …`.
 
-use crate::spec::doc::Replication;
+use crate::spec::doc::{Replication, SpecDoc};
 use crate::spec::resolve::{MAX_DATA_VOLUMES, MAX_RAFT_REPLICAS};
 use std::fmt::Write as _;
 
@@ -108,78 +108,84 @@ pub fn all() -> Vec<CelRule> {
             id: "raft-odd",
             at: vec!["spec"],
             // 1 is odd; 0 is refused by the schema's minimum.
-            rule: format!(
-                "{given} || {replicas} > {MAX_RAFT_REPLICAS} || {replicas} % 2 == 1"
-            ),
+            rule: format!("{given} || {replicas} > {MAX_RAFT_REPLICAS} || {replicas} % 2 == 1"),
             message: RAFT_EVEN_MESSAGE.to_owned(),
             message_expression: None,
             field_path: Some(format!(".{component}.replicas")),
             reason: "FieldValueInvalid",
         });
     }
-    rules.push(datanodes_rule());
+    datanodes_rules(&mut rules);
     for at in STORAGE_HOLDERS {
         storage_rules(&mut rules, at);
     }
     rules
 }
 
-/// `spec.datanodes.replicas >= copies(spec.replication)`, the copies as a CEL map built from
-/// [`Replication`] so that a new replication cannot be forgotten here.
-fn datanodes_rule() -> CelRule {
-    let copies_map = [Replication::One, Replication::Three]
-        .iter()
-        .map(|r| format!("'{}': {}", r.as_str(), r.copies()))
-        .collect::<Vec<_>>()
-        .join(", ");
-    let replication = format!(
-        "(has(self.replication) ? self.replication : '{}')",
-        DEFAULT_REPLICATION.as_str()
-    );
-    let copies = format!("{{{copies_map}}}[{replication}]");
-    CelRule {
-        id: "datanodes-cover-replication",
-        at: vec!["spec"],
-        rule: format!(
-            "!has(self.datanodes) || !has(self.datanodes.replicas) || self.datanodes.replicas >= {copies}"
-        ),
-        message: "must be at least the replication's number of copies (THREE: 3, ONE: 1)"
-            .to_owned(),
-        // The same words as resolve's message (`datanodes_too_few_message`).
-        message_expression: Some(format!(
-            "'must be at least ' + string({copies}) + ' when replication is ' + {replication}"
-        )),
-        field_path: Some(".datanodes.replicas".to_owned()),
-        reason: "FieldValueInvalid",
+/// `spec.datanodes.replicas >= copies(spec.replication)`: one rule per replication that
+/// needs more than one datanode, each with a fixed message (a `messageExpression` reading
+/// `spec.replication` costs more than the API server's CEL budget allows). The replication
+/// is [`DEFAULT_REPLICATION`] when the spec gives none, as in every profile.
+fn datanodes_rules(rules: &mut Vec<CelRule>) {
+    for replication in [Replication::One, Replication::Three] {
+        if replication.copies() <= 1 {
+            // The schema's `minimum: 1` already says it.
+            continue;
+        }
+        let applies = if replication == DEFAULT_REPLICATION {
+            format!(
+                "(!has(self.replication) || self.replication == '{}')",
+                replication.as_str()
+            )
+        } else {
+            format!(
+                "(has(self.replication) && self.replication == '{}')",
+                replication.as_str()
+            )
+        };
+        rules.push(CelRule {
+            id: "datanodes-cover-replication",
+            at: vec!["spec"],
+            rule: format!(
+                "!has(self.datanodes) || !has(self.datanodes.replicas) || !{applies} || self.datanodes.replicas >= {}",
+                replication.copies()
+            ),
+            message: datanodes_too_few_message(replication),
+            message_expression: None,
+            field_path: Some(".datanodes.replicas".to_owned()),
+            reason: "FieldValueInvalid",
+        });
     }
 }
 
 /// The message of the size rules.
-pub const SIZE_SHRINK_MESSAGE: &str =
-    "may not shrink: a PersistentVolumeClaim can only grow (and only where its StorageClass allows expansion)";
+pub const SIZE_SHRINK_MESSAGE: &str = "may not shrink: a PersistentVolumeClaim can only grow (and only where its StorageClass allows expansion)";
 /// The message of the StorageClass rules.
 pub const CLASS_CHANGE_MESSAGE: &str =
     "may not change once set: a PersistentVolumeClaim's StorageClass cannot be changed";
 /// The message of the quantity rules.
 pub const QUANTITY_MESSAGE: &str = "must be a Kubernetes quantity (`100Gi`, `4Ti`)";
 
-/// CEL: `size` (int-or-string) as a quantity. `string()` because an integer is a quantity
-/// too and `quantity()` takes a string.
+/// CEL: a size (a string, see [`crate::spec::schema::storage_size`]) as a quantity.
 fn quantity(expr: &str) -> String {
-    format!("quantity(string({expr}))")
+    format!("quantity({expr})")
+}
+
+/// CEL: whether a size is a quantity.
+fn is_quantity(expr: &str) -> String {
+    format!("isQuantity({expr})")
 }
 
 /// The rules of one `storage` object (a [`crate::spec::doc::StorageDoc`]): its size, its
 /// class, its Ratis volume's, and the data volumes' matched by position.
 fn storage_rules(rules: &mut Vec<CelRule>, at: &[&'static str]) {
-    let with = |extra: &[&'static str]| -> Vec<&'static str> {
-        at.iter().chain(extra).copied().collect()
-    };
+    let with =
+        |extra: &[&'static str]| -> Vec<&'static str> { at.iter().chain(extra).copied().collect() };
     for volume in [&[][..], &["ratis"][..]] {
         rules.push(CelRule {
             id: "size-is-quantity",
             at: with(&[volume, &["size"]].concat()),
-            rule: "isQuantity(string(self))".to_owned(),
+            rule: is_quantity("self"),
             message: QUANTITY_MESSAGE.to_owned(),
             message_expression: None,
             field_path: None,
@@ -191,7 +197,9 @@ fn storage_rules(rules: &mut Vec<CelRule>, at: &[&'static str]) {
             // A malformed old or new size is reported by `size-is-quantity`, not as an
             // evaluation error here.
             rule: format!(
-                "!isQuantity(string(self)) || !isQuantity(string(oldSelf)) || {}.compareTo({}) >= 0",
+                "!{} || !{} || {}.compareTo({}) >= 0",
+                is_quantity("self"),
+                is_quantity("oldSelf"),
                 quantity("self"),
                 quantity("oldSelf")
             ),
@@ -230,15 +238,16 @@ fn storage_rules(rules: &mut Vec<CelRule>, at: &[&'static str]) {
     indexes.push(']');
     let both = "!has(self.data) || !has(oldSelf.data) || ";
     let in_both = "i >= self.data.size() || i >= oldSelf.data.size()";
-    let entry = |field: &str| {
-        format!("!has(self.data[i].{field}) || !has(oldSelf.data[i].{field})")
-    };
+    let entry =
+        |field: &str| format!("!has(self.data[i].{field}) || !has(oldSelf.data[i].{field})");
     rules.push(CelRule {
         id: "data-size-never-shrinks",
         at: at.to_vec(),
         rule: format!(
-            "{both}{indexes}.all(i, {in_both} || {} || !isQuantity(string(self.data[i].size)) || !isQuantity(string(oldSelf.data[i].size)) || {}.compareTo({}) >= 0)",
+            "{both}{indexes}.all(i, {in_both} || {} || !{} || !{} || {}.compareTo({}) >= 0)",
             entry("size"),
+            is_quantity("self.data[i].size"),
+            is_quantity("oldSelf.data[i].size"),
             quantity("self.data[i].size"),
             quantity("oldSelf.data[i].size"),
         ),
@@ -262,10 +271,62 @@ fn storage_rules(rules: &mut Vec<CelRule>, at: &[&'static str]) {
     rules.push(CelRule {
         id: "size-is-quantity",
         at: with(&["data"]),
-        rule: "self.all(v, !has(v.size) || isQuantity(string(v.size)))".to_owned(),
+        rule: format!("self.all(v, !has(v.size) || {})", is_quantity("v.size")),
         message: format!("each size {QUANTITY_MESSAGE}"),
         message_expression: None,
         field_path: None,
         reason: "FieldValueInvalid",
     });
+}
+
+/// A spec rule the document breaks: what the API server would report.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Violation {
+    /// The rule's [`CelRule::id`].
+    pub id: &'static str,
+    /// The field path (`spec.om.replicas`), as the API server reports it.
+    pub path: String,
+    /// The rule's message.
+    pub message: String,
+}
+
+/// The spec rules ([`all`] without the transition rules, which need the stored object) that
+/// `spec` breaks, evaluated with the predicates above: what admission rejects, for `kubectl
+/// ozone lint`. Reads the document as written, like the API server, not the resolved spec.
+pub fn spec_violations(spec: &SpecDoc) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for component in RAFT_COMPONENTS {
+        let doc = match component {
+            "scm" => spec.scm.as_ref(),
+            _ => spec.om.as_ref(),
+        };
+        let Some(replicas) = doc.and_then(|d| d.replicas) else {
+            continue;
+        };
+        let path = format!("spec.{component}.replicas");
+        if raft_too_large(replicas) {
+            out.push(Violation {
+                id: "raft-at-most-9",
+                path,
+                message: raft_too_large_message(),
+            });
+        } else if raft_even(replicas) {
+            out.push(Violation {
+                id: "raft-odd",
+                path,
+                message: RAFT_EVEN_MESSAGE.to_owned(),
+            });
+        }
+    }
+    let replication = spec.replication.unwrap_or(DEFAULT_REPLICATION);
+    if let Some(replicas) = spec.datanodes.as_ref().and_then(|d| d.replicas)
+        && datanodes_too_few(replicas, replication)
+    {
+        out.push(Violation {
+            id: "datanodes-cover-replication",
+            path: "spec.datanodes.replicas".to_owned(),
+            message: datanodes_too_few_message(replication),
+        });
+    }
+    out
 }

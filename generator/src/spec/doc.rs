@@ -379,6 +379,7 @@ impl QuantityDoc {
 pub struct StorageDoc {
     /// Volume size (`100Gi`). With `data`: the size of entries that give none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "schema::storage_size")]
     pub size: Option<QuantityDoc>,
     /// StorageClass; empty uses the cluster's default class. With `data`: the class of entries
     /// that give none.
@@ -403,6 +404,7 @@ pub struct StorageDoc {
 pub struct VolumeDoc {
     /// Volume size (`4Ti`). Default: `storage.size`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "schema::storage_size")]
     pub size: Option<QuantityDoc>,
     /// StorageClass (`local-hdd`). Default: `storage.storageClass`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -420,6 +422,7 @@ pub struct RatisVolumeDoc {
     pub enabled: Option<bool>,
     /// Volume size (`200Gi`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "schema::storage_size")]
     pub size: Option<QuantityDoc>,
     /// StorageClass (`local-nvme`); empty uses the cluster's default class.
     #[serde(default, skip_serializing_if = "Option::is_none")]

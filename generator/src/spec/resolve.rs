@@ -14,6 +14,7 @@ use super::doc::{
 use super::error::{Origin, Problem, Result, SpecError};
 use super::parse;
 use super::set::Assignment;
+use crate::crd::rules as crd_rules;
 use crate::names::{self, Names};
 use crate::profile::Profile;
 use crate::quantity::Amount;
@@ -1598,8 +1599,10 @@ fn check_replica_rules(
         {
             ck.problem(
                 format!("spec.{}.replicas", c.spec_field()),
+                // The CRD's rule says the same first words (lint parity, `crd::rules`).
                 format!(
-                    "must be at most {MAX_RAFT_REPLICAS}, got {}: every write waits for a Raft majority, so a larger ring only adds latency",
+                    "{}, got {}: every write waits for a Raft majority, so a larger ring only adds latency",
+                    crd_rules::raft_too_large_message(),
                     s.replicas
                 ),
             );
@@ -1610,7 +1613,8 @@ fn check_replica_rules(
             ck.problem(
                 format!("spec.{}.replicas", c.spec_field()),
                 format!(
-                    "must be 1 or an odd number of at least 3, got {}: a Raft ring of {} loses its majority as soon as {} member{} fail",
+                    "{}, got {}: a Raft ring of {} loses its majority as soon as {} member{} fail",
+                    crd_rules::RAFT_EVEN_MESSAGE,
                     s.replicas,
                     s.replicas,
                     s.replicas / 2,
@@ -1637,9 +1641,8 @@ fn check_replica_rules(
         ck.problem(
             "spec.datanodes.replicas",
             format!(
-                "must be at least {} when replication is {}, got {} (set spec.replication: ONE for a test cluster)",
-                replication.copies(),
-                replication.as_str(),
+                "{}, got {} (set spec.replication: ONE for a test cluster)",
+                crd_rules::datanodes_too_few_message(replication),
                 dn.replicas
             ),
         );

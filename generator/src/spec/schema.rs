@@ -30,6 +30,19 @@ impl JsonSchema for QuantityDoc {
     }
 }
 
+/// The longest storage size a custom resource may write (`1023Pi`, `107374182400`: a
+/// quantity is short). Bounds the strings the size rules read, for the cost estimate.
+pub const MAX_SIZE_LENGTH: usize = 32;
+
+/// A volume size in a custom resource: a string (`100Gi`), not an int-or-string. The CEL
+/// rules on sizes (a quantity, never shrinking) read the value as a string, and the API server
+/// estimates the cost of an int-or-string as that of a string as long as the whole request,
+/// which no rule budget fits; a string with a `maxLength` costs next to nothing. A spec file
+/// may still write a plain number of bytes; a custom resource writes it quoted.
+pub fn storage_size(_: &mut SchemaGenerator) -> Schema {
+    json_schema!({ "type": "string", "maxLength": MAX_SIZE_LENGTH })
+}
+
 /// `spec.config`: one property per file Ozone reads, each a map of keys to scalar values
 /// (string, number or boolean, as the parser accepts). The values' schema keeps whatever was
 /// written (`x-kubernetes-preserve-unknown-fields`): a structural schema has no "any scalar"
