@@ -63,17 +63,22 @@ fn install_crd(ctx: &Ctx) -> Result<()> {
     )?
     .ok()
     .context("the API server refused the CRD")?;
-    ctx.kubectl_global(
-        &[
-            "wait",
-            "--for=condition=Established",
-            &format!("crd/{CRD}"),
-            "--timeout=60s",
-        ],
-        None,
-    )?
-    .ok()?;
-    Ok(())
+    // Polled rather than `kubectl wait`, which fails while the new CRD has no conditions yet.
+    ctx.wait_until(
+        "the CRD to be established",
+        crate::support::timeout(),
+        || {
+            let out = ctx
+                .kubectl_global(&["get", &format!("crd/{CRD}"), "-o", "json"], None)?
+                .ok()?;
+            let crd = out.json()?;
+            let established = crd["status"]["conditions"].as_array().is_some_and(|cs| {
+                cs.iter()
+                    .any(|c| c["type"] == "Established" && c["status"] == "True")
+            });
+            Ok((!established).then(|| format!("{}", crd["status"])))
+        },
+    )
 }
 
 /// An OzoneCluster in the test namespace with this `spec` (YAML, indented by two).
