@@ -20,6 +20,7 @@
 
 use super::meta;
 use crate::crd::{self, CrdError};
+use crate::lint::suppress::{IGNORE_ANNOTATION, REASON_ANNOTATION};
 use crate::output::{Manifest, Object};
 use crate::permissions;
 use crate::spec::{Inputs, resolve};
@@ -201,16 +202,20 @@ pub fn manifests(options: &OperatorOptions) -> Result<Manifest, OperatorError> {
     if watched.is_empty() {
         let mut all = namespaced;
         all.extend(cluster_scoped);
+        let mut metadata = cluster_meta(NAME);
+        metadata.annotations = Some(escalation_suppressed());
         objects.push(Object::typed(&ClusterRole {
-            metadata: cluster_meta(NAME),
+            metadata,
             rules: Some(policy_rules(&all, &[])),
             ..ClusterRole::default()
         })?);
         objects.push(Object::typed(&cluster_role_binding(NAME, ns))?);
     } else {
         for w in &watched {
+            let mut metadata = meta(NAME, w, labels.clone());
+            metadata.annotations = Some(escalation_suppressed());
             objects.push(Object::typed(&Role {
-                metadata: meta(NAME, w, labels.clone()),
+                metadata,
                 rules: Some(policy_rules(&namespaced, &[])),
             })?);
             objects.push(Object::typed(&role_binding(NAME, w, "Role", ns))?);
@@ -226,6 +231,20 @@ pub fn manifests(options: &OperatorOptions) -> Result<Manifest, OperatorError> {
         ))?);
     }
     Ok(Manifest::new(objects))
+}
+
+/// `bind` and `escalate` on Roles are deliberate (module header), and said so on the object
+/// for `kubectl ozone lint` and for a reader of the manifests.
+fn escalation_suppressed() -> BTreeMap<String, String> {
+    BTreeMap::from([
+        (IGNORE_ANNOTATION.to_owned(), "rbac-escalation".to_owned()),
+        (
+            REASON_ANNOTATION.to_owned(),
+            "the operator writes each cluster's Roles, which carry bind and escalate on that \
+             cluster's own Roles by name; names it cannot know in advance"
+                .to_owned(),
+        ),
+    ])
 }
 
 /// The comment at the top of each committed file (`manifests/operator/`).
