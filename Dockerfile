@@ -25,5 +25,5 @@ FROM gcr.io/distroless/static:nonroot
 COPY --from=build /kubectl-ozone /usr/local/bin/kubectl-ozone
 # distroless' `nonroot` (65532); the Deployment's securityContext says the same.
 USER 65532:65532
+# The arguments come from the Deployment (`operator run --leader-elect …`).
 ENTRYPOINT ["/usr/local/bin/kubectl-ozone"]
-CMD ["operator", "run", "--leader-elect"]
