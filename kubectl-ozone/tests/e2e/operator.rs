@@ -21,6 +21,10 @@ pub fn trials() -> Vec<Trial> {
             "operator_manifests_install_an_operator_that_may_apply_a_render",
             operator_manifests_install_an_operator_that_may_apply_a_render,
         ),
+        trial(
+            "operator_watching_one_namespace_may_apply_a_render_there_only",
+            operator_watching_one_namespace_may_apply_a_render_there_only,
+        ),
     ]
 }
 
@@ -298,6 +302,88 @@ fn operator_manifests_install_an_operator_that_may_apply_a_render(ctx: &Ctx) -> 
             "delete",
             "clusterrolebinding/ozone-operator",
             "clusterrole/ozone-operator",
+            "--ignore-not-found",
+        ],
+        None,
+    );
+    result?;
+    passed()
+}
+
+/// `--watch-namespace`: a Role in the watched namespace and a ClusterRole for the cluster-scoped
+/// kinds (the Namespace limited by name) are enough to apply a render there, and nothing is
+/// granted elsewhere.
+fn operator_watching_one_namespace_may_apply_a_render_there_only(ctx: &Ctx) -> Outcome {
+    let operator_ns = ctx.other_namespace("op")?;
+    let mut cmd = Command::new(BIN);
+    let out = cmd
+        .args([
+            "operator",
+            "manifests",
+            "--namespace",
+            &operator_ns,
+            "--watch-namespace",
+            &ctx.ns,
+        ])
+        .output()?;
+    ensure!(out.status.success(), "operator manifests failed");
+    let result = (|| -> Result<()> {
+        ctx.kubectl_global(
+            &[
+                "apply",
+                "--server-side",
+                "--field-manager=e2e-operator",
+                "-f",
+                "-",
+            ],
+            Some(&out.stdout),
+        )?
+        .ok()
+        .context("the API server refused the operator's manifests")?;
+        let spec = small_spec(&[]);
+        let rendered = ctx.ozone(&with_spec(&["render"], &spec, &[]))?.ok()?.stdout;
+        let sa = format!("system:serviceaccount:{operator_ns}:ozone-operator");
+        ctx.kubectl_global(
+            &[
+                "--as",
+                &sa,
+                "apply",
+                "--server-side",
+                "--force-conflicts",
+                "--field-manager=ozone-operator",
+                "-f",
+                "-",
+            ],
+            Some(rendered.as_bytes()),
+        )?
+        .ok()
+        .context("the operator's ServiceAccount may not apply a render in its watched namespace")?;
+        let can = |ns: &str, verb: &str, resource: &str| -> Result<bool> {
+            let out = ctx.kubectl_global(
+                &["auth", "can-i", "--as", &sa, "-n", ns, verb, resource],
+                None,
+            )?;
+            Ok(out.stdout.trim() == "yes")
+        };
+        ensure!(
+            can(&ctx.ns, "create", "statefulsets.apps")?,
+            "no statefulsets in the watched namespace"
+        );
+        ensure!(
+            !can("default", "create", "statefulsets.apps")?,
+            "statefulsets outside the watched namespace"
+        );
+        ensure!(
+            !can("default", "list", "ozoneclusters.ozone.apache.org")?,
+            "OzoneClusters outside the watched namespace"
+        );
+        Ok(())
+    })();
+    let _ = ctx.kubectl_global(
+        &[
+            "delete",
+            "clusterrolebinding/ozone-operator-cluster-scoped",
+            "clusterrole/ozone-operator-cluster-scoped",
             "--ignore-not-found",
         ],
         None,
