@@ -1595,7 +1595,7 @@ fn check_replica_rules(
 ) {
     for c in [Component::Om, Component::Scm] {
         if let Some(s) = components.get(&c)
-            && s.replicas > MAX_RAFT_REPLICAS
+            && crd_rules::raft_too_large(s.replicas)
         {
             ck.problem(
                 format!("spec.{}.replicas", c.spec_field()),
@@ -1607,8 +1607,7 @@ fn check_replica_rules(
                 ),
             );
         } else if let Some(s) = components.get(&c)
-            && s.replicas > 1
-            && s.replicas % 2 == 0
+            && crd_rules::raft_even(s.replicas)
         {
             ck.problem(
                 format!("spec.{}.replicas", c.spec_field()),
@@ -1635,8 +1634,7 @@ fn check_replica_rules(
         );
     }
     if let Some(dn) = components.get(&Component::Datanode)
-        && dn.replicas >= 1
-        && dn.replicas < replication.copies()
+        && crd_rules::datanodes_too_few(dn.replicas, replication)
     {
         ck.problem(
             "spec.datanodes.replicas",
