@@ -9,8 +9,9 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 
 /// Kinds in apply order: what others depend on comes first, custom resources last.
-const KIND_ORDER: [&str; 24] = [
+const KIND_ORDER: [&str; 25] = [
     "Namespace",
+    "CustomResourceDefinition",
     "ServiceAccount",
     "Secret",
     "ConfigMap",

@@ -77,6 +77,9 @@ pub enum Command {
     /// or a single-OM, single-SCM cluster from a backup (`recover --from DIR/NAME`: stop,
     /// place the checkpoints, start SCM → OM → datanodes).
     Recover(Box<crate::cmd::recover::RecoverArgs>),
+    /// Operator mode: print the OzoneCluster CRD or the operator's install manifests.
+    #[command(subcommand)]
+    Operator(crate::cmd::operator::OperatorCommand),
     /// Print the kubectl completion helper; save it as kubectl_complete-ozone on PATH.
     Completion(crate::cmd::complete::CompletionArgs),
     /// Completion candidates in kubectl's plugin protocol (called by kubectl_complete-ozone).

@@ -18,6 +18,8 @@ mod certs;
 mod datanodes;
 #[path = "e2e/install.rs"]
 mod install;
+#[path = "e2e/operator.rs"]
+mod operator;
 #[path = "e2e/rbac.rs"]
 mod rbac;
 #[path = "e2e/recover.rs"]
@@ -46,5 +48,6 @@ fn main() -> std::process::ExitCode {
     trials.extend(certs::trials());
     trials.extend(recover::trials());
     trials.extend(storage::trials());
+    trials.extend(operator::trials());
     support::main(trials)
 }

@@ -125,7 +125,7 @@ fn a_cluster_spec_file_is_linted_with_the_rules_of_render() {
             "ozone-cluster-spec.bad.yaml:13 error [ozone-cluster-spec] OzoneCluster/ozone/ozone: spec.datanodes.replica: unknown field `replica`",
         ))
         .stdout(predicate::str::contains(
-            "ozone-cluster-spec.bad.yaml:11 error [ozone-cluster-spec] OzoneCluster/ozone/ozone: spec.om.replicas: must be 1 or an odd number",
+            "ozone-cluster-spec.bad.yaml:11 error [ozone-cluster-admission] OzoneCluster/ozone/ozone: spec.om.replicas: must be 1 or an odd number",
         ))
         .stdout(predicate::str::contains(
             "ozone-cluster-spec.bad.yaml:15 error [ozone-cluster-spec] OzoneCluster/ozone/ozone: spec.scm.replicas: invalid type",
@@ -133,6 +133,31 @@ fn a_cluster_spec_file_is_linted_with_the_rules_of_render() {
     ozone()
         .arg("lint")
         .arg(corpus("ozone-cluster-spec.fixed.yaml"))
+        .assert()
+        .success();
+}
+
+/// What the OzoneCluster CRD's CEL rules reject at admission, lint reports under its own
+/// check with the API server's message (`crd::tests` checks the messages are the same).
+#[test]
+fn a_cluster_spec_is_linted_with_the_crd_rules() {
+    ozone()
+        .arg("lint")
+        .arg(corpus("ozone-cluster-admission.bad.yaml"))
+        .assert()
+        .code(1)
+        .stdout(predicate::str::contains(
+            "ozone-cluster-admission.bad.yaml:12 error [ozone-cluster-admission] OzoneCluster/ozone/ozone: spec.om.replicas: must be 1 or an odd number of at least 3, got 4",
+        ))
+        .stdout(predicate::str::contains(
+            "ozone-cluster-admission.bad.yaml:14 error [ozone-cluster-admission] OzoneCluster/ozone/ozone: spec.scm.replicas: must be at most 9, got 11",
+        ))
+        .stdout(predicate::str::contains(
+            "ozone-cluster-admission.bad.yaml:16 error [ozone-cluster-admission] OzoneCluster/ozone/ozone: spec.datanodes.replicas: must be at least 3 when replication is THREE, got 2",
+        ));
+    ozone()
+        .arg("lint")
+        .arg(corpus("ozone-cluster-admission.fixed.yaml"))
         .assert()
         .success();
 }

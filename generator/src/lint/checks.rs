@@ -109,6 +109,8 @@ pub const REMOVED_API: &str = "removed-api-version";
 pub const INVALID_SUPPRESSION: &str = "invalid-suppression";
 /// See [`CHECKS`].
 pub const CLUSTER_SPEC: &str = "ozone-cluster-spec";
+/// See [`CHECKS`].
+pub const CLUSTER_ADMISSION: &str = "ozone-cluster-admission";
 
 /// Every check, in report order.
 pub static CHECKS: &[Check] = &[
@@ -419,6 +421,13 @@ pub static CHECKS: &[Check] = &[
         true,
         Ozone,
         "An OzoneCluster spec that render rejects: unknown field, wrong type or invalid value.",
+    ),
+    check(
+        CLUSTER_ADMISSION,
+        Error,
+        true,
+        Ozone,
+        "An OzoneCluster that the API server rejects by a rule of the CRD (odd OM and SCM rings of at most 9, enough datanodes for the replication), with the API server's message.",
     ),
     check(
         "mountpoint-bucket-name",

@@ -10,6 +10,7 @@ pub mod identity;
 pub mod monitoring;
 pub mod namespace;
 pub mod network;
+pub mod operator;
 pub mod patch;
 pub mod rbac;
 pub mod scheduled;

@@ -3,9 +3,15 @@
 //!
 //! Profiles and spec files are both documents of this shape; [`super::resolve`] layers them
 //! (defaults ← profile ← spec file ← `--set`) and fills what is left from built-in defaults.
-//! Field docs here are user documentation: `kubectl ozone init` writes them as comments.
+//! Field docs here are user documentation: `kubectl ozone init` writes them as comments, and
+//! they are the descriptions of the `OzoneCluster` CustomResourceDefinition's schema
+//! ([`crate::crd`]), which is derived from these types (`JsonSchema`): the document `render -f`
+//! reads and the custom resource the API server stores are one and the same.
 
+use super::schema;
+use super::status::OzoneClusterStatus;
 use ozone_storage::ConfigFile;
+use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -15,7 +21,7 @@ pub const API_VERSION: &str = "ozone.apache.org/v1alpha1";
 pub const KIND: &str = "OzoneCluster";
 
 /// A whole `OzoneCluster` document.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ClusterDoc {
     /// Must be `ozone.apache.org/v1alpha1`.
@@ -30,10 +36,14 @@ pub struct ClusterDoc {
     /// What to deploy.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub spec: Option<SpecDoc>,
+    /// What the operator observed and is doing; written by the operator only (the `status`
+    /// subresource). Render ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<OzoneClusterStatus>,
 }
 
 /// `metadata`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MetadataDoc {
     /// Cluster name: the prefix of every object (`<name>-om`). Default `ozone`.
@@ -45,7 +55,7 @@ pub struct MetadataDoc {
 }
 
 /// `spec`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SpecDoc {
     /// `small` | `medium` | `large`: fills every default below.
@@ -84,6 +94,7 @@ pub struct SpecDoc {
     /// Extra Ozone configuration, per file: `ozone-site.xml`, `core-site.xml`,
     /// `httpfs-site.xml`, `log4j.properties`. Wins over what kubectl-ozone derives.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "schema::config_files")]
     pub config: Option<BTreeMap<ConfigFile, BTreeMap<String, ConfigValue>>>,
     /// Pod security, NetworkPolicies and who may reach the cluster.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -110,10 +121,52 @@ pub struct SpecDoc {
     /// Last-mile JSON patches (RFC 6902) applied to rendered objects.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub patches: Option<Vec<PatchDoc>>,
+    /// Operator mode: pause reconciliation, or stop the whole cluster. Render ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cluster_operation: Option<ClusterOperationDoc>,
+    /// Operator mode: how version upgrades finish. Render ignores it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub upgrade: Option<UpgradeDoc>,
+}
+
+/// `spec.clusterOperation`: switches for the operator (Stackable's names).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct ClusterOperationDoc {
+    /// The operator only observes and updates the status: it changes nothing in the cluster.
+    /// Default `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reconciliation_paused: Option<bool>,
+    /// Stop every pod in order (gateways, Recon, OM, datanodes, SCM), keeping the volumes;
+    /// set back to `false` to start again (SCM, datanodes, OM, the rest). Default `false`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stopped: Option<bool>,
+}
+
+/// `spec.upgrade`.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct UpgradeDoc {
+    /// After a version upgrade: `manual` (default) waits, and the status phase says so,
+    /// until `kubectl ozone upgrade finalize` or a change to `auto`; `auto` finalizes once every pod runs
+    /// the new version. Until finalized, a downgrade is still possible.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub finalize: Option<Finalize>,
+}
+
+/// When an upgrade is finalized.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Finalize {
+    /// Wait for `kubectl ozone upgrade finalize` (or a change to `auto`).
+    #[default]
+    Manual,
+    /// Finalize as soon as every pod runs the new version.
+    Auto,
 }
 
 /// Default replication of new keys.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum Replication {
     /// One copy: for single-datanode test clusters only.
     #[serde(rename = "ONE")]
@@ -168,7 +221,7 @@ impl ConfigValue {
 }
 
 /// `spec.image`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ImageDoc {
     /// Image repository. Default `apache/ozone`.
@@ -186,7 +239,7 @@ pub struct ImageDoc {
 }
 
 /// Image pull policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum PullPolicy {
     /// Always pull.
     Always,
@@ -209,7 +262,7 @@ impl PullPolicy {
 
 /// One component's settings. Not every field applies to every component; validation says
 /// which.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ComponentDoc {
     /// Whether to deploy it (S3 Gateway, Recon and HttpFS only; the others always run).
@@ -218,6 +271,7 @@ pub struct ComponentDoc {
     /// Number of pods. OM and SCM: 1, or an odd number from 3 to 9 for HA; datanodes: at least
     /// the replication's copies, at most 10000.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(range(min = 1))]
     pub replicas: Option<i32>,
     /// CPU and memory per pod.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -243,7 +297,7 @@ pub struct ComponentDoc {
 }
 
 /// `<component>.placement`: starts from `spec.placement` and adds to it.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ComponentPlacementDoc {
     /// Node labels these pods require, besides `spec.placement.nodeSelector` (a key given in
@@ -273,7 +327,7 @@ pub struct ComponentPlacementDoc {
 }
 
 /// `resources`: Kubernetes quantities.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ResourcesDoc {
     /// What the scheduler reserves.
@@ -285,7 +339,7 @@ pub struct ResourcesDoc {
 }
 
 /// CPU and memory quantities.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct CpuMemoryDoc {
     /// CPU (`500m`, `2`).
@@ -320,20 +374,23 @@ impl QuantityDoc {
 }
 
 /// `storage`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct StorageDoc {
     /// Volume size (`100Gi`). With `data`: the size of entries that give none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "schema::storage_size")]
     pub size: Option<QuantityDoc>,
     /// StorageClass; empty uses the cluster's default class. With `data`: the class of entries
     /// that give none.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = schema::MAX_NAME_LENGTH))]
     pub storage_class: Option<String>,
     /// Datanodes: the data volumes, one PersistentVolumeClaim and one Ozone volume each (a
     /// dead disk costs one disk's containers), at most 48. Without it a datanode has one data
     /// volume of `size`. Entries are matched by position: add disks at the end.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = super::resolve::MAX_DATA_VOLUMES))]
     pub data: Option<Vec<VolumeDoc>>,
     /// SCM, OM and datanodes: a separate volume for the Raft log (and, on datanodes, the
     /// container databases), ideally on a fast device (NVMe, SSD).
@@ -342,19 +399,21 @@ pub struct StorageDoc {
 }
 
 /// One entry of `storage.data`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct VolumeDoc {
     /// Volume size (`4Ti`). Default: `storage.size`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "schema::storage_size")]
     pub size: Option<QuantityDoc>,
     /// StorageClass (`local-hdd`). Default: `storage.storageClass`.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = schema::MAX_NAME_LENGTH))]
     pub storage_class: Option<String>,
 }
 
 /// `storage.ratis`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RatisVolumeDoc {
     /// `false` keeps the Raft log on the data volume (as a profile without it does): for
@@ -363,14 +422,16 @@ pub struct RatisVolumeDoc {
     pub enabled: Option<bool>,
     /// Volume size (`200Gi`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(schema_with = "schema::storage_size")]
     pub size: Option<QuantityDoc>,
     /// StorageClass (`local-nvme`); empty uses the cluster's default class.
     #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(length(max = schema::MAX_NAME_LENGTH))]
     pub storage_class: Option<String>,
 }
 
 /// `jvm`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct JvmDoc {
     /// Maximum heap as a percentage of the memory limit (10–90). The rest is for
@@ -380,7 +441,7 @@ pub struct JvmDoc {
 }
 
 /// `disruption`: the PodDisruptionBudget.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct DisruptionDoc {
     /// Pods a voluntary disruption (a node drain) may take down at once.
@@ -389,7 +450,7 @@ pub struct DisruptionDoc {
 }
 
 /// `service`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ServiceDoc {
     /// `ClusterIP` | `NodePort` | `LoadBalancer`.
@@ -404,7 +465,7 @@ pub struct ServiceDoc {
 }
 
 /// Kubernetes Service type.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub enum ServiceType {
     /// Reachable inside the cluster.
     ClusterIP,
@@ -426,7 +487,7 @@ impl ServiceType {
 }
 
 /// `spec.security`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SecurityDoc {
     /// Pod Security Standard enforced on the namespace: `restricted` | `baseline` |
@@ -450,7 +511,7 @@ pub struct SecurityDoc {
 }
 
 /// `spec.security.tls`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TlsDoc {
     /// `none` | `cert-manager` (cert-manager issues and renews the certificates) | `managed`
@@ -473,7 +534,7 @@ pub struct TlsDoc {
 }
 
 /// TLS mode.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "kebab-case")]
 pub enum TlsMode {
     /// Plain HTTP.
@@ -485,7 +546,7 @@ pub enum TlsMode {
 }
 
 /// A cert-manager issuer reference.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct IssuerRefDoc {
     /// `Issuer` | `ClusterIssuer`.
@@ -497,7 +558,7 @@ pub struct IssuerRefDoc {
 }
 
 /// `spec.security.clients`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct ClientsDoc {
     /// Namespaces whose pods may connect, as a label selector over namespace labels
@@ -510,7 +571,7 @@ pub struct ClientsDoc {
 }
 
 /// Egress policy.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Egress {
     /// Pods may connect anywhere.
@@ -520,7 +581,7 @@ pub enum Egress {
 }
 
 /// `spec.monitoring`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct MonitoringDoc {
     /// A ServiceMonitor per component (Prometheus Operator).
@@ -545,7 +606,7 @@ pub struct MonitoringDoc {
 }
 
 /// `spec.rbac`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RbacDoc {
     /// Render the Roles `<cluster>-admin`, `<cluster>-developer`, `<cluster>-viewer` and
@@ -558,7 +619,7 @@ pub struct RbacDoc {
 }
 
 /// Subjects per role.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct RoleBindingsDoc {
     /// Full control, including the day-2 commands.
@@ -576,7 +637,7 @@ pub struct RoleBindingsDoc {
 }
 
 /// A user, group or ServiceAccount.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SubjectDoc {
     /// `User` | `Group` | `ServiceAccount`.
@@ -591,7 +652,7 @@ pub struct SubjectDoc {
 }
 
 /// Pod Security Standard level.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum PodSecurityLevel {
     /// Unrestricted.
@@ -614,7 +675,7 @@ impl PodSecurityLevel {
 }
 
 /// `spec.placement`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PlacementDoc {
     /// Node labels every pod requires.
@@ -633,7 +694,7 @@ pub struct PlacementDoc {
 }
 
 /// Failure domain to spread over.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum Spread {
     /// Nodes (`kubernetes.io/hostname`).
@@ -644,7 +705,7 @@ pub enum Spread {
 }
 
 /// How strictly replicas avoid sharing a node.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "lowercase")]
 pub enum AntiAffinity {
     /// Never share a node.
@@ -655,7 +716,7 @@ pub enum AntiAffinity {
 }
 
 /// A toleration, as in a pod spec.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct TolerationDoc {
     /// Taint key; empty with `Exists` matches every taint.
@@ -676,17 +737,18 @@ pub struct TolerationDoc {
 }
 
 /// One entry of `spec.patches`.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PatchDoc {
     /// Which rendered object to patch.
     pub target: PatchTarget,
     /// RFC 6902 operations.
+    #[schemars(schema_with = "schema::json_patch")]
     pub patch: json_patch::Patch,
 }
 
 /// The object a patch applies to.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct PatchTarget {
     /// Object kind (`StatefulSet`).
@@ -696,7 +758,7 @@ pub struct PatchTarget {
 }
 
 /// One entry of `spec.snapshots`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SnapshotScheduleDoc {
     /// The bucket, as `volume/bucket`.
@@ -716,7 +778,7 @@ pub struct SnapshotScheduleDoc {
 }
 
 /// `spec.backups`: scheduled backups of the OM and SCM metadata (their RocksDB checkpoints).
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct BackupsDoc {
     /// When, in cron syntax (`0 2 * * *`, `@daily`), in the controller's time zone.
@@ -731,7 +793,7 @@ pub struct BackupsDoc {
 }
 
 /// `spec.s3`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct S3Doc {
     /// The namespace the Mountpoint CSI driver (v2) runs its mount pods in; the S3 Gateway's
@@ -747,7 +809,7 @@ pub struct S3Doc {
 }
 
 /// One entry of `spec.s3.volumes`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct S3VolumeDoc {
     /// The bucket in `/s3v` (S3 naming rules).

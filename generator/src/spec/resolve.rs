@@ -14,6 +14,7 @@ use super::doc::{
 use super::error::{Origin, Problem, Result, SpecError};
 use super::parse;
 use super::set::Assignment;
+use crate::crd::rules as crd_rules;
 use crate::names::{self, Names};
 use crate::profile::Profile;
 use crate::quantity::Amount;
@@ -1594,23 +1595,25 @@ fn check_replica_rules(
 ) {
     for c in [Component::Om, Component::Scm] {
         if let Some(s) = components.get(&c)
-            && s.replicas > MAX_RAFT_REPLICAS
+            && crd_rules::raft_too_large(s.replicas)
         {
             ck.problem(
                 format!("spec.{}.replicas", c.spec_field()),
+                // The CRD's rule says the same first words (lint parity, `crd::rules`).
                 format!(
-                    "must be at most {MAX_RAFT_REPLICAS}, got {}: every write waits for a Raft majority, so a larger ring only adds latency",
+                    "{}, got {}: every write waits for a Raft majority, so a larger ring only adds latency",
+                    crd_rules::raft_too_large_message(),
                     s.replicas
                 ),
             );
         } else if let Some(s) = components.get(&c)
-            && s.replicas > 1
-            && s.replicas % 2 == 0
+            && crd_rules::raft_even(s.replicas)
         {
             ck.problem(
                 format!("spec.{}.replicas", c.spec_field()),
                 format!(
-                    "must be 1 or an odd number of at least 3, got {}: a Raft ring of {} loses its majority as soon as {} member{} fail",
+                    "{}, got {}: a Raft ring of {} loses its majority as soon as {} member{} fail",
+                    crd_rules::RAFT_EVEN_MESSAGE,
                     s.replicas,
                     s.replicas,
                     s.replicas / 2,
@@ -1631,15 +1634,13 @@ fn check_replica_rules(
         );
     }
     if let Some(dn) = components.get(&Component::Datanode)
-        && dn.replicas >= 1
-        && dn.replicas < replication.copies()
+        && crd_rules::datanodes_too_few(dn.replicas, replication)
     {
         ck.problem(
             "spec.datanodes.replicas",
             format!(
-                "must be at least {} when replication is {}, got {} (set spec.replication: ONE for a test cluster)",
-                replication.copies(),
-                replication.as_str(),
+                "{}, got {} (set spec.replication: ONE for a test cluster)",
+                crd_rules::datanodes_too_few_message(replication),
                 dn.replicas
             ),
         );

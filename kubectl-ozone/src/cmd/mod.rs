@@ -12,6 +12,7 @@ pub mod diff;
 pub mod doctor;
 pub mod init;
 pub mod lint;
+pub mod operator;
 pub mod recover;
 pub mod render;
 pub mod report;
@@ -34,6 +35,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         Command::Render(args) => render::run(&args),
         Command::Version(args) => version::run(&args),
         Command::Lint(args) => lint::run(&args),
+        Command::Operator(cmd) => operator::run(&cmd),
         Command::Diff(args) => common::block_on(async {
             let session = match connect_for_spec(&args.desired).await {
                 Ok(s) => s,
@@ -92,6 +94,7 @@ fn cluster_args(command: &Command) -> common::ClusterArgs {
         | Command::Render(_)
         | Command::Version(_)
         | Command::Lint(_)
+        | Command::Operator(_)
         | Command::Completion(_)
         | Command::Complete(_) => unreachable!("{command:?} connects on its own"),
     }
@@ -121,6 +124,7 @@ pub async fn run_in(session: &Session, io: &mut Io, command: &Command) -> anyhow
         | Command::Render(_)
         | Command::Version(_)
         | Command::Lint(_)
+        | Command::Operator(_)
         | Command::Completion(_)
         | Command::Complete(_) => {
             unreachable!("{command:?} does not work against a cluster")

@@ -1,0 +1,124 @@
+//! `kubectl ozone operator …`: operator mode. `crd` prints the `OzoneCluster`
+//! CustomResourceDefinition and `manifests` the operator's install manifests; both offline and
+//! deterministic, built by the generator as typed objects ([`ozone_generator::crd`],
+//! [`ozone_generator::objects::operator`]).
+
+use crate::exit::BadInput;
+use anyhow::Result;
+use clap::{Args, Subcommand, ValueEnum};
+use ozone_generator::objects::operator::{self, OperatorError, OperatorOptions};
+use ozone_generator::output::{Manifest, Object};
+use std::io::Write;
+use std::process::ExitCode;
+
+/// Operator commands.
+#[derive(Debug, Subcommand)]
+pub enum OperatorCommand {
+    /// Print the OzoneCluster CustomResourceDefinition (structural schema from the spec
+    /// types, CEL rules, status subresource, printer columns).
+    #[command(after_help = CRD_EXAMPLES)]
+    Crd(CrdArgs),
+    /// Print the operator's install manifests: the CRD, Namespace, ServiceAccount, RBAC and
+    /// the Deployment that runs `kubectl-ozone operator run`.
+    #[command(after_help = MANIFESTS_EXAMPLES)]
+    Manifests(ManifestsArgs),
+}
+
+const CRD_EXAMPLES: &str = "Examples:
+  kubectl ozone operator crd | kubectl apply --server-side -f -
+  kubectl ozone operator crd -o json > ozonecluster-crd.json";
+
+const MANIFESTS_EXAMPLES: &str = "Examples:
+  # Install the operator, watching every namespace
+  kubectl ozone operator manifests | kubectl apply --server-side -f -
+
+  # Only OzoneClusters in two namespaces, two pods (one leads), a mirrored image
+  kubectl ozone operator manifests --watch-namespace team-a --watch-namespace team-b \\
+    --replicas 2 --image registry.example/kubectl-ozone:0.1.0
+
+The CRD is larger than kubectl's client-side apply annotation allows: use --server-side.";
+
+/// Output format of the operator commands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum ManifestFormat {
+    /// YAML (several objects as a multi-document stream).
+    Yaml,
+    /// JSON (several objects as a `List`).
+    Json,
+}
+
+/// `operator crd` arguments.
+#[derive(Debug, Args)]
+pub struct CrdArgs {
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ManifestFormat::Yaml)]
+    pub format: ManifestFormat,
+}
+
+/// `operator manifests` arguments.
+#[derive(Debug, Args)]
+pub struct ManifestsArgs {
+    /// The namespace the operator runs in (created by the manifests).
+    #[arg(short = 'n', long, value_name = "NAMESPACE", default_value = operator::DEFAULT_NAMESPACE)]
+    pub namespace: String,
+    /// Reconcile OzoneClusters only in this namespace (a Role there instead of a
+    /// ClusterRole); repeatable. Default: every namespace.
+    #[arg(long = "watch-namespace", value_name = "NAMESPACE")]
+    pub watch_namespaces: Vec<String>,
+    /// Operator pods; leader election makes one active.
+    #[arg(long, default_value_t = 1, value_name = "N")]
+    pub replicas: i32,
+    /// The operator image (built from the repository's Dockerfile).
+    #[arg(long, default_value = operator::DEFAULT_IMAGE, value_name = "IMAGE")]
+    pub image: String,
+    /// Output format.
+    #[arg(short = 'o', long = "output", value_enum, default_value_t = ManifestFormat::Yaml)]
+    pub format: ManifestFormat,
+}
+
+/// Runs an operator command.
+pub fn run(cmd: &OperatorCommand) -> Result<ExitCode> {
+    let text = match cmd {
+        OperatorCommand::Crd(args) => crd(args)?,
+        OperatorCommand::Manifests(args) => manifests(args)?,
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(text.as_bytes())?;
+    out.flush()?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The CRD as text: one object, so YAML without `---` and JSON without a `List`.
+pub fn crd(args: &CrdArgs) -> Result<String> {
+    let crd = ozone_generator::crd::custom_resource_definition()?;
+    let object = Object::typed(&crd)?;
+    Ok(match args.format {
+        ManifestFormat::Yaml => ozone_generator::yaml::to_string(&object.value)
+            .map_err(|message| anyhow::anyhow!("failed to serialize the CRD: {message}"))?,
+        ManifestFormat::Json => {
+            let mut text = serde_json::to_string_pretty(&object.value)?;
+            text.push('\n');
+            text
+        }
+    })
+}
+
+/// The install manifests as text. Bad options are bad input (exit 2).
+pub fn manifests(args: &ManifestsArgs) -> Result<String> {
+    let options = OperatorOptions {
+        namespace: args.namespace.clone(),
+        watch_namespaces: args.watch_namespaces.clone(),
+        replicas: args.replicas,
+        image: args.image.clone(),
+    };
+    let manifest: Manifest = operator::manifests(&options).map_err(|e| match e {
+        OperatorError::Namespace { .. } | OperatorError::Replicas(_) | OperatorError::Image(_) => {
+            anyhow::Error::new(BadInput(e.to_string()))
+        }
+        other => anyhow::Error::new(other),
+    })?;
+    Ok(match args.format {
+        ManifestFormat::Yaml => manifest.to_yaml()?,
+        ManifestFormat::Json => manifest.to_json()?,
+    })
+}
