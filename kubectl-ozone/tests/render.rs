@@ -464,3 +464,24 @@ fn bad_bucket_volumes_exit_2_naming_the_field() {
         "spec.s3.volumes[2].name: \"logs\" is used by another volume",
     );
 }
+
+#[test]
+fn bad_operator_switches_exit_2_naming_the_field_and_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let file = spec_file(
+        dir.path(),
+        "spec:\n  profile: small\n  upgrade: {finalize: sometimes}\n",
+    );
+    rejects(
+        &["render", "-f", file.to_str().unwrap()],
+        "cluster.yaml:6:23: spec.upgrade.finalize: unknown variant `sometimes`, expected `manual` or `auto`",
+    );
+    let file = spec_file(
+        dir.path(),
+        "spec:\n  profile: small\n  clusterOperation: {stopped: \"yes\"}\n",
+    );
+    rejects(
+        &["render", "-f", file.to_str().unwrap()],
+        "spec.clusterOperation.stopped: invalid type: string \"yes\", expected a boolean",
+    );
+}
