@@ -7,7 +7,13 @@
 //! (status subresource, Events) and the stage.
 
 use super::events::PassEvents;
-use super::status::{self, Counts, Outcome, next_status, needs_write};
+use super::status::{self, Counts, Outcome, needs_write, next_status};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use kube::api::{Api, Patch, PatchParams};
+use kube::core::{ApiResource, DynamicObject};
+use kube::runtime::controller::Action;
+use kube::runtime::events::{Event, EventType, Recorder};
+use kube::{Resource, ResourceExt};
 use ozone_engine::change::apply::{self, ApplyOptions, ApplyPlan, Stage, StepOutcome};
 use ozone_engine::change::datanodes::Safety;
 use ozone_engine::cluster::Session;
@@ -19,12 +25,6 @@ use ozone_generator::crd::{GROUP, PLURAL, VERSION};
 use ozone_generator::spec::doc::{API_VERSION, KIND};
 use ozone_generator::spec::status::{OperationStatus, OzoneClusterStatus};
 use ozone_generator::spec::{Cluster, Inputs, SpecError, resolve};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
-use kube::api::{Api, Patch, PatchParams};
-use kube::core::{ApiResource, DynamicObject};
-use kube::runtime::controller::Action;
-use kube::runtime::events::{Event, EventType, Recorder};
-use kube::{Resource, ResourceExt};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -98,10 +98,26 @@ impl Metrics {
     pub fn render(&self) -> String {
         let mut out = String::new();
         for (name, help, v) in [
-            ("ozone_operator_reconciles_total", "Reconcile passes started.", &self.reconciles),
-            ("ozone_operator_reconcile_errors_total", "Reconcile passes that failed.", &self.errors),
-            ("ozone_operator_stages_total", "Apply stages run.", &self.stages),
-            ("ozone_operator_status_writes_total", "Status subresource writes.", &self.status_writes),
+            (
+                "ozone_operator_reconciles_total",
+                "Reconcile passes started.",
+                &self.reconciles,
+            ),
+            (
+                "ozone_operator_reconcile_errors_total",
+                "Reconcile passes that failed.",
+                &self.errors,
+            ),
+            (
+                "ozone_operator_stages_total",
+                "Apply stages run.",
+                &self.stages,
+            ),
+            (
+                "ozone_operator_status_writes_total",
+                "Status subresource writes.",
+                &self.status_writes,
+            ),
         ] {
             out.push_str(&format!(
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
@@ -404,7 +420,14 @@ pub async fn reconcile(
                 &status::now(),
             );
             if write_status(&api, &name, &previous, &next, &ctx.metrics).await? {
-                publish(&ctx, &obj, EventType::Warning, status::INVALID_SPEC, &message).await;
+                publish(
+                    &ctx,
+                    &obj,
+                    EventType::Warning,
+                    status::INVALID_SPEC,
+                    &message,
+                )
+                .await;
             }
             // Nothing to do until the spec changes.
             return Ok(Action::await_change());
@@ -462,7 +485,14 @@ pub async fn reconcile(
             };
             let after = next_status(&next, &failed, generation, &status::now());
             write_status(&api, &name, &next, &after, &ctx.metrics).await?;
-            publish(&ctx, &obj, EventType::Warning, status::STAGE_FAILED, &message).await;
+            publish(
+                &ctx,
+                &obj,
+                EventType::Warning,
+                status::STAGE_FAILED,
+                &message,
+            )
+            .await;
             Ok(Action::requeue(timing.error))
         }
     }

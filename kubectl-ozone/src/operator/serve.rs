@@ -99,6 +99,9 @@ mod tests {
         m.reconciles.fetch_add(2, Ordering::Relaxed);
         let (code, body) = metrics_response("/metrics", &m);
         assert_eq!(code, 200);
-        assert!(body.contains("ozone_operator_reconciles_total 2\n"), "{body}");
+        assert!(
+            body.contains("ozone_operator_reconciles_total 2\n"),
+            "{body}"
+        );
     }
 }

@@ -189,15 +189,29 @@ pub fn next_status(
     };
     let available = counts.is_some_and(Counts::all_ready);
     let (avail_reason, avail_message) = match counts {
-        Some(c) if c.all_ready() => ("AllPodsReady", format!("{}/{} pods ready", c.ready, c.desired)),
-        Some(c) => ("PodsNotReady", format!("{}/{} pods ready", c.ready, c.desired)),
-        None => ("Unknown", "the spec is invalid; the cluster was not read".to_owned()),
+        Some(c) if c.all_ready() => (
+            "AllPodsReady",
+            format!("{}/{} pods ready", c.ready, c.desired),
+        ),
+        Some(c) => (
+            "PodsNotReady",
+            format!("{}/{} pods ready", c.ready, c.desired),
+        ),
+        None => (
+            "Unknown",
+            "the spec is invalid; the cluster was not read".to_owned(),
+        ),
     };
     set(AVAILABLE, available, avail_reason, &avail_message);
     let (phase, reason) = match outcome {
         Outcome::InvalidSpec { message } => {
             set(DEGRADED, true, INVALID_SPEC, message);
-            set(PROGRESSING, false, INVALID_SPEC, "nothing is changed until the spec is fixed");
+            set(
+                PROGRESSING,
+                false,
+                INVALID_SPEC,
+                "nothing is changed until the spec is fixed",
+            );
             set(RECONCILIATION_PAUSED, false, "NotPaused", "");
             ("Failed", format!("invalid spec: {}", first_line(message)))
         }
