@@ -172,3 +172,47 @@ pub fn manifests(args: &ManifestsArgs) -> Result<String> {
         ManifestFormat::Json => manifest.to_json()?,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    /// The arguments the committed Deployment passes parse as `operator run`: the manifests
+    /// and the command cannot drift apart.
+    #[test]
+    fn the_deployment_args_parse_as_operator_run() {
+        let options = OperatorOptions {
+            namespace: "ozone-system".into(),
+            watch_namespaces: vec!["team-a".into(), "team-b".into()],
+            replicas: 1,
+            image: operator::DEFAULT_IMAGE.into(),
+        };
+        let manifest = operator::manifests(&options).expect("renders");
+        let deployment = manifest
+            .objects()
+            .iter()
+            .find(|o| o.kind == "Deployment")
+            .expect("a Deployment");
+        let args: Vec<String> = serde_json::from_value(
+            deployment.value["spec"]["template"]["spec"]["containers"][0]["args"].clone(),
+        )
+        .expect("args");
+        let argv = std::iter::once("kubectl-ozone".to_owned()).chain(args);
+        let cli = Cli::try_parse_from(argv).expect("the Deployment's args parse");
+        let Command::Operator(OperatorCommand::Run(run)) = cli.command else {
+            panic!("not operator run");
+        };
+        assert!(run.leader_elect);
+        assert_eq!(
+            run.leader_election_namespace.as_deref(),
+            Some("ozone-system")
+        );
+        assert_eq!(run.watch_namespaces, ["team-a", "team-b"]);
+        assert_eq!(
+            (run.metrics_port, run.health_port),
+            (operator::METRICS_PORT as u16, operator::HEALTH_PORT as u16)
+        );
+    }
+}
