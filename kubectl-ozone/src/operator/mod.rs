@@ -7,10 +7,12 @@
 //! - [`status`]: the status as a pure function of a pass's outcome.
 //! - [`events`]: the engine's events as log lines and Event notes.
 //! - [`serve`]: `/healthz`, `/readyz` and `/metrics`.
+//! - [`leader`]: `--leader-elect` over a Lease.
 //!
 //! `kubectl ozone operator run` (`cmd/operator/`) parses the arguments and calls [`run`].
 
 pub mod events;
+pub mod leader;
 pub mod reconcile;
 pub mod serve;
 pub mod status;
@@ -18,6 +20,7 @@ pub mod status;
 use crate::kube_flags::KubeFlags;
 use anyhow::{Context as _, Result};
 use futures::StreamExt;
+use k8s_openapi::api::coordination::v1::Lease;
 use kube::api::Api;
 use kube::core::DynamicObject;
 use kube::runtime::events::{Recorder, Reporter};
@@ -89,15 +92,30 @@ pub async fn run(options: RunOptions) -> Result<()> {
             }
         });
     }
-    if options.leader_elect {
-        // TODO(operator): Lease-based leader election in --leader-election-namespace
-        // (coordination.k8s.io/v1 Lease named `ozone-operator`, holder $POD_NAME). Until then
-        // every replica reconciles: run one replica (`manifests --replicas 1`, the default).
+    // Leader election: wait for the Lease before reconciling, keep renewing while running;
+    // losing it ends the process (`keep` returns), so two replicas never act at once.
+    let election = if options.leader_elect {
+        let namespace = match &options.leader_election_namespace {
+            Some(ns) => ns.clone(),
+            None => client.default_namespace().to_owned(),
+        };
+        let identity = options
+            .pod_name
+            .clone()
+            .context("--leader-elect needs $POD_NAME (or --pod-name): the replica's identity")?;
+        let api: Api<Lease> = Api::namespaced(client.clone(), &namespace);
+        let e = leader::Election::new(identity);
         eprintln!(
-            "warning: --leader-elect is accepted but leader election is not implemented yet; \
-             run a single replica"
+            "leader election: waiting for Lease {namespace}/{} as {}",
+            leader::LEASE_NAME,
+            e.identity
         );
-    }
+        leader::acquire(&api, &e, &namespace).await?;
+        eprintln!("leader election: leading");
+        Some((api, e, namespace))
+    } else {
+        None
+    };
     let reporter = Reporter {
         controller: reconcile::FIELD_MANAGER.to_owned(),
         instance: options.pod_name.clone(),
@@ -139,6 +157,17 @@ pub async fn run(options: RunOptions) -> Result<()> {
             options.watch_namespaces.join(", ")
         }
     );
-    futures::future::join_all(controllers).await;
-    Ok(())
+    let controllers = futures::future::join_all(controllers);
+    match election {
+        None => {
+            controllers.await;
+            Ok(())
+        }
+        Some((api, e, namespace)) => {
+            tokio::select! {
+                _ = controllers => Ok(()),
+                lost = leader::keep(&api, &e, &namespace) => lost,
+            }
+        }
+    }
 }

@@ -44,7 +44,7 @@ pub struct RunArgs {
     /// Reconcile OzoneClusters only in this namespace; repeatable. Default: every namespace.
     #[arg(long = "watch-namespace", value_name = "NAMESPACE")]
     pub watch_namespaces: Vec<String>,
-    /// Elect one active replica through a Lease (not implemented yet: accepted, warns).
+    /// Elect one active replica through a Lease (named ozone-operator); needs $POD_NAME.
     #[arg(long)]
     pub leader_elect: bool,
     /// Namespace of the leader election Lease.
