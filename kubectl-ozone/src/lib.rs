@@ -7,6 +7,7 @@ pub mod cmd;
 pub mod exit;
 pub mod files;
 pub mod kube_flags;
+pub mod operator;
 #[cfg(test)]
 mod scenarios;
 #[cfg(test)]

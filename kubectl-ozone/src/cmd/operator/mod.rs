@@ -22,6 +22,43 @@ pub enum OperatorCommand {
     /// the Deployment that runs `kubectl-ozone operator run`.
     #[command(after_help = MANIFESTS_EXAMPLES)]
     Manifests(ManifestsArgs),
+    /// Run the operator: reconcile OzoneCluster resources with the engine of `apply`, one
+    /// stage per pass, under the field manager `ozone-operator` (what the Deployment of
+    /// `manifests` runs).
+    #[command(after_help = RUN_EXAMPLES)]
+    Run(RunArgs),
+}
+
+const RUN_EXAMPLES: &str = "Examples:
+  # Outside the cluster, against the current kubeconfig context, one namespace
+  kubectl ozone operator run --kubeconfig ~/.kube/config --watch-namespace team-a \\
+    --health-port 0 --metrics-port 0";
+
+/// `operator run` arguments (the Deployment of `manifests` passes them).
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// Path to a kubeconfig file. Default: the in-cluster service account, then $KUBECONFIG
+    /// and ~/.kube/config.
+    #[arg(long, value_name = "PATH")]
+    pub kubeconfig: Option<std::path::PathBuf>,
+    /// Reconcile OzoneClusters only in this namespace; repeatable. Default: every namespace.
+    #[arg(long = "watch-namespace", value_name = "NAMESPACE")]
+    pub watch_namespaces: Vec<String>,
+    /// Elect one active replica through a Lease (named ozone-operator); needs $POD_NAME.
+    #[arg(long)]
+    pub leader_elect: bool,
+    /// Namespace of the leader election Lease.
+    #[arg(long, value_name = "NAMESPACE")]
+    pub leader_election_namespace: Option<String>,
+    /// Port of /metrics (0: off).
+    #[arg(long, value_name = "PORT", default_value_t = operator::METRICS_PORT as u16)]
+    pub metrics_port: u16,
+    /// Port of /healthz and /readyz (0: off).
+    #[arg(long, value_name = "PORT", default_value_t = operator::HEALTH_PORT as u16)]
+    pub health_port: u16,
+    /// This replica's name (Events, the leader Lease); the Deployment sets it.
+    #[arg(long, env = "POD_NAME", value_name = "NAME", hide = true)]
+    pub pod_name: Option<String>,
 }
 
 const CRD_EXAMPLES: &str = "Examples:
@@ -81,6 +118,19 @@ pub fn run(cmd: &OperatorCommand) -> Result<ExitCode> {
     let text = match cmd {
         OperatorCommand::Crd(args) => crd(args)?,
         OperatorCommand::Manifests(args) => manifests(args)?,
+        OperatorCommand::Run(args) => {
+            let options = crate::operator::RunOptions {
+                kubeconfig: args.kubeconfig.clone(),
+                watch_namespaces: args.watch_namespaces.clone(),
+                leader_elect: args.leader_elect,
+                leader_election_namespace: args.leader_election_namespace.clone(),
+                metrics_port: args.metrics_port,
+                health_port: args.health_port,
+                pod_name: args.pod_name.clone(),
+            };
+            crate::cmd::common::block_on(crate::operator::run(options))??;
+            return Ok(ExitCode::SUCCESS);
+        }
     };
     let mut out = std::io::stdout().lock();
     out.write_all(text.as_bytes())?;
@@ -121,4 +171,48 @@ pub fn manifests(args: &ManifestsArgs) -> Result<String> {
         ManifestFormat::Yaml => manifest.to_yaml()?,
         ManifestFormat::Json => manifest.to_json()?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::cli::{Cli, Command};
+    use clap::Parser;
+
+    /// The arguments the committed Deployment passes parse as `operator run`: the manifests
+    /// and the command cannot drift apart.
+    #[test]
+    fn the_deployment_args_parse_as_operator_run() {
+        let options = OperatorOptions {
+            namespace: "ozone-system".into(),
+            watch_namespaces: vec!["team-a".into(), "team-b".into()],
+            replicas: 1,
+            image: operator::DEFAULT_IMAGE.into(),
+        };
+        let manifest = operator::manifests(&options).expect("renders");
+        let deployment = manifest
+            .objects()
+            .iter()
+            .find(|o| o.kind == "Deployment")
+            .expect("a Deployment");
+        let args: Vec<String> = serde_json::from_value(
+            deployment.value["spec"]["template"]["spec"]["containers"][0]["args"].clone(),
+        )
+        .expect("args");
+        let argv = std::iter::once("kubectl-ozone".to_owned()).chain(args);
+        let cli = Cli::try_parse_from(argv).expect("the Deployment's args parse");
+        let Command::Operator(OperatorCommand::Run(run)) = cli.command else {
+            panic!("not operator run");
+        };
+        assert!(run.leader_elect);
+        assert_eq!(
+            run.leader_election_namespace.as_deref(),
+            Some("ozone-system")
+        );
+        assert_eq!(run.watch_namespaces, ["team-a", "team-b"]);
+        assert_eq!(
+            (run.metrics_port, run.health_port),
+            (operator::METRICS_PORT as u16, operator::HEALTH_PORT as u16)
+        );
+    }
 }

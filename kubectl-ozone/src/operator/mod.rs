@@ -1,0 +1,173 @@
+//! Operator mode, the second front end beside `cmd/`: a kube-runtime `Controller` over
+//! `OzoneCluster` custom resources that drives the same engine as `kubectl ozone apply`
+//! (read → plan → one stage per pass, under the field manager `ozone-operator`) and reports
+//! through the resource's `status` and Kubernetes Events instead of a terminal.
+//!
+//! - [`reconcile`]: one pass (validate, pause, plan, stage, status, requeue).
+//! - [`status`]: the status as a pure function of a pass's outcome.
+//! - [`events`]: the engine's events as log lines and Event notes.
+//! - [`serve`]: `/healthz`, `/readyz` and `/metrics`.
+//! - [`leader`]: `--leader-elect` over a Lease.
+//!
+//! `kubectl ozone operator run` (`cmd/operator/`) parses the arguments and calls [`run`].
+
+pub mod events;
+pub mod leader;
+pub mod reconcile;
+pub mod serve;
+pub mod status;
+
+use crate::kube_flags::KubeFlags;
+use anyhow::{Context as _, Result};
+use futures::StreamExt;
+use k8s_openapi::api::coordination::v1::Lease;
+use kube::api::Api;
+use kube::core::DynamicObject;
+use kube::runtime::events::{Recorder, Reporter};
+use kube::runtime::{Controller, watcher};
+use reconcile::{Context, Metrics, Timing, api_resource};
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+/// `operator run`'s options.
+#[derive(Clone, Debug, Default)]
+pub struct RunOptions {
+    /// `--kubeconfig`; without it the in-cluster configuration (then `$KUBECONFIG`,
+    /// `~/.kube/config`).
+    pub kubeconfig: Option<PathBuf>,
+    /// `--watch-namespace`; empty: every namespace.
+    pub watch_namespaces: Vec<String>,
+    /// `--leader-elect`.
+    pub leader_elect: bool,
+    /// `--leader-election-namespace`.
+    pub leader_election_namespace: Option<String>,
+    /// `--metrics-port` (0: off).
+    pub metrics_port: u16,
+    /// `--health-port` (0: off).
+    pub health_port: u16,
+    /// `$POD_NAME`: this replica's identity in Events and the leader Lease.
+    pub pod_name: Option<String>,
+}
+
+/// The API client: the kubeconfig named, else in-cluster (`Config::infer`).
+async fn client(kubeconfig: &Option<PathBuf>) -> Result<kube::Client> {
+    let flags = KubeFlags {
+        kubeconfig: kubeconfig.clone(),
+        ..KubeFlags::default()
+    };
+    let config = match kubeconfig {
+        Some(_) => flags.config().await?,
+        None => {
+            let mut config = kube::Config::infer()
+                .await
+                .context("cannot configure the API client (in-cluster or kubeconfig)")?;
+            flags.apply(&mut config)?;
+            config
+        }
+    };
+    kube::Client::try_from(config).context("cannot create the API client")
+}
+
+/// Runs the operator until SIGTERM / Ctrl-C.
+pub async fn run(options: RunOptions) -> Result<()> {
+    let client = client(&options.kubeconfig).await?;
+    let metrics = Arc::new(Metrics::default());
+    let ready = Arc::new(AtomicBool::new(false));
+    if options.health_port != 0 {
+        let ready = ready.clone();
+        let port = options.health_port;
+        tokio::spawn(async move {
+            if let Err(e) = serve::health(port, ready).await {
+                eprintln!("health endpoint on port {port} stopped: {e:#}");
+            }
+        });
+    }
+    if options.metrics_port != 0 {
+        let metrics = metrics.clone();
+        let port = options.metrics_port;
+        tokio::spawn(async move {
+            if let Err(e) = serve::metrics(port, metrics).await {
+                eprintln!("metrics endpoint on port {port} stopped: {e:#}");
+            }
+        });
+    }
+    // Leader election: wait for the Lease before reconciling, keep renewing while running;
+    // losing it ends the process (`keep` returns), so two replicas never act at once.
+    let election = if options.leader_elect {
+        let namespace = match &options.leader_election_namespace {
+            Some(ns) => ns.clone(),
+            None => client.default_namespace().to_owned(),
+        };
+        let identity = options
+            .pod_name
+            .clone()
+            .context("--leader-elect needs $POD_NAME (or --pod-name): the replica's identity")?;
+        let api: Api<Lease> = Api::namespaced(client.clone(), &namespace);
+        let e = leader::Election::new(identity);
+        eprintln!(
+            "leader election: waiting for Lease {namespace}/{} as {}",
+            leader::LEASE_NAME,
+            e.identity
+        );
+        leader::acquire(&api, &e, &namespace).await?;
+        eprintln!("leader election: leading");
+        Some((api, e, namespace))
+    } else {
+        None
+    };
+    let reporter = Reporter {
+        controller: reconcile::FIELD_MANAGER.to_owned(),
+        instance: options.pod_name.clone(),
+    };
+    let ctx = Arc::new(Context {
+        client: client.clone(),
+        recorder: Recorder::new(client.clone(), reporter),
+        timing: Timing::default(),
+        metrics,
+    });
+    let resource = api_resource();
+    let apis: Vec<Api<DynamicObject>> = if options.watch_namespaces.is_empty() {
+        vec![Api::all_with(client.clone(), &resource)]
+    } else {
+        options
+            .watch_namespaces
+            .iter()
+            .map(|ns| Api::namespaced_with(client.clone(), ns, &resource))
+            .collect()
+    };
+    let controllers = apis.into_iter().map(|api| {
+        Controller::new_with(api, watcher::Config::default(), resource.clone())
+            .shutdown_on_signal()
+            .run(reconcile::reconcile, reconcile::error_policy, ctx.clone())
+            .for_each(|result| async move {
+                match result {
+                    Ok((object, _)) => eprintln!("reconciled {object}"),
+                    Err(e) => eprintln!("controller: {e}"),
+                }
+            })
+    });
+    ready.store(true, Ordering::Relaxed);
+    eprintln!(
+        "ozone-operator {} watching {}",
+        env!("CARGO_PKG_VERSION"),
+        if options.watch_namespaces.is_empty() {
+            "every namespace".to_owned()
+        } else {
+            options.watch_namespaces.join(", ")
+        }
+    );
+    let controllers = futures::future::join_all(controllers);
+    match election {
+        None => {
+            controllers.await;
+            Ok(())
+        }
+        Some((api, e, namespace)) => {
+            tokio::select! {
+                _ = controllers => Ok(()),
+                lost = leader::keep(&api, &e, &namespace) => lost,
+            }
+        }
+    }
+}
