@@ -186,6 +186,22 @@ impl Manifest {
         &self.objects
     }
 
+    /// Makes every namespaced object owned by `owner` (an `ownerReferences` entry: the
+    /// operator's `OzoneCluster`), so the garbage collector deletes them with it, and drops
+    /// the Namespace, which holds the owner itself. PVCs come from claim templates, carry no
+    /// owner, and stay (the StatefulSets retain them).
+    pub fn owned_by(&mut self, owner: &serde_json::Value) {
+        self.objects.retain(|o| o.kind != "Namespace");
+        for o in &mut self.objects {
+            if let Some(meta) = o.value.get_mut("metadata").and_then(|m| m.as_object_mut()) {
+                meta.insert(
+                    "ownerReferences".into(),
+                    serde_json::Value::Array(vec![owner.clone()]),
+                );
+            }
+        }
+    }
+
     /// Multi-document YAML, each document introduced by `---`.
     pub fn to_yaml(&self) -> Result<String, BuildError> {
         let mut out = String::new();

@@ -88,6 +88,9 @@ pub struct ApplyOptions {
     pub timeout: Option<Duration>,
     /// Time between polls while waiting.
     pub poll_interval: Duration,
+    /// An owner reference added to every written object (the operator's `OzoneCluster`);
+    /// the Namespace is then not written. `None` from the command line.
+    pub owner: Option<Value>,
 }
 
 impl ApplyOptions {
@@ -113,7 +116,14 @@ pub struct Observed {
 
 /// Reads the cluster and compares `cluster` (the resolved spec) with it. Nothing is written.
 pub async fn read(session: &Session, cluster: Cluster, opts: &ApplyOptions) -> Result<Observed> {
-    let comparison = compare(session, cluster, opts.force_conflicts, &opts.field_manager).await?;
+    let comparison = compare(
+        session,
+        cluster,
+        opts.force_conflicts,
+        &opts.field_manager,
+        opts.owner.as_ref(),
+    )
+    .await?;
     let ozone = OzoneReader::new(session.exec.clone(), comparison.view.exec_targets());
     Ok(Observed { comparison, ozone })
 }

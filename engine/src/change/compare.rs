@@ -233,14 +233,20 @@ fn refusal(kind: &str, name: &str, conflicts: &[FieldConflict], message: &str) -
 
 /// Compares the spec with the cluster. Nothing is written: server-side applies are dry runs.
 /// `field_manager` is the name the applies are sent under (`kubectl-ozone` from the command
-/// line, the operator's own from the operator).
+/// line, the operator's own from the operator). `owner` (the operator's `OzoneCluster`) is
+/// added to every object's `ownerReferences`, so deleting the resource deletes what was
+/// rendered for it; the Namespace is then left out: it holds the resource itself.
 pub async fn compare(
     session: &Session,
     cluster: Cluster,
     force_conflicts: bool,
     field_manager: &str,
+    owner: Option<&Value>,
 ) -> Result<Comparison> {
-    let manifest = ozone_generator::objects::render(&cluster)?;
+    let mut manifest = ozone_generator::objects::render(&cluster)?;
+    if let Some(owner) = owner {
+        manifest.owned_by(owner);
+    }
     let kube = &session.kube;
     let namespace_exists = match manifest.objects().iter().find(|o| o.kind == "Namespace") {
         Some(ns) => match kube.live(&ns.value).await {

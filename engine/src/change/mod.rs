@@ -6,6 +6,7 @@ pub mod apply;
 pub mod compare;
 pub mod datanodes;
 pub mod disks;
+pub mod hibernate;
 pub mod restart;
 pub mod ring_grow;
 pub mod ring_shrink;

@@ -46,6 +46,11 @@ pub struct OzoneClusterStatus {
     /// operator restarted mid-way finishes it instead of starting another.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub operation: Option<OperationStatus>,
+    /// Requests from the plugin (annotations such as `ozone.apache.org/restartedAt`) already
+    /// carried out, by annotation, with the value carried out: a request is pending while the
+    /// annotation's value differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handled: Option<BTreeMap<String, String>>,
 }
 
 /// Ready counts per component.

@@ -74,6 +74,7 @@ impl ApplyArgs {
             dry_run: self.change.is_dry_run(),
             timeout: self.change.timeout,
             poll_interval: self.change.poll_interval,
+            owner: None,
         }
     }
 }

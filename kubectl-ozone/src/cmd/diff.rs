@@ -53,7 +53,7 @@ pub async fn run(session: &Session, io: &mut Io, a: &DiffArgs) -> Result<ExitCod
 
 async fn diff(session: &Session, io: &mut Io, a: &DiffArgs) -> Result<ExitCode> {
     let cluster = compare::resolve(&a.desired, session.namespace())?;
-    let c = compare(session, cluster, a.force_conflicts, MANAGER).await?;
+    let c = compare(session, cluster, a.force_conflicts, MANAGER, None).await?;
     let changes = c.changes();
     // A pending transition is a difference even when no object would be written yet (the
     // replicas of a datanode scale-down change only through the transition).

@@ -16,10 +16,12 @@ pub mod leader;
 pub mod reconcile;
 pub mod serve;
 pub mod status;
+pub mod work;
 
 use crate::kube_flags::KubeFlags;
 use anyhow::{Context as _, Result};
 use futures::StreamExt;
+use k8s_openapi::api::apps::v1::{Deployment, StatefulSet};
 use k8s_openapi::api::coordination::v1::Lease;
 use kube::api::Api;
 use kube::core::DynamicObject;
@@ -50,8 +52,23 @@ pub struct RunOptions {
     pub pod_name: Option<String>,
 }
 
-/// The API client: the kubeconfig named, else in-cluster (`Config::infer`).
-async fn client(kubeconfig: &Option<PathBuf>) -> Result<kube::Client> {
+/// Whether a request changes something on the API server: not a read, not a dry run, not an
+/// exec (a `POST` to `pods/exec` that Ozone's answers come through).
+pub fn is_write<B>(request: &http::Request<B>) -> bool {
+    let method = request.method();
+    if method == http::Method::GET || method == http::Method::HEAD {
+        return false;
+    }
+    let uri = request.uri();
+    let dry_run = uri
+        .query()
+        .is_some_and(|q| q.split('&').any(|p| p.starts_with("dryRun=")));
+    !dry_run && !uri.path().ends_with("/exec")
+}
+
+/// The API client: the kubeconfig named, else in-cluster (`Config::infer`); every write it
+/// sends is counted in `writes` (the "no write in steady state" measure).
+async fn client(kubeconfig: &Option<PathBuf>, writes: Arc<Metrics>) -> Result<kube::Client> {
     let flags = KubeFlags {
         kubeconfig: kubeconfig.clone(),
         ..KubeFlags::default()
@@ -66,13 +83,23 @@ async fn client(kubeconfig: &Option<PathBuf>) -> Result<kube::Client> {
             config
         }
     };
-    kube::Client::try_from(config).context("cannot create the API client")
+    let counting =
+        tower::util::MapRequestLayer::new(move |request: http::Request<kube::client::Body>| {
+            if is_write(&request) {
+                writes.writes.fetch_add(1, Ordering::Relaxed);
+            }
+            request
+        });
+    Ok(kube::client::ClientBuilder::try_from(config)
+        .context("cannot create the API client")?
+        .with_layer(&counting)
+        .build())
 }
 
 /// Runs the operator until SIGTERM / Ctrl-C.
 pub async fn run(options: RunOptions) -> Result<()> {
-    let client = client(&options.kubeconfig).await?;
     let metrics = Arc::new(Metrics::default());
+    let client = client(&options.kubeconfig, metrics.clone()).await?;
     let ready = Arc::new(AtomicBool::new(false));
     if options.health_port != 0 {
         let ready = ready.clone();
@@ -136,8 +163,30 @@ pub async fn run(options: RunOptions) -> Result<()> {
             .map(|ns| Api::namespaced_with(client.clone(), ns, &resource))
             .collect()
     };
-    let controllers = apis.into_iter().map(|api| {
+    // Owned workloads wake their cluster's pass when their pods come and go (readiness,
+    // scale), instead of waiting for a requeue; only objects kubectl-ozone made are watched.
+    let owned = watcher::Config::default().labels(&format!(
+        "{}={}",
+        ozone_generator::names::LABEL_MANAGED_BY,
+        ozone_generator::names::MANAGER
+    ));
+    let namespaces: Vec<Option<String>> = if options.watch_namespaces.is_empty() {
+        vec![None]
+    } else {
+        options.watch_namespaces.iter().cloned().map(Some).collect()
+    };
+    let controllers = apis.into_iter().zip(namespaces).map(|(api, ns)| {
+        let statefulsets: Api<StatefulSet> = match &ns {
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
+        };
+        let deployments: Api<Deployment> = match &ns {
+            Some(ns) => Api::namespaced(client.clone(), ns),
+            None => Api::all(client.clone()),
+        };
         Controller::new_with(api, watcher::Config::default(), resource.clone())
+            .owns(statefulsets, owned.clone())
+            .owns(deployments, owned.clone())
             .shutdown_on_signal()
             .run(reconcile::reconcile, reconcile::error_policy, ctx.clone())
             .for_each(|result| async move {

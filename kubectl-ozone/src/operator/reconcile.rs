@@ -7,29 +7,29 @@
 //! (status subresource, Events) and the stage.
 
 use super::events::PassEvents;
-use super::status::{self, Counts, Outcome, needs_write, next_status};
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use super::status::{self, Outcome, needs_write, next_status};
+use super::work::{
+    self, Decision, FINALIZE_ANNOTATION, FINALIZER, Options, RESTART_ANNOTATION, Switches, Work,
+    decide, pending,
+};
 use kube::api::{Api, Patch, PatchParams};
 use kube::core::{ApiResource, DynamicObject};
 use kube::runtime::controller::Action;
 use kube::runtime::events::{Event, EventType, Recorder};
 use kube::{Resource, ResourceExt};
-use ozone_engine::change::apply::{self, ApplyOptions, ApplyPlan, Stage, StepOutcome};
+use ozone_engine::change::apply::ApplyOptions;
 use ozone_engine::change::datanodes::Safety;
 use ozone_engine::cluster::Session;
-use ozone_engine::cluster::act::{Actuator, Confirmed};
 use ozone_engine::cluster::ws::WsExec;
-use ozone_engine::diagnose;
 use ozone_engine::plan::rotation::Skips;
 use ozone_generator::crd::{GROUP, PLURAL, VERSION};
 use ozone_generator::spec::doc::{API_VERSION, KIND};
-use ozone_generator::spec::status::{OperationStatus, OzoneClusterStatus};
+use ozone_generator::spec::status::OzoneClusterStatus;
 use ozone_generator::spec::{Cluster, Inputs, SpecError, resolve};
 use serde_json::{Value, json};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::time::Instant;
 
 /// The field manager of every write the operator makes: the engine's server-side applies
 /// and the status subresource.
@@ -91,9 +91,39 @@ pub struct Metrics {
     pub stages: AtomicU64,
     /// Status writes.
     pub status_writes: AtomicU64,
+    /// Every request that changes something on the API server (not a read, not a dry run,
+    /// not an exec), counted by the client itself.
+    pub writes: AtomicU64,
+    /// Passes finished, and their durations (histogram buckets in seconds).
+    pub durations: Durations,
 }
 
+/// A Prometheus histogram of pass durations.
+#[derive(Debug, Default)]
+pub struct Durations {
+    /// Passes at or under each of [`BUCKETS`].
+    buckets: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+/// Upper bounds of the duration buckets, in seconds.
+pub const BUCKETS: [f64; 8] = [0.01, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0, 60.0];
+
 impl Metrics {
+    /// Counts a finished pass.
+    pub fn observe_pass(&self, took: Duration) {
+        let d = &self.durations;
+        for (bound, bucket) in BUCKETS.iter().zip(&d.buckets) {
+            if took.as_secs_f64() <= *bound {
+                bucket.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        d.count.fetch_add(1, Ordering::Relaxed);
+        d.sum_micros
+            .fetch_add(took.as_micros() as u64, Ordering::Relaxed);
+    }
+
     /// The counters in Prometheus' text format.
     pub fn render(&self) -> String {
         let mut out = String::new();
@@ -118,12 +148,34 @@ impl Metrics {
                 "Status subresource writes.",
                 &self.status_writes,
             ),
+            (
+                "ozone_operator_api_writes_total",
+                "Requests that changed something on the API server (no reads, dry runs or execs).",
+                &self.writes,
+            ),
         ] {
             out.push_str(&format!(
                 "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}\n",
                 v.load(Ordering::Relaxed)
             ));
         }
+        let name = "ozone_operator_reconcile_duration_seconds";
+        out.push_str(&format!(
+            "# HELP {name} Reconcile pass durations.\n# TYPE {name} histogram\n"
+        ));
+        let d = &self.durations;
+        for (bound, bucket) in BUCKETS.iter().zip(&d.buckets) {
+            out.push_str(&format!(
+                "{name}_bucket{{le=\"{bound}\"}} {}\n",
+                bucket.load(Ordering::Relaxed)
+            ));
+        }
+        let count = d.count.load(Ordering::Relaxed);
+        out.push_str(&format!("{name}_bucket{{le=\"+Inf\"}} {count}\n"));
+        out.push_str(&format!(
+            "{name}_sum {}\n{name}_count {count}\n",
+            d.sum_micros.load(Ordering::Relaxed) as f64 / 1e6
+        ));
         out
     }
 }
@@ -191,14 +243,6 @@ pub fn resolve_spec(obj: &DynamicObject) -> Result<Cluster, SpecError> {
     })
 }
 
-/// `spec.clusterOperation.reconciliationPaused`.
-pub fn paused(obj: &DynamicObject) -> bool {
-    obj.data
-        .pointer("/spec/clusterOperation/reconciliationPaused")
-        .and_then(Value::as_bool)
-        .unwrap_or(false)
-}
-
 /// The status stored on the object; an unreadable one counts as empty (it is rewritten).
 pub fn stored_status(obj: &DynamicObject) -> OzoneClusterStatus {
     obj.data
@@ -208,138 +252,56 @@ pub fn stored_status(obj: &DynamicObject) -> OzoneClusterStatus {
         .unwrap_or_default()
 }
 
-/// The engine's options under the operator: its own field manager, no forcing over other
-/// managers (a conflict is refused and shown in the status), the default checks.
-pub fn apply_options(timing: &Timing) -> ApplyOptions {
-    ApplyOptions {
-        field_manager: FIELD_MANAGER.to_owned(),
-        force_conflicts: false,
-        wait: false,
-        skips: Skips::default(),
-        safety: Safety::default(),
-        // TODO(operator): a ring shrink to one member needs a person's confirmation on the
-        // command line; the resource has no field for it yet, so it is refused.
-        allow_ring_to_single: None,
-        dry_run: false,
-        timeout: Some(timing.stage_timeout),
-        poll_interval: timing.poll_interval,
-    }
-}
-
-/// The engine's name of a stage (`writeObjects`, `restart`, `shrinkRing[0]`, …).
-pub fn stage_name(stage: &Stage) -> String {
-    match stage {
-        Stage::ShrinkRing(i) => format!("shrinkRing[{i}]"),
-        Stage::WriteObjects => "writeObjects".into(),
-        Stage::GrowStorage => "growStorage".into(),
-        Stage::RecreateStatefulSet(s) => format!("recreateStatefulSet[{s}]"),
-        Stage::Datanodes => "datanodes".into(),
-        Stage::GrowRings => "growRings".into(),
-        Stage::Restart => "restart".into(),
-        Stage::WaitRollout => "waitRollout".into(),
-    }
-}
-
-/// `status.operation` for a disruptive stage (recorded before it acts); `None` for writes
-/// and waits.
-pub fn operation_for(stage: &Stage, cluster: &str, now: &Time) -> Option<OperationStatus> {
-    let kind = match stage {
-        Stage::ShrinkRing(_) | Stage::GrowRings => "ResizeRing",
-        Stage::GrowStorage | Stage::RecreateStatefulSet(_) => "GrowStorage",
-        // The plan's direction is private to the engine (`ApplyPlan::dn`); see
-        // OPERATOR_STATUS.md.
-        Stage::Datanodes => "ScaleDatanodes",
-        Stage::Restart => "Restart",
-        Stage::WriteObjects | Stage::WaitRollout => return None,
-    };
-    Some(OperationStatus {
-        kind: Some(kind.to_owned()),
-        target: Some(cluster.to_owned()),
-        step: Some(stage_name(stage)),
-        started: Some(now.clone()),
-        detail: None,
+/// The owner reference every rendered object carries: deleting the resource deletes them
+/// (Kubernetes' garbage collector), PVCs excepted.
+pub fn owner_reference(obj: &DynamicObject) -> Value {
+    json!({
+        "apiVersion": API_VERSION,
+        "kind": KIND,
+        "name": obj.name_any(),
+        "uid": obj.uid().unwrap_or_default(),
+        "controller": true,
+        "blockOwnerDeletion": true,
     })
 }
 
-/// What a pass decided before acting: the outcome to record, and the plan whose first stage
-/// runs (only with [`Outcome::Progressing`]).
-pub struct Decision {
-    /// The status input.
-    pub outcome: Outcome,
-    /// The plan, when a stage is to run.
-    pub plan: Option<ApplyPlan>,
+/// The engine's options under the operator: its own field manager, owner references, no
+/// forcing over other managers (a conflict is refused and shown in the status).
+pub fn options(timing: &Timing, obj: &DynamicObject) -> Options {
+    let resume = format!(
+        "the next reconcile of OzoneCluster {}/{}",
+        obj.namespace().unwrap_or_default(),
+        obj.name_any()
+    );
+    Options {
+        apply: ApplyOptions {
+            field_manager: FIELD_MANAGER.to_owned(),
+            force_conflicts: false,
+            wait: false,
+            skips: Skips::default(),
+            safety: Safety::default(),
+            // A ring shrink to one member needs a person's confirmation on the command
+            // line; the resource has no field for it, so it is refused.
+            allow_ring_to_single: None,
+            dry_run: false,
+            timeout: Some(timing.stage_timeout),
+            poll_interval: timing.poll_interval,
+            owner: Some(owner_reference(obj)),
+        },
+        stage_timeout: timing.stage_timeout,
+        poll: timing.poll_interval,
+        resume,
+    }
 }
 
-/// Reads the cluster, and unless paused plans with the engine. Writes nothing.
-pub async fn decide(
-    session: &Session,
-    cluster: Cluster,
-    paused: bool,
-    opts: &ApplyOptions,
-) -> anyhow::Result<Decision> {
-    let observed = apply::read(session, cluster, opts).await?;
-    let report = diagnose::status::read(session, &observed.comparison.view).await;
-    let counts = Counts::from_report(&report);
-    if paused {
-        return Ok(Decision {
-            outcome: Outcome::Paused { counts },
-            plan: None,
-        });
-    }
-    let p = match apply::plan(session, observed, opts).await {
-        Ok(p) => p,
-        Err(e) => {
-            return Ok(Decision {
-                outcome: Outcome::Refused {
-                    message: format!("{e:#}"),
-                    counts,
-                },
-                plan: None,
-            });
-        }
-    };
-    if !p.refusals.is_empty() || !p.conflicts.is_empty() {
-        let message = p
-            .refusals
-            .iter()
-            .chain(&p.conflicts)
-            .cloned()
-            .collect::<Vec<_>>()
-            .join("\n");
-        return Ok(Decision {
-            outcome: Outcome::Refused { message, counts },
-            plan: None,
-        });
-    }
-    if !p.plan.changes_anything() || p.stages.is_empty() {
-        return Ok(Decision {
-            outcome: Outcome::Settled { counts },
-            plan: None,
-        });
-    }
-    let stage = &p.stages[0];
-    let outcome = Outcome::Progressing {
-        stage: stage_name(stage),
-        operation: operation_for(stage, p.cluster(), &status::now()),
-        counts,
-    };
-    Ok(Decision {
-        outcome,
-        plan: Some(p),
-    })
-}
-
-/// Runs the first stage of `p` (one stage per pass: the next pass plans again from the
-/// cluster).
-pub async fn run_first_stage(
-    session: &Session,
-    p: &ApplyPlan,
-    resume: String,
-    events: &mut PassEvents,
-) -> anyhow::Result<StepOutcome> {
-    let act = Actuator::new(&session.kube, p.ozone(), Confirmed::granted());
-    let waits = p.options().waits(Instant::now(), resume);
-    apply::run_step(session, p, 0, &act, &waits, events).await
+/// The switches of the resolved spec and the plugin's pending requests.
+pub fn switches(cluster: &Cluster, obj: &DynamicObject, status: &OzoneClusterStatus) -> Switches {
+    let mut s = Switches::of(cluster);
+    let handled = status.handled.clone().unwrap_or_default();
+    let annotations = obj.annotations();
+    s.restart_requested = pending(annotations, &handled, RESTART_ANNOTATION).is_some();
+    s.finalize_requested = pending(annotations, &handled, FINALIZE_ANNOTATION).is_some();
+    s
 }
 
 /// Writes `next` to the status subresource when it differs from `previous` (server-side
@@ -390,24 +352,94 @@ async fn publish(ctx: &Context, obj: &DynamicObject, type_: EventType, reason: &
     }
 }
 
+/// Sets the resource's finalizers to `finalizers`: a merge patch that carries the
+/// resourceVersion it was computed from, so the API server refuses it (409, the next pass
+/// computes again) when anyone changed the resource since.
+async fn set_finalizers(
+    api: &Api<DynamicObject>,
+    obj: &DynamicObject,
+    finalizers: Vec<String>,
+) -> Result<(), kube::Error> {
+    let patch = json!({
+        "metadata": {
+            "resourceVersion": obj.resource_version(),
+            "finalizers": finalizers,
+        }
+    });
+    api.patch(
+        &obj.name_any(),
+        &PatchParams::default(),
+        &Patch::Merge(&patch),
+    )
+    .await?;
+    Ok(())
+}
+
+/// Adds the operator's finalizer when missing: the plugin reads it as "managed by the
+/// operator" and leaves transitions to it.
+async fn ensure_finalizer(
+    api: &Api<DynamicObject>,
+    obj: &DynamicObject,
+) -> Result<(), kube::Error> {
+    if obj.finalizers().iter().any(|f| f == FINALIZER) {
+        return Ok(());
+    }
+    let mut finalizers = obj.finalizers().to_vec();
+    finalizers.push(FINALIZER.to_owned());
+    set_finalizers(api, obj, finalizers).await
+}
+
+/// A resource being deleted: what was rendered for it goes with it (owner references, the
+/// garbage collector), the PVCs stay; the finalizer is removed so the deletion completes.
+async fn finish_deletion(api: &Api<DynamicObject>, obj: &DynamicObject) -> Result<(), kube::Error> {
+    if !obj.finalizers().iter().any(|f| f == FINALIZER) {
+        return Ok(());
+    }
+    let finalizers = obj
+        .finalizers()
+        .iter()
+        .filter(|f| *f != FINALIZER)
+        .cloned()
+        .collect();
+    set_finalizers(api, obj, finalizers).await
+}
+
 /// One pass (kube-runtime's reconciler).
 pub async fn reconcile(
     obj: Arc<DynamicObject>,
     ctx: Arc<Context>,
 ) -> Result<Action, ReconcileError> {
+    let started = std::time::Instant::now();
+    let result = pass(&obj, &ctx).await;
+    ctx.metrics.observe_pass(started.elapsed());
+    result
+}
+
+async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileError> {
     ctx.metrics.reconciles.fetch_add(1, Ordering::Relaxed);
     let namespace = obj
         .namespace()
         .ok_or_else(|| anyhow::anyhow!("OzoneCluster {} has no namespace", obj.name_any()))?;
     let name = obj.name_any();
     let generation = obj.metadata.generation.unwrap_or(0);
-    let previous = stored_status(&obj);
+    let previous = stored_status(obj);
     let api: Api<DynamicObject> =
         Api::namespaced_with(ctx.client.clone(), &namespace, &api_resource());
     let timing = &ctx.timing;
 
+    if obj.metadata.deletion_timestamp.is_some() {
+        finish_deletion(&api, obj).await?;
+        log(
+            &namespace,
+            &name,
+            "deleted: rendered objects go with it, PVCs stay",
+        );
+        return Ok(Action::await_change());
+    }
+    ensure_finalizer(&api, obj).await?;
+
     // Validate: the same parser and resolve as `render -f`.
-    let cluster = match resolve_spec(&obj) {
+    let cluster = match resolve_spec(obj) {
         Ok(cluster) => cluster,
         Err(e) => {
             let message = e.to_string();
@@ -420,14 +452,7 @@ pub async fn reconcile(
                 &status::now(),
             );
             if write_status(&api, &name, &previous, &next, &ctx.metrics).await? {
-                publish(
-                    &ctx,
-                    &obj,
-                    EventType::Warning,
-                    status::INVALID_SPEC,
-                    &message,
-                )
-                .await;
+                publish(ctx, obj, EventType::Warning, status::INVALID_SPEC, &message).await;
             }
             // Nothing to do until the spec changes.
             return Ok(Action::await_change());
@@ -439,22 +464,28 @@ pub async fn reconcile(
         &namespace,
         Arc::new(WsExec::new(ctx.client.clone(), &namespace)),
     );
-    let opts = apply_options(timing);
-    let Decision { outcome, plan } = decide(&session, cluster, paused(&obj), &opts).await?;
-    let next = next_status(&previous, &outcome, generation, &status::now());
-    // Written before the stage acts: a disruptive stage's `status.operation` is on record
+    let opts = options(timing, obj);
+    let switches = switches(&cluster, obj, &previous);
+    let now = status::now();
+    let Decision { outcome, work } = decide(&session, cluster, &switches, &opts, &now).await?;
+    let next = next_status(&previous, &outcome, generation, &now);
+    // Written before the work acts: a disruptive step's `status.operation` is on record
     // first.
     let wrote = write_status(&api, &name, &previous, &next, &ctx.metrics).await?;
-    let Some(p) = plan else {
+    let Some(work) = work else {
         return Ok(match &outcome {
             Outcome::Refused { message, .. } => {
                 if wrote {
-                    publish(&ctx, &obj, EventType::Warning, status::REFUSED, message).await;
+                    publish(ctx, obj, EventType::Warning, status::REFUSED, message).await;
                 }
                 Action::requeue(timing.idle)
             }
-            Outcome::Paused { .. } => Action::requeue(timing.idle),
-            Outcome::Settled { counts } if counts.all_ready() => Action::requeue(timing.settled),
+            Outcome::Paused { .. } | Outcome::Stopped { .. } => Action::requeue(timing.idle),
+            Outcome::Settled { counts } | Outcome::AwaitingFinalize { counts }
+                if counts.all_ready() =>
+            {
+                Action::requeue(timing.settled)
+            }
             _ => Action::requeue(timing.not_ready),
         });
     };
@@ -463,17 +494,41 @@ pub async fn reconcile(
         return Ok(Action::requeue(timing.after_stage));
     };
     let mut events = PassEvents::new(format!("{namespace}/{name}"));
-    let resume = format!("the next reconcile of OzoneCluster {namespace}/{name}");
     ctx.metrics.stages.fetch_add(1, Ordering::Relaxed);
-    match run_first_stage(&session, &p, resume, &mut events).await {
-        Ok(_) => {
+    publish(
+        ctx,
+        obj,
+        EventType::Normal,
+        "StepStarted",
+        &format!("{stage}"),
+    )
+    .await;
+    match work::run(&session, &work, &opts, &mut events).await {
+        Ok(()) => {
             let note = events.summary(status::MAX_MESSAGE);
             let note = if note.is_empty() {
-                format!("stage {stage} done")
+                format!("{stage} done")
             } else {
                 note
             };
-            publish(&ctx, &obj, EventType::Normal, "StageCompleted", &note).await;
+            publish(ctx, obj, EventType::Normal, "StepCompleted", &note).await;
+            // A request carried out is recorded, so the same annotation does not run it
+            // again.
+            let key = match work {
+                Work::Restart(_) => Some(RESTART_ANNOTATION),
+                Work::Finalize(_) if switches.finalize_requested => Some(FINALIZE_ANNOTATION),
+                _ => None,
+            };
+            if let Some(key) = key
+                && let Some(value) = obj.annotations().get(key)
+            {
+                let mut after = next.clone();
+                after
+                    .handled
+                    .get_or_insert_with(Default::default)
+                    .insert(key.to_owned(), value.clone());
+                write_status(&api, &name, &next, &after, &ctx.metrics).await?;
+            }
             Ok(Action::requeue(timing.after_stage))
         }
         Err(e) => {
@@ -485,17 +540,15 @@ pub async fn reconcile(
             };
             let after = next_status(&next, &failed, generation, &status::now());
             write_status(&api, &name, &next, &after, &ctx.metrics).await?;
-            publish(
-                &ctx,
-                &obj,
-                EventType::Warning,
-                status::STAGE_FAILED,
-                &message,
-            )
-            .await;
+            publish(ctx, obj, EventType::Warning, status::STAGE_FAILED, &message).await;
             Ok(Action::requeue(timing.error))
         }
     }
+}
+
+/// One line on standard error, `namespace/name: message` (the operator's log).
+fn log(namespace: &str, name: &str, message: &str) {
+    eprintln!("{namespace}/{name}: {message}");
 }
 
 /// What happens after a pass returned an error (the API unreachable, a read that failed):

@@ -19,6 +19,8 @@ pub const PROGRESSING: &str = "Progressing";
 pub const DEGRADED: &str = "Degraded";
 /// `spec.clusterOperation.reconciliationPaused`.
 pub const RECONCILIATION_PAUSED: &str = "ReconciliationPaused";
+/// `spec.clusterOperation.stopped`, once every pod is gone.
+pub const STOPPED: &str = "Stopped";
 
 /// Reason of `Degraded` for a spec the parser or resolve rejects.
 pub const INVALID_SPEC: &str = "InvalidSpec";
@@ -36,6 +38,10 @@ pub struct Counts {
     pub ready: i32,
     /// Desired pods of all components.
     pub desired: i32,
+    /// The Ozone version the workloads run.
+    pub version: Option<String>,
+    /// The version the spec (or an upgrade under way) goes to, while it differs.
+    pub target_version: Option<String>,
 }
 
 impl Counts {
@@ -107,6 +113,16 @@ pub enum Outcome {
     },
     /// Nothing left to change.
     Settled {
+        /// Ready counts.
+        counts: Counts,
+    },
+    /// `stopped`: every pod is gone, the volumes kept.
+    Stopped {
+        /// Ready counts.
+        counts: Counts,
+    },
+    /// Nothing left to change but an upgrade waits for `finalize` (manual).
+    AwaitingFinalize {
         /// Ready counts.
         counts: Counts,
     },
@@ -185,8 +201,11 @@ pub fn next_status(
         | Outcome::Refused { counts, .. }
         | Outcome::Progressing { counts, .. }
         | Outcome::StageFailed { counts, .. }
-        | Outcome::Settled { counts } => Some(counts),
+        | Outcome::Settled { counts }
+        | Outcome::Stopped { counts }
+        | Outcome::AwaitingFinalize { counts } => Some(counts),
     };
+    let stopped = matches!(outcome, Outcome::Stopped { .. });
     let available = counts.is_some_and(Counts::all_ready);
     let (avail_reason, avail_message) = match counts {
         Some(c) if c.all_ready() => (
@@ -203,6 +222,16 @@ pub fn next_status(
         ),
     };
     set(AVAILABLE, available, avail_reason, &avail_message);
+    if stopped {
+        set(
+            STOPPED,
+            true,
+            "SpecStopped",
+            "spec.clusterOperation.stopped is true: every pod is stopped, the volumes are kept",
+        );
+    } else {
+        set(STOPPED, false, "NotStopped", "");
+    }
     let (phase, reason) = match outcome {
         Outcome::InvalidSpec { message } => {
             set(DEGRADED, true, INVALID_SPEC, message);
@@ -248,10 +277,16 @@ pub fn next_status(
                 }
                 op
             });
-            let phase = if counts.is_some_and(|c| c.desired == 0) {
-                "Creating"
-            } else {
-                "Updating"
+            let kind = operation.as_ref().and_then(|o| o.kind.as_deref());
+            let phase = match kind {
+                Some("Upgrade") => "Upgrading",
+                Some("FinalizeUpgrade") => "Finalizing",
+                Some("Stop") => "Stopping",
+                Some("Start") => "Starting",
+                Some("ScaleDatanodes") => "Scaling",
+                Some("Restart") => "Restarting",
+                _ if counts.is_some_and(|c| c.desired == 0) => "Creating",
+                _ => "Updating",
             };
             (phase, format!("stage {stage}"))
         }
@@ -265,6 +300,33 @@ pub fn next_status(
             );
             set(RECONCILIATION_PAUSED, false, "NotPaused", "");
             ("Failed", format!("stage {stage}: {}", first_line(message)))
+        }
+        Outcome::Stopped { .. } => {
+            set(DEGRADED, false, "AsExpected", "");
+            set(PROGRESSING, false, "Stopped", "the cluster is stopped");
+            set(RECONCILIATION_PAUSED, false, "NotPaused", "");
+            s.operation = None;
+            (
+                "Stopped",
+                "spec.clusterOperation.stopped is true; every pod is stopped, the volumes are kept"
+                    .to_owned(),
+            )
+        }
+        Outcome::AwaitingFinalize { .. } => {
+            set(DEGRADED, false, "AsExpected", "");
+            set(
+                PROGRESSING,
+                true,
+                "AwaitingFinalize",
+                "the upgrade is done and waits to be finalized",
+            );
+            set(RECONCILIATION_PAUSED, false, "NotPaused", "");
+            s.operation = None;
+            (
+                "UpgradeAwaitingFinalize",
+                "every pod runs the new version; a downgrade is still possible until `kubectl ozone upgrade finalize` or spec.upgrade.finalize: auto"
+                    .to_owned(),
+            )
         }
         Outcome::Settled { counts } => {
             set(DEGRADED, false, "AsExpected", "");
@@ -294,16 +356,24 @@ pub fn next_status(
     if let Some(c) = counts {
         s.components = Some(c.components.clone());
         s.ready = Some(format!("{}/{}", c.ready, c.desired));
+        s.version = c.version.clone();
+        s.target_version = c.target_version.clone();
     }
     s
 }
 
 /// Conditions in a fixed order, so that a recomputed list compares equal.
 fn order(type_: &str) -> usize {
-    [AVAILABLE, PROGRESSING, DEGRADED, RECONCILIATION_PAUSED]
-        .iter()
-        .position(|t| *t == type_)
-        .unwrap_or(usize::MAX)
+    [
+        AVAILABLE,
+        PROGRESSING,
+        DEGRADED,
+        RECONCILIATION_PAUSED,
+        STOPPED,
+    ]
+    .iter()
+    .position(|t| *t == type_)
+    .unwrap_or(usize::MAX)
 }
 
 fn first_line(text: &str) -> &str {

@@ -27,6 +27,7 @@ fn options(field_manager: &str) -> ApplyOptions {
         dry_run: false,
         timeout: None,
         poll_interval: Duration::from_secs(1),
+        owner: None,
     }
 }
 

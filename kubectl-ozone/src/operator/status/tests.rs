@@ -14,6 +14,8 @@ fn counts(ready: i32, desired: i32) -> Counts {
         },
         ready,
         desired,
+        version: Some("2.2.1".into()),
+        target_version: None,
     }
 }
 
@@ -110,7 +112,13 @@ fn conditions_are_kept_in_a_fixed_order() {
         .collect();
     assert_eq!(
         types,
-        [AVAILABLE, PROGRESSING, DEGRADED, RECONCILIATION_PAUSED]
+        [
+            AVAILABLE,
+            PROGRESSING,
+            DEGRADED,
+            RECONCILIATION_PAUSED,
+            STOPPED
+        ]
     );
     assert_eq!(condition(&s, RECONCILIATION_PAUSED).status, "True");
     assert_eq!(s.phase.as_deref(), Some("Paused"));
