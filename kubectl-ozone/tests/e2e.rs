@@ -20,6 +20,8 @@ mod datanodes;
 mod install;
 #[path = "e2e/operator.rs"]
 mod operator;
+#[path = "e2e/operator_run.rs"]
+mod operator_run;
 #[path = "e2e/rbac.rs"]
 mod rbac;
 #[path = "e2e/recover.rs"]
@@ -49,5 +51,6 @@ fn main() -> std::process::ExitCode {
     trials.extend(recover::trials());
     trials.extend(storage::trials());
     trials.extend(operator::trials());
+    trials.extend(operator_run::trials());
     support::main(trials)
 }

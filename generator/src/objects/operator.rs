@@ -42,6 +42,10 @@ use std::collections::{BTreeMap, BTreeSet};
 pub const NAME: &str = "ozone-operator";
 /// The Role (in the operator's namespace) for leader election.
 pub const LEADER_ELECTION_ROLE: &str = "ozone-operator-leader-election";
+/// The Role and RoleBinding in each watched namespace (`--watch-namespace` mode). Not
+/// `ozone-operator`: a cluster named `ozone` renders a Role of that name (its `operator`
+/// persona) in the same namespace, and the two would collide.
+pub const WATCHED_ROLE: &str = "ozone-operator-reconciler";
 /// The ClusterRole for the cluster-scoped kinds, in `--watch-namespace` mode.
 pub const CLUSTER_SCOPED_ROLE: &str = "ozone-operator-cluster-scoped";
 /// The namespace the operator runs in by default.
@@ -212,13 +216,13 @@ pub fn manifests(options: &OperatorOptions) -> Result<Manifest, OperatorError> {
         objects.push(Object::typed(&cluster_role_binding(NAME, ns))?);
     } else {
         for w in &watched {
-            let mut metadata = meta(NAME, w, labels.clone());
+            let mut metadata = meta(WATCHED_ROLE, w, labels.clone());
             metadata.annotations = Some(escalation_suppressed());
             objects.push(Object::typed(&Role {
                 metadata,
                 rules: Some(policy_rules(&namespaced, &[])),
             })?);
-            objects.push(Object::typed(&role_binding(NAME, w, "Role", ns))?);
+            objects.push(Object::typed(&role_binding(WATCHED_ROLE, w, "Role", ns))?);
         }
         objects.push(Object::typed(&ClusterRole {
             metadata: cluster_meta(CLUSTER_SCOPED_ROLE),
@@ -672,8 +676,13 @@ mod tests {
         };
         let m = manifests(&options).unwrap();
         let k = kinds(&m);
-        assert!(k.contains(&"Role/ozone-operator".to_owned()));
-        assert_eq!(k.iter().filter(|x| *x == "Role/ozone-operator").count(), 2);
+        assert!(k.contains(&"Role/ozone-operator-reconciler".to_owned()));
+        assert_eq!(
+            k.iter()
+                .filter(|x| *x == "Role/ozone-operator-reconciler")
+                .count(),
+            2
+        );
         assert!(k.contains(&"ClusterRole/ozone-operator-cluster-scoped".to_owned()));
         assert!(!k.contains(&"ClusterRoleBinding/ozone-operator".to_owned()));
         let yaml = m.to_yaml().unwrap();

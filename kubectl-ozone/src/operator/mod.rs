@@ -50,6 +50,8 @@ pub struct RunOptions {
     pub health_port: u16,
     /// `$POD_NAME`: this replica's identity in Events and the leader Lease.
     pub pod_name: Option<String>,
+    /// Requeue intervals and waits.
+    pub timing: Timing,
 }
 
 /// Whether a request changes something on the API server: not a read, not a dry run, not an
@@ -150,7 +152,7 @@ pub async fn run(options: RunOptions) -> Result<()> {
     let ctx = Arc::new(Context {
         client: client.clone(),
         recorder: Recorder::new(client.clone(), reporter),
-        timing: Timing::default(),
+        timing: options.timing.clone(),
         metrics,
     });
     let resource = api_resource();

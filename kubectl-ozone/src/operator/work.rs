@@ -352,7 +352,14 @@ pub async fn decide(
             .join("\n");
         return Ok(Decision::observe(Outcome::Refused { message, counts }));
     }
-    let Some(stage) = p.stages.first().filter(|_| p.plan.changes_anything()) else {
+    // The stage this pass ends with: the first disruptive one, after the writes and waits
+    // before it (they are cheap and repeatable, and the engine defers some objects to the
+    // stage that needs them, so a plan made again still begins with them).
+    let first_disruptive = p.stages.iter().find(|s| is_disruptive(s));
+    let Some(stage) = first_disruptive
+        .or(p.stages.first())
+        .filter(|_| p.plan.changes_anything())
+    else {
         return Ok(Decision::observe(if awaiting_finalize {
             Outcome::AwaitingFinalize { counts }
         } else {
@@ -367,6 +374,12 @@ pub async fn decide(
         counts,
         Work::Apply(Box::new(p)),
     ))
+}
+
+/// Whether an `apply` stage stops, starts or moves Ozone's members or data (a pass runs at
+/// most one, with `status.operation` recorded first).
+pub fn is_disruptive(stage: &Stage) -> bool {
+    !matches!(stage, Stage::WriteObjects | Stage::WaitRollout)
 }
 
 /// The engine's name of an `apply` stage (`writeObjects`, `restart`, `shrinkRing[0]`, …).
@@ -407,7 +420,12 @@ pub async fn run(
         Work::Apply(p) => {
             let act = Actuator::new(&session.kube, p.ozone(), Confirmed::granted());
             let waits = p.options().waits(Instant::now(), opts.resume.clone());
-            apply::run_step(session, p, 0, &act, &waits, events).await?;
+            for (index, stage) in p.stages.iter().enumerate() {
+                apply::run_step(session, p, index, &act, &waits, events).await?;
+                if is_disruptive(stage) {
+                    break;
+                }
+            }
         }
         Work::Upgrade(p) => {
             let act = p.actuator(session, Confirmed::granted());

@@ -260,28 +260,20 @@ impl Ctx {
         cmd.stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());
-        let command = describe(&cmd);
-        let mut child = cmd
-            .spawn()
-            .with_context(|| format!("cannot start {command}"))?;
-        let (tx, lines) = mpsc::channel();
-        let stderr = child.stderr.take().context("no stderr pipe")?;
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr)
-                .lines()
-                .map_while(std::io::Result::ok)
-            {
-                if tx.send(line).is_err() {
-                    break;
-                }
-            }
-        });
-        Ok(Running {
-            child,
-            lines,
-            seen: Vec::new(),
-            command,
-        })
+        spawn_piped(cmd)
+    }
+
+    /// Starts the plugin with `args` as is (no `-n`), as the user of `kubeconfig`, standard
+    /// error piped: the operator (`operator run`), which runs until killed.
+    pub fn spawn_as(&self, kubeconfig: &Path, args: &[&str]) -> Result<Running> {
+        let mut cmd = Command::new(BIN);
+        cmd.args(args);
+        self.env(&mut cmd);
+        cmd.env("KUBECONFIG", kubeconfig)
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped());
+        spawn_piped(cmd)
     }
 
     /// Runs `kubectl -n <namespace> args…` against the cluster.
@@ -469,10 +461,65 @@ pub struct Running {
     command: String,
 }
 
+/// Spawns `cmd` (standard error piped) with a thread forwarding its lines.
+fn spawn_piped(mut cmd: Command) -> Result<Running> {
+    let command = describe(&cmd);
+    let mut child = cmd
+        .spawn()
+        .with_context(|| format!("cannot start {command}"))?;
+    let (tx, lines) = mpsc::channel();
+    let stderr = child.stderr.take().context("no stderr pipe")?;
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr)
+            .lines()
+            .map_while(std::io::Result::ok)
+        {
+            if tx.send(line).is_err() {
+                break;
+            }
+        }
+    });
+    Ok(Running {
+        child,
+        lines,
+        seen: Vec::new(),
+        command,
+    })
+}
+
 impl Running {
+    /// Reads standard error until a line contains `marker`; the process runs on.
+    pub fn wait_for(&mut self, marker: &str) -> Result<()> {
+        self.read_until(marker, false)
+    }
+
+    /// Kills the process now (SIGKILL).
+    pub fn kill(&mut self) -> Result<()> {
+        self.child.kill().context("cannot kill the plugin")?;
+        self.child.wait().context("cannot reap the plugin")?;
+        Ok(())
+    }
+
+    /// Whether the process has ended.
+    pub fn ended(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// The lines of standard error read so far, plus any waiting.
+    pub fn drain(&mut self) -> &[String] {
+        while let Ok(line) = self.lines.try_recv() {
+            self.seen.push(line);
+        }
+        &self.seen
+    }
+
     /// Reads standard error until a line contains `marker`, then kills the process with
     /// SIGKILL (no cleanup runs, as when a node dies or the user's laptop loses power).
     pub fn kill_when(&mut self, marker: &str) -> Result<()> {
+        self.read_until(marker, true)
+    }
+
+    fn read_until(&mut self, marker: &str, kill: bool) -> Result<()> {
         let deadline = Instant::now() + timeout();
         loop {
             let left = deadline.saturating_duration_since(Instant::now());
@@ -481,8 +528,9 @@ impl Running {
                     let hit = line.contains(marker);
                     self.seen.push(line);
                     if hit {
-                        self.child.kill().context("cannot kill the plugin")?;
-                        self.child.wait().context("cannot reap the plugin")?;
+                        if kill {
+                            self.kill()?;
+                        }
                         return Ok(());
                     }
                 }

@@ -59,6 +59,13 @@ pub struct RunArgs {
     /// This replica's name (Events, the leader Lease); the Deployment sets it.
     #[arg(long, env = "POD_NAME", value_name = "NAME", hide = true)]
     pub pod_name: Option<String>,
+    /// How often a settled cluster is looked at again (drift by other writers); a change of
+    /// the resource or of its workloads wakes it at once anyway.
+    #[arg(long, value_name = "DURATION", value_parser = ozone_engine::duration::parse, default_value = "5m")]
+    pub resync_interval: std::time::Duration,
+    /// How often Ozone and the pods are polled while a step waits.
+    #[arg(long, value_name = "DURATION", value_parser = ozone_engine::duration::parse, default_value = "10s", hide = true)]
+    pub poll_interval: std::time::Duration,
 }
 
 const CRD_EXAMPLES: &str = "Examples:
@@ -127,6 +134,13 @@ pub fn run(cmd: &OperatorCommand) -> Result<ExitCode> {
                 metrics_port: args.metrics_port,
                 health_port: args.health_port,
                 pod_name: args.pod_name.clone(),
+                timing: crate::operator::reconcile::Timing {
+                    settled: args.resync_interval,
+                    idle: args.resync_interval,
+                    not_ready: args.resync_interval.min(std::time::Duration::from_secs(15)),
+                    poll_interval: args.poll_interval,
+                    ..Default::default()
+                },
             };
             crate::cmd::common::block_on(crate::operator::run(options))??;
             return Ok(ExitCode::SUCCESS);
