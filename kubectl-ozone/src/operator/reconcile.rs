@@ -333,13 +333,20 @@ async fn write_status(
 }
 
 /// Publishes an Event on the custom resource; a failure is only logged (Events are best
-/// effort).
-async fn publish(ctx: &Context, obj: &DynamicObject, type_: EventType, reason: &str, note: &str) {
+/// effort). `action` is the step (`stop[om]`) or `Reconcile`: the recorder folds Events of
+/// the same reason and action into one series, so each step keeps its own.
+async fn publish(
+    ctx: &Context,
+    obj: &DynamicObject,
+    type_: EventType,
+    (reason, action): (&str, &str),
+    note: &str,
+) {
     let event = Event {
         type_,
         reason: reason.to_owned(),
         note: Some(status::truncate(note, status::MAX_MESSAGE)),
-        action: "Reconcile".to_owned(),
+        action: status::truncate(action, 128),
         secondary: None,
     };
     let reference = obj.object_ref(&api_resource());
@@ -452,7 +459,14 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
                 &status::now(),
             );
             if write_status(&api, &name, &previous, &next, &ctx.metrics).await? {
-                publish(ctx, obj, EventType::Warning, status::INVALID_SPEC, &message).await;
+                publish(
+                    ctx,
+                    obj,
+                    EventType::Warning,
+                    (status::INVALID_SPEC, "Reconcile"),
+                    &message,
+                )
+                .await;
             }
             // Nothing to do until the spec changes.
             return Ok(Action::await_change());
@@ -476,7 +490,14 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
         return Ok(match &outcome {
             Outcome::Refused { message, .. } => {
                 if wrote {
-                    publish(ctx, obj, EventType::Warning, status::REFUSED, message).await;
+                    publish(
+                        ctx,
+                        obj,
+                        EventType::Warning,
+                        (status::REFUSED, "Reconcile"),
+                        message,
+                    )
+                    .await;
                 }
                 Action::requeue(timing.idle)
             }
@@ -499,8 +520,8 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
         ctx,
         obj,
         EventType::Normal,
-        "StepStarted",
-        &format!("{stage}"),
+        ("StepStarted", stage),
+        &format!("step {stage} begins"),
     )
     .await;
     match work::run(&session, &work, &opts, &mut events).await {
@@ -511,7 +532,7 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
             } else {
                 note
             };
-            publish(ctx, obj, EventType::Normal, "StepCompleted", &note).await;
+            publish(ctx, obj, EventType::Normal, ("StepCompleted", stage), &note).await;
             // A request carried out is recorded, so the same annotation does not run it
             // again.
             let key = match work {
@@ -540,7 +561,14 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
             };
             let after = next_status(&next, &failed, generation, &status::now());
             write_status(&api, &name, &next, &after, &ctx.metrics).await?;
-            publish(ctx, obj, EventType::Warning, status::STAGE_FAILED, &message).await;
+            publish(
+                ctx,
+                obj,
+                EventType::Warning,
+                (status::STAGE_FAILED, stage),
+                &message,
+            )
+            .await;
             Ok(Action::requeue(timing.error))
         }
     }

@@ -341,7 +341,13 @@ fn lifecycle(ctx: &Ctx) -> Outcome {
         obj["metadata"]
     );
 
-    // Steady state: passes go on (resync every 2 s), nothing is written.
+    // Steady state: passes go on (resync every 2 s), nothing is written. Two passes first,
+    // so that the pods' last readiness changes are in the status.
+    let passes = op.metric("ozone_operator_reconciles_total")?;
+    ctx.wait_until("two more passes", crate::support::timeout(), || {
+        let now = op.metric("ozone_operator_reconciles_total")?;
+        Ok((now < passes + 2.0).then(|| format!("{now} passes")))
+    })?;
     let before = versions(ctx)?;
     let writes = op.metric("ozone_operator_api_writes_total")?;
     let passes = op.metric("ozone_operator_reconciles_total")?;
@@ -443,8 +449,8 @@ fn shrink_with_kill(ctx: &Ctx) -> Outcome {
     wait_phase(ctx, "Ready")?;
     ctx.wait_cluster_ready("ozone")?;
     apply(ctx, &resource(ctx, "  datanodes: {replicas: 4}\n"))?;
-    // Killed once the decommission is under way (the engine's note names it).
-    op.process.kill_when("decommission")?;
+    // Killed once Ozone has started the decommission (its answer is the engine's note).
+    op.process.kill_when("Started decommissioning")?;
     let s = status(ctx)?;
     ensure!(
         s["operation"]["kind"] == "ScaleDatanodes",
@@ -520,8 +526,8 @@ fn stop_start(ctx: &Ctx) -> Outcome {
     passed()
 }
 
-/// The notes of the operator's `StepStarted` Events whose note starts with `prefix`, oldest
-/// first.
+/// The steps (the `action` of the operator's `StepStarted` Events) that start with
+/// `prefix`, by when each was first seen.
 fn order_of_steps(ctx: &Ctx, prefix: &str) -> Result<Vec<String>> {
     let list = ctx.kubectl_json(&["get", "events.events.k8s.io"])?;
     let mut steps: Vec<(String, String)> = list["items"]
@@ -530,11 +536,11 @@ fn order_of_steps(ctx: &Ctx, prefix: &str) -> Result<Vec<String>> {
         .flatten()
         .filter(|e| e["reason"] == "StepStarted")
         .filter_map(|e| {
-            let note = e["note"].as_str()?;
-            note.starts_with(prefix).then(|| {
+            let step = e["action"].as_str()?;
+            step.starts_with(prefix).then(|| {
                 (
                     e["eventTime"].as_str().unwrap_or_default().to_owned(),
-                    note.to_owned(),
+                    step.to_owned(),
                 )
             })
         })
@@ -598,7 +604,11 @@ fn two_replicas(ctx: &Ctx) -> Outcome {
             "replica-a",
         ],
     )?;
-    first.process.wait_for("leading")?;
+    // ("leading" came before "watching", which `start` waited for.)
+    ensure!(
+        first.process.drain().iter().any(|l| l.contains("leading")),
+        "the first replica does not lead"
+    );
     let second = start_follower(ctx, &installed, &ns)?;
     apply(ctx, &resource(ctx, ""))?;
     wait_phase(ctx, "Ready")?;
