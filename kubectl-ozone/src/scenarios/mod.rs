@@ -7,6 +7,7 @@ mod backup;
 mod cert;
 mod change;
 mod doctor;
+mod managed;
 mod member;
 mod rbac;
 mod recover;
