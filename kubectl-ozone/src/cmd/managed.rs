@@ -201,7 +201,7 @@ pub enum Prepared {
     /// The command was answered here (the operator was asked, or it was a dry run of that).
     Done(ExitCode),
     /// Run the command, then [`finish`] with the lock it holds (none for a dry run).
-    Run(Option<lock::LockGuard>),
+    Run(Option<Box<lock::LockGuard>>),
 }
 
 /// Before a command that changes the cluster: asks the operator instead, or refuses, when it
@@ -253,12 +253,12 @@ pub async fn prepare(
         return Ok(Prepared::Run(None));
     }
     let guard = lock::acquire(&session.kube, &cluster, holder(), c.operation).await?;
-    Ok(Prepared::Run(Some(guard)))
+    Ok(Prepared::Run(Some(Box::new(guard))))
 }
 
 /// After the command: releases the lock; a failure to release is a warning (the Lease
 /// expires by itself).
-pub async fn finish(io: &mut Io, guard: Option<lock::LockGuard>) {
+pub async fn finish(io: &mut Io, guard: Option<Box<lock::LockGuard>>) {
     let Some(guard) = guard else {
         return;
     };
