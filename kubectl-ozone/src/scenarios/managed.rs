@@ -294,3 +294,37 @@ async fn a_lock_held_by_another_run_refuses_and_changes_nothing() {
     let r = c.run(&["restart", "--dry-run"], None).await;
     assert_eq!(r.code(), 0, "{}", r.all());
 }
+
+/// The requests of `restart`, `cert rotate` and `apply` on a managed cluster, and of a
+/// `restart` holding the lock, are granted by their rows of the permissions table.
+#[tokio::test(start_paused = true)]
+async fn every_request_is_covered_by_the_documented_permissions() {
+    use ozone_generator::permissions::COMMANDS;
+    let cases: [(&str, FakeCluster, &[&str]); 4] = [
+        ("restart", managed(), &["restart", "--yes"]),
+        ("cert rotate", managed(), &["cert", "rotate", "--yes"]),
+        (
+            "apply",
+            managed(),
+            &["apply", "--profile", "small", "-n", "ozone", "--yes"],
+        ),
+        ("restart", cluster(&[], json!({})), &["restart", "--yes"]),
+    ];
+    for (command, c, args) in cases {
+        let r = c.run(args, None).await;
+        assert_eq!(r.code(), 0, "{args:?}: {}", r.all());
+        let rules = COMMANDS
+            .iter()
+            .find(|p| p.command == command)
+            .unwrap()
+            .rules;
+        for (group, resource, verb) in c.api.requests().iter().map(crate::scenarios::rbac_of) {
+            assert!(
+                rules.iter().any(|rule| rule.api_group == group
+                    && rule.resource == resource
+                    && rule.verbs.contains(&verb.as_str())),
+                "`{command}` sends {verb} {group}/{resource}, which the permissions table does not grant"
+            );
+        }
+    }
+}
