@@ -178,9 +178,11 @@ fn held_by_other(lease: &Lease, holder: &str, at: Timestamp, cluster: &str) -> O
 fn taken(mut lease: Lease, holder: &str, operation: &str) -> Lease {
     let at = now();
     let spec = lease.spec.get_or_insert_with(LeaseSpec::default);
-    let same = spec.holder_identity.as_deref() == Some(holder);
-    if !same {
-        spec.lease_transitions = Some(spec.lease_transitions.unwrap_or(0) + 1);
+    let previous = spec.holder_identity.as_deref().filter(|h| !h.is_empty());
+    if previous != Some(holder) {
+        // A transition is a change from one holder to another, as client-go counts them.
+        let transitions = spec.lease_transitions.unwrap_or(0);
+        spec.lease_transitions = Some(transitions + i32::from(previous.is_some()));
         spec.acquire_time = Some(at.clone());
     }
     spec.holder_identity = Some(holder.to_owned());

@@ -5,6 +5,11 @@
 //! ([`ozone_engine::lock`]) while it runs, so that it never works at the same time as the
 //! operator or another command line. Read-only commands and dry runs take no lock.
 //!
+//! The lock is taken before the command plans, so a plan is made and carried out under it. A
+//! known limit: the runtime is single-threaded and a terminal prompt blocks it, so the Lease
+//! is not renewed while a prompt waits; after more than 30 s at a prompt another run may take
+//! it over, which the next renewal notices ([`finish`] then warns). `--yes` has no such gap.
+//!
 //! | command | operator manages the cluster |
 //! |---|---|
 //! | `restart` | sets annotation `ozone.apache.org/restartedAt`; the operator restarts |

@@ -42,6 +42,7 @@ async fn acquire_creates_the_lease_and_release_deletes_it() {
     let spec = lease.spec.as_ref().unwrap();
     assert_eq!(spec.holder_identity.as_deref(), Some("me"));
     assert_eq!(spec.lease_duration_seconds, Some(30));
+    assert_eq!(spec.lease_transitions, Some(0));
     assert!(spec.renew_time.is_some() && spec.acquire_time.is_some());
     assert_eq!(
         lease.metadata.annotations.unwrap()[OPERATION_ANNOTATION],
