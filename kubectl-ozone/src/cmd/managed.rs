@@ -5,10 +5,10 @@
 //! ([`ozone_engine::lock`]) while it runs, so that it never works at the same time as the
 //! operator or another command line. Read-only commands and dry runs take no lock.
 //!
-//! The lock is taken before the command plans, so a plan is made and carried out under it. A
-//! known limit: the runtime is single-threaded and a terminal prompt blocks it, so the Lease
-//! is not renewed while a prompt waits; after more than 30 s at a prompt another run may take
-//! it over, which the next renewal notices ([`finish`] then warns). `--yes` has no such gap.
+//! The lock is taken before the command plans, so a plan is made and carried out under it; the
+//! binary runs these commands on a runtime with one worker thread
+//! ([`crate::cmd::common::block_on_changing`]), so the Lease is renewed while a confirmation
+//! prompt blocks the command's own thread.
 //!
 //! | command | operator manages the cluster |
 //! |---|---|
@@ -415,4 +415,33 @@ async fn apply(
         follow(m)
     ));
     Ok(ExitCode::SUCCESS)
+}
+
+#[cfg(test)]
+mod tests {
+    use crate::testing::FakeCluster;
+
+    /// The binary's runtime renews the Lease while the command's thread is blocked (a
+    /// terminal prompt): one renewal after 10 s of real time.
+    #[test]
+    fn the_lease_is_renewed_while_the_command_thread_blocks() {
+        let c = FakeCluster::new("ozone", 1, 1, 3);
+        let writes = crate::cmd::common::block_on_changing(async {
+            let session = c.session();
+            let guard = ozone_engine::lock::acquire(&session.kube, "ozone", "me".into(), "test")
+                .await
+                .unwrap();
+            // As dialoguer does: a blocking wait on this thread, no await.
+            std::thread::sleep(std::time::Duration::from_millis(10_500));
+            let writes = c.api.lease_writes();
+            guard.release().await.unwrap();
+            writes
+        })
+        .unwrap();
+        assert_eq!(
+            writes,
+            ["POST leases", "PUT leases/ozone-engine-lock"],
+            "{writes:?}"
+        );
+    }
 }

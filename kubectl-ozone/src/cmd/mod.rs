@@ -47,7 +47,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             diff::run(&session, &mut Io::real(), &args).await
         })?,
-        Command::Apply(ref args) => common::block_on(async {
+        Command::Apply(ref args) => common::block_on_changing(async {
             let session = connect_for_spec(&args.desired).await?;
             run_in(&session, &mut Io::real(), &cli.command).await
         })?,
@@ -68,7 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),
-        command => common::block_on(async {
+        command => common::block_on_changing(async {
             let session = common::connect(&cluster_args(&command)).await?;
             run_in(&session, &mut Io::real(), &command).await
         })?,
