@@ -11,6 +11,9 @@
 //! - Operations, one module each, every one read → plan → run: [`change`] (apply, diff,
 //!   datanodes, rings, storage, restarts), [`upgrade`], [`recover`], [`backup`], [`certs`],
 //!   [`snapshot`], [`s3`], and the read-only [`diagnose`] (status, doctor, report).
+//! - [`managed`] and [`lock`]: the plugin and the operator together — whether the operator
+//!   manages a cluster (then the plugin asks it for work through the `OzoneCluster` resource),
+//!   and the per-cluster Lease every writing run holds.
 //! - [`events`]: how the engine reports progress without printing; a front end turns events
 //!   into terminal lines or Kubernetes Events.
 //!
@@ -25,6 +28,8 @@ pub mod diagnose;
 pub mod duration;
 pub mod error;
 pub mod events;
+pub use cluster::lock;
+pub mod managed;
 pub mod pki;
 pub mod plan;
 pub mod pods;

@@ -119,6 +119,12 @@ pub struct ApiState {
     /// every write of a Role or RoleBinding passes the escalation check as a real API server
     /// does it ([`rbac`]).
     pub rbac: Option<Vec<k8s_openapi::api::rbac::v1::PolicyRule>>,
+    /// The last `metadata.resourceVersion` handed out to a Lease.
+    pub resource_versions: u64,
+    /// Refuse Lease writes with 500 (the engine lock cannot be taken or renewed). Leases are
+    /// bookkeeping, not changes of the cluster: [`ApiState::fail_writes`] and
+    /// [`ApiState::fail_write_at`] do not refuse them and the journal does not hold them.
+    pub fail_lease_writes: bool,
 }
 
 /// A fake API server.
@@ -205,16 +211,45 @@ impl FakeApi {
         kube::Client::new(svc, namespace)
     }
 
-    /// Requests that were not reads.
+    /// Requests that were not reads, dry runs or writes of the engine lock (a Lease).
     pub fn writes(&self) -> Vec<Recorded> {
         self.state
             .lock()
             .unwrap()
             .requests
             .iter()
-            .filter(|r| r.method != Method::GET && !r.uri.contains("dryRun=All"))
+            .filter(|r| {
+                r.method != Method::GET
+                    && !r.uri.contains("dryRun=All")
+                    && !r.uri.starts_with("/apis/coordination.k8s.io/")
+            })
             .cloned()
             .collect()
+    }
+
+    /// Writes of Leases (the engine lock), as `METHOD name`.
+    pub fn lease_writes(&self) -> Vec<String> {
+        self.state
+            .lock()
+            .unwrap()
+            .requests
+            .iter()
+            .filter(|r| r.method != Method::GET && r.uri.starts_with("/apis/coordination.k8s.io/"))
+            .map(|r| {
+                let path = r.uri.split('?').next().unwrap_or_default();
+                let what = path
+                    .split("/namespaces/")
+                    .nth(1)
+                    .and_then(|r| r.split_once('/'))
+                    .map_or(path, |(_, rest)| rest);
+                format!("{} {what}", r.method)
+            })
+            .collect()
+    }
+
+    /// A stored object of any kind the fake keeps as JSON (Leases, custom resources).
+    pub fn object(&self, resource: &str, name: &str) -> Option<Value> {
+        stored_named(&self.state.lock().unwrap(), resource, name)
     }
 
     /// All requests.
@@ -664,7 +699,16 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
     }
     // A dry run changes nothing: it is neither refused nor journaled as a write.
     let dry_run = query_param(&uri, "dryRun") == "All";
-    let writes = method != Method::GET && !dry_run;
+    // Nor is the engine lock (a Lease): it is bookkeeping around the writes a test looks at.
+    let lease = is_lease(&parts);
+    if lease && method != Method::GET && st.fail_lease_writes {
+        return status(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "InternalError",
+            "fake cluster: lease writes are refused in this test",
+        );
+    }
+    let writes = method != Method::GET && !dry_run && !lease;
     if writes && st.fail_writes {
         return status(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -971,6 +1015,11 @@ fn handle(state: &Mutex<ApiState>, req: &http::request::Parts, body: &Value) -> 
     }
 }
 
+/// Whether a request path is of a Lease (`coordination.k8s.io`).
+fn is_lease(parts: &[&str]) -> bool {
+    parts.get(1) == Some(&"coordination.k8s.io")
+}
+
 /// `(resource, name)` of a request path: namespaced, or a Namespace itself.
 fn resource_and_name<'a>(parts: &[&'a str]) -> Option<(&'a str, Option<&'a str>)> {
     match parts {
@@ -1141,6 +1190,45 @@ fn generic_route(
                 return Some(not_found(n));
             };
             merge(&mut o, body);
+            store(st, resource, o.clone());
+            ok(o)
+        }
+        // Leases (the engine lock) are created and replaced as a real API server does it:
+        // create refuses a name that exists (409 AlreadyExists), replace refuses a stale
+        // `metadata.resourceVersion` (409 Conflict), and every write bumps the version.
+        (Method::POST, None) if resource == "leases" => {
+            let name = body["metadata"]["name"].as_str().unwrap_or_default();
+            if stored_named(st, resource, name).is_some() {
+                return Some(status(
+                    StatusCode::CONFLICT,
+                    "AlreadyExists",
+                    &format!("leases.coordination.k8s.io \"{name}\" already exists"),
+                ));
+            }
+            let mut o = body.clone();
+            st.resource_versions += 1;
+            o["metadata"]["resourceVersion"] = json!(st.resource_versions.to_string());
+            o["metadata"]["uid"] = json!(format!("{name}-uid"));
+            store(st, resource, o.clone());
+            ok(o)
+        }
+        (Method::PUT, Some(n)) if resource == "leases" => {
+            let Some(current) = stored_named(st, resource, n) else {
+                return Some(not_found(n));
+            };
+            let wanted = &body["metadata"]["resourceVersion"];
+            if !wanted.is_null() && *wanted != current["metadata"]["resourceVersion"] {
+                return Some(status(
+                    StatusCode::CONFLICT,
+                    "Conflict",
+                    &format!(
+                        "Operation cannot be fulfilled on leases.coordination.k8s.io \"{n}\": the object has been modified; please apply your changes to the latest version and try again"
+                    ),
+                ));
+            }
+            let mut o = body.clone();
+            st.resource_versions += 1;
+            o["metadata"]["resourceVersion"] = json!(st.resource_versions.to_string());
             store(st, resource, o.clone());
             ok(o)
         }

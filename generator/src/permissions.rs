@@ -99,6 +99,20 @@ const OWN_ROLES: Rule = Rule {
     own_roles: true,
 };
 
+/// The engine lock of every command that changes the cluster: a Lease `<cluster>-engine-lock`
+/// created, renewed (update) and deleted when done; read when someone else holds it.
+const LOCK: Rule = group(
+    "coordination.k8s.io",
+    "leases",
+    &["create", "delete", "get", "update"],
+);
+/// Whether the operator manages the cluster: its `OzoneCluster` resource read (a command that
+/// may not read it treats the cluster as not managed).
+const MANAGED: Rule = group("ozone.apache.org", "ozoneclusters", GET);
+/// [`MANAGED`], and the resource written when the operator manages the cluster: `restart` and
+/// `cert rotate` set an annotation, `apply` server-side applies the spec.
+const MANAGED_REQUEST: Rule = group("ozone.apache.org", "ozoneclusters", &["get", "patch"]);
+
 /// `recover om|scm POD`: the pod template set (hold, bootstrap, restored: get + update) and
 /// the progress recorded (patch of an annotation) on the StatefulSet, the pod deleted, its
 /// metadata emptied and the Raft roles read through exec, the metadata directories read from
@@ -110,6 +124,8 @@ const RECOVER_MEMBER: &[Rule] = &[
     apps("statefulsets", &["get", "list", "patch", "update"]),
     apps("deployments", LIST),
     EXEC,
+    MANAGED,
+    LOCK,
 ];
 
 /// Every day-2 command and what it needs. Reads are label-selected lists (never one
@@ -123,6 +139,7 @@ pub const COMMANDS: &[CommandPermissions] = &[
             apps("statefulsets", LIST),
             apps("deployments", LIST),
             EXEC,
+            MANAGED,
         ],
     },
     CommandPermissions {
@@ -144,6 +161,8 @@ pub const COMMANDS: &[CommandPermissions] = &[
             apps("statefulsets", LIST),
             apps("deployments", LIST),
             EXEC,
+            MANAGED,
+            LOCK,
         ],
     },
     CommandPermissions {
@@ -156,6 +175,8 @@ pub const COMMANDS: &[CommandPermissions] = &[
             apps("statefulsets/scale", &["patch"]),
             apps("deployments", LIST),
             EXEC,
+            MANAGED,
+            LOCK,
         ],
     },
     CommandPermissions {
@@ -177,6 +198,8 @@ pub const COMMANDS: &[CommandPermissions] = &[
             core("secrets", &["get", "create", "update"]),
             apps("statefulsets", LIST),
             apps("deployments", LIST),
+            MANAGED,
+            LOCK,
         ],
     },
     CommandPermissions {
@@ -203,6 +226,8 @@ pub const COMMANDS: &[CommandPermissions] = &[
             cert_manager("certificates", GET),
             cert_manager("certificates/status", &["update"]),
             EXEC,
+            MANAGED_REQUEST,
+            LOCK,
         ],
     },
     CommandPermissions {
@@ -253,6 +278,8 @@ pub const COMMANDS: &[CommandPermissions] = &[
             group("monitoring.coreos.com", "servicemonitors", APPLY_OBJECTS),
             group("monitoring.coreos.com", "prometheusrules", APPLY_OBJECTS),
             EXEC,
+            MANAGED_REQUEST,
+            LOCK,
         ],
     },
     CommandPermissions {
@@ -264,6 +291,8 @@ pub const COMMANDS: &[CommandPermissions] = &[
             apps("statefulsets", &["list", "patch"]),
             apps("deployments", &["list", "patch"]),
             EXEC,
+            MANAGED_REQUEST,
+            LOCK,
         ],
     },
     CommandPermissions {
@@ -285,6 +314,8 @@ pub const COMMANDS: &[CommandPermissions] = &[
             apps("deployments", &["list", "patch"]),
             apps("deployments/scale", &["patch"]),
             EXEC,
+            MANAGED,
+            LOCK,
         ],
     },
     CommandPermissions {
@@ -307,6 +338,8 @@ pub const COMMANDS: &[CommandPermissions] = &[
             apps("statefulsets", &["list", "patch"]),
             apps("deployments", LIST),
             EXEC,
+            MANAGED,
+            LOCK,
         ],
     },
     CommandPermissions {
@@ -342,6 +375,8 @@ pub const COMMANDS: &[CommandPermissions] = &[
             apps("deployments", &["list", "patch"]),
             apps("deployments/scale", &["patch"]),
             EXEC,
+            MANAGED,
+            LOCK,
         ],
     },
     CommandPermissions {

@@ -321,7 +321,16 @@ fn status_with_500_datanodes_end_to_end() {
         .iter()
         .filter(|r| r.contains("/exec?"))
         .count();
-    assert_eq!((lists, execs), (4, 4), "{:#?}", seen.requests);
+    // Four label-selected lists and the read of the OzoneCluster resource (whether the
+    // operator manages the cluster; this server has none).
+    assert_eq!((lists, execs), (5, 4), "{:#?}", seen.requests);
+    assert!(
+        seen.requests
+            .iter()
+            .any(|r| r == "/apis/ozone.apache.org/v1alpha1/namespaces/ozone/ozoneclusters/ozone"),
+        "{:#?}",
+        seen.requests
+    );
     assert!(
         seen.user_agents
             .iter()

@@ -314,6 +314,41 @@ impl Actuator {
         .await
     }
 
+    /// Server-side applies an object of a kind render does not produce (an `OzoneCluster`
+    /// resource) with field manager `kubectl-ozone`; returns the object as stored.
+    pub async fn apply_kind(
+        &self,
+        info: &super::objects::KindInfo,
+        object: &serde_json::Value,
+        force_conflicts: bool,
+    ) -> Result<serde_json::Value, super::objects::ObjectError> {
+        super::objects::apply_kind(
+            &self.client,
+            &self.namespace,
+            info,
+            object,
+            (MANAGER, force_conflicts),
+            false,
+        )
+        .await
+    }
+
+    /// Sets one annotation on an object of any kind (a merge patch of its metadata).
+    pub async fn annotate_object(
+        &self,
+        info: &super::objects::KindInfo,
+        name: &str,
+        key: &str,
+        value: &str,
+    ) -> Result<(), ApiError> {
+        let api = super::objects::api(&self.client, &self.namespace, info);
+        let patch = serde_json::json!({"metadata": {"annotations": {key: value}}});
+        api.patch(name, &PatchParams::default(), &Patch::Merge(&patch))
+            .await
+            .map(drop)
+            .map_err(|e| classify(e, "patch", info.plural, &self.namespace))
+    }
+
     /// Deletes an object `apply` prunes (the spec no longer renders it); gone already is fine.
     pub async fn delete_object(
         &self,

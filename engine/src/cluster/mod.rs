@@ -11,6 +11,7 @@ pub mod discover;
 pub mod errors;
 pub mod exec;
 pub mod inspect;
+pub mod lock;
 pub mod objects;
 pub mod proxy;
 pub mod view;

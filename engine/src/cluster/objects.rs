@@ -248,6 +248,27 @@ pub(super) async fn apply(
         kind: kind.clone(),
         name: name.clone(),
     })?;
+    apply_kind(
+        client,
+        namespace,
+        info,
+        object,
+        (manager, force_conflicts),
+        dry_run,
+    )
+    .await
+}
+
+/// [`apply`] of an object of a kind render does not produce (an `OzoneCluster` resource).
+pub(super) async fn apply_kind(
+    client: &kube::Client,
+    namespace: &str,
+    info: &KindInfo,
+    object: &Value,
+    (manager, force_conflicts): (&str, bool),
+    dry_run: bool,
+) -> Result<Value, ObjectError> {
+    let (kind, name) = kind_and_name(object);
     let result = api(client, namespace, info)
         .patch(
             &name,

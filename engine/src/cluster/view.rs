@@ -113,6 +113,19 @@ impl KubeReader {
         self.list(&selector, "pods").await
     }
 
+    /// An object of `info`'s kind as JSON (an `OzoneCluster` resource), if it exists; the
+    /// raw client error otherwise, so the caller can tell 404 and 403 apart.
+    pub async fn object(
+        &self,
+        info: &super::objects::KindInfo,
+        name: &str,
+    ) -> Result<serde_json::Value, kube::Error> {
+        super::objects::api(&self.client, &self.namespace, info)
+            .get(name)
+            .await
+            .map(|o| serde_json::to_value(o).unwrap_or_default())
+    }
+
     /// A cert-manager Certificate, if it exists.
     pub async fn certificate(&self, name: &str) -> Result<Option<DynamicObject>, ApiError> {
         certificates(&self.client, &self.namespace)

@@ -100,6 +100,18 @@ pub fn block_on<F: Future>(f: F) -> Result<F::Output> {
     Ok(rt.block_on(f))
 }
 
+/// Runs a command that may change the cluster: `f` on this thread, and what it spawns — the
+/// renewal of the engine lock, the client's connections — on one worker thread, so that the
+/// Lease is renewed while a confirmation prompt blocks this thread.
+pub fn block_on_changing<F: Future>(f: F) -> Result<F::Output> {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .enable_all()
+        .build()
+        .context("cannot start the async runtime")?;
+    Ok(rt.block_on(f))
+}
+
 /// The flags to repeat in a follow-up command, so a hint can be pasted as is.
 pub fn flags_hint(session: &Session, cluster: &str, args: &ClusterArgs) -> String {
     let mut out = format!("-n {} --name {cluster}", session.namespace());

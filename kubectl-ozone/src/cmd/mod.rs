@@ -12,6 +12,7 @@ pub mod diff;
 pub mod doctor;
 pub mod init;
 pub mod lint;
+pub mod managed;
 pub mod operator;
 pub mod recover;
 pub mod render;
@@ -46,9 +47,9 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
             };
             diff::run(&session, &mut Io::real(), &args).await
         })?,
-        Command::Apply(args) => common::block_on(async {
+        Command::Apply(ref args) => common::block_on_changing(async {
             let session = connect_for_spec(&args.desired).await?;
-            apply::run(&session, &mut Io::real(), &args).await
+            run_in(&session, &mut Io::real(), &cli.command).await
         })?,
         Command::Doctor(args) => {
             // A bad spec is bad input before any cluster is contacted.
@@ -67,7 +68,7 @@ pub fn run(cli: Cli) -> anyhow::Result<ExitCode> {
         })?,
         Command::Completion(_) => complete::print_helper(&mut Io::real()),
         Command::Complete(args) => complete::run(&mut Io::real(), &args),
-        command => common::block_on(async {
+        command => common::block_on_changing(async {
             let session = common::connect(&cluster_args(&command)).await?;
             run_in(&session, &mut Io::real(), &command).await
         })?,
@@ -101,8 +102,24 @@ fn cluster_args(command: &Command) -> common::ClusterArgs {
 }
 
 /// Runs a command that works against a running cluster, in `session`. The binary and the
-/// scenario tests take this same path from a parsed command line.
+/// scenario tests take this same path from a parsed command line. A command that changes the
+/// cluster first checks whether the operator manages it and holds the engine lock while it
+/// runs ([`managed`]).
 pub async fn run_in(session: &Session, io: &mut Io, command: &Command) -> anyhow::Result<ExitCode> {
+    let Some(change) = managed::classify(command) else {
+        return dispatch(session, io, command).await;
+    };
+    match managed::prepare(session, io, command, &change).await? {
+        managed::Prepared::Done(code) => Ok(code),
+        managed::Prepared::Run(lock) => {
+            let result = dispatch(session, io, command).await;
+            managed::finish(io, lock).await;
+            result
+        }
+    }
+}
+
+async fn dispatch(session: &Session, io: &mut Io, command: &Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Status(args) => status::status(session, io, args).await,
         Command::Datanode(cmd) => datanode::run(session, io, cmd).await,

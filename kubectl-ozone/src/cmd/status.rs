@@ -30,9 +30,23 @@ pub struct StatusArgs {
 pub async fn status(session: &Session, io: &mut Io, args: &StatusArgs) -> Result<ExitCode> {
     let view = discover::find(&session.kube, args.cluster.name.as_deref()).await?;
     let report = status::read(session, &view).await;
+    let managed = ozone_engine::managed::detect(&session.kube, view.cluster()).await?;
     let text = match structured(args.format, &report)? {
-        Some(s) => s,
-        None => render_table(&report, args.format == Format::Wide),
+        Some(s) => {
+            if let Some(m) = &managed {
+                io.note(managed_line(m));
+            }
+            s
+        }
+        None => {
+            let mut text = render_table(&report, args.format == Format::Wide);
+            if let Some(m) = &managed {
+                // After the title line.
+                let at = text.find('\n').map_or(0, |i| i + 1);
+                text.insert_str(at, &format!("{}\n", managed_line(m)));
+            }
+            text
+        }
     };
     io.out.write_all(text.as_bytes())?;
     io.out.flush()?;
@@ -47,6 +61,17 @@ pub async fn status(session: &Session, io: &mut Io, args: &StatusArgs) -> Result
         ));
         Ok(ExitCode::from(crate::exit::FAILURE))
     }
+}
+
+/// One line: the operator manages the cluster, and its phase as the operator reports it.
+fn managed_line(m: &ozone_engine::managed::Managed) -> String {
+    let mut line = format!("Managed by the operator: {}", m.describe());
+    match (m.phase(), m.phase_reason()) {
+        (Some(p), Some(r)) => line.push_str(&format!(", phase {p}: {r}")),
+        (Some(p), None) => line.push_str(&format!(", phase {p}")),
+        _ => line.push_str(", no status yet"),
+    }
+    line
 }
 
 fn short(host: &str) -> &str {

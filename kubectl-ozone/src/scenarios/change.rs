@@ -1072,7 +1072,7 @@ async fn bad_input_exits_2_and_writes_nothing() {
     assert!(e.to_string().contains("--timeout"), "{e}");
 }
 
-fn with_revisions(c: &FakeCluster, stale: &[&str]) {
+pub(crate) fn with_revisions(c: &FakeCluster, stale: &[&str]) {
     let mut st = c.api.state.lock().unwrap();
     for sts in st.statefulsets.iter_mut() {
         let name = sts.metadata.name.clone().unwrap_or_default();

@@ -7,6 +7,7 @@ mod backup;
 mod cert;
 mod change;
 mod doctor;
+mod managed;
 mod member;
 mod rbac;
 mod recover;
@@ -38,15 +39,15 @@ async fn status_costs_the_same_number_of_requests_for_5_or_500_datanodes() {
             n + 6
         );
         let requests = c.api.requests();
-        assert!(
-            requests
-                .iter()
-                .all(|r| r.method == Method::GET && r.uri.contains("labelSelector="))
-        );
+        assert!(requests.iter().all(|r| r.method == Method::GET
+            && (r.uri.contains("labelSelector=")
+                || r.uri
+                    == "/apis/ozone.apache.org/v1alpha1/namespaces/ozone/ozoneclusters/ozone")));
         counts.push((requests.len(), c.ozone.call_count()));
     }
-    // StatefulSets, Deployments, pods, PVCs; and scm roles, om roles, safemode, datanode list.
-    assert_eq!(counts, vec![(4, 4), (4, 4)]);
+    // StatefulSets, Deployments, pods, PVCs, whether the operator manages the cluster; and scm
+    // roles, om roles, safemode, datanode list.
+    assert_eq!(counts, vec![(5, 4), (5, 4)]);
 }
 
 #[tokio::test]
