@@ -154,6 +154,10 @@ pub async fn run(options: RunOptions) -> Result<()> {
         recorder: Recorder::new(client.clone(), reporter),
         timing: options.timing.clone(),
         metrics,
+        identity: options
+            .pod_name
+            .clone()
+            .unwrap_or_else(|| format!("pid-{}", std::process::id())),
     });
     let resource = api_resource();
     let apis: Vec<Api<DynamicObject>> = if options.watch_namespaces.is_empty() {

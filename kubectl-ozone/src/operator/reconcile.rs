@@ -9,8 +9,7 @@
 use super::events::PassEvents;
 use super::status::{self, Outcome, needs_write, next_status};
 use super::work::{
-    self, Decision, FINALIZE_ANNOTATION, FINALIZER, Options, RESTART_ANNOTATION, Switches, Work,
-    decide, pending,
+    self, Decision, FINALIZER, Options, RESTART_ANNOTATION, Switches, Work, decide, pending,
 };
 use kube::api::{Api, Patch, PatchParams};
 use kube::core::{ApiResource, DynamicObject};
@@ -20,6 +19,7 @@ use kube::{Resource, ResourceExt};
 use ozone_engine::change::apply::ApplyOptions;
 use ozone_engine::change::datanodes::Safety;
 use ozone_engine::cluster::Session;
+use ozone_engine::cluster::lock::{self, LockError};
 use ozone_engine::cluster::ws::WsExec;
 use ozone_engine::plan::rotation::Skips;
 use ozone_generator::crd::{GROUP, PLURAL, VERSION};
@@ -190,6 +190,8 @@ pub struct Context {
     pub timing: Timing,
     /// Counters.
     pub metrics: Arc<Metrics>,
+    /// This replica's name (the pod's), in the cluster Leases it holds.
+    pub identity: String,
 }
 
 /// A pass's error, for kube-runtime (which wants `std::error::Error`).
@@ -300,7 +302,6 @@ pub fn switches(cluster: &Cluster, obj: &DynamicObject, status: &OzoneClusterSta
     let handled = status.handled.clone().unwrap_or_default();
     let annotations = obj.annotations();
     s.restart_requested = pending(annotations, &handled, RESTART_ANNOTATION).is_some();
-    s.finalize_requested = pending(annotations, &handled, FINALIZE_ANNOTATION).is_some();
     s
 }
 
@@ -514,6 +515,19 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
     let Outcome::Progressing { stage, counts, .. } = &outcome else {
         return Ok(Action::requeue(timing.after_stage));
     };
+    // The cluster's Lease, as every writer of the engine takes it: a person's `kubectl ozone
+    // upgrade finalize` (or any verb) and this step never act at once.
+    let holder = format!("ozone-operator/{}", ctx.identity);
+    let guard = match lock::acquire(&session.kube, &name, holder, stage).await {
+        Ok(guard) => guard,
+        Err(LockError::Held(held)) => {
+            log(&namespace, &name, &format!("waiting: {held}"));
+            return Ok(Action::requeue(
+                timing.after_stage.max(Duration::from_secs(10)),
+            ));
+        }
+        Err(e) => return Err(anyhow::Error::from(e).into()),
+    };
     let mut events = PassEvents::new(format!("{namespace}/{name}"));
     ctx.metrics.stages.fetch_add(1, Ordering::Relaxed);
     publish(
@@ -524,7 +538,15 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
         &format!("step {stage} begins"),
     )
     .await;
-    match work::run(&session, &work, &opts, &mut events).await {
+    let ran = work::run(&session, &work, &opts, &mut events).await;
+    if let Err(e) = guard.release().await {
+        log(
+            &namespace,
+            &name,
+            &format!("cannot release the cluster's Lease: {e}"),
+        );
+    }
+    match ran {
         Ok(()) => {
             let note = events.summary(status::MAX_MESSAGE);
             let note = if note.is_empty() {
@@ -537,7 +559,6 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
             // again.
             let key = match work {
                 Work::Restart(_) => Some(RESTART_ANNOTATION),
-                Work::Finalize(_) if switches.finalize_requested => Some(FINALIZE_ANNOTATION),
                 _ => None,
             };
             if let Some(key) = key

@@ -32,13 +32,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::time::Instant;
 
-/// On the resource while an operator manages it: the plugin reads it as "leave transitions
-/// to the operator"; removed when the resource is deleted.
-pub const FINALIZER: &str = "ozone.apache.org/finalizer";
-/// A rolling restart of every pod asked for (`kubectl ozone restart` on a managed cluster).
-pub const RESTART_ANNOTATION: &str = "ozone.apache.org/restartedAt";
-/// An upgrade finalize asked for (`kubectl ozone upgrade finalize` on a managed cluster).
-pub const FINALIZE_ANNOTATION: &str = "ozone.apache.org/finalizeUpgradeAt";
+pub use ozone_engine::managed::{FINALIZER, RESTART_ANNOTATION};
 
 /// The switches and requests a pass reads from the resource.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -47,10 +41,9 @@ pub struct Switches {
     pub paused: bool,
     /// `spec.clusterOperation.stopped`.
     pub stopped: bool,
-    /// `spec.upgrade.finalize`.
+    /// `spec.upgrade.finalize` (`kubectl ozone upgrade finalize` also finishes it: the plugin
+    /// runs it itself, under the cluster's Lease).
     pub finalize: Finalize,
-    /// A finalize asked for by annotation (`kubectl ozone upgrade finalize`) and not yet done.
-    pub finalize_requested: bool,
     /// A restart asked for by annotation (`kubectl ozone restart`) and not yet done.
     pub restart_requested: bool,
 }
@@ -67,7 +60,6 @@ impl Switches {
                 .and_then(|s| s.upgrade.as_ref())
                 .and_then(|u| u.finalize)
                 .unwrap_or_default(),
-            finalize_requested: false,
             restart_requested: false,
         }
     }
@@ -306,7 +298,7 @@ pub async fn decide(
     }
 
     let awaiting_finalize = record.is_some_and(|r| r.phase == Phase::Done);
-    if awaiting_finalize && (switches.finalize == Finalize::Auto || switches.finalize_requested) {
+    if awaiting_finalize && switches.finalize == Finalize::Auto {
         return Ok(
             match finalize::plan(session, Some(&name), &opts.finalize()).await {
                 Ok(p) => progressing(
