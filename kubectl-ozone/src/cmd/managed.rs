@@ -168,7 +168,9 @@ pub fn classify(command: &Command) -> Option<Change<'_>> {
     })
 }
 
-/// Who holds the lock: `kubectl-ozone/<user>@<host>/<pid>`.
+/// Who holds the lock: `kubectl-ozone/<user>@<host>`. No process id: a command interrupted
+/// (Ctrl-C, a lost terminal, SIGKILL) leaves the Lease to expire, and the same person running
+/// it again on the same machine to resume it must not be refused by their own earlier run.
 pub fn holder() -> String {
     let user = std::env::var("USER")
         .or_else(|_| std::env::var("USERNAME"))
@@ -183,7 +185,7 @@ pub fn holder() -> String {
         })
         .filter(|h| !h.is_empty())
         .unwrap_or_else(|| "unknown".into());
-    format!("kubectl-ozone/{user}@{host}/{}", std::process::id())
+    format!("kubectl-ozone/{user}@{host}")
 }
 
 /// The cluster a change is about: the spec's name for `apply`, else the one `--name` picks

@@ -52,7 +52,7 @@ impl Events for PassEvents {
             Event::Waiting { .. } | Event::Transferred { .. } => return,
         };
         if self.log {
-            eprintln!("{}: {line}", self.cluster);
+            super::log::info(&self.cluster, &line);
         }
     }
 }

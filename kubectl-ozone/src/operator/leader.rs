@@ -112,10 +112,31 @@ pub async fn acquire(api: &Api<Lease>, e: &Election, namespace: &str) -> Result<
         match try_hold(api, e, namespace).await {
             Ok(true) => return Ok(()),
             Ok(false) => {}
-            Err(err) => eprintln!("leader election: {err:#}"),
+            Err(err) => super::log::warn("", &format!("leader election: {err:#}")),
         }
         tokio::time::sleep(e.retry).await;
     }
+}
+
+/// Gives the Lease up on a clean shutdown (SIGTERM during a rollout), so that another replica
+/// takes over at once instead of after the lease duration. Best effort: a failure only means
+/// the follower waits for the Lease to expire.
+pub async fn release(api: &Api<Lease>, e: &Election) -> Result<()> {
+    let Some(mut lease) = api.get_opt(LEASE_NAME).await? else {
+        return Ok(());
+    };
+    let Some(spec) = lease.spec.as_mut() else {
+        return Ok(());
+    };
+    if spec.holder_identity.as_deref() != Some(e.identity.as_str()) {
+        return Ok(());
+    }
+    spec.holder_identity = None;
+    spec.renew_time = None;
+    // A replace carries the resourceVersion read: a Lease taken meanwhile is left alone.
+    api.replace(LEASE_NAME, &PostParams::default(), &lease)
+        .await?;
+    Ok(())
 }
 
 /// Renews the Lease until it is lost; returns the reason as an error (the caller exits, so
@@ -128,7 +149,10 @@ pub async fn keep(api: &Api<Lease>, e: &Election, namespace: &str) -> Result<()>
             Ok(true) => last_renewal = tokio::time::Instant::now(),
             Ok(false) => bail!("leader election: the Lease {namespace}/{LEASE_NAME} was taken"),
             Err(err) if last_renewal.elapsed() < e.lease_duration => {
-                eprintln!("leader election: renewal failed, retrying: {err:#}");
+                super::log::warn(
+                    "",
+                    &format!("leader election: renewal failed, retrying: {err:#}"),
+                );
             }
             Err(err) => {
                 return Err(err).context(format!(

@@ -13,6 +13,7 @@
 
 pub mod events;
 pub mod leader;
+pub mod log;
 pub mod reconcile;
 pub mod serve;
 pub mod status;
@@ -108,7 +109,10 @@ pub async fn run(options: RunOptions) -> Result<()> {
         let port = options.health_port;
         tokio::spawn(async move {
             if let Err(e) = serve::health(port, ready).await {
-                eprintln!("health endpoint on port {port} stopped: {e:#}");
+                log::warn(
+                    "",
+                    &format!("health endpoint on port {port} stopped: {e:#}"),
+                );
             }
         });
     }
@@ -117,7 +121,10 @@ pub async fn run(options: RunOptions) -> Result<()> {
         let port = options.metrics_port;
         tokio::spawn(async move {
             if let Err(e) = serve::metrics(port, metrics).await {
-                eprintln!("metrics endpoint on port {port} stopped: {e:#}");
+                log::warn(
+                    "",
+                    &format!("metrics endpoint on port {port} stopped: {e:#}"),
+                );
             }
         });
     }
@@ -134,13 +141,16 @@ pub async fn run(options: RunOptions) -> Result<()> {
             .context("--leader-elect needs $POD_NAME (or --pod-name): the replica's identity")?;
         let api: Api<Lease> = Api::namespaced(client.clone(), &namespace);
         let e = leader::Election::new(identity);
-        eprintln!(
-            "leader election: waiting for Lease {namespace}/{} as {}",
-            leader::LEASE_NAME,
-            e.identity
+        log::info(
+            "",
+            &format!(
+                "leader election: waiting for Lease {namespace}/{} as {}",
+                leader::LEASE_NAME,
+                e.identity
+            ),
         );
         leader::acquire(&api, &e, &namespace).await?;
-        eprintln!("leader election: leading");
+        log::info("", "leader election: leading");
         Some((api, e, namespace))
     } else {
         None
@@ -196,21 +206,24 @@ pub async fn run(options: RunOptions) -> Result<()> {
             .shutdown_on_signal()
             .run(reconcile::reconcile, reconcile::error_policy, ctx.clone())
             .for_each(|result| async move {
-                match result {
-                    Ok((object, _)) => eprintln!("reconciled {object}"),
-                    Err(e) => eprintln!("controller: {e}"),
+                // A pass's own failures are logged by `error_policy` with the cluster named.
+                if let Err(e) = result {
+                    log::warn("", &format!("controller: {e}"));
                 }
             })
     });
     ready.store(true, Ordering::Relaxed);
-    eprintln!(
-        "ozone-operator {} watching {}",
-        env!("CARGO_PKG_VERSION"),
-        if options.watch_namespaces.is_empty() {
-            "every namespace".to_owned()
-        } else {
-            options.watch_namespaces.join(", ")
-        }
+    log::info(
+        "",
+        &format!(
+            "ozone-operator {} watching {}",
+            env!("CARGO_PKG_VERSION"),
+            if options.watch_namespaces.is_empty() {
+                "every namespace".to_owned()
+            } else {
+                options.watch_namespaces.join(", ")
+            }
+        ),
     );
     let controllers = futures::future::join_all(controllers);
     match election {
@@ -220,7 +233,13 @@ pub async fn run(options: RunOptions) -> Result<()> {
         }
         Some((api, e, namespace)) => {
             tokio::select! {
-                _ = controllers => Ok(()),
+                _ = controllers => {
+                    // Shut down by a signal: hand the Lease over now.
+                    if let Err(err) = leader::release(&api, &e).await {
+                        log::warn("", &format!("leader election: cannot release the Lease: {err:#}"));
+                    }
+                    Ok(())
+                }
                 lost = leader::keep(&api, &e, &namespace) => lost,
             }
         }

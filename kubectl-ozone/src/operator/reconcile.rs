@@ -9,7 +9,8 @@
 use super::events::PassEvents;
 use super::status::{self, Outcome, needs_write, next_status};
 use super::work::{
-    self, Decision, FINALIZER, Options, RESTART_ANNOTATION, Switches, Work, decide, pending,
+    self, Decision, FINALIZER, Options, RESTART_ANNOTATION, ROTATE_CERTS_ANNOTATION, Switches,
+    Work, decide, pending,
 };
 use kube::api::{Api, Patch, PatchParams};
 use kube::core::{ApiResource, DynamicObject};
@@ -64,6 +65,8 @@ pub struct Timing {
     pub poll_interval: Duration,
     /// The longest one stage may wait before it gives up (the next pass resumes it).
     pub stage_timeout: Duration,
+    /// Managed leaf certificates are rotated when they expire within this.
+    pub renew_before: Duration,
 }
 
 impl Default for Timing {
@@ -76,6 +79,7 @@ impl Default for Timing {
             error: Duration::from_secs(30),
             poll_interval: Duration::from_secs(10),
             stage_timeout: Duration::from_secs(30 * 60),
+            renew_before: Duration::from_secs(30 * 86_400),
         }
     }
 }
@@ -293,6 +297,7 @@ pub fn options(timing: &Timing, obj: &DynamicObject) -> Options {
         stage_timeout: timing.stage_timeout,
         poll: timing.poll_interval,
         resume,
+        renew_before: timing.renew_before,
     }
 }
 
@@ -302,6 +307,11 @@ pub fn switches(cluster: &Cluster, obj: &DynamicObject, status: &OzoneClusterSta
     let handled = status.handled.clone().unwrap_or_default();
     let annotations = obj.annotations();
     s.restart_requested = pending(annotations, &handled, RESTART_ANNOTATION).is_some();
+    s.rotate_requested = pending(annotations, &handled, ROTATE_CERTS_ANNOTATION).is_some();
+    s.rotation_interrupted = status
+        .operation
+        .as_ref()
+        .is_some_and(|o| o.kind.as_deref() == Some("RotateCertificates"));
     s
 }
 
@@ -352,10 +362,9 @@ async fn publish(
     };
     let reference = obj.object_ref(&api_resource());
     if let Err(e) = ctx.recorder.publish(&event, &reference).await {
-        eprintln!(
-            "{}/{}: cannot publish event {reason}: {e}",
-            obj.namespace().unwrap_or_default(),
-            obj.name_any()
+        super::log::warn(
+            &format!("{}/{}", obj.namespace().unwrap_or_default(), obj.name_any()),
+            &format!("cannot publish event {reason}: {e}"),
         );
     }
 }
@@ -487,7 +496,7 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
     // Written before the work acts: a disruptive step's `status.operation` is on record
     // first.
     let wrote = write_status(&api, &name, &previous, &next, &ctx.metrics).await?;
-    let Some(work) = work else {
+    let Some(mut work) = work else {
         return Ok(match &outcome {
             Outcome::Refused { message, .. } => {
                 if wrote {
@@ -538,7 +547,7 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
         &format!("step {stage} begins"),
     )
     .await;
-    let ran = work::run(&session, &work, &opts, &mut events).await;
+    let ran = work::run(&session, &mut work, &opts, &mut events).await;
     if let Err(e) = guard.release().await {
         log(
             &namespace,
@@ -559,6 +568,9 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
             // again.
             let key = match work {
                 Work::Restart(_) => Some(RESTART_ANNOTATION),
+                Work::RotateCertificates(_) if switches.rotate_requested => {
+                    Some(ROTATE_CERTS_ANNOTATION)
+                }
                 _ => None,
             };
             if let Some(key) = key
@@ -595,19 +607,18 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
     }
 }
 
-/// One line on standard error, `namespace/name: message` (the operator's log).
+/// A record of the operator's log about this cluster.
 fn log(namespace: &str, name: &str, message: &str) {
-    eprintln!("{namespace}/{name}: {message}");
+    super::log::info(&format!("{namespace}/{name}"), message);
 }
 
 /// What happens after a pass returned an error (the API unreachable, a read that failed):
 /// logged, tried again later.
 pub fn error_policy(obj: Arc<DynamicObject>, err: &ReconcileError, ctx: Arc<Context>) -> Action {
     ctx.metrics.errors.fetch_add(1, Ordering::Relaxed);
-    eprintln!(
-        "{}/{}: reconcile failed: {err}",
-        obj.namespace().unwrap_or_default(),
-        obj.name_any()
+    super::log::warn(
+        &format!("{}/{}", obj.namespace().unwrap_or_default(), obj.name_any()),
+        &format!("reconcile failed: {err}"),
     );
     Action::requeue(ctx.timing.error)
 }

@@ -285,6 +285,8 @@ pub fn next_status(
                 Some("Start") => "Starting",
                 Some("ScaleDatanodes") => "Scaling",
                 Some("Restart") => "Restarting",
+                Some("RotateCertificates") => "RotatingCertificates",
+                Some("IssueCertificates") => "IssuingCertificates",
                 _ if counts.is_some_and(|c| c.desired == 0) => "Creating",
                 _ => "Updating",
             };

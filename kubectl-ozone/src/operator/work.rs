@@ -6,10 +6,14 @@
 //!
 //! The precedence, first match wins: paused (observe only) → an upgrade the records say is
 //! under way → `stopped` (hibernate) → a hibernated cluster to start → a new version
-//! (upgrade) → a requested or automatic finalize → a requested restart → `apply`'s stages.
+//! (upgrade) → an automatic finalize → a requested restart → a requested, interrupted or due
+//! certificate rotation → `apply`'s stages.
 
 use super::status::{Counts, Outcome};
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::Time;
+use ozone_engine::certs::issue::{self, IssueOptions};
+use ozone_engine::certs::rotate::{self, ResumeHints, RotateOptions, Rotation};
+use ozone_engine::certs::status as certs_status;
 use ozone_engine::change::apply::{self, ApplyOptions, ApplyPlan, Stage};
 use ozone_engine::change::hibernate::{self, Direction};
 use ozone_engine::change::restart as restarting;
@@ -32,7 +36,7 @@ use std::collections::BTreeMap;
 use std::time::Duration;
 use tokio::time::Instant;
 
-pub use ozone_engine::managed::{FINALIZER, RESTART_ANNOTATION};
+pub use ozone_engine::managed::{FINALIZER, RESTART_ANNOTATION, ROTATE_CERTS_ANNOTATION};
 
 /// The switches and requests a pass reads from the resource.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -46,6 +50,12 @@ pub struct Switches {
     pub finalize: Finalize,
     /// A restart asked for by annotation (`kubectl ozone restart`) and not yet done.
     pub restart_requested: bool,
+    /// A certificate rotation asked for by annotation (`kubectl ozone cert rotate`) and not
+    /// yet done.
+    pub rotate_requested: bool,
+    /// A rotation was under way when the last pass ended (`status.operation`): finish its
+    /// restarts instead of issuing certificates again.
+    pub rotation_interrupted: bool,
 }
 
 impl Switches {
@@ -61,6 +71,8 @@ impl Switches {
                 .and_then(|u| u.finalize)
                 .unwrap_or_default(),
             restart_requested: false,
+            rotate_requested: false,
+            rotation_interrupted: false,
         }
     }
 }
@@ -82,6 +94,12 @@ pub enum Work {
     },
     /// Every pod restarted in quorum-safe order (a `restart` request).
     Restart(Box<restarting::RestartPlan>),
+    /// Managed TLS: the CA, the keystore password and the leaf certificates that are missing
+    /// (`cert issue`); the pods waiting for them then start.
+    IssueCertificates(Box<(issue::Issue, IssueOptions)>),
+    /// New leaf certificates, then the quorum-safe restart (a `cert rotate` request, or
+    /// certificates close to expiry).
+    RotateCertificates(Box<(Rotation, RotateOptions)>),
 }
 
 /// What a pass decided before acting.
@@ -111,6 +129,8 @@ pub struct Options {
     pub poll: Duration,
     /// Said where a wait gives up: the next reconcile resumes.
     pub resume: String,
+    /// Managed certificates are renewed when they expire within this.
+    pub renew_before: Duration,
 }
 
 impl Options {
@@ -157,6 +177,39 @@ fn running_version(view: &ClusterView) -> Option<versions::Version> {
         .iter()
         .find(|w| w.component == Component::Scm)
         .and_then(|w| w.version())
+}
+
+/// What the managed certificates need, from the engine's `cert status` (Secrets only: no
+/// Ozone query). A cluster without managed TLS needs nothing; a read that fails counts as
+/// nothing (the next pass looks again).
+#[derive(Debug, Default)]
+struct Certificates {
+    /// A certificate Secret (or the CA's) is missing: `cert issue`.
+    missing: bool,
+    /// Leaf certificates (not the CA: replacing it is `cert rotate --ca`, a person's
+    /// decision) that expire within the renewal window, as `<secret> (<days> days)`.
+    expiring: Vec<String>,
+}
+
+async fn certificates(session: &Session, view: &ClusterView, within: Duration) -> Certificates {
+    let Ok(report) = certs_status::gather(session, view, within).await else {
+        return Certificates::default();
+    };
+    if report.mode != "managed" {
+        return Certificates::default();
+    }
+    Certificates {
+        missing: report
+            .certificates
+            .iter()
+            .any(|c| c.certificate.is_none() && c.problem.is_some()),
+        expiring: report
+            .certificates
+            .iter()
+            .filter(|c| c.component != "ca" && c.problem.is_some())
+            .filter_map(|c| Some(format!("{} ({} days)", c.secret_name, c.days_left?)))
+            .collect(),
+    }
 }
 
 /// `status.operation` for a unit of work.
@@ -330,6 +383,52 @@ pub async fn decide(
         });
     }
 
+    let certs = certificates(session, view, opts.renew_before).await;
+    if certs.missing {
+        let issue = IssueOptions {
+            cluster: Some(name.clone()),
+            timeout: Some(opts.stage_timeout),
+            poll_interval: opts.poll,
+            ..Default::default()
+        };
+        match issue::plan(session, &issue).await {
+            Ok(i) if i.plan.changes_anything() => {
+                return Ok(progressing(
+                    "issueCertificates".into(),
+                    operation("IssueCertificates", &name, "issue", now),
+                    counts,
+                    Work::IssueCertificates(Box::new((i, issue))),
+                ));
+            }
+            Ok(_) => {}
+            Err(e) => return Ok(refused(e, counts)),
+        }
+    }
+    let expiring = certs.expiring;
+    if switches.rotate_requested || switches.rotation_interrupted || !expiring.is_empty() {
+        let rotate = RotateOptions {
+            cluster: Some(name.clone()),
+            resume: switches.rotation_interrupted,
+            timeout: Some(opts.stage_timeout),
+            poll_interval: opts.poll,
+            ..Default::default()
+        };
+        let why = if expiring.is_empty() {
+            "requested".to_owned()
+        } else {
+            format!("expiring: {}", expiring.join(", "))
+        };
+        return Ok(match rotate::plan(session, &rotate).await {
+            Ok(r) => progressing(
+                "rotateCertificates".into(),
+                operation("RotateCertificates", &name, &why, now),
+                counts,
+                Work::RotateCertificates(Box::new((r, rotate))),
+            ),
+            Err(e) => refused(e, counts),
+        });
+    }
+
     let p = match apply::plan(session, observed, &opts.apply).await {
         Ok(p) => p,
         Err(e) => return Ok(refused(e, counts)),
@@ -404,7 +503,7 @@ pub fn operation_for(stage: &Stage, cluster: &str, now: &Time) -> Option<Operati
 /// Runs the chosen work: one step of its plan.
 pub async fn run(
     session: &Session,
-    work: &Work,
+    work: &mut Work,
     opts: &Options,
     events: &mut dyn Events,
 ) -> anyhow::Result<()> {
@@ -442,6 +541,28 @@ pub async fn run(
         Work::Restart(p) => {
             let act = Actuator::new(&session.kube, &p.ozone, Confirmed::granted());
             p.run(session, &act, events, opts.waits()).await?;
+        }
+        Work::IssueCertificates(work) => {
+            let (issued, options) = &mut **work;
+            issue::run(
+                session,
+                issued,
+                Confirmed::granted(),
+                options,
+                &opts.resume,
+                events,
+            )
+            .await?;
+        }
+        Work::RotateCertificates(work) => {
+            let (rotation, rotate) = work.as_ref();
+            let hints = ResumeHints {
+                rerun: opts.resume.clone(),
+                restarts: opts.resume.clone(),
+            };
+            rotation
+                .run(session, Confirmed::granted(), rotate, &hints, events)
+                .await?;
         }
     }
     Ok(())

@@ -33,6 +33,18 @@ pub fn trials() -> Vec<Trial> {
             "operator_replicas_elect_one_leader_and_a_follower_takes_over",
             two_replicas,
         ),
+        trial(
+            "operator_grows_the_om_ring_and_restarts_on_a_template_change",
+            ring_and_restart,
+        ),
+        trial(
+            "operator_finishes_an_upgrade_after_a_kill_without_a_second_prepare",
+            upgrade_with_kill,
+        ),
+        trial(
+            "operator_issues_rotates_and_restarts_on_the_plugins_requests",
+            plugin_requests,
+        ),
     ]
 }
 
@@ -680,4 +692,172 @@ fn start_follower(ctx: &Ctx, installed: &Installed, ns: &str) -> Result<Operator
         process,
         metrics_port,
     })
+}
+
+/// The pods' uids by name.
+fn uids(ctx: &Ctx, selector: &str) -> Result<BTreeMap<String, String>> {
+    let list = ctx.kubectl_json(&["get", "pods", "-l", selector])?;
+    Ok(list["items"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|p| {
+            (
+                p["metadata"]["name"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned(),
+                p["metadata"]["uid"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect())
+}
+
+fn ring_and_restart(ctx: &Ctx) -> Outcome {
+    let installed = install(ctx)?;
+    let op = Operator::start(ctx, &installed, &[])?;
+    apply(ctx, &resource(ctx, "  om: {replicas: 3}\n"))?;
+    wait_phase(ctx, "Ready")?;
+    ctx.wait_cluster_ready("ozone")?;
+    // The ring grows through the engine's bootstrap, not a plain scale.
+    apply(ctx, &resource(ctx, "  om: {replicas: 5}\n"))?;
+    wait_phase(ctx, "Ready")?;
+    ctx.wait_cluster_ready("ozone")?;
+    ensure!(replicas(ctx, "ozone-om")? == 5, "the OM ring did not grow");
+    ensure!(
+        order_of_steps(ctx, "growRings")? == ["growRings"],
+        "no growRings step: {:?}",
+        order_of_steps(ctx, "")?
+    );
+    // A template change restarts every OM pod (quorum-safe, through the engine's restart).
+    let before = uids(ctx, "app.kubernetes.io/component=om")?;
+    apply(
+        ctx,
+        &resource(
+            ctx,
+            "  om:\n    replicas: 5\n    resources: {requests: {cpu: 400m}}\n",
+        ),
+    )?;
+    wait_phase(ctx, "Ready")?;
+    ctx.wait_cluster_ready("ozone")?;
+    let after = uids(ctx, "app.kubernetes.io/component=om")?;
+    for (pod, uid) in &before {
+        ensure!(after.get(pod) != Some(uid), "{pod} was not restarted");
+    }
+    ensure!(
+        order_of_steps(ctx, "restart")? == ["restart"],
+        "no restart step: {:?}",
+        order_of_steps(ctx, "")?
+    );
+    drop(op);
+    passed()
+}
+
+fn upgrade_with_kill(ctx: &Ctx) -> Outcome {
+    let installed = install(ctx)?;
+    let mut first = Operator::start(ctx, &installed, &[])?;
+    apply(
+        ctx,
+        &resource(ctx, "  version: 2.1.1\n  om: {replicas: 3}\n"),
+    )?;
+    wait_phase(ctx, "Ready")?;
+    ctx.wait_cluster_ready("ozone")?;
+    apply(
+        ctx,
+        &resource(ctx, "  version: 2.2.0\n  om: {replicas: 3}\n"),
+    )?;
+    // Killed while the pods stop (after the OM ring was prepared).
+    first.process.kill_when("then scale it to 0")?;
+    ensure!(
+        first
+            .process
+            .drain()
+            .iter()
+            .any(|l| l.contains("om prepare")),
+        "the OM ring was not prepared before the stop"
+    );
+    let s = status(ctx)?;
+    ensure!(s["operation"]["kind"] == "Upgrade", "{s:#}");
+    let mut second = Operator::start(ctx, &installed, &[])?;
+    wait_phase(ctx, "UpgradeAwaitingFinalize")?;
+    ensure!(
+        !second
+            .process
+            .drain()
+            .iter()
+            .any(|l| l.contains("om prepare")),
+        "the resumed upgrade prepared the OM ring again"
+    );
+    ctx.wait_cluster_ready("ozone")?;
+    passed()
+}
+
+fn plugin_requests(ctx: &Ctx) -> Outcome {
+    let installed = install(ctx)?;
+    let op = Operator::start(ctx, &installed, &[])?;
+    // Managed TLS: the operator issues the CA and the certificates the pods wait for.
+    apply(ctx, &resource(ctx, "  security: {tls: {mode: managed}}\n"))?;
+    wait_phase(ctx, "Ready")?;
+    ctx.wait_cluster_ready("ozone")?;
+    ensure!(
+        order_of_steps(ctx, "issueCertificates")? == ["issueCertificates"],
+        "no issueCertificates step: {:?}",
+        order_of_steps(ctx, "")?
+    );
+    let secret = |ctx: &Ctx| -> Result<String> {
+        Ok(
+            ctx.kubectl_json(&["get", "secret", "ozone-om-tls"])?["data"]["tls.crt"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    };
+    let issued = secret(ctx)?;
+    ensure!(!issued.is_empty(), "no OM certificate was issued");
+
+    // `cert rotate` on a managed cluster is a request the operator carries out once.
+    let before = uids(ctx, "app.kubernetes.io/instance=ozone")?;
+    ctx.ozone(&["cert", "rotate", "--yes"])?.ok()?;
+    let handled = |key: &str| -> Result<Option<String>> {
+        let obj = ctx.kubectl_json(&["get", "ozonecluster", "ozone"])?;
+        let asked = obj["metadata"]["annotations"][key]
+            .as_str()
+            .map(str::to_owned);
+        let done = obj["status"]["handled"][key].as_str().map(str::to_owned);
+        Ok((asked.is_none() || asked != done).then(|| format!("asked {asked:?}, done {done:?}")))
+    };
+    ctx.wait_until(
+        "the rotation to be carried out",
+        crate::support::timeout(),
+        || handled("ozone.apache.org/rotateCertificatesAt"),
+    )?;
+    wait_phase(ctx, "Ready")?;
+    ensure!(
+        secret(ctx)? != issued,
+        "the OM certificate was not re-issued"
+    );
+    let after = uids(ctx, "app.kubernetes.io/instance=ozone")?;
+    for (pod, uid) in &before {
+        ensure!(
+            after.get(pod) != Some(uid),
+            "{pod} was not restarted onto its new certificate"
+        );
+    }
+
+    // `restart`: the same, every pod once.
+    ctx.wait_cluster_ready("ozone")?;
+    let before = after;
+    ctx.ozone(&["restart", "--yes"])?.ok()?;
+    ctx.wait_until(
+        "the restart to be carried out",
+        crate::support::timeout(),
+        || handled("ozone.apache.org/restartedAt"),
+    )?;
+    wait_phase(ctx, "Ready")?;
+    let after = uids(ctx, "app.kubernetes.io/instance=ozone")?;
+    for (pod, uid) in &before {
+        ensure!(after.get(pod) != Some(uid), "{pod} was not restarted");
+    }
+    drop(op);
+    passed()
 }

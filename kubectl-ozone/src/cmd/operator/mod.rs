@@ -63,6 +63,10 @@ pub struct RunArgs {
     /// the resource or of its workloads wakes it at once anyway.
     #[arg(long, value_name = "DURATION", value_parser = ozone_engine::duration::parse, default_value = "5m")]
     pub resync_interval: std::time::Duration,
+    /// Managed TLS leaf certificates are rotated (new certificates, then the quorum-safe
+    /// restart) when they expire within this; the CA is left to `kubectl ozone cert rotate --ca`.
+    #[arg(long, value_name = "DURATION", value_parser = ozone_engine::duration::parse, default_value = "720h")]
+    pub renew_certificates_before: std::time::Duration,
     /// How often Ozone and the pods are polled while a step waits.
     #[arg(long, value_name = "DURATION", value_parser = ozone_engine::duration::parse, default_value = "10s", hide = true)]
     pub poll_interval: std::time::Duration,
@@ -139,6 +143,7 @@ pub fn run(cmd: &OperatorCommand) -> Result<ExitCode> {
                     idle: args.resync_interval,
                     not_ready: args.resync_interval.min(std::time::Duration::from_secs(15)),
                     poll_interval: args.poll_interval,
+                    renew_before: args.renew_certificates_before,
                     ..Default::default()
                 },
             };

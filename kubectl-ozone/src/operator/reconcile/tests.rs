@@ -141,7 +141,7 @@ async fn passes(
             writes += 1;
             *stored = next;
         }
-        let Some(w) = work else {
+        let Some(mut w) = work else {
             continue;
         };
         let Outcome::Progressing { stage, .. } = &outcome else {
@@ -152,7 +152,7 @@ async fn passes(
             log: false,
             ..PassEvents::default()
         };
-        work::run(session, &w, opts, &mut events)
+        work::run(session, &mut w, opts, &mut events)
             .await
             .expect("the work runs");
     }
