@@ -565,7 +565,7 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
             };
             publish(ctx, obj, EventType::Normal, ("StepCompleted", stage), &note).await;
             // A request carried out is recorded, so the same annotation does not run it
-            // again.
+            // again; a rotation that finished is no longer one to resume.
             let key = match work {
                 Work::Restart(_) => Some(RESTART_ANNOTATION),
                 Work::RotateCertificates(_) if switches.rotate_requested => {
@@ -573,16 +573,19 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
                 }
                 _ => None,
             };
+            let mut after = next.clone();
+            if matches!(work, Work::RotateCertificates(_)) {
+                after.operation = None;
+            }
             if let Some(key) = key
                 && let Some(value) = obj.annotations().get(key)
             {
-                let mut after = next.clone();
                 after
                     .handled
                     .get_or_insert_with(Default::default)
                     .insert(key.to_owned(), value.clone());
-                write_status(&api, &name, &next, &after, &ctx.metrics).await?;
             }
+            write_status(&api, &name, &next, &after, &ctx.metrics).await?;
             Ok(Action::requeue(timing.after_stage))
         }
         Err(e) => {
