@@ -15,7 +15,7 @@ n=${1:-20}
 settled=${2:-60}
 bin=${KUBECTL_OZONE_BIN:-target/release/kubectl-ozone}
 [[ -x $bin ]] || { echo "build it first: cargo build --release -p kubectl-ozone (or set KUBECTL_OZONE_BIN)" >&2; exit 2; }
-prefix=bench-op
+prefix=${BENCH_PREFIX:-bench-op}
 port=18089
 
 "$bin" operator crd | kubectl apply --server-side -f - >/dev/null
