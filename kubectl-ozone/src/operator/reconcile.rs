@@ -491,7 +491,21 @@ async fn pass(obj: &DynamicObject, ctx: &Context) -> Result<Action, ReconcileErr
     let opts = options(timing, obj);
     let switches = switches(&cluster, obj, &previous);
     let now = status::now();
-    let Decision { outcome, work } = decide(&session, cluster, &switches, &opts, &now).await?;
+    let Decision { outcome, work } = match decide(&session, cluster, &switches, &opts, &now).await {
+        Ok(d) => d,
+        Err(e) => {
+            // The cluster could not be read (a kind the API server does not serve, a
+            // forbidden read): said in the status, then retried with back-off.
+            let failed = Outcome::StageFailed {
+                stage: "observe".into(),
+                message: format!("{e:#}"),
+                counts: Default::default(),
+            };
+            let next = next_status(&previous, &failed, generation, &now);
+            write_status(&api, &name, &previous, &next, &ctx.metrics).await?;
+            return Err(e.into());
+        }
+    };
     let next = next_status(&previous, &outcome, generation, &now);
     // Written before the work acts: a disruptive step's `status.operation` is on record
     // first.

@@ -45,6 +45,10 @@ pub fn trials() -> Vec<Trial> {
             "operator_issues_rotates_and_restarts_on_the_plugins_requests",
             plugin_requests,
         ),
+        trial(
+            "operator_runs_a_medium_cluster_beside_a_malformed_resource",
+            medium_and_malformed,
+        ),
     ]
 }
 
@@ -180,8 +184,9 @@ impl Drop for Operator {
 
 impl Operator {
     /// `operator run` for the test's namespace, polling fast and looking at settled clusters
-    /// every 2 s (so that "no write in steady state" is seen over many passes).
-    fn start(ctx: &Ctx, installed: &Installed, more: &[&str]) -> Result<Operator> {
+    /// every 2 s (so that "no write in steady state" is seen over many passes); waits until
+    /// its log says `ready` (e.g. "watching", or "waiting for Lease" for a follower).
+    fn spawn(ctx: &Ctx, installed: &Installed, more: &[&str], ready: &str) -> Result<Operator> {
         let metrics_port = free_port()?;
         let port = metrics_port.to_string();
         let mut args = vec![
@@ -200,11 +205,16 @@ impl Operator {
         ];
         args.extend_from_slice(more);
         let mut process = ctx.spawn_as(&installed.kubeconfig, &args)?;
-        process.wait_for("watching")?;
+        process.wait_for(ready)?;
         Ok(Operator {
             process,
             metrics_port,
         })
+    }
+
+    /// A replica that reconciles (it leads, or runs without leader election).
+    fn start(ctx: &Ctx, installed: &Installed, more: &[&str]) -> Result<Operator> {
+        Operator::spawn(ctx, installed, more, "watching")
     }
 
     /// The operator's counters, by metric name.
@@ -662,36 +672,18 @@ fn two_replicas(ctx: &Ctx) -> Outcome {
 
 /// A second replica, which waits for the Lease.
 fn start_follower(ctx: &Ctx, installed: &Installed, ns: &str) -> Result<Operator> {
-    let metrics_port = free_port()?;
-    let port = metrics_port.to_string();
-    let args = [
-        "operator",
-        "run",
-        "--watch-namespace",
-        &ctx.ns,
-        "--metrics-port",
-        &port,
-        "--health-port",
-        "0",
-        "--resync-interval",
-        "2s",
-        "--poll-interval",
-        "1s",
+    let more = [
         "--leader-elect",
         "--leader-election-namespace",
         ns,
         "--pod-name",
         "replica-b",
     ];
-    let mut process = ctx.spawn_as(&installed.kubeconfig, &args)?;
-    process.wait_for("waiting for Lease")?;
-    if process.ended() {
-        bail!("the second replica ended: {:?}", process.drain());
+    let mut follower = Operator::spawn(ctx, installed, &more, "waiting for Lease")?;
+    if follower.process.ended() {
+        bail!("the second replica ended: {:?}", follower.process.drain());
     }
-    Ok(Operator {
-        process,
-        metrics_port,
-    })
+    Ok(follower)
 }
 
 /// The pods' uids by name.
@@ -858,6 +850,69 @@ fn plugin_requests(ctx: &Ctx) -> Outcome {
     for (pod, uid) in &before {
         ensure!(after.get(pod) != Some(uid), "{pod} was not restarted");
     }
+    drop(op);
+    passed()
+}
+
+fn medium_and_malformed(ctx: &Ctx) -> Outcome {
+    let installed = install(ctx)?;
+    let op = Operator::start(ctx, &installed, &[])?;
+    // A resource the API server admits but the parser refuses (a version kubectl-ozone does
+    // not know): Degraded with reason InvalidSpec, a Warning Event, nothing written.
+    let broken = format!(
+        "apiVersion: ozone.apache.org/v1alpha1\nkind: OzoneCluster\nmetadata:\n  name: broken\n  namespace: {}\nspec:\n  profile: small\n  version: 0.0.1\n",
+        ctx.ns
+    );
+    apply(ctx, &broken)?;
+    // The other cluster of the namespace goes on regardless: a medium one, to Ready.
+    let medium = format!(
+        "apiVersion: ozone.apache.org/v1alpha1\nkind: OzoneCluster\nmetadata:\n  name: ozone\n  namespace: {}\nspec:\n  profile: medium\n  monitoring: {{serviceMonitors: false, prometheusRules: false}}\n",
+        ctx.ns
+    );
+    apply(ctx, &medium)?;
+    let s = wait_phase(ctx, "Ready")?;
+    ensure!(
+        condition(&s, "Available").as_deref() == Some("True"),
+        "{s:#}"
+    );
+    ctx.wait_cluster_ready("ozone")?;
+    for sts in ["ozone-om", "ozone-scm"] {
+        ensure!(replicas(ctx, sts)? == 3, "{sts} is not a ring of 3");
+    }
+    let obj = ctx.kubectl_json(&["get", "ozonecluster", "broken"])?;
+    let degraded = obj["status"]["conditions"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .find(|c| c["type"] == "Degraded")
+        .cloned()
+        .unwrap_or_default();
+    ensure!(
+        degraded["status"] == "True" && degraded["reason"] == "InvalidSpec",
+        "the malformed resource is not Degraded/InvalidSpec: {}",
+        obj["status"]
+    );
+    ensure!(
+        degraded["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("0.0.1")),
+        "the condition does not name the bad value: {degraded}"
+    );
+    let written = ctx
+        .kubectl(&[
+            "get",
+            "statefulsets",
+            "-l",
+            "app.kubernetes.io/instance=broken",
+            "-o",
+            "name",
+        ])?
+        .ok()?
+        .stdout;
+    ensure!(
+        written.trim().is_empty(),
+        "objects written for the malformed resource: {written}"
+    );
     drop(op);
     passed()
 }
