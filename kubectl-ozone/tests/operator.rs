@@ -137,3 +137,45 @@ fn bad_flags_exit_2_and_print_nothing() {
         .code(2)
         .stdout("");
 }
+
+#[test]
+fn operator_run_refuses_bad_flags_before_connecting() {
+    for (args, message) in [
+        (
+            &["--resync-interval", "5x"][..],
+            "invalid value '5x' for '--resync-interval <DURATION>'",
+        ),
+        (
+            &["--resync-interval", "0"][..],
+            "--resync-interval: must be more than 0",
+        ),
+        (
+            &["--poll-interval", "0s"][..],
+            "--poll-interval: must be more than 0",
+        ),
+        (
+            &["--renew-certificates-before", "soon"][..],
+            "invalid value 'soon' for '--renew-certificates-before <DURATION>'",
+        ),
+        (
+            &["--watch-namespace", "a.b"][..],
+            "--watch-namespace: \"a.b\" is not a valid namespace name",
+        ),
+        (
+            &["--leader-election-namespace", "UP"][..],
+            "--leader-election-namespace: \"UP\" is not a valid namespace name",
+        ),
+        (
+            &["--metrics-port", "70000"][..],
+            "invalid value '70000' for '--metrics-port <PORT>'",
+        ),
+    ] {
+        ozone()
+            .args(["operator", "run", "--kubeconfig", "/nonexistent/kubeconfig"])
+            .args(args)
+            .assert()
+            .code(2)
+            .stdout("")
+            .stderr(predicate::str::contains(message));
+    }
+}

@@ -130,6 +130,7 @@ pub fn run(cmd: &OperatorCommand) -> Result<ExitCode> {
         OperatorCommand::Crd(args) => crd(args)?,
         OperatorCommand::Manifests(args) => manifests(args)?,
         OperatorCommand::Run(args) => {
+            validate_run(args)?;
             let options = crate::operator::RunOptions {
                 kubeconfig: args.kubeconfig.clone(),
                 watch_namespaces: args.watch_namespaces.clone(),
@@ -155,6 +156,42 @@ pub fn run(cmd: &OperatorCommand) -> Result<ExitCode> {
     out.write_all(text.as_bytes())?;
     out.flush()?;
     Ok(ExitCode::SUCCESS)
+}
+
+/// Bad `operator run` flags, before any connection: exit 2 naming the flag. A zero interval
+/// would requeue or poll without pause.
+fn validate_run(args: &RunArgs) -> Result<()> {
+    let namespaces = args
+        .watch_namespaces
+        .iter()
+        .map(|n| ("--watch-namespace", n))
+        .chain(
+            args.leader_election_namespace
+                .iter()
+                .map(|n| ("--leader-election-namespace", n)),
+        );
+    for (flag, value) in namespaces {
+        if !ozone_generator::names::is_dns_label(value) {
+            let e = OperatorError::Namespace {
+                flag,
+                value: value.clone(),
+            };
+            return Err(BadInput(e.to_string()).into());
+        }
+    }
+    for (flag, value) in [
+        ("--resync-interval", args.resync_interval),
+        ("--poll-interval", args.poll_interval),
+        (
+            "--renew-certificates-before",
+            args.renew_certificates_before,
+        ),
+    ] {
+        if value.is_zero() {
+            return Err(BadInput(format!("{flag}: must be more than 0")).into());
+        }
+    }
+    Ok(())
 }
 
 /// The CRD as text: one object, so YAML without `---` and JSON without a `List`.
